@@ -1,0 +1,40 @@
+# Every target creates .venv itself when it is missing (DESIGN.md §1).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-dev
+PYTEST_ARGS ?=
+
+.PHONY: demo test bench lint install clean docs browser
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Headless Chromium for the dashboard test (Debian package; installs itself when running as root).
+browser:
+	@bash scripts/ensure-chromium.sh
+
+demo: $(STAMP)
+	@bash examples/demo.sh
+
+test: $(STAMP) browser
+	$(BIN)/python -m coverage erase
+	$(BIN)/python -m coverage run -m pytest -p no:cacheprovider -n 2 $(PYTEST_ARGS); status=$$?; \
+	  $(BIN)/python -m coverage combine --quiet >/dev/null 2>&1; \
+	  $(BIN)/python -m coverage report | tail -n 1; exit $$status
+
+bench: $(STAMP)
+	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+docs: $(STAMP)
+	$(BIN)/br rules docs --output docs/RULES.md
+
+clean:
+	rm -rf $(VENV) .coverage .coverage.* htmlcov .pytest_cache

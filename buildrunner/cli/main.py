@@ -1,0 +1,133 @@
+"""The `br` entry point: a click group whose subcommands are imported only when invoked.
+
+`br --help` and `br --version` import nothing but click (budget: < 100 ms, DESIGN.md §3); each
+command module is imported on first use, so `br hook run` never pays for anthropic or flask.
+Command functions return their exit code (0 clean, 1 findings / gate failed) or raise `BrError`
+(printed without a traceback, exit 2).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+import time
+
+import click
+
+from buildrunner import __version__
+from buildrunner.errors import BrError
+
+# name → (module:attribute, one-line help shown by `br --help` without importing the module)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("buildrunner.cli.project_cmds:init", "Set up .buildrunner/ and the pre-commit hook here."),
+    "status": ("buildrunner.cli.project_cmds:status", "Show the project, its config and the last scan."),
+    "config": ("buildrunner.cli.config_cmd:config", "Get, set, list and unset configuration keys."),
+    "security": ("buildrunner.cli.security:security", "Scan for secrets and SQL injection; whitelist, baseline, fix."),
+    "rules": ("buildrunner.cli.rules:rules", "List rule packs, test rules' examples, generate RULES.md."),
+    "quality": ("buildrunner.cli.quality:quality", "Run the Tier 1 quality gate (secrets, SQLi, coverage)."),
+    "gaps": ("buildrunner.cli.gaps:gaps", "Find project gaps: unignored .env, secrets in history, no tests."),
+    "coverage": ("buildrunner.cli.coverage:coverage", "Check total and changed-line test coverage."),
+    "hooks": ("buildrunner.cli.hooks:hooks", "Install or remove the git pre-commit hook."),
+    "hook": ("buildrunner.cli.hooks:hook", "Run the pre-commit checks (called by the git hook)."),
+    "model": ("buildrunner.cli.model:model", "Route tasks to Haiku, Sonnet or Opus; run them; show cost."),
+    "telemetry": ("buildrunner.cli.telemetry:telemetry", "Local, private usage telemetry and learning-phase alerts."),
+    "feature": ("buildrunner.cli.feature:feature", "Track features: add, start, complete, list."),
+    "build": ("buildrunner.cli.build:build", "Record build runs: start, complete."),
+    "orchestrate": ("buildrunner.cli.orchestrate:orchestrate", "Plan and run parallel build streams."),
+    "worker": ("buildrunner.cli.orchestrate:worker", "Run the batches of one stream."),
+    "session": ("buildrunner.cli.orchestrate:session", "Print a stream's current prompt."),
+    "merge": ("buildrunner.cli.orchestrate:merge", "Merge completed streams with conflict detection."),
+    "decide": ("buildrunner.cli.orchestrate:decide", "Record a shared decision for all streams."),
+    "dashboard": ("buildrunner.cli.orchestrate:dashboard", "Serve the live orchestration dashboard."),
+}
+
+
+def _available(name: str) -> bool:
+    module = COMMANDS[name][0].split(":")[0]
+    return importlib.util.find_spec(module) is not None
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx):
+        return sorted(name for name in COMMANDS if _available(name))
+
+    def get_command(self, ctx, name):
+        if name not in COMMANDS or not _available(name):
+            return None
+        module, attr = COMMANDS[name][0].split(":")
+        return getattr(importlib.import_module(module), attr)
+
+    def format_commands(self, ctx, formatter):
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="br", message="%(prog)s %(version)s")
+@click.option("--no-color", is_flag=True, envvar="BR_NO_COLOR", help="Disable colored output (also NO_COLOR=1).")
+@click.pass_context
+def cli(ctx: click.Context, no_color: bool) -> None:
+    """BuildRunner keeps a project safe and cheap to build with AI assistants.
+
+    Exit codes: 0 clean, 1 findings or a failed gate, 2 usage or input error.
+    """
+    if no_color:
+        os.environ["NO_COLOR"] = "1"
+    ctx.ensure_object(dict)
+
+
+def command_path(argv: list[str]) -> str:
+    """`security check` from argv, skipping options (used for telemetry and messages)."""
+    words: list[str] = []
+    group = COMMANDS
+    for arg in argv:
+        if arg.startswith("-"):
+            continue
+        if not words and arg in group:
+            words.append(arg)
+            continue
+        if words and len(words) == 1 and arg.isidentifier() or (words and "-" in arg and arg.replace("-", "").isalpha()):
+            words.append(arg)
+        break
+    return " ".join(words)
+
+
+def after_command(argv: list[str], exit_code: int, started: float) -> None:
+    """Seam for cross-cutting work after every command (telemetry). Must never raise."""
+    return None
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    started = time.perf_counter()
+    code = 0
+    try:
+        rv = cli.main(args=args, prog_name="br", standalone_mode=False)
+        code = rv if isinstance(rv, int) else 0
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        code = 1
+    except click.ClickException as exc:
+        exc.show()
+        code = exc.exit_code
+    except BrError as exc:
+        click.echo(f"br: error: {exc.message}", err=True)
+        if exc.hint:
+            click.echo(f"  hint: {exc.hint}", err=True)
+        code = exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        code = 130
+    except BrokenPipeError:
+        code = 0
+    try:
+        after_command(args, code, started)
+    except Exception:  # noqa: BLE001 — telemetry must never change a command's result
+        pass
+    sys.exit(code)

@@ -1,0 +1,44 @@
+"""Shared rendering helpers for commands: consoles that honour NO_COLOR, JSON, --output files."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+
+def color_enabled(stream=None) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    stream = stream or sys.stdout
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def console(stderr: bool = False):
+    """A rich Console that writes plain text when NO_COLOR is set or the stream is not a TTY."""
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    color = color_enabled(stream)
+    return Console(file=stream, no_color=not color, color_system="auto" if color else None,
+                   highlight=False, soft_wrap=True, emoji=False)
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, sort_keys=False, default=str))
+
+
+def write_output(text: str, output: str | Path | None) -> None:
+    """Write a report to `output` (atomically) or stdout."""
+    if not output or str(output) == "-":
+        click.echo(text, nl=not text.endswith("\n"))
+        return
+    path = Path(output)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    os.replace(tmp, path)

@@ -1,0 +1,426 @@
+"""Project configuration: `.buildrunner/config.yaml`, dotted keys, validation and masking.
+
+Reading uses PyYAML's C loader (fast enough for the pre-commit hook); writing uses ruamel.yaml's
+round-trip mode so that `br config set` keeps the user's comments and layout. A malformed file is
+never overwritten: every error names the file and line and exits with code 2.
+
+Known keys are declared once in `KEYS` (type, default, help). Keys under a declared *map* prefix
+(for example `model.prices.*`) accept any sub-key with the map's value type, so users can override
+catalog entries without a release.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from buildrunner.errors import ConfigError
+
+# ---------------------------------------------------------------------------------------------
+# The key table
+
+
+@dataclass(frozen=True)
+class Key:
+    name: str
+    type: str  # "bool" | "int" | "float" | "str" | "list" | "map"
+    default: Any
+    help: str
+    choices: tuple[str, ...] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    open_choices: bool = False  # choices are suggestions; any string matching `pattern` is fine
+    pattern: str | None = None
+
+
+def _k(name, type_, default, help_, **kw) -> Key:
+    return Key(name, type_, default, help_, **kw)
+
+
+KEYS: dict[str, Key] = {k.name: k for k in [
+    _k("project.name", "str", "", "Display name of the project (defaults to the directory name)."),
+    # security / Tier 1 gate
+    _k("security.coverage_min", "int", 80, "Minimum total line coverage (%) for the quality gate.",
+       minimum=0, maximum=100),
+    _k("security.diff_coverage_min", "int", 80, "Minimum coverage (%) of changed lines.",
+       minimum=0, maximum=100),
+    _k("security.coverage_strict", "bool", False,
+       "Fail (not just warn) when tests exist but coverage data is missing or stale."),
+    _k("security.coverage_command", "str", "",
+       "Command that produces coverage data (shown in warnings; run by `br coverage run`)."),
+    _k("security.max_file_size", "int", 2_000_000,
+       "Files larger than this many bytes are skipped (and counted) by scans.", minimum=1),
+    _k("security.exclude", "list", [], "Extra glob patterns excluded from scans."),
+    _k("security.fingerprint_salt", "str", "",
+       "Salt mixed into finding fingerprints (set by `br init`; keep it stable)."),
+    _k("security.sql_placeholder", "str", "auto",
+       "Placeholder style for SQL autofixes.", choices=("auto", "qmark", "format", "numeric", "named",
+                                                       "pyformat")),
+    _k("security.jobs", "int", 0, "Worker processes for full scans (0 = one per core).", minimum=0),
+    # model routing
+    _k("model.routing", "str", "auto", "auto: pick the model per task; manual: always model.default.",
+       choices=("auto", "manual")),
+    _k("model.default", "str", "sonnet", "Model tier or id used in manual mode and as a base.",
+       choices=("haiku", "sonnet", "opus"), open_choices=True, pattern=r"^[A-Za-z0-9._:\-@/]+$"),
+    _k("model.fallback", "list", [], "Fallback chain of tiers/ids (empty = built-in default)."),
+    _k("model.max_tokens", "int", 4096, "Default max_tokens for `br model run`.", minimum=1),
+    _k("model.timeout", "float", 120.0, "Request timeout in seconds.", minimum=1),
+    _k("model.max_retries", "int", 2, "Retries on overload/5xx/timeouts before falling back.",
+       minimum=0, maximum=10),
+    _k("model.api_key", "str", "", "Anthropic API key (prefer the ANTHROPIC_API_KEY environment variable)."),
+    _k("model.models", "map", {}, "Per-tier model id overrides, e.g. model.models.haiku."),
+    _k("model.prices", "map", {}, "Per-tier price overrides in $/MTok, e.g. model.prices.sonnet.input."),
+    # telemetry
+    _k("telemetry.enabled", "bool", True, "Collect local, private usage telemetry."),
+    _k("telemetry.max_bytes", "int", 50_000, "Rotate events.jsonl above this size.", minimum=1024),
+    _k("telemetry.slack_webhook", "str", "", "Slack incoming webhook URL for learning-phase alerts."),
+    _k("telemetry.email.to", "str", "", "Recipient of learning-phase alert e-mails."),
+    _k("telemetry.email.from", "str", "", "Sender address of alert e-mails."),
+    _k("telemetry.email.smtp_host", "str", "", "SMTP server host."),
+    _k("telemetry.email.smtp_port", "int", 587, "SMTP server port.", minimum=1, maximum=65535),
+    _k("telemetry.email.smtp_user", "str", "", "SMTP user name."),
+    _k("telemetry.email.smtp_password", "str", "", "SMTP password."),
+    _k("telemetry.email.starttls", "bool", True, "Use STARTTLS when sending alert e-mails."),
+    # orchestration
+    _k("orchestration.agent_command", "str", "",
+       "Command a worker runs per batch, e.g. `claude -p {prompt_file}` (empty = manual)."),
+    _k("orchestration.dashboard_host", "str", "127.0.0.1", "Interface the dashboard binds to."),
+    _k("orchestration.dashboard_port", "int", 8080, "Dashboard port.", minimum=0, maximum=65535),
+    _k("orchestration.integration_branch", "str", "", "Branch streams merge into (empty = current)."),
+]}
+
+SENSITIVE_KEY_RE = re.compile(
+    r"(api[_-]?key|secret|token|passw(or)?d|(^|[._-])key$|auth|credential|private|jwt|webhook)", re.I)
+
+
+def is_sensitive_key(key: str) -> bool:
+    """True for keys whose values are credentials: shown masked everywhere."""
+    return bool(SENSITIVE_KEY_RE.search(key))
+
+
+def lookup_key(key: str) -> Key:
+    """The declared key, or the map key it falls under; ConfigError listing close names otherwise."""
+    if key in KEYS:
+        return KEYS[key]
+    for name, spec in KEYS.items():
+        if spec.type == "map" and key.startswith(name + "."):
+            return spec
+    import difflib
+
+    close = difflib.get_close_matches(key, list(KEYS), n=3)
+    hint = f"did you mean {', '.join(close)}?" if close else "run `br config list --all` to see known keys"
+    raise ConfigError(f"unknown config key {key!r}", hint=hint)
+
+
+def coerce(key: str, raw: Any) -> Any:
+    """Turn a command-line string (or YAML value) into the key's type, or raise ConfigError."""
+    spec = lookup_key(key)
+    value = raw
+    kind = spec.type
+    if kind == "map" and key != spec.name:
+        value = _coerce_scalar(raw)
+    elif kind == "bool":
+        if isinstance(raw, bool):
+            value = raw
+        elif isinstance(raw, str) and raw.lower() in {"true", "yes", "on", "1"}:
+            value = True
+        elif isinstance(raw, str) and raw.lower() in {"false", "no", "off", "0"}:
+            value = False
+        else:
+            raise ConfigError(f"{key} expects true or false, got {raw!r}")
+    elif kind in {"int", "float"}:
+        try:
+            value = int(raw) if kind == "int" else float(raw)
+            if isinstance(raw, bool):
+                raise ValueError
+        except (TypeError, ValueError):
+            raise ConfigError(f"{key} expects {'an integer' if kind == 'int' else 'a number'}, got {raw!r}") from None
+        if spec.minimum is not None and value < spec.minimum:
+            raise ConfigError(f"{key} must be >= {spec.minimum:g}, got {value}")
+        if spec.maximum is not None and value > spec.maximum:
+            raise ConfigError(f"{key} must be <= {spec.maximum:g}, got {value}")
+    elif kind == "list":
+        if isinstance(raw, str):
+            value = [p.strip() for p in raw.split(",") if p.strip()]
+        elif not isinstance(raw, list):
+            raise ConfigError(f"{key} expects a list (comma-separated on the command line), got {raw!r}")
+    elif kind == "map":
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{key} expects a mapping, got {raw!r}")
+    else:  # str
+        if raw is None:
+            value = ""
+        elif not isinstance(raw, str):
+            value = str(raw)
+        if spec.choices and value not in spec.choices:
+            if not (spec.open_choices and spec.pattern and re.match(spec.pattern, value)):
+                raise ConfigError(f"{key} must be one of {', '.join(spec.choices)}, got {value!r}")
+    return value
+
+
+def _coerce_scalar(raw: Any) -> Any:
+    if not isinstance(raw, str):
+        return raw
+    for conv in (int, float):
+        try:
+            return conv(raw)
+        except ValueError:
+            pass
+    if raw.lower() in {"true", "false"}:
+        return raw.lower() == "true"
+    return raw
+
+
+# ---------------------------------------------------------------------------------------------
+# Nested dict helpers
+
+
+def get_dotted(data: dict, key: str, default: Any = None) -> Any:
+    node: Any = data
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return default
+        node = node[part]
+    return node
+
+
+def set_dotted(data: dict, key: str, value: Any) -> None:
+    parts = key.split(".")
+    node = data
+    for part in parts[:-1]:
+        nxt = node.get(part)
+        if not isinstance(nxt, dict):
+            nxt = {}
+            node[part] = nxt
+        node = nxt
+    node[parts[-1]] = value
+
+
+def flatten(data: dict, prefix: str = "") -> dict[str, Any]:
+    """`{"a": {"b": 1}}` → `{"a.b": 1}`; declared map keys are flattened into their leaves."""
+    out: dict[str, Any] = {}
+    for k, v in data.items():
+        name = f"{prefix}{k}"
+        if isinstance(v, dict) and v and (name not in KEYS or KEYS[name].type == "map"):
+            out.update(flatten(v, name + "."))
+        else:
+            out[name] = v
+    return out
+
+
+def defaults() -> dict:
+    data: dict = {}
+    for key in KEYS.values():
+        set_dotted(data, key.name, copy.deepcopy(key.default))
+    return data
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+
+
+@dataclass
+class Config:
+    """Effective configuration: defaults overlaid with the project's file."""
+
+    path: Path | None
+    data: dict = field(default_factory=defaults)
+    user_data: dict = field(default_factory=dict)  # what the file itself says
+
+    def get(self, key: str, default: Any = None) -> Any:
+        value = get_dotted(self.data, key, None)
+        if value is None:
+            return default if default is not None else _default_for(key)
+        return value
+
+    def __getitem__(self, key: str) -> Any:
+        return self.get(key)
+
+    def items(self, include_defaults: bool = True) -> dict[str, Any]:
+        return flatten(self.data if include_defaults else self.user_data)
+
+
+def _default_for(key: str) -> Any:
+    spec = KEYS.get(key)
+    return copy.deepcopy(spec.default) if spec else None
+
+
+def _yaml_error(path: Path, exc: Exception) -> ConfigError:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line = f":{mark.line + 1}" if mark is not None else ""
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return ConfigError(f"{path}{line}: malformed YAML: {problem}",
+                       hint="fix the file by hand; br never overwrites a file it cannot parse")
+
+
+def read_yaml_mapping(path: Path) -> dict:
+    """Parse a YAML file that must hold a mapping (empty file → {})."""
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not valid UTF-8 (byte {exc.start})") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        data = yaml.load(text, Loader=loader)
+    except yaml.YAMLError as exc:
+        raise _yaml_error(path, exc) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}:1: expected a mapping of sections (e.g. `security:`), got {type(data).__name__}")
+    return data
+
+
+def validate_mapping(data: dict, path: Path | None) -> dict:
+    """Check every key and value in a parsed config; returns a coerced copy."""
+    clean: dict = {}
+    where = f"{path}: " if path else ""
+    for key, value in flatten(data).items():
+        try:
+            set_dotted(clean, key, coerce(key, value))
+        except ConfigError as exc:
+            line = _line_of_key(path, key) if path else None
+            loc = f"{path}:{line}: " if line else where
+            raise ConfigError(f"{loc}{exc.message}", hint=exc.hint) from None
+    return clean
+
+
+def _line_of_key(path: Path, dotted: str) -> int | None:
+    """Best-effort line number of a dotted key in a YAML file (for error messages)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    parts = dotted.split(".")
+    depth, indent = 0, -1
+    for number, text in enumerate(lines, 1):
+        stripped = text.lstrip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        cur_indent = len(text) - len(stripped)
+        if depth and cur_indent <= indent:
+            continue
+        if re.match(rf"{re.escape(parts[depth])}\s*:", stripped):
+            depth += 1
+            indent = cur_indent
+            if depth == len(parts):
+                return number
+    return None
+
+
+def load(project_or_path: Any = None) -> Config:
+    """The effective config of a project (or of a config file path); defaults if none exists."""
+    path = _config_path(project_or_path)
+    cfg = Config(path=path)
+    if path is None or not path.exists():
+        return cfg
+    user = validate_mapping(read_yaml_mapping(path), path)
+    cfg.user_data = user
+    for key, value in flatten(user).items():
+        set_dotted(cfg.data, key, value)
+    return cfg
+
+
+def _config_path(project_or_path: Any) -> Path | None:
+    if project_or_path is None:
+        from buildrunner.project import discover
+
+        return discover().config_path
+    if isinstance(project_or_path, (str, Path)):
+        return Path(project_or_path)
+    return project_or_path.config_path
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing (comment-preserving)
+
+
+def _round_trip():
+    from ruamel.yaml import YAML
+
+    yml = YAML()
+    yml.preserve_quotes = True
+    yml.indent(mapping=2, sequence=4, offset=2)
+    return yml
+
+
+def _edit(path: Path, mutate: Callable[[Any], None]) -> None:
+    """Apply `mutate` to the round-trip document and write it atomically."""
+    import os
+    import tempfile
+
+    read_yaml_mapping(path) if path.exists() else None  # refuse malformed files before editing
+    yml = _round_trip()
+    if path.exists():
+        with path.open(encoding="utf-8") as fh:
+            doc = yml.load(fh)
+    else:
+        doc = None
+    if doc is None:
+        from ruamel.yaml.comments import CommentedMap
+
+        doc = CommentedMap()
+    mutate(doc)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".yaml", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            yml.dump(doc, fh)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def set_value(path: Path, key: str, raw: Any) -> Any:
+    """Validate and store `key = raw` in the file at `path`; returns the stored value."""
+    value = coerce(key, raw)
+
+    def mutate(doc):
+        from ruamel.yaml.comments import CommentedMap
+
+        node = doc
+        parts = key.split(".")
+        for part in parts[:-1]:
+            if not isinstance(node.get(part), dict):
+                node[part] = CommentedMap()
+            node = node[part]
+        node[parts[-1]] = value
+
+    _edit(path, mutate)
+    return value
+
+
+def unset_value(path: Path, key: str) -> bool:
+    """Remove `key` from the file (the default applies again). False when it was not set."""
+    lookup_key(key)
+    removed = False
+
+    def mutate(doc):
+        nonlocal removed
+        parents = []
+        node = doc
+        parts = key.split(".")
+        for part in parts[:-1]:
+            if not isinstance(node, dict) or part not in node:
+                return
+            parents.append((node, part))
+            node = node[part]
+        if isinstance(node, dict) and parts[-1] in node:
+            del node[parts[-1]]
+            removed = True
+            for parent, name in reversed(parents):  # drop sections left empty
+                if parent[name]:
+                    break
+                del parent[name]
+
+    if path.exists():
+        _edit(path, mutate)
+    return removed

@@ -1,0 +1,1 @@
+"""The analyzer: rules → sources → matchers → findings → suppression → reports (DESIGN.md §2)."""

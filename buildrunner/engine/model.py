@@ -1,0 +1,178 @@
+"""The engine's data types, shared by every rule kind, source, matcher and reporter."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Severity(str, Enum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Higher is worse; used for sorting and thresholds."""
+        return _RANK[self]
+
+    @property
+    def sarif_level(self) -> str:
+        return {"critical": "error", "high": "error", "medium": "warning",
+                "low": "note", "info": "note"}[self.value]
+
+    @property
+    def security_severity(self) -> str:
+        """GitHub code scanning's numeric score: >9 critical, 7–8.9 high, 4–6.9 medium, <4 low."""
+        return {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "0.0"}[self.value]
+
+    @property
+    def editor_level(self) -> str:
+        """`error` or `warning`, for problem-matcher lines and GitHub annotations."""
+        return "error" if self.rank >= _RANK[Severity.HIGH] else "warning"
+
+
+_RANK = {Severity.CRITICAL: 4, Severity.HIGH: 3, Severity.MEDIUM: 2, Severity.LOW: 1, Severity.INFO: 0}
+
+
+@dataclass(frozen=True)
+class Examples:
+    match: tuple[str, ...] = ()
+    no_match: tuple[str, ...] = ()
+
+
+@dataclass
+class Rule:
+    """One rule, whatever its kind. `spec` holds the kind's own (validated) matcher fields."""
+
+    id: str
+    kind: str  # "secret" | "code" | "repo"
+    name: str
+    severity: Severity
+    message: str
+    fix: str = ""
+    help: str = ""
+    tags: tuple[str, ...] = ()
+    cwe: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    examples: Examples = field(default_factory=Examples)
+    enabled: bool = True
+    source: str = ""  # the pack file it came from
+    line: int | None = None
+    spec: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def category(self) -> str:
+        """The class a rule belongs to, from its id: `python.sql-injection.x` → `sql-injection`."""
+        parts = self.id.split(".")
+        return parts[-2] if len(parts) >= 3 else parts[0]
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a document came from: the work tree, the git index, or a commit in history."""
+
+    kind: str = "file"  # "file" | "staged" | "history"
+    commit: str | None = None
+    author_date: str | None = None  # ISO 8601
+    author: str | None = None
+
+
+@dataclass
+class Document:
+    """A unit of text to scan."""
+
+    path: str  # repository-relative POSIX path as reported
+    text: str
+    language: str | None = None  # "python" | "javascript" | "typescript" | "tsx" | None
+    origin: Origin = field(default_factory=Origin)
+    changed_lines: frozenset[int] | None = None  # when set, report only findings on these lines
+    line_offset: int = 0  # for history hunks: line number of text's first line minus one
+
+    def line_text(self, line: int) -> str:
+        lines = self.text.splitlines()
+        idx = line - 1 - self.line_offset
+        return lines[idx] if 0 <= idx < len(lines) else ""
+
+
+@dataclass
+class TraceStep:
+    """One step of a finding's explanation (e.g. where a SQL string got its non-literal part)."""
+
+    line: int
+    message: str
+    column: int = 1
+
+
+@dataclass
+class Fix:
+    """A machine-applicable edit (SARIF `fixes`); `safe` marks fixes that preserve behaviour."""
+
+    description: str
+    start_line: int
+    start_column: int
+    end_line: int
+    end_column: int
+    replacement: str
+    safe: bool = True
+
+
+@dataclass
+class Finding:
+    rule_id: str
+    severity: Severity
+    message: str
+    path: str
+    line: int
+    column: int = 1
+    end_line: int | None = None
+    end_column: int | None = None
+    snippet: str = ""  # the source line with any secret masked
+    fix: str = ""  # human suggestion
+    kind: str = "secret"
+    rule_name: str = ""
+    value_hash: str = ""  # salted hash of the matched value (never the value)
+    masked_value: str = ""  # e.g. "sk-a…9xAA"
+    fingerprint: str = ""  # assigned by the pipeline (see fingerprint_findings)
+    origin: Origin = field(default_factory=Origin)
+    trace: list[TraceStep] = field(default_factory=list)
+    autofix: Fix | None = None
+    tags: tuple[str, ...] = ()
+    cwe: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def sort_key(self):
+        return (self.path, self.line, self.column, self.rule_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["severity"] = self.severity.value
+        d["tags"] = list(self.tags)
+        d["cwe"] = list(self.cwe)
+        return d
+
+
+def value_hash(value: str, salt: str = "") -> str:
+    """Salted SHA-256 of a matched value: identifies a secret without storing it."""
+    return hashlib.sha256(f"br1:{salt}:{value}".encode("utf-8", "surrogatepass")).hexdigest()[:24]
+
+
+def fingerprint_findings(findings: list[Finding]) -> list[Finding]:
+    """Give each finding a content fingerprint: rule + path + value hash + occurrence index.
+
+    Position is deliberately not part of it, so whitelists and baselines survive line moves,
+    rebases and squashes; the occurrence index tells apart the same value twice in one file.
+    """
+    seen: dict[tuple[str, str, str], int] = {}
+    for f in sorted(findings, key=lambda f: f.sort_key):
+        key = (f.rule_id, f.path, f.value_hash)
+        n = seen.get(key, 0)
+        seen[key] = n + 1
+        digest = hashlib.sha256(f"{f.rule_id}\0{f.path}\0{f.value_hash}".encode()).hexdigest()[:16]
+        f.fingerprint = f"{digest}:{n}"
+    return findings

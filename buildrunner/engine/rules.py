@@ -1,0 +1,274 @@
+"""Rule packs: load, validate and merge YAML rule packs into `Rule` objects.
+
+One schema for every kind. The common fields are checked here; each kind's own matcher fields are
+checked by that kind's `compile_spec(raw, rule_id)` (registered in `KINDS`), which raises
+`SpecError(field, message)`. Any problem becomes a `RuleError` naming the file, the line, the rule
+id and the field, and the command exits 2.
+
+Pack file layout::
+
+    pack: secrets                 # optional name (defaults to the file stem)
+    description: ...
+    disable: [rule.id, ...]       # project packs: switch built-in rules off
+    rules:
+      - id: secrets.anthropic-api-key
+        kind: secret
+        ...
+
+Built-in packs ship in `buildrunner/rules/*.yaml`; a project's `.buildrunner/rules/*.yaml` are loaded
+after them: a rule with an existing id replaces it (a rule with only `id` and `enabled: false`
+disables it), new ids extend the set.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from buildrunner.engine.model import Examples, Rule, Severity
+from buildrunner.errors import RuleError
+
+# kind → "module:function" compiling/validating the kind's fields (imported lazily)
+KINDS: dict[str, str] = {
+    "secret": "buildrunner.engine.secrets:compile_spec",
+    "code": "buildrunner.engine.code:compile_spec",
+    "repo": "buildrunner.engine.repo:compile_spec",
+}
+
+COMMON_FIELDS = {"id", "kind", "name", "severity", "message", "fix", "help", "tags", "cwe",
+                 "languages", "examples", "enabled"}
+KNOWN_LANGUAGES = {"python", "javascript", "typescript", "tsx", "generic"}
+RULE_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]*(\.[a-z0-9][a-z0-9_\-]*)+$")
+
+
+class SpecError(Exception):
+    """Raised by a kind's compile_spec: `field` is the offending field name."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass
+class Pack:
+    name: str
+    path: str
+    description: str = ""
+    rules: list[Rule] = field(default_factory=list)
+    disable: list[str] = field(default_factory=list)
+    builtin: bool = False
+
+
+@dataclass
+class RuleSet:
+    rules: list[Rule]
+    packs: list[Pack]
+
+    def of_kind(self, *kinds: str) -> list[Rule]:
+        return [r for r in self.rules if r.enabled and r.kind in kinds]
+
+    def by_id(self) -> dict[str, Rule]:
+        return {r.id: r for r in self.rules}
+
+    def select(self, ids: Iterable[str] | None = None, tags: Iterable[str] | None = None) -> "RuleSet":
+        """Rules whose id equals or starts with one of `ids` (prefix + '.'), or that carry a tag."""
+        ids, tags = list(ids or []), set(tags or [])
+
+        def keep(r: Rule) -> bool:
+            if ids and any(r.id == i or r.id.startswith(i.rstrip(".") + ".") for i in ids):
+                return True
+            return bool(tags & set(r.tags)) if tags else not ids
+
+        return RuleSet([r for r in self.rules if keep(r)], self.packs)
+
+
+def compile_kind(kind: str):
+    module, func = KINDS[kind].split(":")
+    return getattr(importlib.import_module(module), func)
+
+
+def builtin_pack_paths() -> list[Path]:
+    here = Path(__file__).resolve().parent.parent / "rules"
+    return sorted(p for p in here.glob("*.yaml") if not p.name.startswith("_"))
+
+
+def _read_yaml(path: Path) -> Any:
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise RuleError(str(path), f"not valid UTF-8 (byte {exc.start})") from None
+    except OSError as exc:
+        raise RuleError(str(path), f"cannot read: {exc.strerror}") from None
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return yaml.load(text, Loader=loader), text
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise RuleError(str(path), f"malformed YAML: {getattr(exc, 'problem', None) or exc}",
+                        line=mark.line + 1 if mark else None) from None
+
+
+def _line_of(text: str, rule_index: int | None, field_name: str | None) -> int | None:
+    """Line of rules[rule_index][field_name] (or of the rule) — only computed for error messages."""
+    import yaml
+
+    try:
+        root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError:
+        return None
+    if root is None:
+        return None
+    seq = root
+    if isinstance(root, yaml.MappingNode):
+        seq = next((v for k, v in root.value if k.value == "rules"), None)
+        if rule_index is None:
+            hit = next((k for k, _ in root.value if k.value == field_name), None)
+            return hit.start_mark.line + 1 if hit else None
+    if not isinstance(seq, yaml.SequenceNode) or rule_index is None or rule_index >= len(seq.value):
+        return None
+    node = seq.value[rule_index]
+    if field_name and isinstance(node, yaml.MappingNode):
+        for k, _v in node.value:
+            if k.value == field_name.split(".")[0]:
+                return k.start_mark.line + 1
+    return node.start_mark.line + 1
+
+
+def load_pack(path: Path | str, *, builtin: bool = False, validate_kind: bool = True) -> Pack:
+    path = Path(path)
+    data, text = _read_yaml(path)
+    where = str(path)
+
+    def fail(message: str, *, index: int | None = None, rule_id: str | None = None,
+             field_name: str | None = None):
+        raise RuleError(where, message, rule_id=rule_id, field=field_name,
+                        line=_line_of(text, index, field_name))
+
+    if isinstance(data, list):
+        data = {"rules": data}
+    if not isinstance(data, dict):
+        fail("a rule pack is a mapping with a `rules:` list (or a bare list of rules)")
+    unknown = set(data) - {"pack", "description", "rules", "disable"}
+    if unknown:
+        fail(f"unknown top-level field(s): {', '.join(sorted(unknown))}", field_name=sorted(unknown)[0])
+    raw_rules = data.get("rules") or []
+    if not isinstance(raw_rules, list):
+        fail("`rules` must be a list", field_name="rules")
+    disable = data.get("disable") or []
+    if not isinstance(disable, list) or not all(isinstance(d, str) for d in disable):
+        fail("`disable` must be a list of rule ids", field_name="disable")
+    pack = Pack(name=str(data.get("pack") or path.stem), path=where,
+                description=str(data.get("description") or ""), disable=list(disable), builtin=builtin)
+    seen: set[str] = set()
+    for index, raw in enumerate(raw_rules):
+        try:
+            rule = parse_rule(raw, source=where, validate_kind=validate_kind)
+        except SpecError as exc:
+            rid = raw.get("id") if isinstance(raw, dict) else None
+            fail(exc.message, index=index, rule_id=rid, field_name=exc.field)
+        if rule.id in seen:
+            fail("duplicate rule id in this pack", index=index, rule_id=rule.id, field_name="id")
+        seen.add(rule.id)
+        rule.line = None  # filled lazily by tools that need it (rule docs)
+        pack.rules.append(rule)
+    return pack
+
+
+def _str_list(raw: dict, name: str) -> tuple[str, ...]:
+    value = raw.get(name, [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, (str, int)) for v in value):
+        raise SpecError(name, f"`{name}` must be a list of strings")
+    return tuple(str(v) for v in value)
+
+
+def parse_rule(raw: Any, *, source: str = "", validate_kind: bool = True) -> Rule:
+    """Validate one raw rule mapping into a Rule (raises SpecError naming the field)."""
+    if not isinstance(raw, dict):
+        raise SpecError("id", "each rule must be a mapping")
+    rid = raw.get("id")
+    if not isinstance(rid, str) or not RULE_ID_RE.match(rid):
+        raise SpecError("id", "`id` is required: lowercase dotted words like `secrets.github-pat`")
+    if set(raw) <= {"id", "enabled"}:  # a disabling override
+        return Rule(id=rid, kind="", name="", severity=Severity.INFO, message="",
+                    enabled=bool(raw.get("enabled", True)), source=source, spec={"_override": True})
+    kind = raw.get("kind")
+    if kind not in KINDS:
+        raise SpecError("kind", f"`kind` must be one of {', '.join(KINDS)}, got {kind!r}")
+    for name in ("name", "message"):
+        if not isinstance(raw.get(name), str) or not raw[name].strip():
+            raise SpecError(name, f"`{name}` is required and must be a non-empty string")
+    try:
+        severity = Severity(str(raw.get("severity", "")).lower())
+    except ValueError:
+        raise SpecError("severity", "`severity` must be one of critical, high, medium, low, info") from None
+    for name in ("fix", "help"):
+        if name in raw and not isinstance(raw[name], str):
+            raise SpecError(name, f"`{name}` must be a string")
+    languages = _str_list(raw, "languages")
+    bad = [lang for lang in languages if lang not in KNOWN_LANGUAGES]
+    if bad:
+        raise SpecError("languages", f"unknown language(s) {bad}; known: {sorted(KNOWN_LANGUAGES)}")
+    examples_raw = raw.get("examples") or {}
+    if not isinstance(examples_raw, dict) or set(examples_raw) - {"match", "no_match"}:
+        raise SpecError("examples", "`examples` must be a mapping with `match` and/or `no_match` lists")
+    examples = Examples(match=_str_list(examples_raw, "match") if "match" in examples_raw else (),
+                        no_match=_str_list(examples_raw, "no_match") if "no_match" in examples_raw else ())
+    if not examples.match:
+        raise SpecError("examples", "every rule must carry at least one `examples.match` case")
+    enabled = raw.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise SpecError("enabled", "`enabled` must be true or false")
+    kind_raw = {k: v for k, v in raw.items() if k not in COMMON_FIELDS}
+    spec = compile_kind(kind)(kind_raw, rid) if validate_kind else kind_raw
+    return Rule(id=rid, kind=kind, name=raw["name"].strip(), severity=severity,
+                message=raw["message"].strip(), fix=str(raw.get("fix", "")).strip(),
+                help=str(raw.get("help", "")).strip(), tags=_str_list(raw, "tags"),
+                cwe=_str_list(raw, "cwe"), languages=languages, examples=examples,
+                enabled=enabled, source=source, spec=spec)
+
+
+def merge(packs: list[Pack]) -> list[Rule]:
+    """Later packs override earlier ones by id; `disable` lists and `enabled: false` switch off."""
+    by_id: dict[str, Rule] = {}
+    for pack in packs:
+        for rule in pack.rules:
+            if rule.spec.get("_override"):
+                if rule.id not in by_id:
+                    raise RuleError(pack.path, "overrides a rule that does not exist", rule_id=rule.id,
+                                    field="id")
+                by_id[rule.id].enabled = rule.enabled
+            else:
+                by_id[rule.id] = rule
+        for rid in pack.disable:
+            matched = [r for r in by_id if r == rid or r.startswith(rid.rstrip(".") + ".")]
+            if not matched:
+                raise RuleError(pack.path, f"`disable` names unknown rule {rid!r}", field="disable")
+            for r in matched:
+                by_id[r].enabled = False
+    return list(by_id.values())
+
+
+def load_rules(project=None, *, extra_packs: Iterable[Path | str] = (), kinds: Iterable[str] | None = None,
+               builtin: bool = True) -> RuleSet:
+    """Built-in packs, then the project's `.buildrunner/rules/*.yaml`, then `extra_packs`."""
+    packs: list[Pack] = []
+    wanted = set(kinds) if kinds else None
+    if builtin:
+        for path in builtin_pack_paths():
+            pack = load_pack(path, builtin=True)
+            packs.append(pack)
+    if project is not None and project.rules_dir.is_dir():
+        packs.extend(load_pack(p) for p in sorted(project.rules_dir.glob("*.y*ml")))
+    packs.extend(load_pack(p) for p in extra_packs)
+    rules = merge(packs)
+    if wanted is not None:
+        rules = [r for r in rules if r.kind in wanted]
+    return RuleSet(rules=rules, packs=packs)
