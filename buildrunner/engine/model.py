@@ -176,3 +176,44 @@ def fingerprint_findings(findings: list[Finding]) -> list[Finding]:
         digest = hashlib.sha256(f"{f.rule_id}\0{f.path}\0{f.value_hash}".encode()).hexdigest()[:16]
         f.fingerprint = f"{digest}:{n}"
     return findings
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A document the scan could not or would not read, and why (counted, never a crash)."""
+
+    path: str
+    reason: str  # "binary" | "too-large" | "invalid-utf8" | "unreadable" | "broken-symlink" | "parse-error"
+    detail: str = ""
+
+
+@dataclass
+class Suppressed:
+    finding: Finding
+    how: str  # "inline" | "whitelist" | "baseline"
+    reason: str = ""
+
+
+@dataclass
+class ScanResult:
+    """What one scan produced; reporters and the quality gate consume this and nothing else."""
+
+    findings: list[Finding] = field(default_factory=list)  # reported, after suppression
+    suppressed: list[Suppressed] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    files_scanned: int = 0
+    rules: list[Rule] = field(default_factory=list)  # the rules that ran (for SARIF tool.driver.rules)
+    duration_s: float = 0.0
+    mode: str = "files"  # "files" | "staged" | "history"
+    root: str = ""  # absolute project root (SARIF originalUriBaseIds)
+    unused_suppressions: list[str] = field(default_factory=list)  # whitelist/baseline entries matching nothing
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.findings else 0
+
+    def skipped_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for s in self.skipped:
+            counts[s.reason] = counts.get(s.reason, 0) + 1
+        return counts
