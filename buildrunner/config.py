@@ -92,13 +92,21 @@ KEYS: dict[str, Key] = {k.name: k for k in [
     _k("orchestration.integration_branch", "str", "", "Branch streams merge into (empty = current)."),
 ]}
 
-SENSITIVE_KEY_RE = re.compile(
-    r"(api[_-]?key|secret|token|passw(or)?d|(^|[._-])key$|auth|credential|private|jwt|webhook)", re.I)
+SENSITIVE_WORDS = frozenset({"key", "apikey", "secret", "secrets", "token", "password", "passwd", "pwd",
+                             "auth", "credential", "credentials", "private", "jwt", "webhook", "dsn"})
+SENSITIVE_SUBSTRINGS = ("api_key", "apikey", "api-key", "secret", "password", "passwd", "private_key",
+                        "access_token", "auth_token", "credential", "webhook")
 
 
 def is_sensitive_key(key: str) -> bool:
-    """True for keys whose values are credentials: shown masked everywhere."""
-    return bool(SENSITIVE_KEY_RE.search(key))
+    """True for keys whose values are credentials (shown masked everywhere).
+
+    Judged on the last segment's words, so `model.api_key` and `telemetry.email.smtp_password`
+    are sensitive while `model.max_tokens` is not.
+    """
+    last = key.rsplit(".", 1)[-1].lower()
+    words = set(re.split(r"[_\-]", last))
+    return bool(words & SENSITIVE_WORDS) or any(s in last for s in SENSITIVE_SUBSTRINGS)
 
 
 def lookup_key(key: str) -> Key:
@@ -424,3 +432,56 @@ def unset_value(path: Path, key: str) -> bool:
     if path.exists():
         _edit(path, mutate)
     return removed
+
+
+# ---------------------------------------------------------------------------------------------
+# The commented default file written by `br init`
+
+
+def render_default_config() -> str:
+    """config.yaml text: every known key with its default and its help as a comment.
+
+    Credentials are left commented out with a pointer to the environment variable, so a default
+    file never invites committing a secret.
+    """
+    lines = [
+        "# BuildRunner configuration (committed with the project).",
+        "# Change values with `br config set KEY VALUE`; `br config list --all` shows every key.",
+        "# Credentials belong in the environment (ANTHROPIC_API_KEY, ...), not in this file.",
+    ]
+    tree: dict = {}
+    for key in KEYS.values():
+        set_dotted(tree, key.name, key)
+
+    def emit(node: dict, depth: int) -> None:
+        pad = "  " * depth
+        for name, child in node.items():
+            if isinstance(child, dict):
+                if depth == 0:
+                    lines.append("")
+                lines.append(f"{pad}{name}:")
+                emit(child, depth + 1)
+                continue
+            spec: Key = child
+            comment = spec.help + (f" One of: {', '.join(spec.choices)}." if spec.choices else "")
+            lines.append(f"{pad}# {comment}")
+            value = _yaml_scalar(spec.default)
+            if spec.type == "map" or is_sensitive_key(spec.name) or spec.name == "security.fingerprint_salt":
+                lines.append(f"{pad}# {name}: {value}")
+            else:
+                lines.append(f"{pad}{name}: {value}")
+
+    emit(tree, 0)
+    return "\n".join(lines) + "\n"
+
+
+def _yaml_scalar(value: Any) -> str:
+    import json
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, (list, dict)):
+        return json.dumps(value)
+    return json.dumps(value) if value == "" or re.search(r"[:#{}\[\],&*!|>'\"%@`]", value) else value

@@ -93,3 +93,86 @@ def discover(start: Path | str | None = None) -> Project:
     """The project containing `start`; the directory itself when it is in no project."""
     root = find_root(start)
     return Project(root if root is not None else Path(start or os.getcwd()).resolve())
+
+
+GITIGNORE_MARKER = "# BuildRunner: never commit local state or environment files"
+GITIGNORE_ENTRIES = (
+    ".buildrunner/telemetry/",
+    ".buildrunner/state/",
+    ".buildrunner/alerts/",
+    ".buildrunner/usage/",
+    ".buildrunner/orchestration/",
+    ".buildrunner/status/",
+    ".buildrunner/commands/",
+    ".env",
+    ".env.*",
+    "!.env.example",
+)
+
+WHITELIST_HEADER = """\
+# BuildRunner whitelist: one finding fingerprint per line, with a comment saying why.
+# Add entries with `br security whitelist PATH:LINE` or `br security whitelist --fingerprint FP`.
+# Fingerprints are content hashes: this file never holds a secret.
+"""
+
+
+@dataclass
+class InitReport:
+    created: list[str]
+    kept: list[str]
+    notes: list[str]
+
+
+def initialize(project: Project, *, install_hook: bool = True) -> InitReport:
+    """Create `.buildrunner/` (config, whitelist, .gitignore entries, hook). Idempotent."""
+    import secrets as _secrets
+
+    from buildrunner import config as cfg
+
+    report = InitReport([], [], [])
+    project.br_dir.mkdir(exist_ok=True)
+    if project.config_path.exists():
+        cfg.load(project)  # refuse to go on over a malformed file
+        report.kept.append(".buildrunner/config.yaml")
+    else:
+        project.config_path.write_text(cfg.render_default_config(), encoding="utf-8")
+        report.created.append(".buildrunner/config.yaml")
+    if not cfg.load(project).get("security.fingerprint_salt"):
+        cfg.set_value(project.config_path, "security.fingerprint_salt", _secrets.token_hex(16))
+        report.notes.append("generated security.fingerprint_salt (keep it: fingerprints depend on it)")
+    if project.whitelist_path.exists():
+        report.kept.append(".buildrunner/whitelist.txt")
+    else:
+        project.whitelist_path.write_text(WHITELIST_HEADER, encoding="utf-8")
+        report.created.append(".buildrunner/whitelist.txt")
+    added = _ensure_gitignore(project.root / ".gitignore")
+    (report.created if added else report.kept).append(
+        f".gitignore ({len(added)} entries added)" if added else ".gitignore")
+    if install_hook:
+        if not project.is_git:
+            report.notes.append("not a git repository: pre-commit hook not installed (run `git init`, then `br hooks install`)")
+        else:
+            try:
+                from buildrunner.hooks import install_hook as _install
+            except ImportError:  # pragma: no cover - hooks ship with the package
+                report.notes.append("pre-commit hook support unavailable")
+            else:
+                message = _install(project)
+                report.notes.append(str(message) if message else "pre-commit hook installed")
+    return report
+
+
+def _ensure_gitignore(path: Path) -> list[str]:
+    existing = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    present = {line.strip() for line in existing}
+    missing = [entry for entry in GITIGNORE_ENTRIES if entry not in present]
+    if not missing:
+        return []
+    block = ([GITIGNORE_MARKER] if GITIGNORE_MARKER not in present else []) + missing
+    text = "\n".join(existing)
+    if text and not text.endswith("\n"):
+        text += "\n"
+    if text.strip():
+        text += "\n"
+    path.write_text(text + "\n".join(block) + "\n", encoding="utf-8")
+    return missing

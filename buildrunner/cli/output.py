@@ -29,7 +29,7 @@ def console(stderr: bool = False):
 
 
 def emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, sort_keys=False, default=str))
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
 def write_output(text: str, output: str | Path | None) -> None:

@@ -1,0 +1,100 @@
+"""`br config get|set|unset|list`: dotted keys, validated, secrets always masked."""
+
+from __future__ import annotations
+
+import click
+
+from buildrunner import config as cfg
+from buildrunner.cli.output import emit_json
+from buildrunner.engine.masking import mask_config_value
+from buildrunner.project import discover
+
+
+def _display(key: str, value):
+    return mask_config_value(key, value)
+
+
+def _render_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) if value else "[]"
+    if value == "" or value is None:
+        return '""'
+    return str(value)
+
+
+@click.group()
+def config() -> None:
+    """Get, set, list and unset configuration keys (.buildrunner/config.yaml)."""
+
+
+@config.command("get")
+@click.argument("key")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def get_cmd(key: str, as_json: bool) -> int:
+    """Print the effective value of KEY (default if unset)."""
+    project = discover()
+    spec = cfg.lookup_key(key)
+    conf = cfg.load(project)
+    value = conf.get(key) if spec.type != "map" or key != spec.name else conf.get(key, {})
+    if isinstance(value, dict):
+        shown = {k: _display(f"{key}.{k}", v) for k, v in cfg.flatten(value).items()}
+    else:
+        shown = _display(key, value)
+    if as_json:
+        emit_json({"key": key, "value": shown, "set": cfg.get_dotted(conf.user_data, key) is not None})
+    else:
+        click.echo(_render_value(shown) if not isinstance(shown, dict) else
+                   "\n".join(f"{key}.{k} = {_render_value(v)}" for k, v in shown.items()))
+    return 0
+
+
+@config.command("set")
+@click.argument("key")
+@click.argument("value")
+def set_cmd(key: str, value: str) -> int:
+    """Set KEY to VALUE (validated against the key's type)."""
+    project = discover()
+    stored = cfg.set_value(project.config_path, key, value)
+    click.echo(f"{key} = {_render_value(_display(key, stored))}")
+    if cfg.is_sensitive_key(key) and stored:
+        click.echo("note: config.yaml is usually committed; prefer an environment variable for credentials "
+                   "(e.g. ANTHROPIC_API_KEY).", err=True)
+    return 0
+
+
+@config.command("unset")
+@click.argument("key")
+def unset_cmd(key: str) -> int:
+    """Remove KEY from the config file (its default applies again)."""
+    project = discover()
+    removed = cfg.unset_value(project.config_path, key)
+    click.echo(f"{key} unset" if removed else f"{key} was not set")
+    return 0
+
+
+@config.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Include every known key with its default.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def list_cmd(show_all: bool, as_json: bool) -> int:
+    """List configured keys (masked); --all adds defaults."""
+    project = discover()
+    conf = cfg.load(project)
+    user = cfg.flatten(conf.user_data)
+    rows = []
+    keys = sorted(set(user) | (set(k for k, s in cfg.KEYS.items() if s.type != "map") if show_all else set()))
+    for key in keys:
+        value = user[key] if key in user else conf.get(key)
+        rows.append({"key": key, "value": _display(key, value), "source": "config" if key in user else "default"})
+    if as_json:
+        emit_json({"path": str(project.config_path), "keys": rows})
+        return 0
+    if not rows:
+        click.echo(f"No keys set in {project.config_path} (use --all to see defaults).")
+        return 0
+    width = max(len(r["key"]) for r in rows)
+    for row in rows:
+        suffix = "" if row["source"] == "config" else "  (default)"
+        click.echo(f"{row['key']:<{width}}  {_render_value(row['value'])}{suffix}")
+    return 0
