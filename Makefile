@@ -28,7 +28,7 @@ test: $(STAMP) browser
 	$(BIN)/python -m coverage erase
 	$(BIN)/python -m coverage run -m pytest -p no:cacheprovider -n 2 $(PYTEST_ARGS); status=$$?; \
 	  $(BIN)/python -m coverage combine --quiet >/dev/null 2>&1; \
-	  $(BIN)/python -m coverage report | tail -n 1; exit $$status
+	  $(BIN)/python -m coverage report | grep -E "^TOTAL"; exit $$status
 
 bench: $(STAMP)
 	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
