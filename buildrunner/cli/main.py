@@ -98,7 +98,11 @@ def command_path(argv: list[str]) -> str:
 
 def after_command(argv: list[str], exit_code: int, started: float) -> None:
     """Seam for cross-cutting work after every command (telemetry). Must never raise."""
-    return None
+    if not argv or argv[0] in ("-V", "--version", "-h", "--help"):
+        return  # nothing to record; keeps `br --version` free of telemetry imports
+    from buildrunner.telemetry.hook import after_command as telemetry_after_command  # lazy
+
+    telemetry_after_command(argv, exit_code, started)
 
 
 def main(argv: list[str] | None = None) -> None:
