@@ -1,0 +1,385 @@
+"""A stream's worker: watch the command file, run each batch in the stream's worktree, report.
+
+The worker runs `orchestration.agent_command` (e.g. `claude -p --permission-mode acceptEdits`)
+with the prompt on its stdin and `{prompt_file}`, `{stream}`, `{worktree}`, `{branch}`,
+`{batch_id}` substituted (shell-quoted). With no agent command it prints the prompt, copies it to
+the clipboard and waits for `done`. Either way it then checks that the stream's branch has new
+commits and writes `.buildrunner/status/<stream>.json`.
+
+The status file is rewritten at every step (atomically). SIGTERM and Ctrl-C stop the agent and
+record `interrupted`; after a SIGKILL the last status still says `running` with the worker's pid,
+which readers turn into `interrupted` once that pid is gone (see `state.read_status`).
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import shlex
+import signal
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+
+from buildrunner.errors import BrError
+from buildrunner.orchestration import worktrees as wt
+from buildrunner.orchestration.prompts import build_prompt, copy_to_clipboard
+from buildrunner.orchestration.state import (COMPLETE, FAILED, INTERRUPTED, RUNNING, Paths, now_iso, read_json,
+                                             read_status, validate_stream_name, write_status)
+from buildrunner.orchestration.telemetry import emit
+
+POLL_SECONDS = 0.2
+_PLACEHOLDER = re.compile(r"\{(prompt_file|stream|worktree|branch|batch_id)\}")
+
+
+class WorkerStopped(Exception):
+    """Raised in the worker's main thread by SIGTERM (or SIGHUP)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _raise_stopped(signum, frame):  # pragma: no cover - exercised through a subprocess
+    raise WorkerStopped(signum)
+
+
+def install_signal_handlers() -> None:
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _raise_stopped)
+        if hasattr(signal, "SIGHUP"):
+            signal.signal(signal.SIGHUP, _raise_stopped)
+
+
+class Worker:
+    def __init__(self, paths: Paths, stream: str, *, agent_command: str = "", out: Callable[[str], None] = print,
+                 project_root: Path | None = None):
+        self.paths = paths
+        self.stream = validate_stream_name(stream)
+        self.agent_command = agent_command or ""
+        self.out = out
+        self.project_root = project_root
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def command(self) -> tuple[dict | None, str | None]:
+        data, error = read_json(self.paths.command_file(self.stream))
+        if data is not None and not isinstance(data, dict):
+            return None, "command file does not hold a JSON object"
+        return data, error
+
+    def is_pending(self, command: dict | None) -> bool:
+        """True when the command holds tasks this worker has not completed yet."""
+        if not command or command.get("done") or not command.get("tasks"):
+            return False
+        status = read_status(self.paths, self.stream)
+        return not (status.get("batch_id") == command.get("batch_id") and status.get("status") in {COMPLETE, RUNNING})
+
+    def describe(self, command: dict) -> str:
+        if command.get("done"):
+            return f"All tasks of the plan are merged; nothing left for stream {self.stream}."
+        tasks = command.get("tasks") or []
+        if not tasks:
+            lines = [f"No tasks for stream {self.stream} in {command.get('batch_id')}."]
+            lines += [f"  - {w['task']} waits: {w['reason']}" for w in command.get("waiting") or []]
+            return "\n".join(lines)
+        lines = [f"Found batch {command.get('batch_id')} for stream {self.stream} ({len(tasks)} task"
+                 f"{'s' if len(tasks) != 1 else ''}):"]
+        lines += [f"  - {t['id']}: {t.get('title', '')} [{', '.join(t.get('files') or [])}]" for t in tasks]
+        lines.append("Type 'continue' to start ('show' prints the prompt).")
+        return "\n".join(lines)
+
+    def prompt_text(self, command: dict) -> str:
+        from buildrunner.orchestration import decisions as dec
+
+        decisions, _ = dec.load(self.paths)
+        return build_prompt(command, decisions)
+
+    # -- running ----------------------------------------------------------------------------
+
+    def run_batch(self, command: dict, *, wait_done: Callable[[], bool] | None = None) -> dict:
+        """Run one batch to the end; returns the final status. Never leaves `running` behind
+        unless the process is killed outright."""
+        worktree = Path(command["worktree"])
+        branch = command["branch"]
+        if not worktree.is_dir():
+            raise BrError(f"worktree {worktree} of stream {self.stream} is missing",
+                          hint="restart the orchestrator: it recreates missing worktrees")
+        start = wt.rev(worktree, "HEAD")
+        base = command.get("base_commit") or start
+        prompt = self.prompt_text(command)
+        prompt_file = Path(command.get("prompt_file") or self.paths.prompts_dir / f"{self.stream}-{command['batch_id']}.md")
+        prompt_file.parent.mkdir(parents=True, exist_ok=True)
+        prompt_file.write_text(prompt, encoding="utf-8")
+        task_ids = [t["id"] for t in command.get("tasks") or []]
+        write_status(self.paths, self.stream, status=RUNNING, batch_id=command["batch_id"],
+                     batch_number=command.get("batch_number"), tasks=task_ids, total_tasks=len(task_ids),
+                     completed_tasks=[], branch=branch, commit=start, commit_subject=wt.subject(worktree, start),
+                     start_commit=start, started_at=now_iso(), finished_at=None, error=None, warnings=[],
+                     pid=os.getpid(), host=socket.gethostname(), mode="agent" if self.agent_command else "manual")
+        emit("orchestration.worker_batch_started", self.project_root, stream=self.stream,
+             batch=command.get("batch_number"),
+             tasks=len(task_ids), mode="agent" if self.agent_command else "manual")
+        t0 = time.monotonic()
+        try:
+            if self.agent_command:
+                error = self._run_agent(command, prompt_file, worktree, base, task_ids)
+            else:
+                error = self._run_manual(prompt, wait_done)
+        except (WorkerStopped, KeyboardInterrupt) as exc:
+            why = f"signal {exc}" if isinstance(exc, WorkerStopped) else "Ctrl-C"
+            write_status(self.paths, self.stream, status=INTERRUPTED, finished_at=now_iso(),
+                         error=f"worker stopped by {why} during the batch", pid=None)
+            raise
+        if error == "stopped":
+            return write_status(self.paths, self.stream, status=INTERRUPTED, finished_at=now_iso(),
+                                error="stopped before the batch was done", pid=None)
+        return self._finish(command, worktree, base, task_ids, error, time.monotonic() - t0)
+
+    def _finish(self, command, worktree: Path, base: str, task_ids: list[str], error: str | None,
+                seconds: float) -> dict:
+        head = wt.rev(worktree, "HEAD")
+        new = wt.commits_between(worktree, base, head) if head and base else []
+        warnings: list[str] = []
+        current_branch = wt.git(worktree, "symbolic-ref", "--short", "-q", "HEAD", check=False).stdout.strip()
+        if current_branch != command["branch"]:
+            error = error or f"the worktree is on {current_branch or 'a detached HEAD'}, not {command['branch']}"
+        if not error and not new:
+            error = f"the agent finished but {command['branch']} has no new commits"
+        changed = wt.changed_files(worktree, base, head) if new else []
+        allowed = {f for t in command.get("tasks") or [] for f in t.get("files") or []}
+        outside = [f for f in changed if not any(f == a or f.startswith(a.rstrip("/") + "/") for a in allowed)]
+        if outside:
+            warnings.append("changed files outside the stream's task list: " + ", ".join(outside))
+        if wt.is_dirty(worktree):
+            warnings.append("the worktree has uncommitted changes (not part of the merge)")
+        status = COMPLETE if not error else FAILED
+        final = write_status(self.paths, self.stream, status=status, completed_tasks=task_ids if not error else
+                             self._tasks_in_commits(worktree, base, head, task_ids),
+                             commit=head, commit_subject=wt.subject(worktree, head) if head else "",
+                             commits=len(new), files_changed=changed, finished_at=now_iso(), error=error,
+                             warnings=warnings, pid=None)
+        emit("orchestration.worker_batch_completed", self.project_root, stream=self.stream,
+             batch=command.get("batch_number"),
+             result=status, success=status == COMPLETE, commits=len(new), duration_ms=int(seconds * 1000), outside_files=len(outside))
+        return final
+
+    @staticmethod
+    def _tasks_in_commits(worktree: Path, base: str, head: str | None, task_ids: list[str]) -> list[str]:
+        """Tasks whose id appears in a commit message since `base` (live progress)."""
+        if not head or head == base:
+            return []
+        log = wt.git(worktree, "log", "--format=%B", f"{base}..{head}", check=False).stdout
+        return [t for t in task_ids if t in log]
+
+    def _run_agent(self, command: dict, prompt_file: Path, worktree: Path, base: str, task_ids: list[str]) -> str | None:
+        values = {"prompt_file": str(prompt_file), "stream": self.stream, "worktree": str(worktree),
+                  "branch": command["branch"], "batch_id": command["batch_id"]}
+        # only the known placeholders are replaced: other braces (`${HOME}`, JSON) pass through
+        cmdline = _PLACEHOLDER.sub(lambda m: shlex.quote(values[m.group(1)]), self.agent_command)
+        env = {**os.environ, "BR_STREAM": self.stream, "BR_BATCH_ID": command["batch_id"],
+               "BR_PROMPT_FILE": str(prompt_file), "BR_WORKTREE": str(worktree), "BR_BRANCH": command["branch"]}
+        self.paths.logs_dir.mkdir(parents=True, exist_ok=True)
+        log_path = self.paths.logs_dir / f"{self.stream}-{command['batch_id']}.log"
+        self.out(f"Running: {cmdline}  (in {worktree}; log: {log_path})")
+        with open(prompt_file, "rb") as stdin, open(log_path, "ab") as log:
+            proc = subprocess.Popen(cmdline, shell=True, cwd=worktree, stdin=stdin, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, env=env, start_new_session=True)
+            reader = threading.Thread(target=self._pump, args=(proc, log), daemon=True)
+            reader.start()
+            try:
+                last_progress: list[str] = []
+                while proc.poll() is None:
+                    time.sleep(POLL_SECONDS * 2)
+                    done = self._tasks_in_commits(worktree, base, wt.rev(worktree, "HEAD"), task_ids)
+                    if done != last_progress:
+                        last_progress = done
+                        write_status(self.paths, self.stream, completed_tasks=done,
+                                     commit=wt.rev(worktree, "HEAD"))
+            except BaseException:
+                _kill_group(proc)
+                raise
+            reader.join(timeout=2)
+        if proc.returncode != 0:
+            tail = log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
+            return f"agent command exited with code {proc.returncode}" + (": " + " | ".join(tail) if tail else "")
+        return None
+
+    def _pump(self, proc: subprocess.Popen, log) -> None:
+        for raw in iter(proc.stdout.readline, b""):
+            log.write(raw)
+            log.flush()
+            self.out("  | " + raw.decode("utf-8", "replace").rstrip("\n"))
+
+    def _run_manual(self, prompt: str, wait_done: Callable[[], bool] | None) -> str | None:
+        self.out(prompt)
+        tool = copy_to_clipboard(prompt)
+        self.out(f"(prompt copied to the clipboard with {tool})" if tool else
+                 "(no clipboard tool found: copy the prompt above)")
+        self.out("Paste it into your agent session; type 'done' once its work is committed.")
+        if wait_done is None or not wait_done():
+            return "stopped"
+        return None
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    """Stop the agent and everything it started (it runs in its own session)."""
+    for sig, wait in ((signal.SIGTERM, 3), (signal.SIGKILL, 2)):
+        if proc.poll() is not None:
+            return
+        try:
+            os.killpg(proc.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            return
+        try:
+            proc.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            continue
+
+
+# ---------------------------------------------------------------------------------------------
+# The interactive loop
+
+
+def stdin_lines(stream) -> "queue.Queue[str | None]":
+    """Lines typed by the user, read on a thread so the worker can watch files meanwhile."""
+    q: queue.Queue = queue.Queue()
+
+    def read():
+        for line in iter(stream.readline, ""):
+            q.put(line)
+        q.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
+    return q
+
+
+def interactive(worker: Worker, lines: "queue.Queue[str | None]", *, auto: bool = False, once: bool = False) -> int:
+    """`br worker`: announce batches, run them on `continue`, report; returns the exit code."""
+    out = worker.out
+    announced: tuple | None = None
+    last_result = 0
+    eof = False
+
+    def announce(force: bool = False) -> dict | None:
+        nonlocal announced
+        command, error = worker.command()
+        if error:
+            key = ("error", error)
+            if force or key != announced:
+                out(f"Cannot read the command file: {error}")
+            announced = key
+            return None
+        if command is None:
+            key = ("none",)
+            if force or key != announced:
+                out(f"Waiting for the orchestrator to hand out work (no {worker.paths.command_file(worker.stream)} yet).")
+            announced = key
+            return None
+        key = (command.get("batch_id"), bool(command.get("done")), worker.is_pending(command))
+        if force or key != announced:
+            if worker.is_pending(command) or command.get("done") or not command.get("tasks"):
+                out(worker.describe(command))
+            else:
+                st = read_status(worker.paths, worker.stream)
+                if st.get("status") == RUNNING and st.get("batch_id") == command.get("batch_id") \
+                        and st.get("pid") != os.getpid():
+                    out(f"Another worker (pid {st.get('pid')}) is running {command.get('batch_id')} of stream "
+                        f"{worker.stream}; this one waits.")
+                elif force:
+                    out(f"No new batch yet ({command.get('batch_id')} is done; waiting for the orchestrator "
+                        "to merge).")
+        announced = key
+        return command
+
+    def wait_done() -> bool:
+        nonlocal eof
+        while True:
+            line = lines.get()
+            if line is None:
+                eof = True
+                return False
+            word = line.strip().lower()
+            if word == "done":
+                return True
+            if word in {"quit", "exit"}:
+                eof = True  # stop the worker after recording the interruption
+                return False
+            if word == "abort":
+                return False
+            out("Type 'done' when the agent has committed its work, or 'abort'.")
+
+    auto_tried: set = set()
+
+    def run(command: dict) -> None:
+        nonlocal last_result
+        auto_tried.add(command.get("batch_id"))
+        try:
+            status = worker.run_batch(command, wait_done=wait_done)
+        except BrError as exc:
+            last_result = 1
+            out(f"error: {exc.message}" + (f"\n  hint: {exc.hint}" if exc.hint else ""))
+            return
+        if status.get("status") == COMPLETE:
+            last_result = 0
+            for w in status.get("warnings") or []:
+                out(f"warning: {w}")
+            out(f"Done. {command['branch']} is at {str(status.get('commit'))[:10]} "
+                f"({status.get('commits')} new commit{'s' if status.get('commits') != 1 else ''}). "
+                "Type 'check' for more.")
+        else:
+            last_result = 1
+            out(f"Batch {command['batch_id']} did not complete: {status.get('error')}. Type 'continue' to retry.")
+
+    command = announce()
+    if auto and worker.is_pending(command):
+        run(command)
+        if once:
+            return last_result
+    while not eof:
+        try:
+            line = lines.get(timeout=POLL_SECONDS)
+        except queue.Empty:
+            command = announce()
+            if command and command.get("done") and (auto or once):
+                return last_result
+            if auto and worker.is_pending(command) and command.get("batch_id") not in auto_tried:
+                run(command)  # a batch that failed is retried only on `continue`
+                if once:
+                    return last_result
+            continue
+        if line is None:
+            break
+        word = line.strip().lower()
+        if not word:
+            continue
+        if word in {"continue", "c", "go", "run"}:
+            command, error = worker.command()
+            if worker.is_pending(command):
+                run(command)
+                if once:
+                    return last_result
+            else:
+                out(worker.describe(command) if command else f"No batch to run ({error or 'no command yet'}).")
+        elif word in {"check", "refresh"}:
+            announce(force=True)
+        elif word in {"show", "prompt"}:
+            command, _ = worker.command()
+            out(worker.prompt_text(command) if command else "No command yet.")
+        elif word == "status":
+            st = read_status(worker.paths, worker.stream)
+            out(f"{worker.stream}: {st.get('status')} {st.get('batch_id') or ''} {st.get('error') or ''}".rstrip())
+        elif word in {"quit", "exit", "q"}:
+            break
+        elif word in {"help", "?"}:
+            out("Commands: continue (run the batch), check (look for a new batch), show (print the prompt), "
+                "status, quit.")
+        else:
+            out(f"Unknown command {word!r}. Type 'help'.")
+    return last_result
+
+

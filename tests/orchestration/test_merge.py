@@ -1,0 +1,186 @@
+"""Conflict detection and merging on real repositories (no orchestrator involved)."""
+
+from __future__ import annotations
+
+from buildrunner.orchestration.merge import merge_tree, run_merge
+
+BASE = '''class Cart:
+    def add(self, item):
+        self.items.append(item)
+        return self
+
+    def remove(self, item):
+        self.items.remove(item)
+        return self
+
+    def total(self):
+        subtotal = sum(i.cost for i in self.items)
+        # tax applies to the whole cart
+        tax = subtotal * 0.2
+        # shipping is free above 50
+        shipping = 0 if subtotal > 50 else 5
+        return subtotal + tax + shipping
+'''
+
+
+def branch(repo, name, edits, start="main"):
+    repo.git("checkout", "-q", "-b", name, start)
+    for path, (old, new) in edits.items():
+        text = (repo.root / path).read_text() if (repo.root / path).exists() else ""
+        repo.write(path, text.replace(old, new, 1) if old else new)
+    repo.add()
+    sha = repo.commit(f"{name} work")
+    repo.git("checkout", "-q", "main")
+    return sha
+
+
+def setup(repo, files=None):
+    for path, text in (files or {"cart.py": BASE}).items():
+        repo.write(path, text)
+    repo.add()
+    return repo.commit("base")
+
+
+def test_same_method_edited_in_two_streams_is_a_semantic_conflict_git_would_miss(git_repo):
+    setup(git_repo)
+    branch(git_repo, "stream/a", {"cart.py": ("subtotal = sum(i.cost for i in self.items)",
+                                              "subtotal = sum(i.cost * i.qty for i in self.items)")})
+    branch(git_repo, "stream/b", {"cart.py": ("shipping = 0 if subtotal > 50 else 5",
+                                              "shipping = 0 if subtotal > 80 else 7")})
+    assert merge_tree(git_repo.root, "stream/a", "stream/b").clean  # git sees no conflict
+    report = run_merge(git_repo.root, "main", [("a", "stream/a"), ("b", "stream/b")], dry_run=True)
+    a, b = report.streams
+    assert a.result == "pending" and b.result == "held"
+    (c,) = b.conflicts
+    assert (c.kind, c.file, c.symbols, c.sides) == ("symbol", "cart.py", ["Cart.total"], ["a", "b"])
+    assert "modified method Cart.total" in c.detail
+    assert len(c.commits["a"]) == 1 and len(c.commits["b"]) == 1
+    assert git_repo.git("rev-parse", "main").strip() == report.before  # dry run: nothing moved
+
+
+def test_different_methods_of_one_class_merge_cleanly(git_repo):
+    setup(git_repo)
+    branch(git_repo, "stream/a", {"cart.py": ("self.items.append(item)", "self.items.insert(0, item)")})
+    branch(git_repo, "stream/b", {"cart.py": ("shipping = 0 if subtotal > 50 else 5", "shipping = 0")})
+    report = run_merge(git_repo.root, "main", [("a", "stream/a"), ("b", "stream/b")])
+    assert [s.result for s in report.streams] == ["merged", "merged"]
+    text = (git_repo.root / "cart.py").read_text()  # main is checked out: the checkout follows
+    assert "insert(0, item)" in text and "shipping = 0\n" in text
+    assert git_repo.git("status", "--porcelain").strip() == ""
+    assert git_repo.git("log", "-1", "--format=%P", "main").split()[1] == git_repo.git("rev-parse", "stream/b").strip()
+
+
+def test_typescript_signature_change_against_new_call_sites(git_repo):
+    setup(git_repo, {"src/price.ts": "export function price(item: Item, qty: number): number {\n  return item.cost * qty;\n}\n",
+                     "src/cart.ts": "import { price } from './price';\nexport const one = (i: Item) => price(i, 1);\n"})
+    branch(git_repo, "stream/core", {"src/price.ts": ("qty: number)", "qty: number, currency: string)")})
+    branch(git_repo, "stream/web", {"src/cart.ts": ("", "import { price } from './price';\n"
+                                                        "export const one = (i: Item) => price(i, 1);\n"
+                                                        "export const two = (i: Item) => price(i, 2);\n")})
+    report = run_merge(git_repo.root, "main", [("core", "stream/core"), ("web", "stream/web")], dry_run=True)
+    (c,) = report.streams[1].conflicts
+    assert c.kind == "signature" and c.file == "src/price.ts" and c.other_file == "src/cart.ts"
+    assert "price(i, 2)" in c.detail and "currency: string" in c.detail
+    assert "price(i, 1)" not in c.detail  # an untouched call is not blamed
+
+
+def test_removed_function_against_new_calls_and_python_js_are_kept_apart(git_repo):
+    setup(git_repo, {"lib.py": "def helper(x):\n    return x\n\n\ndef other():\n    return 1\n",
+                     "app.js": "function helper(y) { return y; }\n"})
+    branch(git_repo, "stream/a", {"lib.py": ("def helper(x):\n    return x\n\n\n", "")})
+    branch(git_repo, "stream/b", {"use.py": ("", "from lib import helper\nprint(helper(2))\n"),
+                                  "app.js": ("return y;", "return helper(y - 1);")})
+    report = run_merge(git_repo.root, "main", [("a", "stream/a"), ("b", "stream/b")], dry_run=True)
+    (c,) = report.streams[1].conflicts
+    assert c.kind == "signature" and "removed function helper" in c.detail and c.other_file == "use.py"
+
+
+def test_textual_conflict_with_the_moved_integration_branch_leaves_everything_intact(git_repo):
+    setup(git_repo)
+    stream = branch(git_repo, "stream/a", {"cart.py": ("tax = subtotal * 0.2", "tax = subtotal * 0.25")})
+    git_repo.write("cart.py", BASE.replace("tax = subtotal * 0.2", "tax = subtotal * 0.19"))
+    git_repo.add()
+    main = git_repo.commit("main moved")
+    report = run_merge(git_repo.root, "main", [("a", "stream/a")])
+    (s,) = report.streams
+    assert s.result == "held"
+    (c,) = s.conflicts
+    assert c.kind == "textual" and c.file == "cart.py" and c.symbols == ["Cart.total"]
+    assert c.sides == ["integration:main", "a"] and "Merge conflict in cart.py" in c.detail
+    assert git_repo.git("rev-parse", "main").strip() == main
+    assert git_repo.git("rev-parse", "stream/a").strip() == stream
+    assert "<<<<" not in (git_repo.root / "cart.py").read_text()
+    assert "git merge main" in report.suggestions[-1]
+
+
+def test_a_dirty_checkout_blocks_the_fast_forward_without_losing_anything(git_repo):
+    setup(git_repo)
+    branch(git_repo, "stream/a", {"cart.py": ("0.2", "0.3")})
+    before = git_repo.git("rev-parse", "main").strip()
+    git_repo.write("cart.py", BASE + "# local edit\n")
+    report = run_merge(git_repo.root, "main", [("a", "stream/a")])
+    assert report.streams[0].result == "error" and "commit or stash" in report.streams[0].message
+    assert git_repo.git("rev-parse", "main").strip() == before
+    assert (git_repo.root / "cart.py").read_text().endswith("# local edit\n")
+
+
+def test_integration_branch_not_checked_out_moves_by_update_ref(git_repo):
+    setup(git_repo)
+    git_repo.git("branch", "integration")
+    branch(git_repo, "stream/a", {"new.py": ("", "x = 1\n")}, start="integration")
+    report = run_merge(git_repo.root, "integration", [("a", "stream/a"), ("gone", "stream/gone")])
+    assert [s.result for s in report.streams] == ["merged", "error"]
+    assert "does not exist" in report.streams[1].message
+    assert git_repo.git("show", "integration:new.py") == "x = 1\n"
+    assert not (git_repo.root / "new.py").exists()  # the checked-out main was not touched
+    again = run_merge(git_repo.root, "integration", [("a", "stream/a")])
+    assert again.streams[0].result == "nothing"
+
+
+def test_orchestrator_emits_telemetry_for_batches_merges_and_conflicts(project, monkeypatch):
+    import json as _json
+
+    from buildrunner.orchestration.orchestrator import Orchestrator
+
+    monkeypatch.setenv("BR_TELEMETRY", "1")
+    orch = Orchestrator(project.root)
+    orch.start()
+    for name, edit in (("core", "0.8"), ("api", "0.7")):  # both change discount(): a symbol conflict
+        wt = project.root / ".buildrunner" / "worktrees" / name
+        text = (wt / "core" / "pricing.py").read_text().replace("0.9", edit)
+        text = text.replace("return total *", "total = total\n    return total *")
+        (wt / "core" / "pricing.py").write_text(text)
+        project.git("-C", str(wt), "commit", "-qam", f"{name} edit")
+    report = orch.merge(["core", "api"])
+    assert [s.result for s in report.streams] == ["merged", "held"]
+    files = list((project.root / ".buildrunner").rglob("*.jsonl"))
+    events = [_json.loads(line) for f in files for line in f.read_text().splitlines() if line.strip()]
+    actions = [(e["type"], e["data"].get("action")) for e in events]
+    assert ("orchestration", "batch_started") in actions
+    assert ("orchestration", "conflicts_found") in actions
+    merges = [e["data"] for e in events if e["data"].get("action") == "merge_result"]
+    assert {(m["stream"], m["result"]) for m in merges} == {("core", "merged"), ("api", "held")}
+
+
+def test_odd_file_names_binary_and_invalid_utf8_sources_do_not_break_detection(git_repo):
+    setup(git_repo, {"cart.py": BASE, "blob.bin": "x"})
+    branch(git_repo, "stream/a", {"caf\udcc3.py": ("", "def f():\n    return 1\n")})
+    git_repo.git("checkout", "-q", "-b", "stream/b")
+    (git_repo.root / "blob.bin").write_bytes(b"\x00\xff" * 100)
+    (git_repo.root / "bad.py").write_bytes(b"def g(:\n  \xff\xfe\n")
+    git_repo.add()
+    git_repo.commit("b")
+    git_repo.git("checkout", "-q", "main")
+    report = run_merge(git_repo.root, "main", [("a", "stream/a"), ("b", "stream/b")])
+    assert [s.result for s in report.streams] == ["merged", "merged"]
+
+
+def test_same_named_calls_on_unrelated_objects_are_not_blamed(git_repo):
+    setup(git_repo, {"cart.py": BASE, "tags.py": "def tags(items):\n    seen = set()\n    return seen\n",
+                     "shop.py": "from cart import Cart\n\n\ndef fill(c):\n    return c\n"})
+    branch(git_repo, "stream/a", {"cart.py": ("def add(self, item):", "def add(self, item, qty=1):")})
+    branch(git_repo, "stream/b", {"tags.py": ("    return seen", "    seen.add('x')\n    return seen"),
+                                  "shop.py": ("    return c", "    return c.add(1)")})
+    report = run_merge(git_repo.root, "main", [("a", "stream/a"), ("b", "stream/b")], dry_run=True)
+    (c,) = report.streams[1].conflicts  # shop.py names Cart: its new call counts; tags.py's set.add does not
+    assert c.other_file == "shop.py" and "c.add(1)" in c.detail

@@ -1,0 +1,115 @@
+"""Plan loading, validation (file + line + field) and batching."""
+
+from __future__ import annotations
+
+import pytest
+
+from buildrunner.orchestration.plan import PlanError, load_plan, next_batch, parse_plan, schedule
+
+
+def write(tmp_path, text):
+    p = tmp_path / "plan.yaml"
+    p.write_text(text)
+    return p
+
+
+def plan_of(streams):
+    return parse_plan({"name": "t", "streams": streams})
+
+
+def test_sample_plan_in_examples_is_valid():
+    from pathlib import Path
+
+    plan = load_plan(Path(__file__).parents[2] / "examples" / "plan.yaml")
+    batches = schedule(plan)
+    assert len(plan.streams) >= 3 and batches
+    assert sum(len(ts) for b in batches for ts in b.assignments.values()) == len(plan.tasks)
+
+
+@pytest.mark.parametrize("text, where, message", [
+    ("streams: [", ":2", "malformed YAML"),
+    ("- a\n", "", "expected a mapping"),
+    ("streams: []\n", ":1", "non-empty list of streams"),
+    ("streams:\n  - name: ../evil\n    tasks: [{id: a, files: [x]}]\n", ":2", "invalid stream name"),
+    ("streams:\n  - name: a\n    tasks:\n      - id: t1\n        files: [/etc/passwd]\n", ":5", "relative to the repository"),
+    ("streams:\n  - name: a\n    tasks:\n      - id: t1\n        files: [../up.py]\n", ":5", "without '..'"),
+    ("streams:\n  - name: a\n    tasks:\n      - id: t1\n        title: x\n", ":4", "files"),
+    ("streams:\n  - name: a\n    tasks:\n      - {id: t1, files: [a]}\n  - name: a\n    tasks: [{id: t2, files: [b]}]\n",
+     ":5", "duplicate stream name"),
+    ("streams:\n  - name: a\n    tasks:\n      - {id: t1, files: [a]}\n      - {id: t1, files: [b]}\n", ":5",
+     "duplicate task id"),
+    ("streams:\n  - name: a\n    tasks:\n      - {id: t1, files: [a], depends_on: [nope]}\n", ":4", "unknown task 'nope'"),
+    ("streams:\n  - name: a\n    tasks:\n      - {id: t1, files: [a], depends_on: [t2]}\n      - {id: t2, files: [b]}\n",
+     ":4", "comes later in the same stream"),
+    ("streams:\n  - name: a\n    tasks: [{id: t1, files: [a], depends_on: [t2]}]\n"
+     "  - name: b\n    tasks: [{id: t2, files: [b], depends_on: [t1]}]\n", ":1", "dependency cycle"),
+    ("streams:\n  - name: a\n    tasks: [{id: t1, files: [a]}]\nbogus: 1\n", ":4", "unknown field"),
+])
+def test_bad_plans_name_file_line_and_field(tmp_path, text, where, message):
+    path = write(tmp_path, text)
+    with pytest.raises(PlanError) as err:
+        load_plan(path)
+    assert err.value.message.startswith(f"{path}{where}:") and message in err.value.message
+    assert err.value.exit_code == 2
+
+
+def test_missing_plan_and_invalid_utf8(tmp_path):
+    with pytest.raises(PlanError, match="plan file not found"):
+        load_plan(tmp_path / "none.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_bytes(b"streams: \xff\n")
+    with pytest.raises(PlanError, match="not valid UTF-8"):
+        load_plan(bad)
+
+
+def test_cycle_message_names_the_tasks():
+    with pytest.raises(PlanError) as err:
+        plan_of([{"name": "a", "tasks": [{"id": "t1", "files": ["a"], "depends_on": ["t2"]}]},
+                 {"name": "b", "tasks": [{"id": "t2", "files": ["b"], "depends_on": ["t1"]}]}])
+    assert "t1 -> t2 -> t1" in err.value.message or "t2 -> t1 -> t2" in err.value.message
+
+
+def test_no_two_streams_share_a_file_in_one_batch_and_the_wait_is_explained():
+    plan = plan_of([
+        {"name": "a", "tasks": [{"id": "a1", "files": ["src/shared.py", "src/a.py"]}]},
+        {"name": "b", "tasks": [{"id": "b1", "files": ["src/shared.py"]}, {"id": "b2", "files": ["src/b.py"]}]},
+        {"name": "c", "tasks": [{"id": "c1", "files": ["src/"]}]},  # a directory covers its files
+    ])
+    b1 = next_batch(plan, 1, set())
+    assert {s: [t.id for t in ts] for s, ts in b1.assignments.items()} == {"a": ["a1"]}
+    reasons = {t.id: r for t, r in b1.waiting}
+    assert reasons == {"b1": "file 'src/shared.py' is claimed by stream 'a' in this batch",
+                       "c1": "file 'src' is claimed by stream 'a' in this batch"}
+    batches = schedule(plan)
+    for b in batches:
+        seen = {}
+        for stream, tasks in b.assignments.items():
+            for f in {f for t in tasks for f in t.files}:
+                assert f not in seen, f"{f} in {stream} and {seen[f]}"
+                seen[f] = stream
+    assert [sorted(b.assignments) for b in batches] == [["a"], ["b"], ["c"]]
+
+
+def test_dependencies_come_first_and_wait_until_merged():
+    plan = plan_of([
+        {"name": "core", "tasks": [{"id": "models", "files": ["m.py"]}]},
+        {"name": "api", "tasks": [{"id": "routes", "files": ["r.py"], "depends_on": ["models"]}]},
+    ])
+    first = next_batch(plan, 1, set())
+    assert list(first.assignments) == ["core"]
+    assert first.waiting[0][1] == "depends on 'models' (stream 'core'), which has not run yet"
+    # finished on its branch but not merged: still waits, with a different reason
+    pending = next_batch(plan, 2, set(), in_progress={"models"})
+    assert pending.empty and "is not merged yet" in pending.waiting[0][1]
+    assert list(next_batch(plan, 2, {"models"}).assignments) == ["api"]
+    assert plan.stream_order() == ["core", "api"]
+
+
+def test_held_streams_get_no_work_and_same_stream_dependencies_run_in_one_batch():
+    plan = plan_of([{"name": "a", "tasks": [{"id": "a1", "files": ["x"]},
+                                            {"id": "a2", "files": ["y"], "depends_on": ["a1"]}]},
+                    {"name": "b", "tasks": [{"id": "b1", "files": ["z"]}]}])
+    batch = next_batch(plan, 1, set())
+    assert [t.id for t in batch.assignments["a"]] == ["a1", "a2"]
+    held = next_batch(plan, 1, set(), held={"b"})
+    assert "b" not in held.assignments and "conflict resolution" in held.waiting[0][1]

@@ -1,0 +1,178 @@
+"""Workers: real subprocesses, killed mid-batch; failures that must be reported, not hidden."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+
+from buildrunner.orchestration.orchestrator import Orchestrator
+from buildrunner.orchestration.state import read_json, read_status
+
+from .conftest import git
+
+
+def _wait_for(predicate, timeout=15.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+def _agent_pid(pidfile):
+    return _wait_for(lambda: pidfile.exists() and pidfile.read_text().strip() and int(pidfile.read_text()))
+
+
+def _gone(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+@pytest.fixture
+def started(project):
+    orch = Orchestrator(project.root)
+    orch.start()
+    return orch
+
+
+def test_sigkill_mid_batch_leaves_a_valid_status_that_says_so(started, scenario, workers, tmp_path):
+    root = started.root
+    pidfile = tmp_path / "agent.pid"
+    agent = scenario({"core/batch-1": {"sleep": 30, "edits": [{"path": "core/pricing.py", "content": "x = 1\n"}]}})
+    w = workers(root, "core", agent, env={"FAKE_AGENT_PIDFILE": str(pidfile)})
+    w.expect("Found batch batch-1")
+    w.send("continue")
+    agent_pid = _agent_pid(pidfile)
+    try:
+        raw = _wait_for(lambda: (read_json(started.paths.status_file("core"))[0] or {}).get("status") == "running")
+        assert raw
+        w.proc.send_signal(signal.SIGKILL)
+        w.proc.wait(timeout=10)
+    finally:
+        os.kill(agent_pid, signal.SIGKILL)
+    data, error = read_json(started.paths.status_file("core"))
+    assert error is None and data["status"] == "running" and data["pid"] == w.proc.pid  # the file is intact
+    status = read_status(started.paths, "core")
+    assert status["status"] == "interrupted"
+    assert f"pid {w.proc.pid}" in status["error"]
+    row = next(r for r in started.snapshot()["streams"] if r["stream"] == "core")
+    assert row["status"] == "interrupted"
+
+    # a new worker offers the interrupted batch again and can finish it
+    agent = scenario({"core/batch-1": {"edits": [{"path": "core/pricing.py", "content": "def price(a, b, c):\n    pass\n"}],
+                                       "message": "core-currency: redo"}})
+    w2 = workers(root, "core", agent)
+    w2.expect("Found batch batch-1")
+    w2.send("continue")
+    w2.expect("Done.")
+    assert read_status(started.paths, "core")["status"] == "complete"
+
+
+def test_sigterm_mid_batch_stops_the_agent_and_records_it(started, scenario, workers, tmp_path):
+    pidfile = tmp_path / "agent.pid"
+    agent = scenario({"api/batch-1": {"sleep": 30, "edits": [{"path": "api/orders.py", "content": "y = 2\n"}]}})
+    w = workers(started.root, "api", agent, env={"FAKE_AGENT_PIDFILE": str(pidfile)})
+    w.expect("Found batch")
+    w.send("continue")
+    agent_pid = _agent_pid(pidfile)
+    _wait_for(lambda: (read_json(started.paths.status_file("api"))[0] or {}).get("status") == "running")
+    w.proc.send_signal(signal.SIGTERM)
+    assert w.proc.wait(timeout=10) == 128 + signal.SIGTERM
+    data, error = read_json(started.paths.status_file("api"))
+    assert error is None
+    assert data["status"] == "interrupted" and "SIGTERM" in data["error"] and data["pid"] is None
+    assert _wait_for(lambda: _gone(agent_pid), timeout=5)  # the agent did not outlive its worker
+
+
+def test_agent_without_commits_or_with_an_error_fails_the_batch(started, scenario, workers):
+    root = started.root
+    agent = scenario({"core/batch-1": {"no_commit": True, "edits": [{"path": "core/pricing.py", "content": "z=1\n"}]},
+                      "ui/batch-1": {"exit": 7, "edits": []}})
+    core = workers(root, "core", agent)
+    ui = workers(root, "ui", agent)
+    for w in (core, ui):
+        w.expect("Found batch")
+        w.send("continue")
+    core.expect("did not complete")
+    ui.expect("did not complete")
+    assert "has no new commits" in read_status(started.paths, "core")["error"]
+    ui_status = read_status(started.paths, "ui")
+    assert ui_status["status"] == "failed" and "exited with code 7" in ui_status["error"]
+    # a failed stream is not offered for merging
+    assert started.mergeable_streams() == []
+    assert git(root, "rev-parse", "stream/core") == git(root, "rev-parse", "main")
+
+
+def test_manual_mode_prints_the_prompt_and_waits_for_done(started, workers, tmp_path):
+    root = started.root
+    clip_log = tmp_path / "clipboard.txt"
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    fake = bindir / "xclip"
+    fake.write_text(f"#!/bin/sh\ncat > {clip_log}\n")
+    fake.chmod(0o755)
+    w = workers(root, "core", "", env={"PATH": f"{bindir}:{os.environ['PATH']}"})
+    w.expect("Found batch batch-1")
+    w.send("continue")
+    w.expect("copied to the clipboard with xclip")
+    assert "core-currency" in clip_log.read_text() and "Stay in your files" in clip_log.read_text()
+    w.send("done")  # nothing committed yet: the worker says so
+    w.expect("has no new commits")
+    wt = root / ".buildrunner" / "worktrees" / "core"
+    (wt / "core" / "pricing.py").write_text("def price(item, qty, currency):\n    pass\n")
+    git(wt, "commit", "-qam", "core-currency: by hand")
+    w.send("continue")
+    w.expect("type 'done' once")
+    w.send("done")
+    w.expect("Done.")
+    assert read_status(started.paths, "core")["completed_tasks"] == ["core-currency"]
+
+
+def test_invalid_stream_names_are_refused(br, project):
+    for bad in ("../etc", "a/b", "Core", "x" * 41, ".."):
+        result = br("worker", "--stream", bad, cwd=project.root)
+        assert result.exit_code == 2
+        assert "invalid stream name" in result.stderr
+
+
+def test_auto_mode_runs_without_continue_and_never_loops_on_a_failure(started, scenario, workers):
+    agent = scenario({"core/batch-1": {"message": "core-currency: auto",
+                                       "edits": [{"path": "core/pricing.py", "content": "def price(a, b, c):\n    pass\n"}]},
+                      "ui/batch-1": {"exit": 4, "edits": []}})
+    ok = workers(started.root, "core", agent, "--auto", "--once")
+    ok.expect("Done.")
+    assert ok.proc.wait(timeout=10) == 0
+    bad = workers(started.root, "ui", agent, "--auto")
+    bad.expect("did not complete")
+    time.sleep(1.0)  # no automatic retry: the agent ran once
+    assert sum(line.startswith("  | fake agent: ui/batch-1") for line in bad.output + _drain(bad)) == 1
+
+
+def _drain(w):
+    lines = []
+    while not w.lines.empty():
+        line = w.lines.get()
+        if line is not None:
+            lines.append(line)
+    return lines
+
+
+def test_agent_command_placeholders_are_quoted_and_other_braces_pass_through(started, workers):
+    agent = ("printf '%s|%s|%s\\n' {stream} {branch} {batch_id} > args.txt && test -s {prompt_file} && "
+             "echo ${NOPE:-braces-ok} >> args.txt && git add args.txt && git commit -qm 'core-currency: args'")
+    w = workers(started.root, "core", agent)
+    w.expect("Found batch")
+    w.send("continue")
+    w.expect("Done.")
+    text = (started.root / ".buildrunner" / "worktrees" / "core" / "args.txt").read_text()
+    assert text == "core|stream/core|batch-1\nbraces-ok\n"
+    warnings = read_status(started.paths, "core")["warnings"]
+    assert warnings == ["changed files outside the stream's task list: args.txt"]
