@@ -1,0 +1,388 @@
+"""`br security`: scan for secrets and SQL injection, whitelist findings, write a baseline.
+
+Exit codes: 0 no findings, 1 findings, 2 usage or input error.
+
+Seam for autofixes: the SQL injection helper owns `buildrunner/cli/security_fix.py`. When that
+module exists, its click command `fix` is registered as `br security fix`, and `check --fix`
+calls its `fix_findings(project, result, config=..., quiet=...) -> int` with the scan's result
+(the return value becomes the exit code). Before it exists, `--fix` is a clear usage error.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+
+import click
+
+from buildrunner.engine.reporters import FORMATS
+from buildrunner.errors import BrError
+
+FIX_MODULE = "buildrunner.cli.security_fix"
+
+
+class SecurityGroup(click.Group):
+    """Adds `fix` from the SQL injection helper's module when it is installed (imported only when
+    `fix` is invoked or commands are listed, so `check --staged` never pays for it)."""
+
+    def _ensure_fix(self) -> None:
+        if "fix" in self.commands:
+            return
+        try:
+            if importlib.util.find_spec(FIX_MODULE) is None:
+                return
+        except (ImportError, ValueError):
+            return
+        fix = getattr(importlib.import_module(FIX_MODULE), "fix", None)
+        if isinstance(fix, click.Command):
+            self.add_command(fix, "fix")
+
+    def get_command(self, ctx, name):
+        if name == "fix":
+            self._ensure_fix()
+        return super().get_command(ctx, name)
+
+    def list_commands(self, ctx):
+        self._ensure_fix()
+        return super().list_commands(ctx)
+
+
+@click.group("security", cls=SecurityGroup)
+def security() -> None:
+    """Scan for secrets and SQL injection; whitelist, baseline, fix."""
+
+
+def project_and_config():
+    """The current project and its effective configuration (shared with `security fix`)."""
+    from buildrunner import config as config_mod
+    from buildrunner.project import discover
+
+    project = discover()
+    return project, config_mod.load(project)
+
+
+_project_and_config = project_and_config  # the name `security_fix` imports
+
+
+def _load_rules(project, kinds: list[str], prefixes: tuple[str, ...]):
+    from buildrunner.engine.rules import load_rules
+
+    ruleset = load_rules(project, kinds=kinds)
+    ids = [p.strip() for item in prefixes for p in item.split(",") if p.strip()]
+    if ids:
+        ruleset = ruleset.select(ids=ids)
+    rules = [r for r in ruleset.rules if r.enabled]
+    if not rules:
+        which = f" matching {', '.join(ids)}" if ids else ""
+        raise BrError(f"no enabled {'/'.join(kinds)} rules{which}", hint="list rules with `br rules list`")
+    return rules
+
+
+def _progress_callback(quiet: bool):
+    """A rich progress bar on stderr, only when stdout is a terminal and not --quiet."""
+    if quiet or not sys.stdout.isatty():
+        return None, None
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from buildrunner.cli.output import console
+
+    bar = Progress(TextColumn("scanning"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   console=console(stderr=True), transient=True, auto_refresh=False)
+    task = bar.add_task("scan", total=None)
+    started = [False]
+
+    def update(done: int, total: int | None) -> None:
+        if not started[0]:
+            bar.start()
+            started[0] = True
+        bar.update(task, completed=done, total=total)
+        bar.refresh()
+
+    return update, bar
+
+
+def run_scan(project, config, *, paths=(), staged=False, history=False, since=None, rule_prefixes=(),
+             jobs=None, use_baseline=True, quiet=True, suppressions=None):
+    """Build the documents for a mode and scan them; returns the ScanResult."""
+    from buildrunner.engine import scan as scan_mod
+    from buildrunner.engine import sources
+
+    if staged or history:
+        from buildrunner.engine.gitio import require_repo
+
+        require_repo(project)  # before the (slower) rule loading: fail fast with a clear message
+    kinds = ["secret"] if history else sorted(scan_mod.available_kinds())
+    if not kinds:
+        raise BrError("no matcher is installed (buildrunner.engine.secrets / .code)")
+    rules = _load_rules(project, kinds, rule_prefixes)
+    if history:
+        docs, mode = sources.history(project, since=since, config=config), "history"
+    elif staged:
+        docs = sources.staged_for_paths(project, paths, config) if paths else sources.staged(project, config)
+        mode = "staged"
+    else:
+        docs, mode = list(sources.files(project, paths or None, config)), "files"
+    progress, bar = _progress_callback(quiet)
+    try:
+        return scan_mod.scan(project, docs, rules, config=config, jobs=jobs, progress=progress,
+                             use_baseline=use_baseline, mode=mode, suppressions=suppressions)
+    finally:
+        if bar is not None:
+            bar.stop()
+
+
+def _warn(message: str) -> None:
+    click.echo(f"br: warning: {message}", err=True)
+
+
+@security.command("check")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--staged", is_flag=True, help="Scan what is staged (the git index), reporting changed lines only.")
+@click.option("--history", is_flag=True, help="Scan every commit's added lines for secrets.")
+@click.option("--since", metavar="REV", help="With --history: only commits in REV..HEAD.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="Report format.")
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@click.option("--output", "-o", metavar="FILE", help="Write the report to FILE instead of stdout.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing when there are no findings.")
+@click.option("--no-color", is_flag=True, help="Disable colour (also NO_COLOR=1).")
+@click.option("--rules", "rule_prefixes", multiple=True, metavar="ID_PREFIX",
+              help="Run only rules whose id starts with ID_PREFIX (repeatable, comma-separated).")
+@click.option("--report-unused", is_flag=True, help="List whitelist/baseline entries that matched nothing.")
+@click.option("--no-baseline", is_flag=True, help="Ignore .buildrunner/baseline.json.")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), help="Worker processes (0 = one per core).")
+@click.option("--fix", "apply_fix", is_flag=True, help="Apply safe autofixes (SQL injection) after scanning.")
+def check(paths, staged, history, since, fmt, as_json, output, quiet, no_color, rule_prefixes, report_unused,
+          no_baseline, jobs, apply_fix):
+    """Scan PATHs (default: the whole repository) for secrets and SQL injection.
+
+    \b
+    Exit codes: 0 no findings, 1 findings, 2 usage or input error.
+    Suppress a finding with `# br: ignore[rule-id]` on its line (or the line above),
+    `br security whitelist PATH:LINE`, or a baseline (`br security baseline`).
+    """
+    import os
+
+    if staged and history:
+        raise click.UsageError("--staged and --history are mutually exclusive")
+    if since and not history:
+        raise click.UsageError("--since needs --history")
+    if history and paths:
+        raise click.UsageError("--history scans the whole history; it takes no PATH")
+    if as_json:
+        fmt = "json"
+    if no_color:
+        os.environ["NO_COLOR"] = "1"
+    if apply_fix and (staged or history):
+        raise click.UsageError("--fix rewrites work-tree files: use it without --staged/--history")
+    if apply_fix and importlib.util.find_spec(FIX_MODULE) is None:
+        raise BrError("--fix is not available in this installation (no SQL injection autofixer)")
+
+    from buildrunner.engine.state import record_last_scan
+    from buildrunner.engine.suppression import load_suppressions
+
+    project, config = project_and_config()
+    suppressions = load_suppressions(project, use_baseline=not no_baseline)
+    for w in suppressions.warnings:
+        _warn(w)
+    result = run_scan(project, config, paths=paths, staged=staged, history=history, since=since,
+                      rule_prefixes=rule_prefixes, jobs=jobs, use_baseline=not no_baseline, quiet=quiet,
+                      suppressions=suppressions)
+    code = result.exit_code
+
+    if apply_fix:
+        fixer = importlib.import_module(FIX_MODULE)
+        code = fixer.fix_findings(project, result, config=config, quiet=quiet)
+    elif fmt == "sarif" and importlib.util.find_spec("buildrunner.engine.fixes") is not None:
+        from buildrunner.engine.fixes import attach_autofixes  # imports libcst only if a fix is possible
+
+        attach_autofixes(result, project.root, placeholder=config.get("security.sql_placeholder"))
+
+    _emit(fmt, result, output=output, quiet=quiet, no_color=no_color)
+    hints = sorted({f.extra["hint"] for f in result.findings if f.extra.get("hint")})
+    for hint in hints:
+        _warn(hint)
+    if report_unused:
+        _report_unused(result, quiet)
+    record_last_scan(project, result, code)
+    return code
+
+
+def _emit(fmt: str, result, *, output, quiet: bool, no_color: bool) -> None:
+    from buildrunner.cli.output import color_enabled, write_output
+    from buildrunner.engine.reporters import render
+
+    if quiet and not result.findings and fmt == "text" and not output:
+        return
+    color = False if (no_color or output) else color_enabled()
+    text = render(fmt, result, color=color, quiet=quiet)
+    if text or output:
+        try:
+            write_output(text, output)
+        except OSError as exc:
+            raise BrError(f"cannot write the report to {output}: {exc.strerror or exc}") from None
+
+
+def _report_unused(result, quiet: bool) -> None:
+    if not result.unused_suppressions:
+        if not quiet:
+            click.echo("No unused whitelist or baseline entries.", err=True)
+        return
+    click.echo(f"{len(result.unused_suppressions)} whitelist/baseline entries matched no finding "
+               f"in this {result.mode} scan:", err=True)
+    for entry in result.unused_suppressions:
+        click.echo(f"  {entry}", err=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# whitelist
+
+
+def _parse_location(location: str) -> tuple[str, int]:
+    path, sep, line = location.rpartition(":")
+    if not sep or not path or not line.isdigit() or int(line) < 1:
+        raise click.BadParameter(f"expected PATH:LINE, got {location!r}", param_hint="LOCATION")
+    return path, int(line)
+
+
+def _findings_at(project, config, path: str, line: int, rule: str | None):
+    """Findings on PATH:LINE in the work tree, else in the staged version of the file (the line
+    a pre-commit hook reported). Every finding counts, whatever currently suppresses it."""
+    import os
+
+    from buildrunner.engine.gitio import in_repo
+    from buildrunner.engine.suppression import Suppressions, rule_matches
+
+    modes = [{}] if os.path.lexists(path) else []
+    if in_repo(project.root):
+        modes.append({"staged": True})
+    if not modes:
+        raise BrError(f"no such file: {path}")
+    rel = project.relpath(path)
+    for extra in modes:
+        result = run_scan(project, config, paths=(path,), suppressions=Suppressions(), **extra)
+        everything = result.findings + [s.finding for s in result.suppressed]
+        found = [f for f in everything
+                 if f.path == rel and f.line == line and (rule is None or rule_matches(f.rule_id, [rule]))]
+        if found:
+            return found
+    return []
+
+
+@security.command("whitelist")
+@click.argument("location", required=False, metavar="PATH:LINE")
+@click.option("--rule", "rule_id", metavar="ID", help="Only the finding of this rule (id or prefix) on that line.")
+@click.option("--fingerprint", "fingerprints", multiple=True, metavar="FP",
+              help="Whitelist a finding by the fingerprint a report printed (repeatable).")
+@click.option("--reason", default="", help="Why this is not a real secret / not exploitable.")
+@click.option("--json", "as_json", is_flag=True, help="Print what was added as JSON.")
+def whitelist(location, rule_id, fingerprints, reason, as_json):
+    """Whitelist the finding(s) on PATH:LINE, or findings by --fingerprint.
+
+    Entries go to .buildrunner/whitelist.txt as fingerprints (content based: they survive the line
+    moving; a different secret on the same line is still reported). The secret is never stored.
+    """
+    from datetime import date
+
+    from buildrunner.cli.output import emit_json
+    from buildrunner.engine.suppression import (
+        FINGERPRINT_RE, append_whitelist, load_whitelist, whitelist_line,
+    )
+
+    if bool(location) == bool(fingerprints):
+        raise click.UsageError("give either PATH:LINE or --fingerprint FP")
+    project, config = project_and_config()
+    existing = load_whitelist(project.whitelist_path)
+    for w in existing.warnings:
+        _warn(w)
+    known = existing.fingerprints()
+    added: list[dict] = []
+    lines: list[str] = []
+    if fingerprints:
+        for fp in fingerprints:
+            if not FINGERPRINT_RE.match(fp):
+                raise BrError(f"{fp!r} is not a fingerprint (expected 16 hex digits, a colon and a number, "
+                              "as printed in reports)")
+            if fp in known or any(a["fingerprint"] == fp for a in added):
+                _warn(f"{fp} is already whitelisted")
+                continue
+            parts = [p for p in (" ".join(reason.split()), f"(added {date.today().isoformat()})") if p]
+            lines.append(f"{fp}  # {' '.join(parts)}")
+            added.append({"fingerprint": fp})
+    else:
+        path, line = _parse_location(location)
+        findings = _findings_at(project, config, path, line, rule_id)
+        if not findings:
+            which = f" of rule {rule_id}" if rule_id else ""
+            raise BrError(f"no finding{which} on {path}:{line}", hint="run `br security check` to see findings and "
+                                                                     "their locations")
+        for f in findings:
+            if f.fingerprint in known:
+                _warn(f"{f.rule_id} at {f.path}:{f.line} is already whitelisted ({f.fingerprint})")
+                continue
+            lines.append(whitelist_line(f, reason))
+            added.append({"fingerprint": f.fingerprint, "rule_id": f.rule_id, "path": f.path, "line": f.line,
+                          "masked_value": f.masked_value})
+    if lines:
+        try:
+            append_whitelist(project.whitelist_path, lines)
+        except OSError as exc:
+            raise BrError(f"cannot write {project.whitelist_path}: {exc.strerror}") from None
+    if as_json:
+        emit_json({"whitelist": str(project.whitelist_path), "added": added})
+        return 0
+    for a in added:
+        if "rule_id" in a:
+            shown = f" ({a['masked_value']})" if a.get("masked_value") else ""
+            click.echo(f"Whitelisted {a['rule_id']} at {a['path']}:{a['line']}{shown} as {a['fingerprint']}")
+        else:
+            click.echo(f"Whitelisted fingerprint {a['fingerprint']}")
+    if added:
+        click.echo(f"→ {project.relpath(project.whitelist_path)}")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# baseline
+
+
+@security.command("baseline")
+@click.option("--output", "-o", metavar="FILE", help="Write here instead of .buildrunner/baseline.json.")
+@click.option("--update", is_flag=True, help="Replace an existing baseline (keeping entries' creation dates).")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), help="Worker processes (0 = one per core).")
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+def baseline(output, update, jobs, as_json):
+    """Record today's findings so they don't block; new findings still do.
+
+    Runs a full scan (inline comments and the whitelist still apply) and writes the fingerprints,
+    rule, path and masked value of every finding. The secret itself is never stored.
+    """
+    from pathlib import Path
+
+    from buildrunner.cli.output import emit_json
+    from buildrunner.engine.suppression import baseline_entry, load_baseline, now_iso, write_baseline
+
+    project, config = project_and_config()
+    target = Path(output) if output else project.baseline_path
+    previous = load_baseline(target) if target.exists() else None
+    if previous is not None and not update:
+        raise BrError(f"{target} already exists", hint="use --update to rewrite it from a fresh scan")
+    result = run_scan(project, config, jobs=jobs, use_baseline=False)
+    created = now_iso()
+    old = previous.entries if previous else {}
+    entries = [baseline_entry(f, old.get(f.fingerprint, {}).get("created", created)) for f in result.findings]
+    try:
+        write_baseline(target, entries)
+    except OSError as exc:
+        raise BrError(f"cannot write {target}: {exc.strerror}") from None
+    fps = {e["fingerprint"] for e in entries}
+    counts = {"findings": len(entries), "added": len(fps - set(old)), "kept": len(fps & set(old)),
+              "removed": len(set(old) - fps), "path": str(target)}
+    if as_json:
+        emit_json(counts)
+    else:
+        click.echo(f"Baseline covers {len(entries)} finding(s) → {project.relpath(target)}")
+        if previous is not None:
+            click.echo(f"  added {counts['added']}, kept {counts['kept']}, removed {counts['removed']}")
+    return 0

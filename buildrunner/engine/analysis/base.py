@@ -1,0 +1,292 @@
+"""The engine analysis behind `when: dynamic-string`: is this expression SQL text built from
+non-literal parts, directly or through local def-use within the function?
+
+Values form a small lattice:
+
+* ``const``   — built only from literals and constants (folded: `"a" + "3"`, `"{}".format()` with no
+  arguments, an f-string with nothing interpolated, a module-level constant, a quoting-helper call).
+* ``dynamic`` — string text with a non-literal part; `steps` say where each part came in.
+* ``param``   — exactly the value of one of the enclosing function's parameters (used to follow a
+  query handed to a helper that forwards it to a sink).
+* ``unknown`` — anything else (a call result, an attribute...): never reported on its own.
+
+A non-literal part only counts once some literal text precedes it: `base + " LIMIT 10"` is a query
+built elsewhere being extended (unknown), while `"... WHERE id = " + uid` puts a runtime value into
+SQL text (dynamic). This keeps the check quiet on query-builder code.
+
+Def-use is deliberately simple and local: the assignments to a name inside the same function that
+come before the use, walking back until a plain assignment that dominates the use (one not inside a
+branch or loop that does not also contain the use). Nested functions see the enclosing scopes'
+assignments flow-insensitively; module scope contributes constants.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CONST, DYNAMIC, PARAM, UNKNOWN = "const", "dynamic", "param", "unknown"
+
+MAX_DEPTH = 40
+
+
+@dataclass(frozen=True)
+class Step:
+    line: int  # 1-based within the document text
+    column: int
+    message: str
+
+
+@dataclass(frozen=True)
+class Value:
+    kind: str
+    text: str = ""  # the literal text (const) or the literal fragments (dynamic)
+    stringy: bool = False  # known to be a string (a literal, an f-string, a template...)
+    steps: tuple[Step, ...] = ()
+    param: tuple | None = None  # (scope node id, index, name) for PARAM
+
+
+UNKNOWN_VALUE = Value(UNKNOWN)
+NUMBER = Value(CONST)
+SAFE = Value(CONST, "", True)  # the result of a quoting helper / numeric cast
+
+
+@dataclass
+class Def:
+    node: object  # the defining statement/expression (for position and dominance)
+    op: str  # "=" | "+=" | "%=" | "unknown"
+    rhs: object | None
+    end: int  # end byte: a def counts for uses after this
+
+
+def short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class Analyzer:
+    """Language-neutral part; subclasses provide node types and the per-node evaluation."""
+
+    SCOPES: frozenset[str] = frozenset()
+    MODULE: str = ""
+    BRANCHES: frozenset[str] = frozenset()
+
+    def __init__(self, root, *, sanitizers: frozenset[str] = frozenset()):
+        self.root = root
+        self.sanitizers = sanitizers
+        self._memo: dict[int, Value] = {}
+        self._defs: dict[int, dict[str, list[Def]]] = {}
+
+    # -- helpers ---------------------------------------------------------------------------------
+    @staticmethod
+    def text(node) -> str:
+        return node.text.decode("utf-8", "replace")
+
+    def step(self, node, message: str) -> Step:
+        return Step(node.start_point.row + 1, node.start_point.column + 1, message)
+
+    def scope_of(self, node):
+        n = node.parent
+        while n is not None:
+            if n.type in self.SCOPES:
+                return n
+            n = n.parent
+        return self.root
+
+    def outer_scope(self, scope):
+        return None if scope.type == self.MODULE or scope.parent is None else self.scope_of(scope)
+
+    def is_sanitizer(self, dotted: str) -> bool:
+        dotted = "".join(dotted.split())
+        return any(dotted == s or dotted.endswith("." + s) for s in self.sanitizers)
+
+    @staticmethod
+    def is_constant_name(name: str) -> bool:
+        """ALL_CAPS names are constants by convention (imported or class-level)."""
+        return len(name) > 1 and name.upper() == name and any(c.isalpha() for c in name)
+
+    # -- evaluation ------------------------------------------------------------------------------
+    def value_of(self, node, depth: int = 0) -> Value:
+        if node is None:
+            return UNKNOWN_VALUE
+        key = node.id
+        if key in self._memo:
+            return self._memo[key]
+        if depth > MAX_DEPTH:
+            return UNKNOWN_VALUE
+        self._memo[key] = UNKNOWN_VALUE  # cycle guard
+        value = self.evaluate(node, depth + 1)
+        self._memo[key] = value
+        return value
+
+    def evaluate(self, node, depth: int) -> Value:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def concat(self, parts: list[tuple[object, Value]], verb: str = "concatenated into") -> Value:
+        """Combine the parts of a string being built, in order."""
+        texts: list[str] = []
+        steps: list[Step] = []
+        seen_literal = holes = stringy = False
+        prefix_param: Value | None = None
+        prefix_unknown = False
+        for node, v in parts:
+            if v.kind == CONST:
+                texts.append(v.text)
+                stringy |= v.stringy
+                seen_literal |= v.stringy and bool(v.text.strip())
+            elif v.kind == DYNAMIC:
+                texts.append(v.text)
+                steps.extend(v.steps)
+                holes = stringy = seen_literal = True
+            else:
+                texts.append(" ")
+                stringy |= v.stringy
+                if seen_literal:
+                    holes = True
+                    steps.append(self.step(node, f"`{short(self.text(node))}` is {verb} the SQL text"))
+                elif v.kind == PARAM and prefix_param is None and not prefix_unknown:
+                    prefix_param = v
+                else:
+                    prefix_unknown = True
+        if holes:
+            return Value(DYNAMIC, "".join(texts), True, tuple(dict.fromkeys(steps)))
+        if prefix_param is None and not prefix_unknown:
+            return Value(CONST, "".join(texts), stringy)
+        if prefix_param is not None and not prefix_unknown:
+            return prefix_param  # a helper's SQL parameter, extended with literals: still forwarded
+        return Value(UNKNOWN, stringy=stringy)
+
+    def phi(self, values: list[Value]) -> Value:
+        """The value of a name reached by several definitions."""
+        if not values:
+            return UNKNOWN_VALUE
+        dyn = [v for v in values if v.kind == DYNAMIC]
+        if dyn:
+            steps = tuple(dict.fromkeys(s for v in dyn for s in v.steps))
+            return Value(DYNAMIC, " ".join(v.text for v in dyn), True, steps)
+        if all(v.kind == CONST for v in values):
+            return Value(CONST, values[0].text, any(v.stringy for v in values))
+        params = {v.param for v in values if v.kind == PARAM}
+        if len(params) == 1 and all(v.kind in (CONST, PARAM) for v in values):
+            return next(v for v in values if v.kind == PARAM)
+        return Value(UNKNOWN, stringy=any(v.stringy for v in values))
+
+    # -- def-use ---------------------------------------------------------------------------------
+    def collect_defs(self, node) -> list[tuple[str, Def]]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def params(self, scope) -> list[str]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def defs(self, scope) -> dict[str, list[Def]]:
+        cached = self._defs.get(scope.id)
+        if cached is not None:
+            return cached
+        out: dict[str, list[Def]] = {}
+        stack = list(reversed(scope.children))
+        while stack:
+            n = stack.pop()
+            if n.type in self.SCOPES:
+                for name, d in self.collect_defs(n):  # a nested def binds its own name here
+                    out.setdefault(name, []).append(d)
+                continue
+            for name, d in self.collect_defs(n):
+                out.setdefault(name, []).append(d)
+            stack.extend(reversed(n.children))
+        for lst in out.values():
+            lst.sort(key=lambda d: d.end)
+        self._defs[scope.id] = out
+        return out
+
+    def dominates(self, def_node, use, scope) -> bool:
+        n = def_node.parent
+        while n is not None and n.id != scope.id:
+            if n.type in self.BRANCHES and not (n.start_byte <= use.start_byte < n.end_byte):
+                return False
+            n = n.parent
+        return True
+
+    def def_value(self, d: Def, depth: int) -> Value:
+        if d.op == "unknown" or d.rhs is None:
+            return UNKNOWN_VALUE if d.op == "unknown" else Value(CONST)
+        return self.value_of(d.rhs, depth)
+
+    def resolve(self, name: str, use, depth: int) -> Value:
+        scope = self.scope_of(use)
+        before = [d for d in self.defs(scope).get(name, ()) if d.end <= use.start_byte]
+        chain: list[Def] = []
+        killed = False
+        for d in reversed(before):
+            chain.append(d)
+            if d.op in ("=", "unknown") and self.dominates(d.node, use, scope):
+                killed = True
+                break
+        chain.reverse()
+        bases: list[Value] = []
+        if not killed:
+            params = self.params(scope) if scope.type != self.MODULE else []
+            if name in params:
+                bases.append(Value(PARAM, param=(scope.id, params.index(name), name)))
+            else:
+                bases.append(self.outer_value(name, scope, depth))
+        for d in chain:
+            if d.op in ("=", "unknown"):
+                bases.append(self.def_value(d, depth))
+                continue
+            current = self.phi(bases)
+            rhs = self.value_of(d.rhs, depth)
+            verb = "formatted into" if d.op == "%=" else "appended to"
+            bases = [self.concat([(d.node, current), (d.rhs, rhs)], verb)]
+        return self.phi(bases)
+
+    def outer_value(self, name: str, scope, depth: int) -> Value:
+        outer = self.outer_scope(scope)
+        while outer is not None:
+            defs = self.defs(outer).get(name)
+            if defs:
+                values = [self.def_value(d, depth) if d.op in ("=", "unknown") else
+                          self._augment(d, depth) for d in defs]
+                if outer.type == self.MODULE:
+                    if name in self.rebound_globals():
+                        return UNKNOWN_VALUE
+                    return values[0] if all(v.kind == CONST for v in values) else UNKNOWN_VALUE
+                return self.phi(values)
+            params = self.params(outer) if outer.type != self.MODULE else []
+            if name in params:
+                return UNKNOWN_VALUE
+            outer = self.outer_scope(outer)
+        return Value(CONST, "", True) if self.is_constant_name(name) else self.builtin_value(name)
+
+    def _augment(self, d: Def, depth: int) -> Value:
+        rhs = self.value_of(d.rhs, depth)
+        return rhs if rhs.kind == CONST else self.concat([(d.node, Value(CONST, "x", True)), (d.rhs, rhs)],
+                                                          "appended to")
+
+    def builtin_value(self, name: str) -> Value:
+        return UNKNOWN_VALUE
+
+    def rebound_globals(self) -> frozenset[str]:
+        """Module names that functions rebind (`global x`): never constants."""
+        return frozenset()
+
+
+def scope_name(analyzer: Analyzer, scope) -> str:
+    """The name a function is called by (`def run`, `function run`, `const run = () =>`), or ""."""
+    name = scope.child_by_field_name("name")
+    if name is not None:
+        return analyzer.text(name)
+    parent = scope.parent
+    while parent is not None and parent.type in ("parenthesized_expression", "as_expression"):
+        parent = parent.parent
+    if parent is None:
+        return ""
+    if parent.type == "variable_declarator":
+        target = parent.child_by_field_name("name")
+    elif parent.type in ("assignment_expression", "assignment"):
+        target = parent.child_by_field_name("left")
+        if target is not None and target.type in ("member_expression", "attribute"):
+            target = target.child_by_field_name("property") or target.child_by_field_name("attribute")
+    elif parent.type == "pair":
+        target = parent.child_by_field_name("key")
+    else:
+        return ""
+    return analyzer.text(target) if target is not None else ""

@@ -1,0 +1,531 @@
+"""Code rules (kind `code`): tree-sitter sink queries + the `dynamic-string` analysis.
+
+A code rule names a *sink* (a call and which of its arguments carries SQL text) and a condition
+(`when: dynamic-string`: that argument is SQL text built from non-literal parts, directly or through
+local def-use within the function, constants folded). Sinks, sanitizers and SQL-likeness are data:
+a new driver is a YAML change with examples, not Python. Schema::
+
+    sink:
+      call:
+        method: [execute, executemany]   # obj.execute(...); any receiver unless `receiver` is given
+        function: [text, RawSQL]         # text(...) or sa.text(...)
+        receiver: '(?i)session|engine'   # optional regex searched in the receiver's source text
+                                         # (for `function` names it only constrains qualified calls)
+      argument: [0, sql]                 # positions and/or keyword names holding the SQL text
+    when: dynamic-string
+    sql: fragment                        # statement | fragment | any: how SQL-like the literal parts must be
+    sanitizers: [sql.Identifier, escape] # calls/attributes whose result is safe to splice into SQL
+    forward: true                        # follow a query handed to a helper that passes it to the sink
+    autofix: parameterize                # Python only: rewrite into a parameterized call (`br security fix`);
+                                         # `{parameterize: dollar}` pins the placeholder style (asyncpg)
+
+For one call several rules may match (e.g. `session.execute` is both DB-API and SQLAlchemy): rules
+whose `receiver` matched win over rules without one, then pack order.
+
+Importing this module is cheap (no tree-sitter, no libcst). A document is parsed only when it calls
+one of the sink names (`execute(`: one Aho-Corasick pass), and the sink query then runs only around
+those calls. Wholly unparseable documents are collected in `CodeMatcher.skipped` (reason
+`parse-error`); a document with local syntax errors is still checked (tree-sitter error recovery).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from buildrunner.engine.model import Document, Finding, Rule, Skipped, TraceStep, value_hash
+from buildrunner.engine.rules import SpecError
+
+FIELDS = {"sink", "when", "sql", "sanitizers", "forward", "autofix"}
+WHEN = ("dynamic-string",)
+SQL_MODES = ("statement", "fragment", "any")
+_NAME_RE = re.compile(r"^[A-Za-z_$][\w$]*$")
+_DOTTED_RE = re.compile(r"^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$")
+
+_STATEMENT = (r"select\b[\s\S]*?\bfrom\b|^\W*select\s|insert\s+(?:or\s+\w+\s+)?into\b|update\b[\s\S]*?\bset\b"
+              r"|delete\s+from\b|replace\s+into\b|merge\s+into\b|upsert\b"
+              r"|create\s+(?:or\s+replace\s+)?(?:temp(?:orary)?\s+)?(?:unique\s+)?"
+              r"(?:table|index|view|database|schema|trigger|function|procedure)\b"
+              r"|drop\s+(?:table|index|view|database|schema|trigger|function|procedure)\b|alter\s+table\b"
+              r"|truncate\s+(?:table\s+)?\w|pragma\s+\w|exec(?:ute)?\s+\w|call\s+\w+\s*\(|with\s+\w+\s+as\s*\("
+              r"|grant\s+\w|revoke\s+\w|vacuum\b|attach\s+database\b")
+_FRAGMENT = (_STATEMENT + r"|\b(?:where|from|join|order\s+by|group\s+by|having|limit|offset|values|set|and|or|"
+             r"like|ilike|between|is\s+(?:not\s+)?null|in\s*\(|not\s+in|as|on|union|distinct|returning|"
+             r"asc|desc)\b|[=<>]")
+SQL_RE = {"statement": re.compile(_STATEMENT, re.I | re.M), "fragment": re.compile(_FRAGMENT, re.I | re.M)}
+
+
+def looks_like_sql(text: str, mode: str) -> bool:
+    """Are the literal parts of a built string SQL? (`any` accepts everything)."""
+    return mode == "any" or bool(SQL_RE[mode].search(text))
+
+
+# ---------------------------------------------------------------------------------------------
+# Rule schema
+
+
+def _names(value, field_name: str, pattern=_NAME_RE) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and pattern.match(v) for v in value):
+        raise SpecError(field_name, f"`{field_name}` must be a list of identifiers")
+    return tuple(value)
+
+
+def compile_spec(raw: dict, rule_id: str) -> dict:
+    """Validate a code rule's own fields; raise SpecError(field, message) naming the bad one."""
+    unknown = set(raw) - FIELDS
+    if unknown:
+        name = sorted(unknown)[0]
+        raise SpecError(name, f"unknown field `{name}` for a code rule (known: {', '.join(sorted(FIELDS))})")
+    sink = raw.get("sink")
+    if not isinstance(sink, dict) or not isinstance(sink.get("call"), dict):
+        raise SpecError("sink", "`sink` must be a mapping with `call: {method: [...], function: [...]}`")
+    if set(sink) - {"call", "argument"}:
+        raise SpecError("sink", f"unknown `sink` field(s): {sorted(set(sink) - {'call', 'argument'})}")
+    call = sink["call"]
+    if set(call) - {"method", "function", "receiver"}:
+        raise SpecError("sink", f"unknown `sink.call` field(s): {sorted(set(call) - {'method', 'function', 'receiver'})}")
+    methods = _names(call.get("method"), "sink")
+    functions = _names(call.get("function"), "sink")
+    if not methods and not functions:
+        raise SpecError("sink", "`sink.call` needs at least one `method` or `function` name")
+    receiver = call.get("receiver")
+    if receiver is not None:
+        if not isinstance(receiver, str):
+            raise SpecError("sink", "`sink.call.receiver` must be a regular expression string")
+        try:
+            receiver = re.compile(receiver)
+        except re.error as exc:
+            raise SpecError("sink", f"`sink.call.receiver` is not a valid regex: {exc}") from None
+    argument = sink.get("argument", 0)
+    argument = argument if isinstance(argument, list) else [argument]
+    if not argument or not all((isinstance(a, int) and not isinstance(a, bool) and a >= 0) or
+                               (isinstance(a, str) and _NAME_RE.match(a)) for a in argument):
+        raise SpecError("sink", "`sink.argument` must be a position (0-based), a keyword name, or a list of them")
+    when = raw.get("when", "dynamic-string")
+    if when not in WHEN:
+        raise SpecError("when", f"`when` must be one of {', '.join(WHEN)}")
+    sql = raw.get("sql", "fragment")
+    if sql not in SQL_MODES:
+        raise SpecError("sql", f"`sql` must be one of {', '.join(SQL_MODES)}")
+    sanitizers: list[str] = []
+    conditional: dict[str, str] = {}
+    for s in raw.get("sanitizers") or []:
+        if isinstance(s, str) and _DOTTED_RE.match(s):
+            sanitizers.append(s)
+        elif isinstance(s, dict) and set(s) == {"call", "unless_template_contains"} and \
+                isinstance(s["call"], str) and _DOTTED_RE.match(s["call"]) and isinstance(s["unless_template_contains"], str):
+            conditional[s["call"]] = s["unless_template_contains"]
+        else:
+            raise SpecError("sanitizers", "each sanitizer is a dotted name (`sql.Identifier`) or "
+                                          "`{call: format, unless_template_contains: '%s'}`")
+    forward = raw.get("forward", True)
+    if not isinstance(forward, bool):
+        raise SpecError("forward", "`forward` must be true or false")
+    autofix = raw.get("autofix")
+    styles = ("qmark", "format", "pyformat", "numeric", "named", "dollar")
+    if autofix == "parameterize":
+        autofix = {"style": None}  # the style of the driver the file imports, or security.sql_placeholder
+    elif isinstance(autofix, dict) and set(autofix) == {"parameterize"} and autofix["parameterize"] in styles:
+        autofix = {"style": autofix["parameterize"]}
+    elif autofix is not None:
+        raise SpecError("autofix", "`autofix` must be `parameterize` or `{parameterize: <style>}` with a style "
+                                   f"of {', '.join(styles)}")
+    return {"methods": methods, "functions": functions, "receiver": receiver,
+            "arguments": tuple(argument), "sql": sql, "sanitizers": tuple(sanitizers),
+            "conditional_sanitizers": conditional, "forward": forward, "autofix": autofix}
+
+
+# ---------------------------------------------------------------------------------------------
+# Matching
+
+_QUERIES = {
+    "python": """
+(call function: (attribute object: (_) @recv attribute: (identifier) @name) arguments: (argument_list) @args
+  (#any-of? @name {names})) @call
+(call function: (identifier) @name arguments: (argument_list) @args (#any-of? @name {names})) @call
+""",
+    "javascript": """
+(call_expression function: (member_expression object: (_) @recv property: (property_identifier) @name)
+  arguments: (arguments) @args (#any-of? @name {names})) @call
+(call_expression function: (identifier) @name arguments: (arguments) @args (#any-of? @name {names})) @call
+""",
+}
+_CALLS = {
+    "python": """
+(call function: (attribute object: (_) @recv attribute: (identifier) @name) arguments: (argument_list) @args) @call
+(call function: (identifier) @name arguments: (argument_list) @args) @call
+""",
+    "javascript": """
+(call_expression function: (member_expression object: (_) @recv property: (property_identifier) @name)
+  arguments: (arguments) @args) @call
+(call_expression function: (identifier) @name arguments: (arguments) @args) @call
+""",
+}
+_CALLS_QUERIES: dict[str, object] = {}
+
+
+def _calls_query(language: str):
+    """Every call by name (for following helpers), compiled once per process and language."""
+    query = _CALLS_QUERIES.get(language)
+    if query is None:
+        from tree_sitter import Query
+
+        from buildrunner.engine.parsing import get_language
+
+        query = _CALLS_QUERIES[language] = Query(get_language(language), _CALLS[FAMILY[language]])
+    return query
+
+
+FAMILY = {"python": "python", "javascript": "javascript", "typescript": "javascript", "tsx": "javascript"}
+_SELF = ("self", "cls")
+
+
+class _Prefilter:
+    """Does the text call one of the sink names? (`execute(`, `query<Row>(`, `run (`, `get?.(`; not
+    `text` inside `context(`). One Aho-Corasick pass: documents without a sink call are never parsed."""
+
+    _TAIL = re.compile(r"\s*(?:<[^()]*?>\s*)?(?:\?\.\s*)?\(")
+    _SUFFIXES = ("(", " (", "<", "?.(")
+
+    def __init__(self, names):
+        import ahocorasick
+
+        self.automaton = ahocorasick.Automaton()
+        for name in names:
+            for suffix in self._SUFFIXES:
+                self.automaton.add_word(name + suffix, (len(name), len(suffix)))
+        self.automaton.make_automaton()
+
+    def hits(self, text: str, first: bool = False) -> list[tuple[int, int]]:
+        """(start, length) in characters of each called sink name (only the first if `first`)."""
+        out = []
+        for end, (name_len, suffix_len) in self.automaton.iter(text):
+            start = end - name_len - suffix_len + 1
+            if start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_$"):
+                continue
+            if text[end] != "<" or self._TAIL.match(text, start + name_len):  # `name<T>(`, not `a < b`
+                out.append((start, name_len))
+                if first:
+                    break
+        return out
+
+    def search(self, text: str) -> bool:
+        return bool(self.hits(text, first=True))
+
+
+@dataclass
+class _Plan:
+    """Per-language precompiled state: the rules that apply, the prefilter and the sink query."""
+
+    rules: list[Rule]
+    by_name: dict[str, list[Rule]]
+    prefilter: "_Prefilter | None"
+    query: object = None
+    sanitizers: frozenset[str] = frozenset()
+    conditional: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class _Forwarder:
+    """A function that passes one of its parameters to a sink: calling it with SQL built from
+    runtime values is the same injection, one call away."""
+
+    name: str
+    index: int
+    param: str
+    is_method: bool
+    rule: Rule
+    sink: str  # the sink call it ends in, e.g. `cur.execute()`
+    trace: list[TraceStep]
+
+
+class CodeMatcher:
+    """Matches `code` rules against documents. `skipped` collects wholly unparseable documents."""
+
+    def __init__(self, rules: list[Rule], *, salt: str = ""):
+        self.rules = [r for r in rules if r.kind == "code" and r.enabled]
+        self.salt = salt
+        self.skipped: list[Skipped] = []
+        self._plans: dict[str, _Plan] = {}
+
+    # -- planning --------------------------------------------------------------------------------
+    def _plan(self, language: str) -> _Plan:
+        plan = self._plans.get(language)
+        if plan is not None:
+            return plan
+        from buildrunner.engine.parsing import rule_language_matches
+
+        rules = [r for r in self.rules if rule_language_matches(r.languages, language)]
+        by_name: dict[str, list[Rule]] = {}
+        for r in rules:
+            for n in r.spec["methods"] + r.spec["functions"]:
+                by_name.setdefault(n, []).append(r)
+        for lst in by_name.values():  # receiver-constrained rules first, then pack order (stable)
+            lst.sort(key=lambda r: r.spec["receiver"] is None)
+        prefilter = _Prefilter(by_name) if by_name else None
+        plan = _Plan(rules, by_name, prefilter,
+                     sanitizers=frozenset(s for r in rules for s in r.spec["sanitizers"]),
+                     conditional={k: v for r in rules for k, v in r.spec["conditional_sanitizers"].items()})
+        self._plans[language] = plan
+        return plan
+
+    @staticmethod
+    def _query(plan: _Plan, language: str):
+        """The sink query, compiled on the first document that passes the prefilter (20-60 ms)."""
+        if plan.query is None:
+            from tree_sitter import Query
+
+            from buildrunner.engine.parsing import get_language
+
+            quoted = " ".join(f'"{n}"' for n in sorted(plan.by_name))
+            plan.query = Query(get_language(language), _QUERIES[FAMILY[language]].replace("{names}", quoted))
+        return plan.query
+
+    # -- scanning --------------------------------------------------------------------------------
+    def scan(self, doc: Document) -> list[Finding]:
+        from buildrunner.engine.parsing import language_for_path
+
+        language = doc.language or language_for_path(doc.path)
+        if language not in FAMILY:
+            return []
+        plan = self._plan(language)
+        hits = plan.prefilter.hits(doc.text) if plan.prefilter is not None else []
+        if not hits:
+            return []
+        self._query(plan, language)
+        return _Scan(self, plan, doc, language).run(hits)
+
+
+def _inline_format(node) -> bool:
+    """An f-string, `"..." % x` or `"...".format(x)` written in the call (a candidate for the
+    autofix; whether it is provably safe is decided by `br security fix`, which needs libcst)."""
+    if node.type == "string":
+        return any(c.type == "interpolation" for c in node.named_children)
+    if node.type == "binary_operator":
+        op = node.child_by_field_name("operator")
+        return op is not None and op.type == "%" and node.child_by_field_name("left").type == "string"
+    if node.type == "call":
+        func = node.child_by_field_name("function")
+        return (func is not None and func.type == "attribute" and func.child_by_field_name("object").type == "string"
+                and func.child_by_field_name("attribute").text == b"format")
+    return False
+
+
+def _well_formed_share(root) -> float:
+    """Share of the text covered by error-free subtrees: tree-sitter recovers from local syntax
+    errors, so a file with a broken function still has most of its code well-formed."""
+    good, stack = 0, [root]
+    while stack:
+        n = stack.pop()
+        if not n.has_error and n.type != "ERROR" and not n.is_missing:
+            if n.is_named and n.child_count:  # a well-formed construct, not a stray token
+                good += n.end_byte - n.start_byte
+        else:
+            stack.extend(n.children)
+    return good / max(1, len(root.text.strip()))
+
+
+class _Scan:
+    """One document: parse, match sinks, evaluate their SQL argument, follow helpers."""
+
+    def __init__(self, matcher: CodeMatcher, plan: _Plan, doc: Document, language: str):
+        self.m, self.plan, self.doc, self.language = matcher, plan, doc, language
+        self.family = FAMILY[language]
+        self.findings: list[Finding] = []
+        self.forwarders: dict[str, list[_Forwarder]] = {}
+        self._seen_calls: set[int] = set()
+        self._all_calls: list | None = None
+
+    def run(self, hits: list[tuple[int, int]]) -> list[Finding]:
+        from tree_sitter import QueryCursor
+
+        from buildrunner.engine.analysis import analyzer_class
+        from buildrunner.engine.parsing import parse
+
+        tree = parse(self.doc.text, self.language)
+        root = tree.root_node
+        if root.has_error and _well_formed_share(root) < 0.25:
+            self.m.skipped.append(Skipped(self.doc.path, "parse-error",
+                                          f"no well-formed {self.language} code to check"))
+            return []
+        kwargs = {"sanitizers": self.plan.sanitizers}
+        if self.family == "javascript":
+            kwargs["conditional_sanitizers"] = self.plan.conditional
+        self.an = analyzer_class(self.language)(root, **kwargs)
+        # The sink query runs only around the prefilter's hits, not over the whole tree.
+        cursor = QueryCursor(self.plan.query)
+        text = self.doc.text
+        ascii_text = text.isascii()
+        for start, length in hits:
+            begin = start if ascii_text else len(text[:start].encode("utf-8", "surrogatepass"))
+            cursor.set_byte_range(begin, begin + length)
+            for _, caps in cursor.matches(root):
+                call = caps["call"][0]
+                if call.has_error or call.id in self._seen_calls:
+                    continue
+                self._seen_calls.add(call.id)
+                self._sink(call, caps["name"][0], (caps.get("recv") or [None])[0], caps["args"][0])
+        if self.forwarders:
+            direct = len(self.findings)
+            self._follow_helpers(root)
+            # a call both matched as a sink and followed into a helper defined here is the helper
+            forwarded = {(f.line, f.column) for f in self.findings[direct:]}
+            self.findings = [f for i, f in enumerate(self.findings)
+                             if i >= direct or (f.line, f.column) not in forwarded]
+        self.findings.sort(key=lambda f: (f.line, f.column, f.rule_id))
+        return self.findings
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def _line(self, node) -> int:
+        return node.start_point.row + 1 + self.doc.line_offset
+
+    def _steps(self, value) -> list[TraceStep]:
+        """Where the SQL text got its non-literal parts, in source order."""
+        return [TraceStep(s.line + self.doc.line_offset, s.message, s.column)
+                for s in sorted(value.steps, key=lambda s: (s.line, s.column))]
+
+    def _label(self, call) -> str:
+        func = call.child_by_field_name("function")
+        return " ".join(self.an.text(func).split())[:80] + "()"
+
+    def _arguments(self, args) -> tuple[list, dict]:
+        positional, keywords = [], {}
+        for a in args.named_children:
+            if a.type == "comment":
+                continue
+            if a.type == "keyword_argument":
+                keywords[self.an.text(a.child_by_field_name("name"))] = a.child_by_field_name("value")
+            elif a.type in ("list_splat", "dictionary_splat", "spread_element"):
+                positional.append(None)  # position unknown from here on
+            else:
+                positional.append(a)
+        return positional, keywords
+
+    def _pick(self, spec_args, positional, keywords):
+        out = []
+        for a in spec_args:
+            if isinstance(a, int):
+                if a < len(positional) and positional[a] is not None and None not in positional[:a]:
+                    out.append(positional[a])
+            elif a in keywords:
+                out.append(keywords[a])
+        return out
+
+    def _sink(self, call, name_node, recv, args) -> None:
+        name = self.an.text(name_node)
+        recv_text = " ".join(self.an.text(recv).split()) if recv is not None else None
+        positional, keywords = self._arguments(args)
+        for rule in self.plan.by_name.get(name, ()):
+            spec = rule.spec
+            if name not in spec["functions"] and recv_text is None:
+                continue
+            if spec["receiver"] is not None and (recv_text is not None and not spec["receiver"].search(recv_text)
+                                                 or recv_text is None and name not in spec["functions"]):
+                continue
+            targets = self._pick(spec["arguments"], positional, keywords)
+            if not targets:
+                continue
+            for target in targets:
+                self._check(rule, call, target)
+            return
+
+    def _check(self, rule: Rule, call, target) -> None:
+        from buildrunner.engine.analysis import DYNAMIC, PARAM
+
+        value = self.an.value_of(target)
+        label = self._label(call)
+        if value.kind == DYNAMIC and looks_like_sql(value.text, rule.spec["sql"]):
+            steps = self._steps(value)
+            steps.append(TraceStep(self._line(call), f"the SQL text reaches `{label}` here",
+                                   call.start_point.column + 1))
+            self._report(rule, call, label, steps)
+            if rule.spec["autofix"] and _inline_format(target):
+                self.findings[-1].extra["hint"] = ("`br security fix --dry-run` shows safe rewrites into "
+                                                   "parameterized queries; `br security fix` applies them")
+        elif value.kind == PARAM and rule.spec["forward"]:
+            self._add_forwarder(rule, label, value, call, target, [])
+
+    def _add_forwarder(self, rule: Rule, sink: str, value, call, target, trace: list[TraceStep]) -> bool:
+        """Record that the function around `target` passes its parameter on to `sink` (via `call`)."""
+        from buildrunner.engine.analysis.base import scope_name
+
+        scope = self.an.scope_of(target)
+        fname = scope_name(self.an, scope)
+        if not fname or scope.id != value.param[0]:
+            return False
+        params = self.an.params(scope)
+        step = TraceStep(self._line(call), f"`{fname}()` passes its parameter `{value.param[2]}` to "
+                         f"`{self._label(call)}`", call.start_point.column + 1)
+        known = self.forwarders.setdefault(fname, [])
+        if any(f.index == value.param[1] and f.rule.id == rule.id for f in known):
+            return False
+        known.append(_Forwarder(fname, value.param[1], value.param[2],
+                                self.family == "python" and bool(params) and params[0] in _SELF,
+                                rule, sink, [step] + trace))
+        return True
+
+    def _follow_helpers(self, root) -> None:
+        """Calls in this file to functions that forward a parameter to a sink (a few levels deep)."""
+        from buildrunner.engine.analysis import DYNAMIC, PARAM
+
+        done: set[tuple[int, str]] = set()
+        for _round in range(4):
+            pending = dict(self.forwarders)
+            added = False
+            for call, name, via_attr, args in self._calls(root, set(pending)):
+                positional, keywords = self._arguments(args)
+                for fw in pending[name]:
+                    key = (call.id, fw.rule.id)
+                    index = fw.index - 1 if fw.is_method and via_attr else fw.index
+                    targets = self._pick((index, fw.param) if self.family == "python" else (index,),
+                                         positional, keywords) if index >= 0 else []
+                    if key in done or not targets:
+                        continue
+                    done.add(key)
+                    value = self.an.value_of(targets[0])
+                    if value.kind == DYNAMIC and looks_like_sql(value.text, fw.rule.spec["sql"]):
+                        steps = self._steps(value)
+                        steps.append(TraceStep(self._line(call), f"the SQL text is passed to `{self._label(call)}` "
+                                               "here", call.start_point.column + 1))
+                        self._report(fw.rule, call, fw.sink, steps + fw.trace)
+                    elif value.kind == PARAM:
+                        added |= self._add_forwarder(fw.rule, fw.sink, value, call, targets[0], fw.trace)
+            if not added:
+                break
+
+    def _calls(self, root, names: set[str]):
+        """Every well-formed call whose callee is `name(...)` or `x.name(...)` for a name in `names`
+        (one query pass per document, reused by every round of helper following)."""
+        if self._all_calls is None:
+            from tree_sitter import QueryCursor
+
+            self._all_calls = []
+            for _, caps in QueryCursor(_calls_query(self.language)).matches(root):
+                call = caps["call"][0]
+                if not call.has_error:
+                    self._all_calls.append((call, self.an.text(caps["name"][0]), "recv" in caps, caps["args"][0]))
+        return [c for c in self._all_calls if c[1] in names]
+
+    def _report(self, rule: Rule, call, sink: str, steps: list[TraceStep]) -> None:
+        from buildrunner.engine.analysis.base import scope_name
+        from buildrunner.engine.masking import sanitize_text
+
+        scope = self.an.scope_of(call)
+        fname = scope_name(self.an, scope) if scope.type != self.an.MODULE else ""
+        normalized = "".join(self.an.text(call).split())  # survives re-indentation and reflow
+        line = self._line(call)
+        snippet = self.doc.line_text(line).strip()
+        unique = dict.fromkeys((s.line, s.column, s.message) for s in steps)
+        trace = [TraceStep(ln, msg, col) for ln, col, msg in unique]
+        self.findings.append(Finding(
+            rule_id=rule.id, severity=rule.severity, message=rule.message.replace("{sink}", f"`{sink}`"),
+            path=self.doc.path, line=line, column=call.start_point.column + 1,
+            end_line=call.end_point.row + 1 + self.doc.line_offset, end_column=call.end_point.column + 1,
+            snippet=sanitize_text(snippet[:200]), fix=rule.fix, kind="code", rule_name=rule.name,
+            value_hash=value_hash(f"{fname}:{normalized}", self.m.salt), origin=self.doc.origin,
+            trace=trace, tags=rule.tags, cwe=rule.cwe,
+            extra={"sink": sink, "function": fname, "language": self.language}))

@@ -1,0 +1,72 @@
+"""Shannon entropy and placeholder detection for candidate secret values.
+
+Both are applied to a rule's `secret` group only, never to whole lines. The placeholder test is the
+global allowlist every secret rule shares (a rule can opt out with `placeholders: false`): values
+that are obviously not credentials — `your-api-key`, `xxxx…`, `<token>`, `${VAR}`, `{{ var }}`,
+`os.environ[...]`, `process.env.X`, `example`, `dummy`, `changeme`, runs of one character, `****`,
+sequential `1234567890abcdef` runs and providers' documentation example keys.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+
+
+def shannon_entropy(value: str) -> float:
+    """Bits per character of `value` (0.0 for the empty string)."""
+    if not value:
+        return 0.0
+    n = len(value)
+    return -sum(c / n * math.log2(c / n) for c in Counter(value).values())
+
+
+# Documentation example credentials published by providers (never real, always in docs and tests).
+DOC_EXAMPLE_KEYS = frozenset({
+    "AKIAIOSFODNN7EXAMPLE",
+    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
+    "AKIAI44QH8DHBEXAMPLE",
+    "ASIAIOSFODNN7EXAMPLE",
+    "sk_test_4eC39HqLyjWDarjtT1zdp7dc",  # Stripe's published test key
+    "sk_test_BQokikJOvBiI2HlWgH4olfQ2",
+    "pk_test_TYooMQauvdEDq54NiTphI7jx",
+    "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",
+})
+
+_PLACEHOLDER = (
+    r"""
+      x{5,} | X{5,} | \*{3,} | \.{3} | …                    # xxxxx, *****, ellipses
+    | ^<[^<>]*>$ | <[a-z_\- ]{3,}>                          # <token>, <your key>
+    | \$\{[^}]*\} | \$\(\s*[^)]*\) | ^\$[A-Za-z_]\w*$       # ${VAR}, $(cmd), $VAR
+    | ^\{\w*\}$ | ^%s$ | \{\{[^}]*\}\} | \{%[^%]*%\} | %\([a-z_]+\)s          # {{ var }}, {% x %}, %(name)s
+    | os\.environ | os\.getenv | getenv\( | process\.env | ENV\[ | import\.meta\.env
+    | example | dummy | changeme | change_me | placeholder | sample | redacted | insert[_\-]?your
+    | your[_\-]?(?:api|secret|access|own|real)? [_\-]?(?:key|token|secret|password|here)
+    | replace[_\-]?(?:me|with|this) | fill[_\-]?me | not[_\-]?a[_\-]?real | fake[_\-]?(?:key|token|secret)
+    | 0123456789 | 123456789 | 12345678 | abcdefgh | qwerty | asdfgh | a1b2c3 | abcd1234 | 1234abcd
+    """
+)
+_RUN = r"(.)\1{7,}"  # the same character 8+ times in a row
+_compiled: tuple[re.Pattern, re.Pattern] | None = None
+
+
+def _patterns() -> tuple[re.Pattern, re.Pattern]:
+    """Compiled on first use: importing this module stays cheap for text with no candidates."""
+    global _compiled
+    if _compiled is None:
+        _compiled = (re.compile(_PLACEHOLDER, re.IGNORECASE | re.VERBOSE), re.compile(_RUN))
+    return _compiled
+
+
+def is_placeholder(value: str) -> bool:
+    """True when `value` is evidently a placeholder, template variable or documentation key."""
+    if value in DOC_EXAMPLE_KEYS or not value.strip():
+        return True
+    placeholder, run = _patterns()
+    if placeholder.search(value) or run.search(value):
+        return True
+    body = re.sub(r"[^A-Za-z0-9]", "", value)
+    # long values made of two or three distinct characters: abababab, 0000-1111…
+    return len(body) >= 12 and len(set(body.lower())) <= 3

@@ -1,0 +1,95 @@
+"""Plan, apply and verify SQL injection autofixes file by file (imports libcst via fixes.sqli)."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+from buildrunner.engine.fixes.sqli import FileResult, apply_fixes, parses, plan_file
+from buildrunner.engine.model import Document, Finding, Rule
+
+
+def fixable_rules(rules: list[Rule]) -> dict[str, str | None]:
+    """rule id → pinned placeholder style (None: from the file's driver or the config)."""
+    return {r.id: r.spec["autofix"]["style"] for r in rules
+            if r.kind == "code" and r.enabled and r.spec.get("autofix")}
+
+
+def fix_text(path: str, text: str, findings: list[Finding], rules: list[Rule], *,
+             placeholder: str = "auto", salt: str = "") -> FileResult:
+    """Rewrite what can be proven safe; verify the result parses and no longer has those findings.
+
+    A fix whose call is still reported after rewriting is dropped (and the rest re-verified), so
+    the returned text never contains a rewrite that did not remove its finding."""
+    from buildrunner.engine.code import CodeMatcher
+
+    styles = fixable_rules(rules)
+    planned = plan_file(text, findings, fixable=set(styles), placeholder=placeholder,
+                        rule_styles={k: v for k, v in styles.items() if v})
+    matcher = CodeMatcher([r for r in rules if r.kind == "code"], salt=salt)
+    while True:
+        active = [p for p in planned if p.fix is not None]
+        fixed = apply_fixes(text, [p.fix for p in active]) if active else text
+        if not active:
+            break
+        if not parses(fixed):
+            for p in active:
+                p.fix, p.reason = None, "the rewritten file would not parse"
+            fixed = text
+            break
+        remaining = matcher.scan(Document(path, fixed, "python"))
+        still = _still_reported(active, remaining, fixed)
+        if not still:
+            break
+        for p in still:
+            p.fix, p.reason = None, "re-scanning the rewrite still reports it"
+    return FileResult(path, text, fixed, planned)
+
+
+def _still_reported(active, remaining: list[Finding], fixed: str):
+    """Planned fixes whose call is still reported in the rewritten text (matched by rule + line,
+    shifted by the line count each earlier rewrite removed or added)."""
+    out = []
+    for p in active:
+        shift = sum(_line_delta(q.fix) for q in active if q.fix.start_line < p.fix.start_line)
+        line = p.finding.line + shift
+        if any(r.rule_id == p.finding.rule_id and r.line == line for r in remaining):
+            out.append(p)
+    return out
+
+
+def _line_delta(fix) -> int:
+    return fix.replacement.count("\n") - (fix.end_line - fix.start_line)
+
+
+def unified_diff(result: FileResult) -> str:
+    return "".join(difflib.unified_diff(result.original.splitlines(keepends=True),
+                                        result.fixed.splitlines(keepends=True),
+                                        fromfile=f"a/{result.path}", tofile=f"b/{result.path}"))
+
+
+def python_findings_by_path(findings: list[Finding]) -> dict[str, list[Finding]]:
+    """Work-tree Python code findings grouped by file (the ones `br security fix` can touch)."""
+    by_path: dict[str, list[Finding]] = {}
+    for f in findings:
+        if f.kind == "code" and f.rule_id.startswith("python.") and f.origin.kind == "file":
+            by_path.setdefault(f.path, []).append(f)
+    return by_path
+
+
+def autofixes_for(findings: list[Finding], root, *, placeholder: str = "auto", rules=None) -> int:
+    """Set `Finding.autofix` where a verified safe rewrite exists (SARIF `fixes`)."""
+    from buildrunner.engine.rules import load_rules
+
+    rules = [r for r in (rules or load_rules(kinds=["code"]).rules) if r.kind == "code"]
+    count = 0
+    for path, group in python_findings_by_path(findings).items():
+        try:
+            text = (Path(root) / path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        result = fix_text(path, text, group, rules, placeholder=placeholder)
+        for p in result.applied:
+            p.finding.autofix = p.fix
+            count += 1
+    return count

@@ -1,0 +1,119 @@
+"""Run every rule's own examples: each `examples.match` must produce a finding from that rule, each
+`examples.no_match` must produce none (like gitleaks' tps/fps and Semgrep's `ruleid:`/`ok:`).
+
+Used by the test over all built-in packs and by `br rules test` for a user's packs. Each rule runs
+alone, through the same matcher class the scan pipeline uses for its kind, over a Document built
+from the example text (language and file extension from the rule's first language). `repo` rules
+describe whole repositories and are tested by their own suite, so they are skipped here.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from buildrunner.engine.model import Document, Rule
+
+SKIPPED_KINDS = {"repo"}
+EXTENSIONS = {"python": ".py", "javascript": ".js", "typescript": ".ts", "tsx": ".tsx"}
+_FALLBACK_MATCHERS = {"secret": "buildrunner.engine.secrets:SecretMatcher",
+                      "code": "buildrunner.engine.code:CodeMatcher"}
+
+
+@dataclass
+class ExampleFailure:
+    rule_id: str
+    expected: str  # "match" | "no_match" | "error"
+    example: str
+    detail: str = ""
+    source: str = ""
+    shown: str | None = None  # the example with the rule's own matches masked (set for no_match failures)
+
+    def describe(self) -> str:
+        from buildrunner.engine.masking import sanitize_text
+
+        shown = sanitize_text(self.shown if self.shown is not None else self.example)
+        shown = shown if len(shown) <= 160 else shown[:157] + "..."
+        what = {"match": "should match but produced no finding",
+                "no_match": "should not match but produced a finding",
+                "error": "could not be run"}[self.expected]
+        extra = f" ({self.detail})" if self.detail else ""
+        return f"{self.rule_id}: example {what}{extra}: {shown!r}"
+
+
+def matcher_class(kind: str):
+    """The pipeline's matcher class for `kind` (engine.scan registry), None when not available."""
+    try:
+        from buildrunner.engine.scan import matcher_class as registry
+    except ImportError:
+        registry = None
+    if registry is not None:
+        return registry(kind)
+    target = _FALLBACK_MATCHERS.get(kind)
+    if target is None:
+        return None
+    module, attr = target.split(":")
+    try:
+        return getattr(importlib.import_module(module), attr)
+    except ImportError:
+        return None
+
+
+def example_document(rule: Rule, text: str) -> Document:
+    language = next((lang for lang in rule.languages if lang in EXTENSIONS), None)
+    path = "example" + EXTENSIONS.get(language or "", ".txt")
+    return Document(path=path, text=text, language=language)
+
+
+def runnable(rule: Rule) -> bool:
+    return rule.enabled and rule.kind not in SKIPPED_KINDS and matcher_class(rule.kind) is not None
+
+
+def run_rule_examples(rule: Rule) -> list[ExampleFailure]:
+    """Failures of one rule's examples (empty when all pass)."""
+    cls = matcher_class(rule.kind)
+    if cls is None or rule.kind in SKIPPED_KINDS:
+        return []
+    failures: list[ExampleFailure] = []
+    try:
+        matcher = cls([rule])
+    except Exception as exc:  # noqa: BLE001 — a rule that breaks its matcher is a failure to report
+        return [ExampleFailure(rule.id, "error", "", f"matcher failed: {exc}", rule.source)]
+    for expected, cases in (("match", rule.examples.match), ("no_match", rule.examples.no_match)):
+        for text in cases:
+            try:
+                hits = [f for f in matcher.scan(example_document(rule, text)) if f.rule_id == rule.id]
+            except Exception as exc:  # noqa: BLE001
+                failures.append(ExampleFailure(rule.id, "error", text, f"{type(exc).__name__}: {exc}", rule.source))
+                continue
+            if expected == "match" and not hits:
+                failures.append(ExampleFailure(rule.id, expected, text, source=rule.source))
+            elif expected == "no_match" and hits:
+                failures.append(ExampleFailure(rule.id, expected, text, f"line {hits[0].line}: {hits[0].snippet}",
+                                               rule.source, shown=_mask_own(matcher, text)))
+    return failures
+
+
+def _mask_own(matcher, text: str) -> str:
+    """`text` with the values this rule's (secret) matcher found masked: a user's own rule may
+    detect a format the built-in masker does not know."""
+    spans = getattr(matcher, "spans", None)
+    if spans is None:
+        return text
+    from buildrunner.engine.masking import mask_value
+
+    out, last = [], 0
+    for _c, _ls, s, e in sorted(spans(Document(path="example.txt", text=text)), key=lambda t: t[2]):
+        if s >= last:
+            out += [text[last:s], mask_value(text[s:e])]
+            last = e
+    return "".join(out) + text[last:]
+
+
+def run_examples(rules: list[Rule]) -> list[ExampleFailure]:
+    """Failures of every runnable rule's examples, in rule order."""
+    failures: list[ExampleFailure] = []
+    for rule in rules:
+        if runnable(rule):
+            failures.extend(run_rule_examples(rule))
+    return failures

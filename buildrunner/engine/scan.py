@@ -1,0 +1,305 @@
+"""The scan pipeline: documents × rules → matchers → fingerprints → suppression → sorted result.
+
+Small inputs (the pre-commit hook's few staged files) run in this process. Large ones (more than
+`PARALLEL_MIN_FILES` files or `PARALLEL_MIN_BYTES` bytes) go to a process pool: each worker builds
+its matchers once (pool initializer) and reads its own files — the parent sends paths, not
+contents. Sources are consumed as a stream with a bounded number of chunks in flight, so a history
+scan never holds the whole log in memory. A worker that dies (OOM killer, segfault) surfaces as a
+`BrError` (exit 2) instead of a hang.
+
+Per document, in the process that scanned it: run each kind's matcher with the rules whose
+languages fit the document, fingerprint the findings (before any filtering, so a finding has the
+same fingerprint in a staged, full or history scan), keep only `changed_lines`, apply inline
+`br: ignore[...]` comments. In the parent: whitelist and baseline, then sort.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import time
+from itertools import chain
+from typing import Callable, Iterable, Iterator
+
+from buildrunner.engine.model import Document, Finding, Rule, ScanResult, Skipped, Suppressed, fingerprint_findings
+from buildrunner.engine.parsing import rule_language_matches
+from buildrunner.engine.sources import DEFAULT_MAX_SIZE, FileRef
+from buildrunner.engine.suppression import Suppressions, inline_suppressions, load_suppressions
+from buildrunner.errors import BrError
+
+MATCHERS: dict[str, str] = {
+    "secret": "buildrunner.engine.secrets:SecretMatcher",
+    "code": "buildrunner.engine.code:CodeMatcher",
+}
+DEFAULT_SALT = "buildrunner-default-salt"
+PARALLEL_MIN_FILES = 200
+PARALLEL_MIN_BYTES = 4_000_000
+CHUNK_BYTES = 512_000
+CHUNK_ITEMS = 64
+
+Progress = Callable[[int, "int | None"], None]
+
+
+def matcher_class(kind: str):
+    """The matcher class for a kind, or None when its module is not installed (kind skipped)."""
+    target = MATCHERS.get(kind)
+    if not target:
+        return None
+    module, attr = target.split(":")
+    try:
+        return getattr(importlib.import_module(module), attr)
+    except ModuleNotFoundError as exc:
+        if exc.name and module.startswith(exc.name):
+            return None
+        raise
+
+
+def available_kinds() -> set[str]:
+    import importlib.util
+
+    return {k for k, target in MATCHERS.items() if importlib.util.find_spec(target.split(":")[0])}
+
+
+def salt_of(config) -> str:
+    value = config.get("security.fingerprint_salt") if config is not None else ""
+    return value or DEFAULT_SALT
+
+
+def severity_sort_key(f: Finding):
+    return (-f.severity.rank, f.path, f.line, f.column, f.rule_id, f.origin.commit or "")
+
+
+def touches(finding: Finding, changed_lines: frozenset[int]) -> bool:
+    """A finding concerns a change when its line, or a line of its trace, was added or modified.
+
+    SQL injection built on a changed line but executed on an unchanged one is still reported.
+    """
+    return finding.line in changed_lines or any(step.line in changed_lines for step in finding.trace)
+
+
+class Engine:
+    """Matchers for one process, built lazily per (kind, language) and reused for every document."""
+
+    def __init__(self, rules: list[Rule], salt: str = "", max_size: int = DEFAULT_MAX_SIZE):
+        self.salt = salt
+        self.max_size = max_size
+        self.by_kind: dict[str, list[Rule]] = {}
+        for r in rules:
+            if r.enabled and r.kind in MATCHERS:
+                self.by_kind.setdefault(r.kind, []).append(r)
+        self._classes = {kind: matcher_class(kind) for kind in self.by_kind}
+        self._matchers: dict[tuple[str, str | None], object | None] = {}
+
+    def matcher(self, kind: str, language: str | None):
+        key = (kind, language)
+        if key not in self._matchers:
+            cls = self._classes.get(kind)
+            rules = [r for r in self.by_kind[kind] if rule_language_matches(r.languages, language)]
+            self._matchers[key] = cls(rules, salt=self.salt) if cls is not None and rules else None
+        return self._matchers[key]
+
+    def scan_document(self, doc: Document) -> tuple[list[Finding], list[Suppressed]]:
+        if doc.changed_lines is not None and not doc.changed_lines:
+            return [], []  # nothing added (pure rename, mode change, deletions only): nothing to report
+        findings: list[Finding] = []
+        for kind in self.by_kind:
+            matcher = self.matcher(kind, doc.language)
+            if matcher is None:
+                continue
+            try:
+                found = matcher.scan(doc)
+            except Exception as exc:  # a matcher bug must name the file, not vanish
+                raise RuntimeError(f"{doc.path}: the {kind} matcher failed: {exc!r}") from None
+            for f in found:
+                f.path = doc.path
+                f.origin = doc.origin
+            findings.extend(found)
+        if not findings:
+            return [], []
+        fingerprint_findings(findings)
+        if doc.changed_lines is not None:
+            findings = [f for f in findings if touches(f, doc.changed_lines)]
+        return inline_suppressions(doc, findings)
+
+    def drain_skipped(self) -> list[Skipped]:
+        """Documents a matcher could not analyse (e.g. code that does not parse at all)."""
+        out: list[Skipped] = []
+        for matcher in self._matchers.values():
+            pending = getattr(matcher, "skipped", None)
+            if pending:
+                out.extend(pending)
+                pending.clear()
+        return out
+
+    def scan_items(self, items: list) -> tuple[list[Finding], list[Suppressed], list[Skipped], int]:
+        findings: list[Finding] = []
+        suppressed: list[Suppressed] = []
+        skipped: list[Skipped] = []
+        scanned = 0
+        for item in items:
+            doc = item.load(self.max_size) if isinstance(item, FileRef) else item
+            if isinstance(doc, Skipped):
+                skipped.append(doc)
+                continue
+            kept, supp = self.scan_document(doc)
+            findings.extend(kept)
+            suppressed.extend(supp)
+            skipped.extend(self.drain_skipped())
+            scanned += 1
+        return findings, suppressed, skipped, scanned
+
+
+# Worker-process state: built once by the pool initializer.
+_WORKER: Engine | None = None
+
+
+def _init_worker(rules: list[Rule], salt: str, max_size: int) -> None:
+    global _WORKER
+    _WORKER = Engine(rules, salt, max_size)
+
+
+def _run_chunk(items: list):
+    return _WORKER.scan_items(items)
+
+
+def _size(item) -> int:
+    return item.size if isinstance(item, FileRef) else len(item.text)
+
+
+def _chunks(items: Iterable, target_bytes: int) -> Iterator[list]:
+    chunk: list = []
+    size = 0
+    for item in items:
+        chunk.append(item)
+        size += _size(item)
+        if size >= target_bytes or len(chunk) >= CHUNK_ITEMS:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
+
+
+def resolve_jobs(jobs: int | None, config) -> int:
+    if jobs is None:
+        jobs = int(config.get("security.jobs")) if config is not None else 0
+    if jobs <= 0:
+        try:
+            jobs = len(os.sched_getaffinity(0))
+        except AttributeError:
+            jobs = os.cpu_count() or 1
+    return max(1, jobs)
+
+
+def scan(project, documents: Iterable, rules: list[Rule], *, config=None, jobs: int | None = None,
+         progress: Progress | None = None, suppressions: Suppressions | None = None,
+         use_baseline: bool = True, mode: str = "files") -> ScanResult:
+    """Scan `documents` (Documents, FileRefs and Skipped, as the sources yield them) with `rules`."""
+    started = time.perf_counter()
+    rules = [r for r in rules if r.enabled and r.kind in MATCHERS]
+    salt = salt_of(config)
+    max_size = int(config.get("security.max_file_size")) if config is not None else DEFAULT_MAX_SIZE
+    jobs = resolve_jobs(jobs, config)
+    result = ScanResult(rules=rules, mode=mode, root=str(project.root) if project is not None else "")
+
+    total = sum(not isinstance(d, Skipped) for d in documents) if isinstance(documents, (list, tuple)) else None
+    # Buffer until we know whether the input is big enough to be worth a process pool.
+    buffer: list = []
+    buffered_bytes = 0
+    stream = iter(documents)
+    parallel = False
+    for item in stream:
+        if isinstance(item, Skipped):
+            result.skipped.append(item)
+            continue
+        buffer.append(item)
+        buffered_bytes += _size(item)
+        if jobs > 1 and (len(buffer) > PARALLEL_MIN_FILES or buffered_bytes > PARALLEL_MIN_BYTES):
+            parallel = True
+            break
+
+    if parallel:
+        found, supp, skipped, scanned = _scan_parallel(chain(buffer, stream), rules, salt, max_size, jobs,
+                                                       result.skipped, progress, total)
+    else:
+        engine = Engine(rules, salt, max_size)
+        found, supp, skipped, scanned = [], [], [], 0
+        for i, item in enumerate(buffer, 1):
+            try:
+                f, s, k, n = engine.scan_items([item])
+            except RuntimeError as exc:
+                raise BrError(str(exc)) from None
+            found += f
+            supp += s
+            skipped += k
+            scanned += n
+            if progress:
+                progress(i, len(buffer))
+    result.skipped.extend(skipped)
+    result.files_scanned = scanned
+
+    if suppressions is None:
+        suppressions = load_suppressions(project, use_baseline=use_baseline) if project is not None else Suppressions()
+    kept, more, unused = suppressions.apply(found)
+    result.findings = sorted(kept, key=severity_sort_key)
+    result.suppressed = sorted(supp + more, key=lambda s: severity_sort_key(s.finding))
+    result.unused_suppressions = unused
+    result.skipped.sort(key=lambda s: (s.path, s.reason))
+    result.duration_s = time.perf_counter() - started
+    return result
+
+
+def _scan_parallel(items: Iterable, rules: list[Rule], salt: str, max_size: int, jobs: int,
+                   skipped_out: list[Skipped], progress: Progress | None, total: int | None = None):
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    ctx = multiprocessing.get_context(method)
+    found: list[Finding] = []
+    supp: list[Suppressed] = []
+    skipped: list[Skipped] = []
+    scanned = done = 0
+
+    def docs_only() -> Iterator:
+        for item in items:
+            if isinstance(item, Skipped):
+                skipped_out.append(item)
+            else:
+                yield item
+
+    max_in_flight = jobs * 4
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
+                               initargs=(rules, salt, max_size))
+    try:
+        pending = set()
+        chunks = _chunks(docs_only(), CHUNK_BYTES)
+        exhausted = False
+        while pending or not exhausted:
+            while not exhausted and len(pending) < max_in_flight:
+                chunk = next(chunks, None)
+                if chunk is None:
+                    exhausted = True
+                    break
+                pending.add(pool.submit(_run_chunk, chunk))
+            if not pending:
+                break
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                f, s, k, n = fut.result()
+                found += f
+                supp += s
+                skipped += k
+                scanned += n
+                done += n + len(k)  # every item of a chunk is either scanned or skipped
+                if progress:
+                    progress(done, total)
+    except BrokenProcessPool:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise BrError("a scan worker process died (killed or crashed); the scan is incomplete",
+                      hint="retry with --jobs 1 to scan in one process") from None
+    except RuntimeError as exc:
+        raise BrError(str(exc)) from None
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return found, supp, skipped, scanned

@@ -1,0 +1,71 @@
+"""The last scan's summary in `.buildrunner/state/last_scan.json`, for `br status`.
+
+Only counts, mode, timestamp and exit code are stored, never a finding's value or snippet.
+State is a convenience: an unwritable or corrupt file is ignored, never an error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timezone
+
+from buildrunner.engine.model import ScanResult, Severity
+
+FILE_NAME = "last_scan.json"
+
+
+def summary(result: ScanResult, exit_code: int | None = None) -> dict:
+    counts = {s.value: 0 for s in Severity}
+    for f in result.findings:
+        counts[f.severity.value] += 1
+    how: dict[str, int] = {}
+    for s in result.suppressed:
+        how[s.how] = how.get(s.how, 0) + 1
+    return {
+        "timestamp": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        "mode": result.mode,
+        "exit_code": result.exit_code if exit_code is None else exit_code,
+        "findings": len(result.findings),
+        "by_severity": counts,
+        "suppressed": how,
+        "skipped": result.skipped_counts(),
+        "files_scanned": result.files_scanned,
+        "duration_s": round(result.duration_s, 3),
+    }
+
+
+def record_last_scan(project, result: ScanResult, exit_code: int | None = None) -> bool:
+    """Write the summary atomically; False (and nothing raised) when the directory is unwritable.
+
+    The same moment feeds telemetry's `security` event: counts per rule, never a value.
+    """
+    _record_security_event(project, result)
+    try:
+        state_dir = project.state_dir
+        state_dir.mkdir(parents=True, exist_ok=True)
+        path = state_dir / FILE_NAME
+        tmp = state_dir / f".{FILE_NAME}.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(summary(result, exit_code), indent=2) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+        return True
+    except OSError:
+        return False
+
+
+def read_last_scan(project) -> dict | None:
+    try:
+        data = json.loads((project.state_dir / FILE_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _record_security_event(project, result: ScanResult) -> None:
+    from buildrunner import telemetry
+
+    counts: dict[str, int] = {}
+    for f in result.findings:
+        counts[f.rule_id] = counts.get(f.rule_id, 0) + 1
+    telemetry.record("security", project, counts=counts, total=len(result.findings), scope=result.mode,
+                     suppressed=len(result.suppressed), files=result.files_scanned)

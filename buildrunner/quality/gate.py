@@ -1,0 +1,90 @@
+"""`br quality check`: every Tier 1 check on the whole project, scored, as one report.
+
+Secrets and SQL injection run in one scan of the project's files (the full-file view, suppressions
+applied); coverage is read from existing data, with changed-line coverage against `base` when given.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from buildrunner.quality.checks import COVERAGE, SECRETS, SQLI, CheckResult, coverage_check, scan_check, split_scan
+from buildrunner.quality.scoring import overall_score
+
+
+@dataclass
+class GateReport:
+    root: str
+    checks: list[CheckResult]
+    base: str | None = None
+    duration_s: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return all(c.passed for c in self.checks)
+
+    @property
+    def score(self) -> int | None:
+        return overall_score([c.score for c in self.checks], self.passed)
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.passed else 1
+
+    def check(self, name: str) -> CheckResult:
+        return next(c for c in self.checks if c.name == name)
+
+    def to_dict(self) -> dict:
+        return {"passed": self.passed, "score": self.score, "base": self.base, "root": self.root,
+                "duration_s": round(self.duration_s, 3), "checks": [c.to_dict() for c in self.checks],
+                "warnings": self.warnings}
+
+
+def load_tier1_rules(project):
+    """Secret and code rules (built-in + the project's packs), through the per-user rule cache."""
+    from buildrunner.quality.rulecache import load_rules_cached
+
+    return load_rules_cached(project, ("secret", "code"))
+
+
+def run_gate(project, config, *, base: str | None = None, jobs: int | None = None) -> GateReport:
+    from buildrunner.coverage.check import changed_since, run_check
+    from buildrunner.engine import sources
+    from buildrunner.engine.scan import scan
+
+    started = time.perf_counter()
+    rules = load_tier1_rules(project)
+    result = scan(project, sources.files(project, config=config), rules, config=config, jobs=jobs, mode="files")
+    parts = split_scan(result)
+    changed = changed_since(project, base) if base else None
+    report = run_check(project, config, changed=changed, mode="base" if base else "total")
+    root = str(project.root)
+    checks = [scan_check(SECRETS, parts[SECRETS]), scan_check(SQLI, parts[SQLI]),
+              coverage_check(report, root, "base" if base else "files")]
+    gate = GateReport(root, checks, base=base, duration_s=time.perf_counter() - started)
+    if result.unused_suppressions:
+        gate.warnings.append(f"{len(result.unused_suppressions)} whitelist/baseline entr(y/ies) match nothing")
+    return gate
+
+
+def sarif_runs(gate: GateReport) -> list[tuple[str, object]]:
+    """(category, ScanResult) per tool component, for `reporters.sarif_document`."""
+    return [(c.name, c.result) for c in gate.checks]
+
+
+def combined_result(gate: GateReport):
+    """All checks' findings in one ScanResult (for gcc / github / json finding lists)."""
+    from dataclasses import replace
+
+    from buildrunner.engine.scan import severity_sort_key
+
+    first = gate.checks[0].result
+    findings = sorted((f for c in gate.checks for f in c.result.findings), key=severity_sort_key)
+    return replace(first, findings=findings,
+                   suppressed=[s for c in gate.checks for s in c.result.suppressed],
+                   rules=[r for c in gate.checks for r in c.result.rules])
+
+
+__all__ = ["GateReport", "run_gate", "sarif_runs", "combined_result", "COVERAGE", "SECRETS", "SQLI"]

@@ -1,0 +1,42 @@
+"""Output of the gate's own commands, pinned by syrupy snapshots (paths normalized).
+
+Update deliberately with `pytest tests/gate/test_snapshots.py --snapshot-update` and review the diff.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from .conftest import CALC, measure
+
+UNTESTED = CALC + "\n\ndef mul(a, b):\n    if a == 0:\n        return 0\n    return a * b\n"
+
+
+def test_coverage_check_text(py_project, br, snapshot):
+    py_project.git("checkout", "-q", "-b", "feature")
+    py_project.write("pkg/calc.py", UNTESTED)
+    py_project.add()
+    py_project.commit("mul")
+    measure(py_project.root)
+    result = br("coverage", "check", "--base", "main", cwd=py_project.root)
+    assert result.exit_code == 1
+    assert result.stdout == snapshot
+
+
+def test_coverage_check_json(py_project, br, snapshot):
+    measure(py_project.root)
+    result = br("coverage", "check", "--json", cwd=py_project.root)
+    assert json.loads(result.stdout) == snapshot
+
+
+def test_gaps_json(git_repo, br, snapshot):
+    git_repo.write("app.py", "print('hi')\n")
+    git_repo.write(".env", "DEBUG=1\n")
+    git_repo.add()
+    git_repo.commit("init")
+    data = json.loads(br("gaps", "analyze", "--json", cwd=git_repo.root).stdout)
+    data["root"] = "<root>"
+    for gap in data["gaps"]:  # commit ids depend on the clock
+        gap["detail"] = re.sub(r"added in [0-9a-f]{7,}", "added in <commit>", gap["detail"])
+    assert data == snapshot

@@ -1,0 +1,34 @@
+"""Fixtures for the SQL injection tests: the shipped packs and a one-call scanner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from buildrunner.engine.code import CodeMatcher
+from buildrunner.engine.model import Document
+from buildrunner.engine.rules import load_pack
+
+PACKS = Path(__file__).resolve().parents[2] / "buildrunner" / "rules"
+EXT = {"python": "py", "javascript": "js", "typescript": "ts", "tsx": "tsx"}
+
+
+def pack_rules(name: str):
+    return load_pack(PACKS / f"{name}.yaml", builtin=True).rules
+
+
+@pytest.fixture(scope="session")
+def sqli_rules():
+    return pack_rules("sqli-python") + pack_rules("sqli-javascript")
+
+
+@pytest.fixture
+def scan(sqli_rules):
+    """scan(text, language) → findings, using every SQL injection rule."""
+
+    def run(text: str, language: str = "python", path: str | None = None, matcher=None):
+        m = matcher or CodeMatcher(sqli_rules)
+        return m.scan(Document(path or f"src/app.{EXT[language]}", text, language))
+
+    return run
