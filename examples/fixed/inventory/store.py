@@ -5,7 +5,11 @@ import sqlite3
 from inventory.settings import PAGE_SIZE
 
 TABLE = "items"
-ORDERABLE = {"qty": "qty", "name": "name", "id": "id"}
+LOW_STOCK_QUERIES = {  # one constant query per allowed sort order: no SQL is built at run time
+    "qty": "SELECT id, name, qty FROM items WHERE qty < ? ORDER BY qty",
+    "name": "SELECT id, name, qty FROM items WHERE qty < ? ORDER BY name",
+    "id": "SELECT id, name, qty FROM items WHERE qty < ? ORDER BY id",
+}
 
 
 def connect(path: str = ":memory:") -> sqlite3.Connection:
@@ -26,8 +30,7 @@ def find_items(conn: sqlite3.Connection, name: str) -> list[tuple]:
 
 
 def low_stock(conn: sqlite3.Connection, threshold: int, order_by: str = "qty") -> list[tuple]:
-    column = ORDERABLE.get(order_by, "qty")
-    query = "SELECT id, name, qty FROM items WHERE qty < ? ORDER BY " + ORDERABLE[column]
+    query = LOW_STOCK_QUERIES.get(order_by, LOW_STOCK_QUERIES["qty"])
     return conn.execute(query, (threshold,)).fetchall()
 
 

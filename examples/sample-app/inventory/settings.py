@@ -8,5 +8,5 @@ ANTHROPIC_API_KEY = "sk-ant-api03-PtYgjmUhBel31iEl2hpChYgCfrL1spNxnyVmihA_2O76UM
 AWS_ACCESS_KEY_ID = "AKIAZ7FK4ZRI3R2WYOJF"
 AWS_SECRET_ACCESS_KEY = "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"
 
-DATABASE_URL = "postgres://inventory:S3cr3tPassw0rd!@db.internal:5432/inventory"
+DATABASE_URL = "postgres://inventory:Zq7vR2mXw9Lp4tKd@db.internal:5432/inventory"
 PAGE_SIZE = 50
