@@ -66,9 +66,10 @@ _project_and_config = project_and_config  # the name `security_fix` imports
 
 
 def _load_rules(project, kinds: list[str], prefixes: tuple[str, ...]):
-    from buildrunner.engine.rules import load_rules
+    from buildrunner.engine.rulecache import load_rules_cached
+    from buildrunner.engine.rules import RuleSet
 
-    ruleset = load_rules(project, kinds=kinds)
+    ruleset = RuleSet(load_rules_cached(project, tuple(kinds)), [])
     ids = [p.strip() for item in prefixes for p in item.split(",") if p.strip()]
     if ids:
         ruleset = ruleset.select(ids=ids)

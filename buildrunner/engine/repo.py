@@ -207,10 +207,10 @@ class Context:
     def secret_scan(self):
         if self._secrets is None:
             from buildrunner.engine import sources
-            from buildrunner.engine.rules import load_rules
+            from buildrunner.engine.rulecache import load_rules_cached
             from buildrunner.engine.scan import scan
 
-            rules = load_rules(self.project, kinds=("secret",)).rules
+            rules = load_rules_cached(self.project, ("secret",))
             self._secrets = scan(self.project, sources.files(self.project, config=self.config), rules,
                                  config=self.config)
         return self._secrets

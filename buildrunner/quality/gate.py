@@ -44,7 +44,7 @@ class GateReport:
 
 def load_tier1_rules(project):
     """Secret and code rules (built-in + the project's packs), through the per-user rule cache."""
-    from buildrunner.quality.rulecache import load_rules_cached
+    from buildrunner.engine.rulecache import load_rules_cached
 
     return load_rules_cached(project, ("secret", "code"))
 
@@ -66,7 +66,19 @@ def run_gate(project, config, *, base: str | None = None, jobs: int | None = Non
     gate = GateReport(root, checks, base=base, duration_s=time.perf_counter() - started)
     if result.unused_suppressions:
         gate.warnings.append(f"{len(result.unused_suppressions)} whitelist/baseline entr(y/ies) match nothing")
+    _record_quality_event(project, gate, report)
     return gate
+
+
+def _record_quality_event(project, gate: GateReport, report) -> None:
+    """Telemetry's `quality` event: scores and counts only (never a finding's content)."""
+    from buildrunner import telemetry
+
+    fields = {"score": gate.score if gate.score is not None else 0, "passed": gate.passed,
+              "violations": sum(len(c.result.findings) for c in gate.checks)}
+    if report.total_percent is not None:
+        fields["coverage"] = round(report.total_percent, 1)
+    telemetry.record("quality", project, **fields)
 
 
 def sarif_runs(gate: GateReport) -> list[tuple[str, object]]:

@@ -6,7 +6,7 @@ import pytest
 
 from buildrunner.engine.rules import load_rules
 from buildrunner.project import discover
-from buildrunner.quality.rulecache import cache_dir, load_rules_cached
+from buildrunner.engine.rulecache import cache_dir, load_rules_cached
 
 PACK = """rules:
 - id: mine.token

@@ -1,4 +1,4 @@
-"""A per-user cache of loaded, validated rule packs, for the pre-commit hook.
+"""A per-user cache of loaded, validated rule packs (the hook, scans and the quality gate use it).
 
 Loading the built-in packs (YAML construction plus validating ~200 regexes and syntax queries)
 costs far more than the hook's whole budget; unpickling the result costs ~15 ms. The cache key
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from buildrunner import __version__
 
-_VALIDATORS = ("rules.py", "secrets.py", "code.py", "repo.py", "model.py")
+_VALIDATORS = ("rules.py", "secrets.py", "code.py", "repo.py", "model.py", "rulecache.py")
 
 
 def cache_dir() -> Path:
@@ -37,7 +37,7 @@ def _stat_key(path: Path) -> tuple:
 def cache_key(project, kinds: tuple[str, ...]) -> str:
     from buildrunner.engine.rules import builtin_pack_paths
 
-    engine = Path(__file__).resolve().parent.parent / "engine"
+    engine = Path(__file__).resolve().parent
     parts: list = [__version__, sys.version, kinds]
     parts += [_stat_key(p) for p in builtin_pack_paths()]
     parts += [_stat_key(engine / name) for name in _VALIDATORS]
