@@ -29,6 +29,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=21)
     args = parser.parse_args()
     env = {**os.environ, "BR_TELEMETRY": "0"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # measure with bytecode caching, as users run it
     cwd = Path(__file__).resolve().parent.parent
     samples: dict[str, list[float]] = {name: [] for name in COMMANDS}
     for _ in range(args.runs):

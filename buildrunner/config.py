@@ -369,9 +369,6 @@ def _round_trip():
 
 def _edit(path: Path, mutate: Callable[[Any], None]) -> None:
     """Apply `mutate` to the round-trip document and write it atomically."""
-    import os
-    import tempfile
-
     read_yaml_mapping(path) if path.exists() else None  # refuse malformed files before editing
     yml = _round_trip()
     if path.exists():
@@ -384,15 +381,13 @@ def _edit(path: Path, mutate: Callable[[Any], None]) -> None:
 
         doc = CommentedMap()
     mutate(doc)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".yaml", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            yml.dump(doc, fh)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    import io
+
+    from buildrunner.fsutil import atomic_write_text
+
+    buffer = io.StringIO()
+    yml.dump(doc, buffer)
+    atomic_write_text(path, buffer.getvalue())
 
 
 def set_value(path: Path, key: str, raw: Any) -> Any:

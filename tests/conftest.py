@@ -140,3 +140,11 @@ def br_subprocess():
         return BrResult(proc.returncode, proc.stdout, proc.stderr)
 
     return run
+
+
+def uninstrumented_env(**extra: str) -> dict[str, str]:
+    """os.environ without coverage's subprocess hook: for tests that measure the child process
+    itself (what it imports, how it fails on a full disk), which coverage would otherwise change."""
+    env = {k: v for k, v in os.environ.items() if k not in ("COVERAGE_PROCESS_CONFIG", "COVERAGE_PROCESS_START")}
+    env.update(extra)
+    return env

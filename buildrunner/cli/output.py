@@ -37,8 +37,6 @@ def write_output(text: str, output: str | Path | None) -> None:
     if not output or str(output) == "-":
         click.echo(text, nl=not text.endswith("\n"))
         return
-    path = Path(output)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    from buildrunner.fsutil import atomic_write_text
+
+    atomic_write_text(Path(output), text if text.endswith("\n") else text + "\n")

@@ -8,7 +8,6 @@ Registered into the `security` group by `cli/security.py` (which also calls `fix
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import click
@@ -129,16 +128,6 @@ def _print_text(files, refused, applied: int, *, dry_run: bool, quiet: bool, to_
 
 def _write_atomic(path: Path, text: str) -> None:
     """Replace the file in one step, keeping its permissions (never a half-written file)."""
-    mode = path.stat().st_mode
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".br-fix")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(text.encode("utf-8"))
-        os.chmod(tmp, mode & 0o7777)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    from buildrunner.fsutil import atomic_write_text
+
+    atomic_write_text(path, text)

@@ -47,14 +47,62 @@ def mask_value(value: str, keep: int = 4) -> str:
 
 
 def mask_config_value(key: str, value):
-    """A config value as it may be shown: masked when its key is sensitive or it holds a secret."""
+    """A config value as it may be shown: masked when its key is sensitive or it holds a secret.
+
+    A bare value has lost the context many rules need (`aws_secret = …`), so a single opaque,
+    key-like token is masked too (fails closed: a random-looking value is shown as `abcd…wxyz`).
+    """
     from buildrunner.config import is_sensitive_key
 
-    if isinstance(value, str) and value and is_sensitive_key(key):
+    if isinstance(value, list):
+        return [mask_config_value(key, v) for v in value]
+    if not isinstance(value, str) or not value:
+        return value
+    if is_sensitive_key(key):
         return mask_value(value)
-    if isinstance(value, str) and value:
-        return sanitize_text(value)
-    return value
+    masked = sanitize_text(value)
+    if masked == value and looks_opaque(value):  # fails closed: any key-like token masks the value
+        return mask_value(value)
+    return masked
+
+
+_LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
+_DIGITS = frozenset("0123456789")
+_STRONG_SEPARATORS = str.maketrans({c: " " for c in ".:/@+=<>…*\\'\" \t\n,;()[]{}?&%#!|"})
+_UPPER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_LETTERS = _LOWER | _UPPER
+_HEX = frozenset("0123456789abcdef")
+
+
+def looks_opaque(text: str) -> bool:
+    """True when `text` holds an opaque, key-like value the masker could not place.
+
+    Many secret rules need context ("algolia ... key = <32 hex>") that a bare value no longer has,
+    so values are also judged by shape, per chunk between strong separators (`/ : @ = .` and
+    spaces). A chunk is key-like when, ignoring `-` and `_`, it mixes upper case, lower case and
+    digits over 12+ characters, or upper and lower case over 16+, or is 24+ hex digits (UUIDs,
+    hashes); or when one of its `-`/`_` segments has 25+ characters, or 17+ mixing letters and
+    digits. Identifiers stay: `claude-sonnet-4-5-20250929`, `secrets.aws-access-key`, `F12`.
+    """
+    for chunk in text.translate(_STRONG_SEPARATORS).split():
+        joined = chunk.replace("-", "").replace("_", "")
+        n = len(joined)
+        if n >= 12:
+            chars = set(joined)
+            upper, lower = not chars.isdisjoint(_UPPER), not chars.isdisjoint(_LOWER)
+            digits = not chars.isdisjoint(_DIGITS)
+            if (upper and lower and digits) or (n >= 16 and upper and lower):
+                return True
+            if n >= 24 and set(joined.lower()) <= _HEX:
+                return True
+        for seg in chunk.replace("_", "-").split("-"):
+            if len(seg) >= 25:
+                return True
+            if len(seg) >= 17 and not set(seg).isdisjoint(_DIGITS) and not set(seg).isdisjoint(_LETTERS):
+                return True
+    return False
+
+
 
 
 # -- the rule cache (written by engine.secrets.builtin_secret_rules) ---------------------------

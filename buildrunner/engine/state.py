@@ -7,7 +7,6 @@ State is a convenience: an unwritable or corrupt file is ignored, never an error
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime, timezone
 
 from buildrunner.engine.model import ScanResult, Severity
@@ -42,12 +41,9 @@ def record_last_scan(project, result: ScanResult, exit_code: int | None = None) 
     """
     _record_security_event(project, result)
     try:
-        state_dir = project.state_dir
-        state_dir.mkdir(parents=True, exist_ok=True)
-        path = state_dir / FILE_NAME
-        tmp = state_dir / f".{FILE_NAME}.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps(summary(result, exit_code), indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, path)
+        from buildrunner.fsutil import atomic_write_json
+
+        atomic_write_json(project.state_dir / FILE_NAME, summary(result, exit_code))
         return True
     except OSError:
         return False

@@ -12,7 +12,6 @@ import json
 import os
 import re
 import socket
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -52,22 +51,13 @@ def validate_stream_name(name: str) -> str:
 
 def atomic_write_json(path: Path, data: Any) -> None:
     """Write JSON so that readers see either the old or the new file, never a torn one."""
+    from buildrunner import fsutil
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fsutil.atomic_write_json(path, data, fsync=True)
     except OSError as exc:
         raise BrError(f"cannot write {path}: {exc.strerror or exc}",
                       hint="check that .buildrunner/ is a writable directory") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2, sort_keys=False, default=str)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def read_json(path: Path) -> tuple[Any, str | None]:

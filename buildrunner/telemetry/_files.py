@@ -61,20 +61,9 @@ def read_json(path: Path, default: Any = None) -> Any:
 
 def write_json_atomic(path: Path, data: Any, *, indent: int | None = None) -> None:
     """Write JSON through a temp file + rename, so readers never see half a file."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    payload = json.dumps(data, indent=indent, ensure_ascii=False, separators=None if indent else (",", ":"))
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(payload)
-            if indent:
-                fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    from buildrunner.fsutil import atomic_write_json
+
+    atomic_write_json(path, data, indent=indent)
 
 
 def update_json(path: Path, mutate: Callable[[Any], Any], default: Callable[[], Any] = dict,

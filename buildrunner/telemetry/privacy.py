@@ -66,39 +66,7 @@ def names_env_file(text: str) -> bool:
     return False
 
 
-_STRONG_SEPARATORS = str.maketrans({c: " " for c in ".:/@+=<>…*\\'\" \t\n,;()[]{}?&%#!|"})
-_UPPER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-_LETTERS = _LOWER | _UPPER
-_HEX = frozenset("0123456789abcdef")
-
-
-def looks_opaque(text: str) -> bool:
-    """True when `text` holds an opaque, key-like value the masker could not place.
-
-    Many secret rules need context ("algolia ... key = <32 hex>") that a bare value no longer has,
-    so values are also judged by shape, per chunk between strong separators (`/ : @ = .` and
-    spaces). A chunk is key-like when, ignoring `-` and `_`, it mixes upper case, lower case and
-    digits over 12+ characters, or upper and lower case over 16+, or is 24+ hex digits (UUIDs,
-    hashes); or when one of its `-`/`_` segments has 25+ characters, or 17+ mixing letters and
-    digits. Identifiers stay: `claude-sonnet-4-5-20250929`, `secrets.aws-access-key`, `F12`.
-    """
-    for chunk in text.translate(_STRONG_SEPARATORS).split():
-        joined = chunk.replace("-", "").replace("_", "")
-        n = len(joined)
-        if n >= 12:
-            chars = set(joined)
-            upper, lower = not chars.isdisjoint(_UPPER), not chars.isdisjoint(_LOWER)
-            digits = not chars.isdisjoint(_DIGITS)
-            if (upper and lower and digits) or (n >= 16 and upper and lower):
-                return True
-            if n >= 24 and set(joined.lower()) <= _HEX:
-                return True
-        for seg in chunk.replace("_", "-").split("-"):
-            if len(seg) >= 25:
-                return True
-            if len(seg) >= 17 and not set(seg).isdisjoint(_DIGITS) and not set(seg).isdisjoint(_LETTERS):
-                return True
-    return False
+from buildrunner.engine.masking import looks_opaque  # noqa: E402 — shared with config masking
 
 
 def sanitize_string(text: str) -> str:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import gzip
 import json
 import multiprocessing
-import os
 import resource
 import subprocess
 import sys
 
 import pytest
+
+from tests.conftest import uninstrumented_env
 
 from buildrunner.project import Project
 from buildrunner.telemetry import summary as summ
@@ -165,7 +166,7 @@ def _run_br(args, cwd, env, limit_bytes=None):
             resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
 
     return subprocess.run([sys.executable, "-m", "buildrunner", *args], cwd=cwd, capture_output=True, text=True,
-                          env={**os.environ, **env}, preexec_fn=limit, timeout=60)
+                          env=uninstrumented_env(**env), preexec_fn=limit, timeout=60)
 
 
 def test_full_disk_does_not_change_the_command_result(project, br):

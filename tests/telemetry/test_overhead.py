@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
+
+from tests.conftest import uninstrumented_env
 
 SNIPPET = r"""
 import json, sys
@@ -23,7 +24,7 @@ print(json.dumps(sorted(m for m in heavy if m in sys.modules)))
 
 def _modules_after(args, cwd) -> list[str]:
     out = subprocess.run([sys.executable, "-c", SNIPPET, *args], cwd=cwd, capture_output=True, text=True,
-                         env={**os.environ}, timeout=60).stdout
+                         env=uninstrumented_env(), timeout=60).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
