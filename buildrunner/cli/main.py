@@ -27,7 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "security": ("buildrunner.cli.security:security", "Scan for secrets and SQL injection; whitelist, baseline, fix."),
     "rules": ("buildrunner.cli.rules:rules", "List rule packs, test rules' examples, generate RULES.md."),
     "quality": ("buildrunner.cli.quality:quality", "Run the Tier 1 quality gate (secrets, SQLi, coverage)."),
-    "gaps": ("buildrunner.cli.gaps:gaps", "Find project gaps: unignored .env, secrets in history, no tests."),
+    "gaps": ("buildrunner.cli.gaps:gaps", "Find project gaps: .env not ignored or in history, no tests."),
     "coverage": ("buildrunner.cli.coverage:coverage", "Check total and changed-line test coverage."),
     "hooks": ("buildrunner.cli.hooks:hooks", "Install or remove the git pre-commit hook."),
     "hook": ("buildrunner.cli.hooks:hook", "Run the pre-commit checks (called by the git hook)."),
@@ -78,22 +78,6 @@ def cli(ctx: click.Context, no_color: bool) -> None:
     if no_color:
         os.environ["NO_COLOR"] = "1"
     ctx.ensure_object(dict)
-
-
-def command_path(argv: list[str]) -> str:
-    """`security check` from argv, skipping options (used for telemetry and messages)."""
-    words: list[str] = []
-    group = COMMANDS
-    for arg in argv:
-        if arg.startswith("-"):
-            continue
-        if not words and arg in group:
-            words.append(arg)
-            continue
-        if words and len(words) == 1 and arg.isidentifier() or (words and "-" in arg and arg.replace("-", "").isalpha()):
-            words.append(arg)
-        break
-    return " ".join(words)
 
 
 def after_command(argv: list[str], exit_code: int, started: float) -> None:

@@ -12,7 +12,7 @@ from buildrunner.engine.model import (
     Examples, Finding, Fix, Origin, Rule, ScanResult, Severity, Skipped, Suppressed, TraceStep,
 )
 
-ROOT = "/work/project"
+ROOT = "/srv/project"
 
 # The unmasked values behind the masked snippets below (fake, but shaped like the real thing).
 RAW_VALUES = (

@@ -120,7 +120,7 @@ def build_result(text: str, origin: Origin | None = None) -> ScanResult:
     fingerprint_findings(findings)
     involved = {f.rule_id for f in findings}
     return ScanResult(findings=findings, files_scanned=1, rules=[r for r in RULES if r.id in involved],
-                      duration_s=0.01, root="/work/project", mode="files")
+                      duration_s=0.01, root="/srv/project", mode="files")
 
 
 def _strings(value):
@@ -225,7 +225,7 @@ def test_raw_secret_in_any_free_text_field_is_masked(tmp_path):
     cases = list({rule.id: (rule, example) for rule, example in reversed(CASES)}.values())
     lines, raws, _ = generate_all(cases, random.Random(7))
     findings = [leaky_finding(rule, line) for (rule, _), line in zip(cases, lines)]
-    result = ScanResult(findings=findings, files_scanned=1, rules=[], root="/work/project",
+    result = ScanResult(findings=findings, files_scanned=1, rules=[], root="/srv/project",
                         suppressed=[Suppressed(finding=f, how="baseline", reason=f.fix) for f in findings[:20]],
                         skipped=[Skipped(path=line, reason="binary", detail=line) for line in lines[:20]],
                         unused_suppressions=lines[:20])
