@@ -54,7 +54,8 @@ class Project:
 
     @property
     def initialized(self) -> bool:
-        return self.br_dir.is_dir()
+        """`br init` has run: its config file exists (a scan alone creates `.buildrunner/state/`)."""
+        return self.config_path.is_file()
 
     @cached_property
     def git_dir(self) -> Path | None:
@@ -138,8 +139,13 @@ def initialize(project: Project, *, install_hook: bool = True) -> InitReport:
         project.config_path.write_text(cfg.render_default_config(), encoding="utf-8")
         report.created.append(".buildrunner/config.yaml")
     if not cfg.load(project).get("security.fingerprint_salt"):
-        cfg.set_value(project.config_path, "security.fingerprint_salt", _secrets.token_hex(16))
-        report.notes.append("generated security.fingerprint_salt (keep it: fingerprints depend on it)")
+        if has_suppression_entries(project):
+            # A new salt would change every fingerprint and silently void the existing entries.
+            report.notes.append("kept fingerprints unsalted: whitelist/baseline entries already exist "
+                                "(a new security.fingerprint_salt would invalidate them)")
+        else:
+            cfg.set_value(project.config_path, "security.fingerprint_salt", _secrets.token_hex(16))
+            report.notes.append("generated security.fingerprint_salt (keep it: fingerprints depend on it)")
     if project.whitelist_path.exists():
         report.kept.append(".buildrunner/whitelist.txt")
     else:
@@ -162,17 +168,32 @@ def initialize(project: Project, *, install_hook: bool = True) -> InitReport:
     return report
 
 
+def has_suppression_entries(project: Project) -> bool:
+    """Whether the whitelist or the baseline already holds fingerprints (computed without a salt)."""
+    from buildrunner.engine.suppression import load_whitelist
+
+    return project.baseline_path.exists() or bool(load_whitelist(project.whitelist_path).entries)
+
+
 def _ensure_gitignore(path: Path) -> list[str]:
-    existing = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
-    present = {line.strip() for line in existing}
+    """Append the missing entries; the user's lines stay byte for byte (any encoding, CRLF)."""
+    from buildrunner.errors import BrError
+
+    try:
+        data = path.read_bytes() if path.exists() else b""
+    except OSError as exc:
+        raise BrError(f"cannot read {path}: {exc.strerror or exc}") from None
+    present = {line.strip() for line in data.decode("utf-8", "surrogateescape").splitlines()}
     missing = [entry for entry in GITIGNORE_ENTRIES if entry not in present]
     if not missing:
         return []
     block = ([GITIGNORE_MARKER] if GITIGNORE_MARKER not in present else []) + missing
-    text = "\n".join(existing)
-    if text and not text.endswith("\n"):
-        text += "\n"
-    if text.strip():
-        text += "\n"
-    path.write_text(text + "\n".join(block) + "\n", encoding="utf-8")
+    prefix = b"\n" if data and not data.endswith(b"\n") else b""
+    if data.strip():
+        prefix += b"\n"  # a blank line before our block
+    try:
+        with path.open("ab") as fh:
+            fh.write(prefix + ("\n".join(block) + "\n").encode("utf-8"))
+    except OSError as exc:
+        raise BrError(f"cannot write {path}: {exc.strerror or exc}") from None
     return missing

@@ -32,12 +32,14 @@ def start(name: str, force: bool, as_json: bool) -> int:
     from buildrunner.telemetry.thresholds import ThresholdMonitor, load_phases
 
     project = _project()
+    records = BuildRecords(project)
+    records.ensure_idle()  # before the spec: a refused start must not write (or --force rewrite) it
     phase = next((p for p in load_phases() if p["id"] == name), None)
     spec = None
     if phase:
         monitor = ThresholdMonitor(project, TelemetryCollector(project).summary())
         spec = write_phase_spec(project, phase, monitor.progress(phase), force=force)
-    run = BuildRecords(project).start(name, phase=phase["id"] if phase else None,
+    run = records.start(name, phase=phase["id"] if phase else None,
                                       spec=project.relpath(spec) if spec else None)
     if as_json:
         emit_json(run)

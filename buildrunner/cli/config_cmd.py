@@ -56,12 +56,24 @@ def get_cmd(key: str, as_json: bool) -> int:
 def set_cmd(key: str, value: str) -> int:
     """Set KEY to VALUE (validated against the key's type)."""
     project = discover()
+    salt_before = cfg.load(project).get("security.fingerprint_salt") if key == "security.fingerprint_salt" else None
     stored = cfg.set_value(project.config_path, key, value)
     click.echo(f"{key} = {_render_value(_display(key, stored))}")
+    if key == "security.fingerprint_salt" and stored != salt_before:
+        _warn_salt_change(project)
     if cfg.is_sensitive_key(key) and stored:
         click.echo("note: config.yaml is usually committed; prefer an environment variable for credentials "
                    "(e.g. ANTHROPIC_API_KEY).", err=True)
     return 0
+
+
+def _warn_salt_change(project) -> None:
+    """Fingerprints hash the salt: a new one voids every whitelist and baseline entry."""
+    from buildrunner.project import has_suppression_entries
+
+    if has_suppression_entries(project):
+        click.echo("warning: every finding fingerprint changes with the salt, so existing whitelist and baseline "
+                   "entries no longer match; re-whitelist and run `br security baseline --update`.", err=True)
 
 
 @config.command("unset")
@@ -69,7 +81,10 @@ def set_cmd(key: str, value: str) -> int:
 def unset_cmd(key: str) -> int:
     """Remove KEY from the config file (its default applies again)."""
     project = discover()
+    had_salt = key == "security.fingerprint_salt" and cfg.load(project).get(key)
     removed = cfg.unset_value(project.config_path, key)
+    if removed and had_salt:
+        _warn_salt_change(project)
     click.echo(f"{key} unset" if removed else f"{key} was not set")
     return 0
 

@@ -65,6 +65,15 @@ def check_cmd(path, base, staged, fmt, as_json, output, quiet) -> int:
     project = project_at(path)
     conf = cfg.load(project)
     changed, mode = None, "total"
+    if staged or base:
+        from buildrunner.engine import gitio
+        from buildrunner.errors import NotAGitRepository
+
+        try:
+            gitio.require_repo(project)
+        except NotAGitRepository as exc:  # the generic hint names `br security check`
+            raise NotAGitRepository(exc.message, hint=f"{'--staged' if staged else '--base'} compares with git; "
+                                                   "run `git init`, or check total coverage without it") from None
     if staged:
         from buildrunner.engine import sources
         from buildrunner.engine.model import Document

@@ -16,7 +16,10 @@ def _context(files: int | None, paths: tuple[str, ...], root):
     from buildrunner.router.complexity import TaskContext
 
     if paths:
-        return TaskContext.from_paths(list(paths), root=root, files=files)
+        import os
+
+        # --file paths are typed relative to where the user is, not to the project root
+        return TaskContext.from_paths([os.path.abspath(p) for p in paths], root=root, files=files)
     return TaskContext(files=files or 0)
 
 
@@ -58,6 +61,8 @@ def route_cmd(task: str, files, paths, override, as_json: bool, fmt: str, explai
     from buildrunner.router.routing import select_model
 
     as_json = as_json or fmt == "json"
+    if not task.strip():
+        raise BrError("the task is empty", hint='br model route "TASK"')
     _, conf, ctx = _setup(files, paths)
     selection = select_model(task, ctx, conf, override=override)
     if as_json:
@@ -149,6 +154,9 @@ def run_cmd(task, override, max_tokens, files, paths, as_json: bool, quiet: bool
         return 0
     if result.text and not result.text.endswith("\n"):
         click.echo("")
+    if result.stop_reason == "max_tokens":
+        click.echo(f"br: warning: the answer was cut off at the {settings.max_tokens}-token limit "
+                   f"(raise it with --max-tokens or model.max_tokens)", err=True)
     if not quiet:
         u = result.usage
         cache = (f", cache {u.cache_read_input_tokens} read / {u.cache_creation_input_tokens} written"

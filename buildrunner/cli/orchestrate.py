@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from buildrunner.cli.output import emit_json, write_output
+from buildrunner.errors import BrError
 
 
 def _orch():
@@ -77,6 +78,10 @@ def orchestrate(parallel, plan_path, restart, dry_run, no_dashboard, host, port,
     if orch.plan_changed:
         click.echo("note: the plan changed since this run started; merged tasks stay merged, the next batch "
                    "follows the new plan.")
+    for branch, ahead in orch.adopted_branches.items():
+        click.echo(f"note: branch {branch} already existed with {ahead} commit(s) not on "
+                   f"{state['integration_branch']}; they will be merged with the stream's work "
+                   f"(rename that branch and run with --restart to start it clean).", err=True)
     if not resumed:
         _echo_lines(repl.render_schedule(schedule(orch.plan)))
     for name, info in state["streams"].items():
@@ -123,9 +128,17 @@ def worker(stream, agent_command, auto, once):
 
     validate_stream_name(stream)
     orch = _orch()
+    try:
+        orch.load()
+    except BrError:
+        pass  # no run (or no readable plan) yet: the worker may start first and wait for one
+    else:
+        orch.plan.stream(stream)  # a typo would otherwise wait forever for work that never comes
     cmd = orch._cfg("orchestration.agent_command") if agent_command is None else agent_command
     w = Worker(orch.paths, stream, agent_command=cmd, out=click.echo, project_root=orch.root)
-    click.echo(f"Worker for stream {stream} ({'agent: ' + cmd if cmd else 'manual mode'}). "
+    from buildrunner.engine.masking import sanitize_text
+
+    click.echo(f"Worker for stream {stream} ({'agent: ' + sanitize_text(cmd) if cmd else 'manual mode'}). "
                "Commands: continue, check, show, status, quit.")
     install_signal_handlers()
     try:
@@ -152,7 +165,7 @@ def session(stream, no_copy, output, as_json):
         emit_json({"stream": stream, "command": command, "prompt": text})
         return 0
     write_output(text, output)
-    if not no_copy:
+    if not no_copy and not command.get("done"):
         tool = copy_to_clipboard(text)
         click.echo(f"(copied to the clipboard with {tool})" if tool else "(no clipboard tool found)", err=True)
     return 0
@@ -188,7 +201,6 @@ def merge(all_flag, names, dry_run, as_json):
 @click.option("--json", "as_json", is_flag=True, help="JSON output.")
 def decide(text, stream, topic, list_, as_json):
     """Record a shared decision that every later batch sees."""
-    from buildrunner.errors import BrError
     from buildrunner.orchestration import decisions as dec
 
     orch = _orch()

@@ -126,11 +126,15 @@ def run_scan(project, config, *, paths=(), staged=False, history=False, since=No
         docs, mode = list(sources.files(project, paths or None, config)), "files"
     progress, bar = _progress_callback(quiet)
     try:
-        return scan_mod.scan(project, docs, rules, config=config, jobs=jobs, progress=progress,
-                             use_baseline=use_baseline, mode=mode, suppressions=suppressions)
+        result = scan_mod.scan(project, docs, rules, config=config, jobs=jobs, progress=progress,
+                               use_baseline=use_baseline, mode=mode, suppressions=suppressions)
     finally:
         if bar is not None:
             bar.stop()
+    if paths or staged:
+        # Entries for files this scan did not read are not "unused": don't suggest deleting them.
+        result.unused_suppressions = []
+    return result
 
 
 def _warn(message: str) -> None:
@@ -149,7 +153,8 @@ def _warn(message: str) -> None:
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing when there are no findings.")
 @click.option("--no-color", is_flag=True, help="Disable colour (also NO_COLOR=1).")
 @click.option("--rules", "rule_prefixes", multiple=True, metavar="ID_PREFIX",
-              help="Run only rules whose id starts with ID_PREFIX (repeatable, comma-separated).")
+              help="Run only the rule with this id, or the rules under a dotted prefix such as `secrets` or "
+                   "`python.sql-injection` (repeatable, comma-separated).")
 @click.option("--report-unused", is_flag=True, help="List whitelist/baseline entries that matched nothing.")
 @click.option("--no-baseline", is_flag=True, help="Ignore .buildrunner/baseline.json.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), help="Worker processes (0 = one per core).")
@@ -171,6 +176,8 @@ def check(paths, staged, history, since, fmt, as_json, output, quiet, no_color, 
         raise click.UsageError("--since needs --history")
     if history and paths:
         raise click.UsageError("--history scans the whole history; it takes no PATH")
+    if report_unused and (paths or staged):
+        raise click.UsageError("--report-unused needs a full scan: give no PATH and no --staged")
     if as_json:
         fmt = "json"
     if no_color:
@@ -293,6 +300,9 @@ def whitelist(location, rule_id, fingerprints, reason, as_json):
 
     if bool(location) == bool(fingerprints):
         raise click.UsageError("give either PATH:LINE or --fingerprint FP")
+    from buildrunner.engine.masking import sanitize_text
+
+    reason = sanitize_text(reason)  # the whitelist never holds a secret, not even one pasted in a reason
     project, config = project_and_config()
     existing = load_whitelist(project.whitelist_path)
     for w in existing.warnings:
@@ -362,13 +372,19 @@ def baseline(output, update, jobs, as_json):
     from pathlib import Path
 
     from buildrunner.cli.output import emit_json
-    from buildrunner.engine.suppression import baseline_entry, load_baseline, now_iso, write_baseline
+    from buildrunner.engine.suppression import Baseline, baseline_entry, load_baseline, now_iso, write_baseline
 
     project, config = project_and_config()
     target = Path(output) if output else project.baseline_path
-    previous = load_baseline(target) if target.exists() else None
-    if previous is not None and not update:
+    if target.exists() and not update:
         raise BrError(f"{target} already exists", hint="use --update to rewrite it from a fresh scan")
+    previous = None
+    if target.exists():
+        try:
+            previous = load_baseline(target)
+        except BrError as exc:  # the fix its own error message suggests: rewrite it from a fresh scan
+            _warn(f"{exc.message}; writing a fresh baseline (entries' creation dates are not kept)")
+            previous = Baseline(target)
     result = run_scan(project, config, jobs=jobs, use_baseline=False)
     created = now_iso()
     old = previous.entries if previous else {}

@@ -8,6 +8,7 @@ Registered into the `security` group by `cli/security.py` (which also calls `fix
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
@@ -38,7 +39,10 @@ def fix(paths, dry_run, placeholder, as_json, quiet, no_color):
     from buildrunner.cli.security import _project_and_config, run_scan
 
     project, config = _project_and_config()
-    result = run_scan(project, config, paths=paths, rule_prefixes=("python.sql-injection",), quiet=True)
+    # JavaScript/TypeScript findings are scanned too: they have no autofix, but they are left to fix
+    # (listed, and exit 1), not silently "nothing to fix".
+    result = run_scan(project, config, paths=paths, rule_prefixes=("python.sql-injection", "javascript.sql-injection"),
+                      quiet=True)
     return fix_findings(project, result, config=config, quiet=quiet, dry_run=dry_run,
                         placeholder=placeholder, as_json=as_json, diff_to_stdout=True)
 
@@ -79,6 +83,8 @@ def fix_findings(project, result, *, config=None, quiet: bool = False, dry_run: 
         fixed_ids.update(id(p.finding) for p in outcome.applied)
         files.append(outcome)
 
+    for rel, findings in sorted(_js_findings_by_path(result.findings).items()):
+        files.append(_ManualOnly(rel, [_Manual(f, _NO_JS_FIX) for f in findings]))
     applied = sum(len(f.applied) for f in files)
     refused = [(f.path, p) for f in files for p in f.refused]
     if not dry_run:
@@ -97,6 +103,34 @@ def fix_findings(project, result, *, config=None, quiet: bool = False, dry_run: 
     else:
         _print_text(files, refused, applied, dry_run=dry_run, quiet=quiet, to_stdout=diff_to_stdout)
     return 1 if remaining or (dry_run and applied) else 0
+
+
+_NO_JS_FIX = "no autofix for JavaScript/TypeScript: pass the values as query parameters by hand (see the finding's fix)"
+
+
+@dataclass
+class _Manual:
+    finding: object
+    reason: str
+    fix: object = None
+
+
+@dataclass
+class _ManualOnly:
+    """A JavaScript/TypeScript file with SQL injection findings: nothing rewritten, all listed."""
+    path: str
+    refused: list
+    applied: list = field(default_factory=list)
+    original: str = ""  # no diff
+    fixed: str = ""
+
+
+def _js_findings_by_path(findings) -> dict[str, list]:
+    by_path: dict[str, list] = {}
+    for f in findings:
+        if f.kind == "code" and f.rule_id.startswith("javascript.sql-injection.") and f.origin.kind == "file":
+            by_path.setdefault(f.path, []).append(f)
+    return by_path
 
 
 def _print_text(files, refused, applied: int, *, dry_run: bool, quiet: bool, to_stdout: bool) -> None:

@@ -106,6 +106,7 @@ def export(file: str | None, fmt: str | None, event_type: str | None, since: str
     from buildrunner.telemetry.analyzer import TelemetryAnalyzer
 
     fmt = fmt or ("csv" if file and file.lower().endswith(".csv") else "jsonl")
+    since, until = _iso_bound("--since", since), _iso_bound("--until", until)
     events = list(TelemetryAnalyzer(discover()).query(event_type, since, until))
     if fmt == "jsonl":
         text = "".join(json.dumps(e, ensure_ascii=False, separators=(",", ":")) + "\n" for e in events)
@@ -115,6 +116,30 @@ def export(file: str | None, fmt: str | None, event_type: str | None, since: str
     if file:
         click.echo(f"Exported {len(events)} event(s) to {file}", err=True)
     return 0
+
+
+def _iso_bound(option: str, value: str | None) -> str | None:
+    """A --since/--until value as the collector compares it: a date, or a UTC time without zone.
+
+    Event timestamps are compared as strings, so a typo (`yesterday`) or an offset (`+02:00`) would
+    silently select nothing or the wrong hours: reject the first, convert the second to UTC.
+    """
+    if value is None:
+        return None
+    import re
+    from datetime import datetime, timezone
+
+    text = value.strip()
+    try:
+        stamp = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
+    except ValueError:
+        raise BrError(f"invalid {option} {value!r}",
+                      hint="use an ISO date or time: 2026-11-01 or 2026-11-01T14:30") from None
+    text = text.replace(" ", "T")
+    if stamp.tzinfo is None and re.match(r"^\d{4}-\d\d-\d\d(T\d\d(:\d\d(:\d\d(\.\d+)?)?)?)?$", text):
+        return text  # UTC like the log: keep its precision (`--until 2026-11-01T14:30` = the whole minute)
+    stamp = stamp.replace(tzinfo=timezone.utc) if stamp.tzinfo is None else stamp.astimezone(timezone.utc)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S") + (f".{stamp.microsecond // 1000:03d}" if stamp.microsecond else "")
 
 
 def _csv(events: list[dict]) -> str:
@@ -147,7 +172,11 @@ def clear(yes: bool) -> int:
     stats = collector.stats()
     if not yes:
         click.confirm(f"Delete {stats['path']} and {stats['archives']} archive(s)?", abort=True, err=True)
-    removed = collector.clear()
+    try:
+        removed = collector.clear()
+    except OSError as exc:
+        raise BrError(f"could not delete {exc.filename or stats['path']}: {exc.strerror or exc}",
+                      hint="check the permissions of .buildrunner/telemetry/") from None
     ident, _ = load_identity(create=False)
     if ident:
         registry.forget(cached_project_id(project, ident))

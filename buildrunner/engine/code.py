@@ -142,6 +142,7 @@ def compile_spec(raw: dict, rule_id: str) -> dict:
 # ---------------------------------------------------------------------------------------------
 # Matching
 
+# (TypeScript parses `await db.query<Row>(sql)` as a call of `await db.query`: the await pattern.)
 _QUERIES = {
     "python": """
 (call function: (attribute object: (_) @recv attribute: (identifier) @name) arguments: (argument_list) @args
@@ -151,6 +152,8 @@ _QUERIES = {
     "javascript": """
 (call_expression function: (member_expression object: (_) @recv property: (property_identifier) @name)
   arguments: (arguments) @args (#any-of? @name {names})) @call
+(call_expression function: (await_expression (member_expression object: (_) @recv
+  property: (property_identifier) @name)) arguments: (arguments) @args (#any-of? @name {names})) @call
 (call_expression function: (identifier) @name arguments: (arguments) @args (#any-of? @name {names})) @call
 """,
 }
@@ -162,6 +165,8 @@ _CALLS = {
     "javascript": """
 (call_expression function: (member_expression object: (_) @recv property: (property_identifier) @name)
   arguments: (arguments) @args) @call
+(call_expression function: (await_expression (member_expression object: (_) @recv
+  property: (property_identifier) @name)) arguments: (arguments) @args) @call
 (call_expression function: (identifier) @name arguments: (arguments) @args) @call
 """,
 }
@@ -390,6 +395,8 @@ class _Scan:
 
     def _label(self, call) -> str:
         func = call.child_by_field_name("function")
+        if func.type == "await_expression" and func.named_children:  # `await db.query<Row>(...)`
+            func = func.named_children[-1]
         return " ".join(self.an.text(func).split())[:80] + "()"
 
     def _arguments(self, args) -> tuple[list, dict]:
@@ -402,6 +409,11 @@ class _Scan:
             elif a.type in ("list_splat", "dictionary_splat", "spread_element"):
                 positional.append(None)  # position unknown from here on
             else:
+                if a.type == "object" and not positional:  # JS `query({text: sql, values})`: the
+                    for pair in a.named_children:          # first argument's properties are named
+                        key = pair.child_by_field_name("key") if pair.type == "pair" else None
+                        if key is not None and key.type in ("property_identifier", "string"):
+                            keywords.setdefault(self.an.text(key).strip("'\""), pair.child_by_field_name("value"))
                 positional.append(a)
         return positional, keywords
 

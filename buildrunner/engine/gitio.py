@@ -43,9 +43,28 @@ def git(root: Path | str, *args: str, input: bytes | None = None, check: bool = 
     except FileNotFoundError:
         raise BrError("git is not installed or not on PATH") from None
     if check and proc.returncode != 0:
-        msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise BrError(f"git {args[0]} failed: {msg[-1] if msg else f'exit {proc.returncode}'}")
+        raise git_failure(root, args, proc.stderr, proc.returncode)
     return proc.stdout
+
+
+def git_failure(root: Path | str, args, stderr: bytes, returncode: int) -> BrError:
+    """The error for a failed git command: git's `fatal:`/`error:` line, not the last line of a
+    usage text. When git printed no `fatal:` (e.g. `git diff --cached` in a repository git refuses
+    to use falls back to `--no-index` and prints its usage), ask git why it sees no repository."""
+    lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines() if line.strip()]
+    if not any(line.startswith("fatal:") for line in lines):
+        try:
+            probe = subprocess.run(["git", "rev-parse", "--git-dir"], cwd=root, capture_output=True, env=_env())
+        except OSError:
+            probe = None
+        if probe is not None and probe.returncode != 0:
+            lines = [line.strip() for line in probe.stderr.decode("utf-8", "replace").splitlines()
+                     if line.strip()] or lines
+    reason = next((line for line in lines if line.startswith(("fatal:", "error:"))),
+                  lines[-1] if lines else f"exit {returncode}")
+    trust = next((line for line in lines if "safe.directory" in line and line.startswith("git config")), None)
+    return BrError(f"git {args[0]} failed: {reason}",
+                   hint=f"if you trust this repository, run: {trust}" if trust else None)
 
 
 def require_repo(project) -> None:
@@ -260,5 +279,4 @@ def stream_lines(root: Path | str, *args: str) -> Iterator[bytes]:
             rc = proc.wait()
         if rc != 0:
             err.seek(0)
-            msg = err.read().decode("utf-8", "replace").strip().splitlines()
-            raise BrError(f"git {args[0]} failed: {msg[-1] if msg else f'exit {rc}'}")
+            raise git_failure(root, args, err.read(), rc)

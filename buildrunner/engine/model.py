@@ -183,7 +183,7 @@ class Skipped:
     """A document the scan could not or would not read, and why (counted, never a crash)."""
 
     path: str
-    reason: str  # "binary" | "too-large" | "invalid-utf8" | "unreadable" | "broken-symlink" | "parse-error"
+    reason: str  # "binary" | "too-large" | "unreadable" | "broken-symlink" | "parse-error"
     detail: str = ""
 
 

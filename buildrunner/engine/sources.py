@@ -5,11 +5,12 @@ reads itself, possibly in a worker process: the pipeline sends paths, not conten
 (a file the scan would not or could not read, counted in the report, never a crash).
 
 Decisions, so they are written down once:
-- Invalid UTF-8 in a work-tree file or staged blob: skipped and counted (`invalid-utf8`); history
-  patches are decoded with replacement characters instead, so one latin-1 byte in a commit does not
-  hide a secret added next to it.
+- Invalid UTF-8 (a latin-1 or cp1252 file): work-tree files, staged blobs and history patches are
+  all decoded with replacement characters (U+FFFD per undecodable byte), so one accented byte never
+  hides a secret next to it — skipping such a file would let the secret through the hook.
 - Untracked files under vendored directories (node_modules, .venv, site-packages, ...) or a
-  virtualenv are not scanned even when .gitignore forgot them; tracked files always are.
+  virtualenv are not scanned even when .gitignore forgot them; tracked files always are, and so
+  is a file named on the command line, even one git ignores.
 - Symlinks: a link to a file is followed only when named on the command line; links found while
   listing the tree are skipped (`symlink`): their target is scanned under its own path. Broken links
   are counted (`broken-symlink`).
@@ -35,6 +36,7 @@ from buildrunner.engine import gitio
 from buildrunner.engine.model import Document, Origin, Skipped
 from buildrunner.engine.parsing import language_for_path
 from buildrunner.errors import BrError
+from buildrunner.project import GITIGNORE_ENTRIES
 
 DEFAULT_MAX_SIZE = 2_000_000
 SNIFF_BYTES = 8192
@@ -81,13 +83,13 @@ class FileRef:
 
 
 def decode_document(path: str, data: bytes, origin: Origin) -> Document | Skipped:
-    """Bytes → Document, or Skipped for binary content and invalid UTF-8."""
+    """Bytes → Document (invalid UTF-8 bytes become U+FFFD), or Skipped for binary content."""
     if b"\0" in data[:SNIFF_BYTES]:
         return Skipped(path, "binary", "NUL byte in the first 8 KB")
     try:
         text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return Skipped(path, "invalid-utf8", f"byte {exc.start}")
+    except UnicodeDecodeError:
+        text = data.decode("utf-8", "replace")
     return Document(path=path, text=text, language=language_for_path(path), origin=origin)
 
 
@@ -117,8 +119,10 @@ def _max_size(config) -> int:
     return int(config.get("security.max_file_size")) if config is not None else DEFAULT_MAX_SIZE
 
 
-# Rule packs carry matching examples by design, and state/ is machine-local output.
-BUILTIN_EXCLUDES = (".buildrunner/rules/", ".buildrunner/state/")
+# Rule packs carry matching examples by design; br's machine-local output (state/, telemetry/,
+# usage/...: the directories `br init` git-ignores) is br's own data, also before `br init` ran.
+BUILTIN_EXCLUDES = (".buildrunner/rules/",
+                    *(e for e in GITIGNORE_ENTRIES if e.startswith(".buildrunner/") and e.endswith("/")))
 
 
 def _excludes(config) -> list[str]:
@@ -177,12 +181,9 @@ def files(project, paths: Iterable[str | Path] | None = None, config=None) -> It
     if project.is_git or gitio.in_repo(root):
         rels = _git_listing(root, specs, explicit)
         listed = set(rels)
-        for rel in sorted(explicit - listed):  # named on the command line, but git does not list it
-            item = _classify(root, rel, explicit=True, max_size=max_size)
-            if isinstance(item, FileRef):
-                item = Skipped(rel, "ignored", "ignored by .gitignore (git add -f to track it)")
-            if item is not None:
-                yield item
+        # Named on the command line but git does not list it (ignored, e.g. `.env`): scanned all the
+        # same — the user asked about this file, and "no findings" would be a wrong answer.
+        rels = rels + sorted(explicit - listed)
     else:
         rels = _walk(root, specs or ["."])
     for rel in rels:
@@ -381,6 +382,7 @@ def history(project, since: str | None = None, config=None) -> Iterator[Document
     root = project.root
     gitio.require_repo(project)
     if not gitio.has_head(root):
+        gitio.git(root, "rev-parse", "--git-dir")  # no commits yet, or a repository git refuses (raises)
         return
     excludes, max_size = _excludes(config), _max_size(config)
     rev = "HEAD"

@@ -48,7 +48,13 @@ def load(paths: Paths) -> tuple[list[dict], str | None]:
     items = data.get("decisions") if isinstance(data, dict) else data
     if not isinstance(items, list):
         return [], "decisions.json does not hold a list of decisions"
-    return [d for d in items if isinstance(d, dict) and isinstance(d.get("text"), str)], None
+    for i, d in enumerate(items):
+        if not isinstance(d, dict) or not isinstance(d.get("text"), str):
+            # refuse rather than skip: `record` writes the list back and would drop the entry
+            return [], f"decisions.json: entry {i + 1} is not a decision (an object with a `text`)"
+        if not isinstance(d.get("id"), str):
+            d["id"] = f"entry-{i + 1}"  # written by hand: listing and conflict reports need an id
+    return items, None
 
 
 def record(paths: Paths, text: str, *, stream: str | None = None, topic: str | None = None) -> dict:

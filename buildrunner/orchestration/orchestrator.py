@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from buildrunner.errors import BrError
+from buildrunner.fsutil import atomic_write_text
 from buildrunner.orchestration import decisions as dec
 from buildrunner.orchestration import merge as mg
 from buildrunner.orchestration import worktrees as wt
@@ -44,6 +45,7 @@ class Orchestrator:
         self.state: dict | None = None
         self.plan: Plan | None = None
         self.plan_changed = False
+        self.adopted_branches: dict[str, int] = {}  # fresh start: stream branch → commits it already had
 
     # -- setup ------------------------------------------------------------------------------
 
@@ -110,6 +112,10 @@ class Orchestrator:
         start = wt.rev(self.root, f"refs/heads/{state['integration_branch']}")
         for stream in plan.streams:
             info = state["streams"].setdefault(stream.name, {"held": False, "pending_tasks": []})
+            if not existing and wt.rev(self.root, f"refs/heads/{wt.branch_name(stream.name)}"):
+                ahead = wt.commits_between(self.root, start, f"refs/heads/{wt.branch_name(stream.name)}")
+                if ahead:  # a branch of the same name from earlier work: its commits would be merged too
+                    self.adopted_branches[wt.branch_name(stream.name)] = len(ahead)
             branch, path_ = wt.ensure_stream_worktree(self.root, self.paths.worktrees_dir, stream.name, start)
             info["branch"], info["worktree"] = branch, str(path_)
         if state.get("batch") is None and not state.get("finished"):
@@ -184,8 +190,7 @@ class Orchestrator:
                        "context": {"completed_tasks": completed, "decisions": decisions,
                                    "other_streams": {s: f for s, f in files_by_stream.items() if s != stream.name}}}
             prompt = self.paths.prompts_dir / f"{stream.name}-{batch_id}.md"
-            prompt.parent.mkdir(parents=True, exist_ok=True)
-            prompt.write_text(build_prompt(command), encoding="utf-8")
+            atomic_write_text(prompt, build_prompt(command))  # `br session` may be reading it
             command["prompt_file"] = str(prompt)
             self._write_command(stream.name, command)
         save_state(self.paths, state)

@@ -31,6 +31,16 @@ from buildrunner.errors import BrError
 from buildrunner.orchestration.state import STREAM_NAME_RE
 
 TASK_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+PLAN_FIELDS = ("name", "description", "integration_branch", "max_tasks_per_batch", "streams")
+STREAM_FIELDS = ("name", "description", "tasks")
+TASK_FIELDS = ("id", "title", "description", "files", "depends_on")
+
+
+def _refuse_unknown(fail, at: str, raw: dict, allowed: tuple[str, ...]) -> None:
+    """A misspelt key (`depend_on`) must not be dropped silently: it would run a task too early."""
+    unknown = sorted((str(k) for k in raw if k not in allowed))
+    if unknown:
+        fail(f"{at}.{unknown[0]}" if at else unknown[0], "unknown field", hint=f"fields: {', '.join(allowed)}")
 
 
 class PlanError(BrError):
@@ -182,10 +192,7 @@ def parse_plan(data, *, path: Path | None = None, lines: dict[str, int] | None =
 
     if not isinstance(data, dict):
         fail("", "expected a mapping with a `streams:` list")
-    unknown = set(data) - {"name", "streams", "integration_branch", "max_tasks_per_batch", "description"}
-    if unknown:
-        fail(sorted(unknown)[0], "unknown field", hint="fields: name, description, integration_branch, "
-                                                      "max_tasks_per_batch, streams")
+    _refuse_unknown(fail, "", data, PLAN_FIELDS)
     raw_streams = data.get("streams")
     if not isinstance(raw_streams, list) or not raw_streams:
         fail("streams", "expected a non-empty list of streams")
@@ -202,6 +209,7 @@ def parse_plan(data, *, path: Path | None = None, lines: dict[str, int] | None =
         at = f"streams[{si}]"
         if not isinstance(raw, dict):
             fail(at, "expected a mapping with `name` and `tasks`")
+        _refuse_unknown(fail, at, raw, STREAM_FIELDS)
         name = raw.get("name")
         if not isinstance(name, str) or not STREAM_NAME_RE.match(name):
             fail(f"{at}.name", f"invalid stream name {name!r}",
@@ -216,6 +224,7 @@ def parse_plan(data, *, path: Path | None = None, lines: dict[str, int] | None =
             tat = f"{at}.tasks[{ti}]"
             if not isinstance(rt, dict):
                 fail(tat, "expected a mapping with `id`, `title` and `files`")
+            _refuse_unknown(fail, tat, rt, TASK_FIELDS)
             tid = rt.get("id")
             if not isinstance(tid, str) or not TASK_ID_RE.match(tid):
                 fail(f"{tat}.id", f"invalid task id {tid!r}", hint="letters, digits, '.', '-', '_' (max 64)")

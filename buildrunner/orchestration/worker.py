@@ -25,7 +25,9 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from buildrunner.engine.masking import sanitize_text
 from buildrunner.errors import BrError
+from buildrunner.fsutil import atomic_write_text
 from buildrunner.orchestration import worktrees as wt
 from buildrunner.orchestration.prompts import build_prompt, copy_to_clipboard
 from buildrunner.orchestration.state import (COMPLETE, FAILED, INTERRUPTED, RUNNING, Paths, now_iso, read_json,
@@ -96,6 +98,8 @@ class Worker:
     def prompt_text(self, command: dict) -> str:
         from buildrunner.orchestration import decisions as dec
 
+        if command.get("done"):  # the plan is finished: there is no prompt, say so
+            return self.describe(command)
         decisions, _ = dec.load(self.paths)
         return build_prompt(command, decisions)
 
@@ -113,8 +117,7 @@ class Worker:
         base = command.get("base_commit") or start
         prompt = self.prompt_text(command)
         prompt_file = Path(command.get("prompt_file") or self.paths.prompts_dir / f"{self.stream}-{command['batch_id']}.md")
-        prompt_file.parent.mkdir(parents=True, exist_ok=True)
-        prompt_file.write_text(prompt, encoding="utf-8")
+        atomic_write_text(prompt_file, prompt)
         task_ids = [t["id"] for t in command.get("tasks") or []]
         write_status(self.paths, self.stream, status=RUNNING, batch_id=command["batch_id"],
                      batch_number=command.get("batch_number"), tasks=task_ids, total_tasks=len(task_ids),
@@ -185,7 +188,7 @@ class Worker:
                "BR_PROMPT_FILE": str(prompt_file), "BR_WORKTREE": str(worktree), "BR_BRANCH": command["branch"]}
         self.paths.logs_dir.mkdir(parents=True, exist_ok=True)
         log_path = self.paths.logs_dir / f"{self.stream}-{command['batch_id']}.log"
-        self.out(f"Running: {cmdline}  (in {worktree}; log: {log_path})")
+        self.out(f"Running: {sanitize_text(cmdline)}  (in {worktree}; log: {log_path})")
         with open(prompt_file, "rb") as stdin, open(log_path, "ab") as log:
             proc = subprocess.Popen(cmdline, shell=True, cwd=worktree, stdin=stdin, stdout=subprocess.PIPE,
                                     stderr=subprocess.STDOUT, env=env, start_new_session=True)
@@ -210,10 +213,12 @@ class Worker:
         return None
 
     def _pump(self, proc: subprocess.Popen, log) -> None:
+        """Agent output to the log and the terminal, secrets masked (the failure tail quotes the log)."""
         for raw in iter(proc.stdout.readline, b""):
-            log.write(raw)
+            line = sanitize_text(raw.decode("utf-8", "replace"))
+            log.write(line.encode("utf-8"))
             log.flush()
-            self.out("  | " + raw.decode("utf-8", "replace").rstrip("\n"))
+            self.out("  | " + line.rstrip("\n"))
 
     def _run_manual(self, prompt: str, wait_done: Callable[[], bool] | None) -> str | None:
         self.out(prompt)

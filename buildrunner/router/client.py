@@ -128,7 +128,7 @@ def run(prompt: str, selection: Selection, settings: CallSettings, *,
         failed_models.append(spec.model_id)
         if index + 1 < len(chain):
             on_notice(f"{spec.model_id} unavailable ({failure.describe()}); falling back to {chain[index + 1].model_id}")
-    reasons = "; ".join(f"{a.model}: {a.failure.describe()}" for a in attempts if a.failure)
+    reasons = _failure_summary(attempts)
     raise _with_attempts(AllModelsFailed(
         f"no model could answer ({reasons})",
         hint="check https://status.anthropic.com, the model ids (`br model route --json`), "
@@ -198,3 +198,13 @@ def _as_dict(obj: Any) -> dict:
         return obj
     dump = getattr(obj, "model_dump", None)
     return dump() if dump else dict(vars(obj))
+
+
+def _failure_summary(attempts: list) -> str:
+    """`model: reason` per model and reason, with `(×N)` for retries, in the order they happened."""
+    counts: dict[tuple[str, str], int] = {}
+    for a in attempts:
+        if a.failure:
+            key = (a.model, a.failure.describe())
+            counts[key] = counts.get(key, 0) + 1
+    return "; ".join(f"{model}: {why}" + (f" (×{n})" if n > 1 else "") for (model, why), n in counts.items())

@@ -55,7 +55,7 @@ def select_model(task: str, context: TaskContext | None = None, config: Any = No
         mode, reasons = "override", [f"--model {override} overrides routing"]
     elif routing == "manual":
         default = _get(config, "model.default", "sonnet")
-        spec = catalog.resolve(default)
+        spec = _resolve_setting(catalog, "model.default", default)
         mode, reasons = "manual", [f"model.routing is manual: model.default = {default}"]
     else:
         tier = catalog.tier_for_level(complexity.level)
@@ -71,11 +71,21 @@ def fallback_chain(first: ModelSpec, config: Any, catalog: Catalog) -> list[Mode
     configured = _get(config, "model.fallback", []) or list(catalog.fallback)
     chain, seen = [first], {first.model_id}
     for name in configured:
-        spec = catalog.resolve(str(name))
+        spec = _resolve_setting(catalog, "model.fallback", str(name))
         if spec.model_id not in seen:
             chain.append(spec)
             seen.add(spec.model_id)
     return chain
+
+
+def _resolve_setting(catalog: Catalog, key: str, name: str) -> ModelSpec:
+    """`catalog.resolve` for a configured name: an unknown one names the setting to fix."""
+    from buildrunner.errors import ConfigError
+
+    try:
+        return catalog.resolve(name)
+    except ConfigError as exc:
+        raise ConfigError(f"{key} in the config: {exc.message}", hint=f"`br config set {key} ...`: {exc.hint}") from None
 
 
 def _get(config: Any, key: str, default: Any) -> Any:

@@ -129,4 +129,19 @@ def _parse_lines(lines: Iterable[bytes], ledger: Ledger, since: float | None) ->
             continue
         if since is not None and ts < since:
             continue
-        ledger.events.append(event)
+        ledger.events.append(_clean(event))
+
+
+_TEXT_FIELDS = ("tier", "task_type", "complexity", "routing", "error", "stop_reason")
+
+
+def _clean(event: dict[str, Any]) -> dict[str, Any]:
+    """A hand-edited line's wrong-typed labels become absent, so stats can sort and group them."""
+    for key in _TEXT_FIELDS:
+        if key in event and not isinstance(event[key], str):
+            event[key] = None
+    fallback_from = event.get("fallback_from")
+    if fallback_from is not None and not (isinstance(fallback_from, list)
+                                          and all(isinstance(m, str) for m in fallback_from)):
+        event["fallback_from"] = []
+    return event

@@ -127,6 +127,11 @@ EVENT_TYPES: dict[str, dict[str, Field]] = {
 }
 
 
+def _round(value: float) -> float:
+    """4 decimals, but 4 significant digits below 1: a $0.000141 model call must not become $0.0001."""
+    return round(value, 4) if abs(value) >= 1 else float(f"{value:.4g}")
+
+
 def _check(name: str, spec: Field, value: Any) -> Any:
     """The value, normalised; EventError if it does not fit `spec`."""
     kind = spec.kind
@@ -143,7 +148,7 @@ def _check(name: str, spec: Field, value: Any) -> Any:
             raise EventError(f"{name}: below {spec.minimum}")
         if spec.maximum is not None and value > spec.maximum:
             raise EventError(f"{name}: above {spec.maximum}")
-        return round(value, 4) if isinstance(value, float) else value
+        return _round(value) if isinstance(value, float) else value
     if kind == "str":
         if not isinstance(value, str):
             raise EventError(f"{name}: expected a string")
@@ -181,7 +186,7 @@ def _extra(name: str, value: Any) -> Any | None:
     if isinstance(value, (int, float)):
         if value != value or value in (float("inf"), float("-inf")):
             return None
-        return round(value, 4) if isinstance(value, float) else value
+        return _round(value) if isinstance(value, float) else value
     if isinstance(value, str):
         value = sanitize_string(value)
         return value if is_token(value) else None

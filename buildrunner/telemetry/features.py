@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from buildrunner.errors import BrError
+from buildrunner.fsutil import atomic_write_text
 from buildrunner.telemetry import record
 from buildrunner.telemetry._files import parse_iso, read_json, update_json, utc_now_iso
 
@@ -36,7 +37,15 @@ def _load(path: Path, key: str) -> dict[str, Any]:
         data = {}
     if not isinstance(data, dict) or not isinstance(data.get(key, []), list):
         raise BrError(f"{path}: expected an object with a {key!r} list")
+    for i, entry in enumerate(data.get(key, [])):
+        missing = [f for f in _REQUIRED[key] if not isinstance(entry, dict) or not isinstance(entry.get(f), str)]
+        if missing:  # a hand edit gone wrong: say where, rather than fail later with a KeyError
+            raise BrError(f"{path}: {key}[{i}] needs text fields {', '.join(missing)}",
+                          hint="fix or move the file; br will not overwrite it")
     return data
+
+
+_REQUIRED = {"features": ("id", "name", "status", "complexity"), "builds": ("id", "name", "status", "started_at")}
 
 
 class FeatureRegistry:
@@ -59,7 +68,9 @@ class FeatureRegistry:
         raise BrError(f"no feature {feature_id!r}", hint="`br feature list` shows the ids")
 
     def add(self, name: str, complexity: str = "medium") -> dict[str, Any]:
-        name = name.strip()
+        from buildrunner.engine.masking import sanitize_text
+
+        name = sanitize_text(name.strip())  # a key pasted into a name is never stored or echoed
         if not name:
             raise BrError("a feature needs a name")
         if complexity not in COMPLEXITIES:
@@ -116,6 +127,12 @@ class FeatureRegistry:
         return self._transition(feature_id, "done")
 
 
+def _refuse_busy(busy: dict[str, Any] | None) -> None:
+    if busy:
+        raise BrError(f"build {busy['id']} ({busy['name']}) is still running",
+                      hint="finish it with `br build complete` (or `--failed`)")
+
+
 class BuildRecords:
     def __init__(self, project):
         self.project = project
@@ -127,18 +144,21 @@ class BuildRecords:
     def running(self) -> dict[str, Any] | None:
         return next((b for b in reversed(self.list()) if b.get("status") == "running"), None)
 
+    def ensure_idle(self) -> None:
+        """Raise if a build is running (checked again under the lock by `start`)."""
+        _refuse_busy(self.running())
+
     def start(self, name: str, *, phase: str | None = None, spec: str | None = None) -> dict[str, Any]:
         if not BUILD_NAME_RE.match(name):
-            raise BrError(f"build name {name!r}: use letters, digits, '_', '-' or '.' (max 64)")
+            from buildrunner.engine.masking import sanitize_text
+
+            raise BrError(f"build name {sanitize_text(name)!r}: use letters, digits, '_', '-' or '.' (max 64)")
         _load(self.path, "builds")
         out: dict[str, Any] = {}
 
         def mutate(data):
             builds = data.setdefault("builds", [])
-            busy = next((b for b in builds if b.get("status") == "running"), None)
-            if busy:
-                raise BrError(f"build {busy['id']} ({busy['name']}) is still running",
-                              hint="finish it with `br build complete` (or `--failed`)")
+            _refuse_busy(next((b for b in builds if b.get("status") == "running"), None))
             out.update({"id": f"B{int(data.get('next_id') or len(builds) + 1)}", "name": name, "phase": phase,
                         "status": "running", "started_at": utc_now_iso(), "completed_at": None, "spec": spec})
             builds.append(dict(out))
@@ -183,6 +203,5 @@ def write_phase_spec(project, phase: dict[str, Any], stats: list[dict[str, Any]]
     lines += ["", "## Acceptance criteria", ""] + [f"- {a}" for a in spec.get("acceptance", [])]
     lines += ["", f"Estimated build time: {phase.get('estimated_build', 'unknown')}", "",
               "When done: `br build complete` (or `br build complete --failed`).", ""]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines), encoding="utf-8")
+    atomic_write_text(path, "\n".join(lines))
     return path

@@ -148,11 +148,12 @@ class ThresholdMonitor:
         return new
 
     def write_alert_file(self, phase: dict[str, Any]) -> Path:
+        from buildrunner.fsutil import atomic_write_text
         from buildrunner.telemetry.alerts import render_banner
 
         path = alert_file(self.project)
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_json_text(path, render_banner(phase, self.progress(phase), markdown=True))
+        atomic_write_text(path, render_banner(phase, self.progress(phase), markdown=True))
         return path
 
     def banners_due(self, command: str) -> list[dict[str, Any]]:
@@ -186,8 +187,3 @@ class ThresholdMonitor:
                            lambda d: d.setdefault(phase_id, {}).setdefault("dismissed_at", now))
         return data[phase_id]
 
-
-def write_json_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)

@@ -132,3 +132,59 @@ def test_status_outside_git(tmp_path, br):
     assert res.exit_code == 0
     data = json.loads(res.stdout)
     assert data["git"] is False and data["initialized"] is False
+
+
+def test_init_after_whitelisting_keeps_existing_fingerprints_valid(git_repo, br):
+    """A whitelist made before `br init` must survive it: a fresh salt would change every
+    fingerprint and bring the whitelisted secret back as a new finding."""
+    git_repo.write("app.py", f'KEY = "{FAKE_KEY}"\n')
+    assert br("security", "whitelist", "app.py:1", cwd=git_repo.root).exit_code == 0
+    assert br("security", "check", "app.py", cwd=git_repo.root).exit_code == 0
+    res = br("init", "--no-hook", cwd=git_repo.root)
+    assert res.exit_code == 0, res.output
+    assert "kept fingerprints unsalted" in res.stdout
+    after = br("security", "check", "app.py", cwd=git_repo.root)
+    assert after.exit_code == 0, after.output
+
+
+def test_status_is_not_fooled_by_the_state_a_scan_leaves(git_repo, br):
+    git_repo.write("a.py", "x = 1\n")
+    assert br("security", "check", cwd=git_repo.root).exit_code == 0
+    assert (git_repo.root / ".buildrunner").is_dir()  # the last-scan state
+    res = br("status", "--json", cwd=git_repo.root)
+    assert json.loads(res.stdout)["initialized"] is False
+    br("init", "--no-hook", cwd=git_repo.root)
+    assert json.loads(br("status", "--json", cwd=git_repo.root).stdout)["initialized"] is True
+
+
+def test_changing_the_salt_warns_when_it_voids_whitelist_entries(git_repo, br):
+    br("init", "--no-hook", cwd=git_repo.root)
+    quiet = br("config", "set", "security.fingerprint_salt", "first-salt", cwd=git_repo.root)
+    assert quiet.exit_code == 0 and "warning" not in quiet.stderr  # nothing to void yet
+    git_repo.write("app.py", f'KEY = "{FAKE_KEY}"\n')
+    assert br("security", "whitelist", "app.py:1", cwd=git_repo.root).exit_code == 0
+    res = br("config", "set", "security.fingerprint_salt", "other-salt", cwd=git_repo.root)
+    assert res.exit_code == 0
+    assert "no longer match" in res.stderr
+    # the warning is true: the whitelisted secret is reported again
+    assert br("security", "check", "app.py", cwd=git_repo.root).exit_code == 1
+    assert "no longer match" in br("config", "unset", "security.fingerprint_salt", cwd=git_repo.root).stderr
+
+
+def test_init_appends_to_a_non_utf8_gitignore_without_touching_its_bytes(git_repo, br):
+    original = b"caf\xe9/\r\n*.log"  # latin-1, CRLF, no final newline
+    (git_repo.root / ".gitignore").write_bytes(original)
+    res = br("init", "--no-hook", cwd=git_repo.root)
+    assert res.exit_code == 0, res.output
+    data = (git_repo.root / ".gitignore").read_bytes()
+    assert data.startswith(original + b"\n")
+    assert b"\n.buildrunner/state/\n" in data and data.endswith(b"!.env.example\n")
+    # a second run finds every entry and leaves the file alone
+    assert br("init", "--no-hook", cwd=git_repo.root).exit_code == 0
+    assert (git_repo.root / ".gitignore").read_bytes() == data
+
+
+def test_init_with_a_gitignore_directory_is_a_clear_error(git_repo, br):
+    (git_repo.root / ".gitignore").mkdir()
+    res = br("init", "--no-hook", cwd=git_repo.root)
+    assert res.exit_code == 2 and "cannot read" in res.stderr and ".gitignore" in res.stderr

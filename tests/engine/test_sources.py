@@ -51,8 +51,9 @@ def test_files_explicit_paths_filtered_like_git(repo):
     repo.write("other.py", "c = 1\n")
     refs, skipped = _listed(repo.root, [repo.root / "src"])
     assert refs == ["src/a.py"]
+    # an ignored file named on the command line is scanned: `br security check .env` must not say "clean"
     refs, skipped = _listed(repo.root, [repo.root / "src" / "b.log"])
-    assert refs == [] and skipped == {"src/b.log": "ignored"}
+    assert refs == ["src/b.log"] and skipped == {}
 
 
 def test_files_security_exclude_globs(repo):
@@ -117,11 +118,11 @@ def test_bad_inputs_are_skipped_and_counted(repo, tmp_path):
     assert reasons["nul.dat"] == "binary"
     assert reasons["logo.png"] == "binary"
     assert reasons["huge.txt"] == "too-large"
-    assert reasons["latin1.py"] == "invalid-utf8"
+    assert "latin1.py" not in reasons  # scanned: a latin-1 byte must not hide the token next to it
     assert reasons["dangling.py"] == "broken-symlink"
     assert reasons["pipe.txt"] == "unreadable"
     assert reasons["sub"] == "directory"
-    assert [f.path for f in result.findings] == ["ok.py"]
+    assert sorted((f.path, f.line) for f in result.findings) == [("latin1.py", 2), ("ok.py", 1)]
     assert result.skipped_counts()["binary"] == 2
 
 
@@ -228,13 +229,17 @@ def test_staged_invalid_utf8_and_too_large(repo):
     from buildrunner.config import load
 
     repo.write(".buildrunner/config.yaml", "security:\n  max_file_size: 100\n")
-    repo.write("latin.py", "x = 'caf\xe9'\n".encode("latin-1"))
+    repo.write("latin.py", f"x = 'caf\xe9'\nT = '{token(1)}'\n".encode("latin-1"))
     repo.write("big.py", "x = 1\n" * 100)
     repo.add("latin.py", "big.py")
     config = load(project_of(repo.root))
     items = list(sources.staged(project_of(repo.root), config))
-    assert {i.path: i.reason for i in items if isinstance(i, Skipped)} == {"latin.py": "invalid-utf8",
-                                                                          "big.py": "too-large"}
+    assert {i.path: i.reason for i in items if isinstance(i, Skipped)} == {"big.py": "too-large"}
+    latin = next(i for i in items if getattr(i, "path", "") == "latin.py" and not isinstance(i, Skipped))
+    assert latin.text.startswith("x = 'caf\ufffd'\n")
+    # the hook's view: the token staged next to a latin-1 byte is reported
+    result = scan_items(repo.root, iter(items), mode="staged")
+    assert [(f.path, f.line) for f in result.findings] == [("latin.py", 2)]
 
 
 def test_staged_odd_file_names_and_plus_lines(repo):
@@ -426,3 +431,15 @@ def test_explicit_untracked_vendored_file_is_scanned(repo):
     assert refs == ["node_modules/dep/index.js"] and skipped == {}
     refs, _ = _listed(repo.root, [repo.root / "node_modules"])
     assert refs == ["node_modules/dep/index.js"]
+
+
+def test_brs_own_local_state_is_not_scanned_even_before_init(repo):
+    """Before `br init` nothing git-ignores .buildrunner/telemetry/ etc.: br must not scan (and
+    report on) the files it wrote itself, while a user's own file under .buildrunner/ is scanned."""
+    for rel in (".buildrunner/telemetry/events.jsonl", ".buildrunner/state/last_scan.json",
+                ".buildrunner/usage/u.jsonl", ".buildrunner/rules/mine.yaml"):
+        repo.write(rel, f"t = '{token(1)}'\n")
+    repo.write(".buildrunner/notes.txt", f"t = '{token(2)}'\n")
+    items = list(sources.files(project_of(repo.root), None, None))
+    paths = sorted(getattr(i, "path", "") for i in items)
+    assert [p for p in paths if p.startswith(".buildrunner/")] == [".buildrunner/notes.txt"]

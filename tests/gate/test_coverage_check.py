@@ -121,10 +121,34 @@ def test_br_coverage_run_records_blob_ids(py_project, br, monkeypatch):
     os.utime(py_project.root / "pkg/calc.py")
     code, data = check(br, py_project)
     assert data["stale_files"] == [] and data["freshness"].startswith("blob ids")
-    # a real change makes it stale
+    # a real change makes it stale; the hint reruns the recorded command, which refreshes the manifest
     py_project.write("pkg/calc.py", CALC.replace("a + b", "b + a"))
     code, data = check(br, py_project)
     assert data["stale_files"] == ["pkg/calc.py"]
+    stale = next(m["text"] for m in data["messages"] if "older than" in m["text"])
+    assert stale.endswith(f"rerun: br coverage run -- {manifest['command']}")
+    assert "coverage run" in manifest["command"] and "run_tests.py" in manifest["command"]
+
+
+def test_total_below_minimum_from_stale_data_fails_only_when_strict(py_project, br):
+    """New untested code after the data was made drags the total down; like any stale data, that
+    warns (naming the command to refresh), and fails only with coverage_strict."""
+    py_project.write(".buildrunner/config.yaml", "security:\n  coverage_min: 95\n")
+    measure(py_project.root)
+    time.sleep(0.01)
+    py_project.write("pkg/calc.py", UNTESTED)
+    code, data = check(br, py_project)
+    assert data["stale_files"] == ["pkg/calc.py"] and data["total"]["percent"] < 95
+    assert code == 0 and data["passed"]
+    below = next(m for m in data["messages"] if "below the minimum" in m["text"])
+    assert below["level"] == "warning" and "stale data" in below["text"]
+    py_project.write(".buildrunner/config.yaml", "security:\n  coverage_min: 95\n  coverage_strict: true\n")
+    code, data = check(br, py_project)
+    assert code == 1 and not data["passed"]
+    measure(py_project.root)  # fresh data with the same low total: a hard failure again
+    py_project.write(".buildrunner/config.yaml", "security:\n  coverage_min: 95\n")
+    code, data = check(br, py_project)
+    assert code == 1 and data["stale_files"] == []
 
 
 def test_br_coverage_run_without_data_fails_clearly(py_project, br):
@@ -159,7 +183,10 @@ def test_outside_git(tmp_path, br):
     (tmp_path / "app.py").write_text("x = 1\n")
     result = br("coverage", "check", cwd=tmp_path)
     assert result.exit_code == 0 and "no tests and no coverage data" in result.output
-    assert br("coverage", "check", "--staged", cwd=tmp_path).exit_code == 2
+    for option in (["--staged"], ["--base", "main"]):
+        result = br("coverage", "check", *option, cwd=tmp_path)
+        assert result.exit_code == 2 and "is not a git repository" in result.output
+        assert f"{option[0]} compares with git" in result.output and "br security check" not in result.output
 
 
 def test_corrupt_state_files_fall_back_quietly(py_project, br):

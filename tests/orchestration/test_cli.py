@@ -64,6 +64,21 @@ def test_orchestrator_prompt_starts_resumes_and_survives_bad_status_files(projec
     assert read_json(root / ".buildrunner" / "orchestration" / "state.json")[0]["batch"]["id"] == "batch-1"
 
 
+def test_a_stream_branch_left_from_earlier_work_is_pointed_out(project):
+    root = project.root
+    project.git("checkout", "-q", "-b", "stream/core")
+    project.write("notes.txt", "unrelated\n")
+    project.git("add", "notes.txt")
+    project.commit("my own experiment")
+    project.git("checkout", "-q", "main")
+    first = _orchestrate(root, "quit\n", "--no-dashboard")
+    assert first.returncode == 0, first.stderr
+    assert "branch stream/core already existed with 1 commit(s) not on main" in first.stderr
+    assert "stream/api" not in first.stderr  # new branches are not mentioned
+    again = _orchestrate(root, "quit\n", "--no-dashboard")  # resuming adopts nothing new
+    assert "already existed" not in again.stderr
+
+
 def git_branches(root):
     out = subprocess.run(["git", "branch", "--format=%(refname:short)"], cwd=root, capture_output=True, text=True)
     return set(out.stdout.split())
@@ -126,6 +141,18 @@ def test_session_prints_and_copies_the_prompt(br, project, tmp_path, monkeypatch
     data = json.loads(br("session", "api", "--json", cwd=project.root).stdout)
     assert data["command"]["tasks"][0]["id"] == "api-orders"
     assert br("session", "../core", cwd=project.root).exit_code == 2
+
+
+def test_session_after_the_plan_is_complete_says_so_instead_of_an_empty_prompt(br, project):
+    from buildrunner.orchestration.orchestrator import Orchestrator
+
+    orch = Orchestrator(project.root)
+    orch.start()
+    orch._write_command("core", {"done": True, "message": "every task of the plan is merged"})  # as on completion
+    result = br("session", "core", "--no-copy", cwd=project.root)
+    assert result.exit_code == 0
+    assert result.stdout.strip() == "All tasks of the plan are merged; nothing left for stream core."
+    assert "None" not in result.stdout and "`?`" not in result.stdout
 
 
 def test_decide_records_lists_and_flags(br, project):

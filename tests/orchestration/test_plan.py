@@ -44,6 +44,12 @@ def test_sample_plan_in_examples_is_valid():
     ("streams:\n  - name: a\n    tasks: [{id: t1, files: [a], depends_on: [t2]}]\n"
      "  - name: b\n    tasks: [{id: t2, files: [b], depends_on: [t1]}]\n", ":1", "dependency cycle"),
     ("streams:\n  - name: a\n    tasks: [{id: t1, files: [a]}]\nbogus: 1\n", ":4", "unknown field"),
+    # a misspelt key below the top level must not be dropped: `depend_on` would run t2 before t1
+    ("streams:\n  - name: a\n    tasks: [{id: t1, files: [a]}]\n"
+     "  - name: b\n    tasks: [{id: t2, files: [b], depend_on: [t1]}]\n", ":5",
+     "streams[1].tasks[0].depend_on: unknown field"),
+    ("streams:\n  - name: a\n    descripton: x\n    tasks: [{id: t1, files: [a]}]\n", ":3",
+     "streams[0].descripton: unknown field"),
 ])
 def test_bad_plans_name_file_line_and_field(tmp_path, text, where, message):
     path = write(tmp_path, text)

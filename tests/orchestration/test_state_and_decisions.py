@@ -140,6 +140,24 @@ def test_a_malformed_decisions_file_is_never_overwritten(paths):
         dec.record(paths, "   ")
 
 
+def test_hand_written_decisions_are_kept_and_odd_entries_refused(paths):
+    paths.decisions_file.parent.mkdir(parents=True)
+    # without ids (written by hand): listed and flagged without a KeyError, kept by the next record
+    paths.decisions_file.write_text('{"decisions": [{"text": "money: cents", "stream": "a", "topic": "money"},'
+                                    ' {"text": "money: floats", "stream": "b", "topic": "money"}]}')
+    items, error = dec.load(paths)
+    assert error is None and [d["id"] for d in items] == ["entry-1", "entry-2"]
+    assert dec.topic_conflicts(items)[0]["decisions"] == ["entry-1", "entry-2"]
+    dec.record(paths, "auth: jwt", stream="a")
+    assert [d["text"] for d in dec.load(paths)[0]] == ["money: cents", "money: floats", "auth: jwt"]
+    # an entry that is not a decision is an error, never silently dropped on the next write
+    odd = '{"decisions": [{"text": "ok"}, 5]}'
+    paths.decisions_file.write_text(odd)
+    with pytest.raises(BrError, match="entry 2 is not a decision"):
+        dec.record(paths, "x: y")
+    assert paths.decisions_file.read_text() == odd
+
+
 def test_an_unwritable_state_directory_is_a_clear_error(paths):
     paths.br_dir.mkdir(parents=True)
     (paths.br_dir / "status").write_text("not a directory")

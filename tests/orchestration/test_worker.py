@@ -143,6 +143,15 @@ def test_invalid_stream_names_are_refused(br, project):
         assert "invalid stream name" in result.stderr
 
 
+def test_a_stream_missing_from_the_running_plan_is_refused_not_awaited(br, br_subprocess, project):
+    # (a subprocess: a worker that gets going installs its own signal handlers)
+    early = br_subprocess("worker", "--stream", "core", "--once", cwd=project.root, input="", timeout=30)
+    assert early.exit_code == 0 and "Waiting for the orchestrator" in early.stdout  # no run yet: wait
+    Orchestrator(project.root).start()
+    typo = br("worker", "--stream", "cor", cwd=project.root, input="")
+    assert typo.exit_code == 2 and "stream 'cor' is not in the plan" in typo.stderr and "core" in typo.stderr
+
+
 def test_auto_mode_runs_without_continue_and_never_loops_on_a_failure(started, scenario, workers):
     agent = scenario({"core/batch-1": {"message": "core-currency: auto",
                                        "edits": [{"path": "core/pricing.py", "content": "def price(a, b, c):\n    pass\n"}]},
@@ -176,3 +185,17 @@ def test_agent_command_placeholders_are_quoted_and_other_braces_pass_through(sta
     assert text == "core|stream/core|batch-1\nbraces-ok\n"
     warnings = read_status(started.paths, "core")["warnings"]
     assert warnings == ["changed files outside the stream's task list: args.txt"]
+
+
+def test_a_key_the_agent_prints_is_masked_in_output_log_and_status(started, workers):
+    key = "sk_live_4eC39HqLyjWDarjtT1zdp7dc"
+    w = workers(started.root, "core", f"echo 'using {key}'; exit 3   # STRIPE_KEY={key}")
+    w.expect("Found batch")
+    w.send("continue")
+    w.expect("did not complete")
+    shown = "\n".join(w.output)
+    assert "using sk_l" in shown and key not in shown  # the command line and the agent's output
+    status = read_status(started.paths, "core")
+    assert "exited with code 3" in status["error"] and "sk_l" in status["error"] and key not in status["error"]
+    (log,) = (started.root / ".buildrunner" / "orchestration" / "logs").glob("core-*.log")
+    assert key not in log.read_text(encoding="utf-8")

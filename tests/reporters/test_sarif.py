@@ -253,3 +253,16 @@ def test_github_upload_limits(findings_result, schema, monkeypatch):
     assert note["level"] == "warning" and note["message"]["text"].startswith("2 least severe results left out")
     tags = next(r for r in run["tool"]["driver"]["rules"] if r["id"] == findings_result.rules[0].id)["properties"]["tags"]
     assert len(tags) == 10 and tags[:3] == ["security", "secrets", "external/cwe/cwe-798"]
+
+
+def test_an_autofix_whose_code_holds_a_secret_is_left_out(findings_result):
+    """The replacement would be masked, and a masked fix applied by a SARIF viewer would replace the
+    real value with `ghp_…` text: drop the fix, keep the finding."""
+    token = "ghp_" + "Zq8Xv2Lr5Tn9Wc4Yb7Md1Kf6Hs3Jp0Ga2Ue5"
+    sqli = next(f for f in findings_result.findings if f.autofix)
+    sqli.autofix.replacement = f'cur.execute("SELECT * FROM t WHERE tok = \'{token}\' AND id = ?", (uid,))'
+    text = render("sarif", findings_result)
+    assert token[4:] not in text
+    results = {r["ruleId"]: r for r in json.loads(text)["runs"][0]["results"]}
+    assert "fixes" not in results["python.sql-injection.dbapi-execute"]
+    assert results["python.sql-injection.dbapi-execute"]["properties"]["fix"]

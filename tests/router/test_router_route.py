@@ -75,6 +75,20 @@ def test_route_override_and_bad_model(br, tmp_path):
     assert "claude-haiku-5-5" in br("model", "route", "Design a system", "--model", "haiku", cwd=tmp_path).stdout
     res = br("model", "route", "x", "--model", "gpt-4o", cwd=tmp_path)
     assert res.exit_code == 2 and "unknown model 'gpt-4o'" in res.stderr
+    for empty in ("", "   "):  # a blank task (an unset shell variable) is not routed as "medium"
+        res = br("model", "route", empty, "--json", cwd=tmp_path)
+        assert res.exit_code == 2 and "the task is empty" in res.stderr and res.stdout == ""
+
+
+@pytest.mark.parametrize("config_text, key, name", [
+    ("model:\n  routing: manual\n  default: gpt\n", "model.default", "gpt"),
+    ("model:\n  fallback: [opus, gpt5]\n", "model.fallback", "gpt5"),
+])
+def test_an_unknown_configured_model_names_the_setting(br, tmp_path, config_text, key, name):
+    _conf(tmp_path, config_text)
+    res = br("model", "route", "x", cwd=tmp_path)
+    assert res.exit_code == 2 and f"{key} in the config: unknown model '{name}'" in res.stderr
+    assert br("model", "route", "x", "--model", "sonnet", cwd=tmp_path).exit_code == (0 if key == "model.default" else 2)
 
 
 def test_route_reports_malformed_config_with_line(br, tmp_path):
@@ -116,3 +130,17 @@ def test_route_uses_real_files_as_context(br, tmp_path):
                            "--file", "worker/orders.py", cwd=tmp_path).stdout)
     assert spread["tier"] == "opus"
     assert any("spans packages api, web, worker" in r for r in spread["reasons"])
+
+
+def test_route_reads_file_paths_relative_to_the_current_directory(br, tmp_path):
+    (tmp_path / ".git").mkdir()  # the project root
+    big = tmp_path / "web" / "a" / "big.ts"
+    big.parent.mkdir(parents=True)
+    big.write_text("x" * 400_000)
+    (tmp_path / "web" / "b").mkdir()
+    (tmp_path / "web" / "b" / "y.ts").write_text("y\n")
+    args = ["model", "route", "Rename foo to bar", "--json", "--explain"]
+    from_root = json.loads(br(*args, "--file", "web/a/big.ts", "--file", "web/b/y.ts", cwd=tmp_path).stdout)
+    from_sub = json.loads(br(*args, "--file", "a/big.ts", "--file", "b/y.ts", cwd=tmp_path / "web").stdout)
+    assert from_root["complexity"] == "medium" and any("400 KB" in r for r in from_root["reasons"])
+    assert from_sub == from_root  # the same file, named from a subdirectory

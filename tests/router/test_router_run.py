@@ -177,6 +177,9 @@ def test_connection_error_exhausts_the_chain(br, project, monkeypatch, read_ledg
     res = br("model", "run", SIMPLE_TASK, cwd=project)
     assert res.exit_code == 1
     assert "no model could answer" in res.stderr and "connection" in res.stderr
+    # one entry per model with its retry count, not nine near-identical ones
+    reasons = res.stderr.split("no model could answer (")[1].split(")\n")[0]
+    assert reasons.count("claude-haiku") == 1 and "(×3)" in reasons, reasons
     (event,) = read_ledger(project)
     assert event["success"] is False and event["error"] == "connection" and event["attempts"] == 9
 
@@ -257,3 +260,14 @@ def test_invalid_utf8_on_stdin_is_replaced_not_fatal(br, fake_api, project):
     res = br("model", "run", "-", cwd=project, input=b"Explain \xff\xfe this regex\n")
     assert res.exit_code == 0, res.stderr
     assert fake_api.requests[0]["body"]["messages"][0]["content"] == "Explain \ufffd\ufffd this regex\n"
+
+
+def test_an_answer_cut_off_by_max_tokens_says_so(br, fake_api, project, read_ledger):
+    fake_api.script(HAIKU, Reply(text="The first half of", stop_reason="max_tokens"))
+    res = br("model", "run", SIMPLE_TASK, "--max-tokens", "5", cwd=project)
+    assert res.exit_code == 0 and res.stdout.startswith("The first half of")
+    assert "cut off at the 5-token limit" in res.stderr and "--max-tokens" in res.stderr
+    assert read_ledger(project)[0]["stop_reason"] == "max_tokens"
+    assert fake_api.requests[-1]["body"]["max_tokens"] == 5
+    fake_api.script(HAIKU, Reply(text="Complete."))
+    assert "cut off" not in br("model", "run", SIMPLE_TASK, cwd=project).stderr

@@ -90,6 +90,16 @@ def test_corrupt_lines_are_skipped_and_counted(br, tmp_path):
     assert json.loads(br("model", "stats", "--json", "--period", "all", cwd=tmp_path).stdout)["tasks"] == 1
 
 
+def test_hand_edited_lines_with_wrong_types_do_not_crash_stats(br, tmp_path):
+    odd = {**_event(HAIKU, "haiku"), "task_type": 5, "tier": 7, "complexity": ["x"], "fallback_from": "claude-x"}
+    _write(tmp_path, [_event(HAIKU, "haiku", task_type="fix"), odd])
+    res = br("model", "stats", "--json", "--period", "all", cwd=tmp_path)
+    assert res.exit_code == 0, res.stderr
+    report = json.loads(res.stdout)
+    assert report["tasks"] == 2 and [m["tier"] for m in report["models"]] == ["haiku"]
+    assert br("model", "stats", "--period", "all", cwd=tmp_path).exit_code == 0
+
+
 def test_recommendations_come_from_outcomes():
     cat = load_catalog()
     events = ([_event(HAIKU, "haiku", task_type="docs", complexity="simple")] * 4

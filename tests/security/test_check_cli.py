@@ -145,7 +145,7 @@ def test_skipped_files_are_counted_in_the_report(repo, br):
     res = br("security", "check", "--json", *RULES, cwd=repo.root)
     data = json.loads(res.stdout)
     assert res.exit_code == 0
-    assert data["summary"]["skipped_by_reason"] == {"binary": 1, "invalid-utf8": 1}
+    assert data["summary"]["skipped_by_reason"] == {"binary": 1}  # b.py (not UTF-8) is scanned
 
 
 def test_last_scan_state_is_recorded_without_values(repo, br):
@@ -211,3 +211,36 @@ def test_staged_with_paths_scans_index_versions_fully(repo, br):
     assert br("security", "check", "--staged", *RULES, cwd=repo.root).exit_code == 0
     res = br("security", "check", "--staged", "--json", "a.py", *RULES, cwd=repo.root)  # pre-commit framework
     assert res.exit_code == 1 and json.loads(res.stdout)["findings"][0]["line"] == 1
+
+
+def test_a_repository_git_refuses_is_an_error_naming_the_cause_not_a_clean_scan(repo, br):
+    """`git diff --cached` in a repository git cannot use falls back to `--no-index` and prints its
+    usage; the user must see git's real reason, and a history scan must not pass as clean."""
+    repo.write("a.py", f"KEY = '{token(1)}'\n")
+    repo.add("a.py")
+    (repo.root / ".git" / "HEAD").write_text("garbage\n")  # as broken as a repo can get
+    for mode in ("--staged", "--history"):
+        res = br("security", "check", mode, *RULES, cwd=repo.root)
+        assert res.exit_code == 2, (mode, res.output)
+        assert "fatal: not a git repository" in res.stderr, (mode, res.stderr)
+        assert "usage" not in res.stderr and "--output" not in res.stderr
+
+
+def test_git_failure_keeps_the_fatal_line_and_the_safe_directory_hint(tmp_path):
+    from buildrunner.engine.gitio import git_failure
+
+    stderr = (b"fatal: detected dubious ownership in repository at '/srv/app'\n"
+              b"To add an exception for this directory, call:\n\n"
+              b"\tgit config --global --add safe.directory /srv/app\n")
+    err = git_failure(tmp_path, ("ls-files",), stderr, 128)
+    assert err.message == "git ls-files failed: fatal: detected dubious ownership in repository at '/srv/app'"
+    assert err.hint == "if you trust this repository, run: git config --global --add safe.directory /srv/app"
+
+
+def test_an_ignored_file_named_on_the_command_line_is_scanned(repo, br):
+    repo.write(".gitignore", ".env\n")
+    repo.write(".env", f"KEY={token(1)}\n")
+    assert br("security", "check", *RULES, cwd=repo.root).exit_code == 0  # a full scan skips it
+    res = br("security", "check", "--format", "gcc", *RULES, ".env", cwd=repo.root)
+    assert res.exit_code == 1 and res.stdout.startswith(".env:1:"), res.output
+    assert token(1) not in res.output

@@ -161,3 +161,50 @@ def test_whitelist_staged_file_deleted_from_work_tree(repo, br):
     res = br("security", "whitelist", "gone.py:1", cwd=repo.root)
     assert res.exit_code == 0, res.output
     assert br("security", "check", "--staged", *RULES, cwd=repo.root).exit_code == 0
+
+
+def test_partial_scans_do_not_call_other_files_entries_unused(repo, br):
+    """Scanning one path or the index reads only some files: the other files' whitelist entries
+    are not "unused" (deleting them, as that would suggest, brings their findings back)."""
+    repo.write("a.py", f"KEY = '{token(1)}'\n")
+    repo.write("b.py", "x = 1\n")
+    assert br("security", "whitelist", "a.py:1", cwd=repo.root).exit_code == 0
+    repo.add("b.py")
+    for args in (("b.py",), ("--staged",)):
+        res, data = _check_json(br, repo, *args)
+        assert res.exit_code == 0, res.output
+        assert data["summary"]["unused_suppressions"] == 0 and data["unused_suppressions"] == []
+        text = br("security", "check", *RULES, *args, cwd=repo.root)
+        assert "unused" not in text.output
+        bad = br("security", "check", "--report-unused", *RULES, *args, cwd=repo.root)
+        assert bad.exit_code == 2 and "needs a full scan" in bad.stderr
+    # the full scan still knows the entry is used
+    res, data = _check_json(br, repo)
+    assert data["summary"]["suppressed_by"] == {"whitelist": 1} and data["unused_suppressions"] == []
+
+
+def test_a_secret_pasted_into_the_reason_is_not_stored(repo, br):
+    from buildrunner.engine.masking import mask_value
+
+    pasted = "ghp_" + "Zq8Xv2Lr5Tn9Wc4Yb7Md1Kf6Hs3Jp0Ga2Ue5"
+    repo.write("a.py", f"KEY = '{token(1)}'\n")
+    res = br("security", "whitelist", "a.py:1", "--reason", f"rotated, was {pasted}", cwd=repo.root)
+    assert res.exit_code == 0, res.output
+    res = br("security", "whitelist", "--fingerprint", "0123456789abcdef:0", "--reason", pasted, cwd=repo.root)
+    assert res.exit_code == 0, res.output
+    text = (repo.root / ".buildrunner" / "whitelist.txt").read_text()
+    assert pasted not in text and pasted[4:20] not in text
+    assert text.count(mask_value(pasted)) == 2
+
+
+def test_baseline_update_repairs_a_corrupt_baseline_as_its_error_hint_says(repo, br):
+    repo.write("a.py", f"KEY = '{token(1)}'\n")
+    repo.write(".buildrunner/baseline.json", "{not json")
+    res = br("security", "check", *RULES, cwd=repo.root)
+    assert res.exit_code == 2 and "br security baseline --update" in res.stderr
+    assert br("security", "baseline", cwd=repo.root).exit_code == 2  # without --update: kept as is
+    assert (repo.root / ".buildrunner" / "baseline.json").read_text() == "{not json"
+    res = br("security", "baseline", "--update", cwd=repo.root)
+    assert res.exit_code == 0, res.output
+    assert "not valid JSON" in res.stderr and "fresh baseline" in res.stderr
+    assert br("security", "check", *RULES, cwd=repo.root).exit_code == 0

@@ -79,7 +79,9 @@ def test_placeholder_percent_is_escaped_for_format_drivers_and_not_for_qmark():
 def test_unknown_driver_is_refused_unless_configured():
     text = 'def f(cur, a):\n    cur.execute(f"SELECT * FROM t WHERE a = {a}")\n'
     (refused,) = plan(text).refused
-    assert "security.sql_placeholder" in refused.reason
+    assert "security.sql_placeholder" in refused.reason and "--placeholder qmark" in refused.reason
+    (refused,) = plan("import sqlite3\nimport psycopg2\n" + text).refused  # two drivers: ambiguous
+    assert "no single known DB driver" in refused.reason
     assert plan(text, "qmark").fixed == 'def f(cur, a):\n    cur.execute("SELECT * FROM t WHERE a = ?", (a,))\n'
     assert plan(text, "named").fixed.endswith('cur.execute("SELECT * FROM t WHERE a = :a", {"a": a})\n')
 
@@ -151,6 +153,19 @@ def test_cli_fix_rewrites_and_a_rescan_is_clean(git_repo, br):
     assert br("security", "check", "app.py", "--rules", "python.sql-injection", cwd=git_repo.root).exit_code == 0
     assert br("security", "fix", cwd=git_repo.root).exit_code == 1  # other.py cannot be fixed
     assert (git_repo.root / "other.py").read_text() == 'cur.execute(f"SELECT * FROM {t}")\n'
+
+
+def test_cli_lists_javascript_findings_as_left_to_fix_by_hand(git_repo, br):
+    """No autofix for JS/TS, but `fix` must not say there is nothing to fix (exit 0) when there is."""
+    js = 'async function f(pool, id) { await pool.query("SELECT * FROM t WHERE id = " + id); }\n'
+    git_repo.write("web/db.js", js)
+    res = br("security", "fix", "web/db.js", cwd=git_repo.root)
+    assert res.exit_code == 1
+    assert "web/db.js:1: not fixed (javascript.sql-injection.driver-query): no autofix for JavaScript" in res.stderr
+    assert "1 left for a manual fix" in res.stderr
+    assert (git_repo.root / "web/db.js").read_text() == js
+    data = json.loads(br("security", "fix", "--dry-run", "--json", cwd=git_repo.root).stdout)
+    assert data["remaining"] == 1 and data["files"][0]["path"] == "web/db.js" and data["files"][0]["diff"] == ""
 
 
 def test_cli_json_and_config_placeholder(git_repo, br):

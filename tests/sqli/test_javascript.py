@@ -130,6 +130,65 @@ def test_each_sink_family(scan, code, rule):
     assert [f.rule_id for f in scan(code + "\n", "javascript")] == [f"javascript.sql-injection.{rule}"]
 
 
+def test_imported_all_caps_constants_are_constants(scan):
+    findings = scan(src('''
+        import { PAGE_SIZE, TABLE } from "./config";
+        import { pageSize } from "./config";
+        export async function list(db, name) {
+          await db.query(`SELECT * FROM ${TABLE} LIMIT ${PAGE_SIZE}`);
+          await db.query(`SELECT * FROM items LIMIT ${pageSize}`);
+        }
+    '''), "typescript")
+    assert ids(findings) == [("javascript.sql-injection.driver-query", 5)]
+
+
+def test_allowlist_lookups_and_bounded_numbers_are_constants(scan):
+    findings = scan(src('''
+        const SORTS = { name: "name", date: "created_at" };
+        async function list(pool, req) {
+          const col = SORTS[req.query.sort] || "id";
+          await pool.query(`SELECT * FROM t ORDER BY ${col}`);
+          const limit = Math.min(parseInt(req.query.n, 10), 100);
+          await pool.query(`SELECT * FROM t LIMIT ${limit}`);
+          const dir = { asc: "ASC", desc: "DESC" }[req.query.dir] ?? "ASC";
+          await pool.query(`SELECT * FROM t ORDER BY id ${dir}`);
+          const picked = {};
+          await pool.query(`SELECT * FROM t ORDER BY ${picked[req.query.sort]}`);
+          await pool.query(`SELECT * FROM t ORDER BY ${[req.query.sort][0]}`);
+          await pool.query(`SELECT * FROM t LIMIT ${Math.max(req.query.n, 1)}`);
+          await pool.query(`SELECT * FROM t ORDER BY ${{ name: req.query.sort }.name}`);
+        }
+    '''), "javascript")
+    assert [line for _, line in ids(findings)] == [10, 11, 12, 13]
+
+
+@pytest.mark.parametrize("language", ["typescript", "tsx"])
+def test_awaited_generic_calls_are_sinks(scan, language):
+    """TypeScript parses `await db.query<Row>(sql)` as a call of `await db.query`."""
+    findings = scan(src('''
+        export async function find(ds: DataSource, prisma: PrismaClient, id: string) {
+          await ds.query<User[]>(`SELECT * FROM users WHERE id = '${id}'`);
+          const rows = await prisma.$queryRawUnsafe<User[]>(`SELECT * FROM users WHERE id = '${id}'`);
+          const safe = await prisma.$queryRaw<User[]>`SELECT * FROM users WHERE id = ${id}`;
+          return (await ds.query<User[]>("SELECT * FROM users WHERE id = $1", [id])).length;
+        }
+    '''), language)
+    assert ids(findings) == [("javascript.sql-injection.driver-query", 2),
+                             ("javascript.sql-injection.prisma-raw-unsafe", 3)]
+    assert "reaches `ds.query()`" in findings[0].message
+
+
+def test_query_config_objects_are_sinks(scan):
+    findings = scan(src('''
+        async function find(client, connection, req, name) {
+          await client.query({ text: "SELECT * FROM users WHERE id = " + req.params.id, rowMode: "array" });
+          connection.query({ sql: `SELECT * FROM users WHERE name = '${name}'`, timeout: 4000 }, cb);
+          await client.query({ text: "SELECT * FROM users WHERE id = $1", values: [req.params.id] });
+        }
+    '''), "javascript")
+    assert ids(findings) == [("javascript.sql-injection.driver-query", 2), ("javascript.sql-injection.driver-query", 3)]
+
+
 def test_const_overwritten_by_let_reassignment(scan):
     assert scan(src('''
         function f(db, id) {

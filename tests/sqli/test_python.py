@@ -177,6 +177,93 @@ def test_module_constants_and_in_clause_placeholders_are_safe(scan):
     ''')) == []
 
 
+def test_imported_all_caps_constants_are_constants_and_stay_out_of_the_trace(scan):
+    findings = scan(src('''
+        from inventory.settings import PAGE_SIZE, TABLE as USERS_TABLE
+        from inventory import settings, page_size
+
+        def first_page(cur):
+            cur.execute(f"SELECT * FROM {USERS_TABLE} LIMIT {PAGE_SIZE}")
+            cur.execute("SELECT * FROM " + USERS_TABLE + " WHERE id = %s", (1,))
+
+        def search(cur, name):
+            cur.execute(f"SELECT * FROM items WHERE name LIKE '%{name}%' LIMIT {PAGE_SIZE}")
+
+        def lower_case_import_is_a_runtime_value(cur):
+            cur.execute(f"SELECT * FROM items LIMIT {page_size}")
+    '''))
+    assert ids(findings) == [("python.sql-injection.dbapi-execute", 9), ("python.sql-injection.dbapi-execute", 12)]
+    assert [s.message.split("`")[1] for s in findings[0].trace[:-1]] == ["name"]
+
+
+def test_allowlist_lookups_enum_values_and_bounded_numbers_are_constants(scan):
+    findings = scan(src('''
+        from enum import Enum
+
+        SORT_COLUMNS = {"name": "name", "date": "created_at"}
+
+        class Status(Enum):
+            ACTIVE = "active"
+
+        def safe(cur, sort, n):
+            cur.execute(f"SELECT * FROM t ORDER BY {SORT_COLUMNS[sort]}")
+            cur.execute(f"SELECT * FROM t ORDER BY {SORT_COLUMNS.get(sort, 'id')}")
+            order = {"asc": "ASC", "desc": "DESC"}.get(sort, "ASC")
+            cur.execute(f"SELECT * FROM t ORDER BY id {order}")
+            cur.execute(f"SELECT * FROM t WHERE status = '{Status.ACTIVE.value}'")
+            cur.execute(f"SELECT * FROM t LIMIT {min(int(n), 100)}")
+
+        def unsafe(cur, request, sort, names):
+            picked = []
+            picked.append(request.args["n"])  # a mutated local list is not an allowlist
+            cur.execute(f"SELECT * FROM t WHERE n = '{picked[0]}'")
+            cur.execute(f"SELECT * FROM t WHERE n = '{names[0]}'")
+            cur.execute(f"SELECT * FROM t ORDER BY {SORT_COLUMNS.get(sort, sort)}")
+            cur.execute(f"SELECT * FROM t LIMIT {max(int(sort), request.args['n'])}")
+            cur.execute(f"SELECT * FROM t WHERE a = '{request.GET['a']}' AND b = '{request.POST.get('b')}'")
+            cur.execute(f"SELECT * FROM t WHERE a = '{request.GET.name}'")
+    '''))
+    assert [line for _, line in ids(findings)] == [19, 20, 21, 22, 23, 24]
+
+
+def test_loop_over_constants_gives_constants(scan):
+    findings = scan(src('''
+        TABLES = ("users", "orders")
+
+        def wipe(cur, names, request):
+            for table in TABLES:
+                cur.execute(f"DELETE FROM {table}")
+            for i in range(3):
+                cur.execute(f"SELECT * FROM t{i}")
+            for col in ["a", "b"]:
+                cur.execute("UPDATE t SET " + col + " = 0")
+            for n in names:
+                cur.execute(f"DELETE FROM t WHERE name = '{n}'")
+            for q in [f"DELETE FROM t WHERE id = {request.args['id']}"]:
+                cur.execute(q)
+            for col in ["a", request.args["c"]]:
+                cur.execute("UPDATE t SET " + col + " = 0")
+    '''))
+    assert [line for _, line in ids(findings)] == [11, 13, 15]
+
+
+def test_dedented_multiline_sql_is_followed(scan):
+    findings = scan(src('''
+        import textwrap
+        from inspect import cleandoc
+
+        def by_id(cur, uid):
+            cur.execute(textwrap.dedent(f"""
+                SELECT * FROM users WHERE id = {uid}
+            """))
+            cur.execute(cleandoc("""
+                SELECT * FROM users WHERE id = ?
+            """), (uid,))
+    '''))
+    assert ids(findings) == [("python.sql-injection.dbapi-execute", 5)]
+    assert "`uid` is interpolated" in findings[0].trace[0].message
+
+
 def test_module_variable_that_is_reassigned_is_not_a_constant(scan):
     findings = scan(src('''
         table = "users"

@@ -105,3 +105,72 @@ def test_clear_asks_first(project, br, tele):
     res = br("telemetry", "clear", cwd=project.root, input="y\n")
     assert res.exit_code == 0 and "Telemetry cleared" in res.stdout
     assert tele.read_events(project) == []
+
+
+def test_build_start_refused_while_another_runs_writes_no_spec(project, br):
+    assert br("build", "start", "first", cwd=project.root).exit_code == 0
+    spec = project.br_dir / "specs" / "analytics_dashboard.md"
+    for args in (("analytics_dashboard",), ("analytics_dashboard", "--force")):
+        res = br("build", "start", *args, cwd=project.root)
+        assert res.exit_code == 2 and "still running" in res.stderr
+        assert not spec.exists()
+    spec.parent.mkdir()
+    spec.write_text("my own notes\n", encoding="utf-8")
+    assert br("build", "start", "analytics_dashboard", "--force", cwd=project.root).exit_code == 2
+    assert spec.read_text(encoding="utf-8") == "my own notes\n"  # a refused start keeps the user's edits
+
+
+def test_a_key_pasted_into_a_feature_or_build_name_is_masked(project, br):
+    key = "sk_live_4eC39HqLyjWDarjtT1zdp7dc"
+    res = br("feature", "add", f"Rotate {key}", cwd=project.root)
+    assert res.exit_code == 0 and key not in res.stdout and "Rotate sk_l" in res.stdout
+    assert key not in (project.br_dir / "features.json").read_text(encoding="utf-8")
+    assert key not in br("feature", "list", cwd=project.root).stdout
+    bad = br("build", "start", f"deploy {key}", cwd=project.root)
+    assert bad.exit_code == 2 and "use letters" in bad.stderr and key not in bad.stderr
+
+
+def test_export_rejects_bad_dates_and_converts_offsets(project, br):
+    br("feature", "add", "A", cwd=project.root)
+    for option in ("--since", "--until"):
+        res = br("telemetry", "export", option, "yesterday", cwd=project.root)
+        assert res.exit_code == 2 and f"invalid {option} 'yesterday'" in res.stderr
+    ts = json.loads(br("telemetry", "export", "--type", "feature", cwd=project.root).stdout)["ts"]
+    from datetime import datetime, timedelta, timezone
+
+    at = datetime.fromisoformat(ts.replace("Z", "+00:00"))
+    # the same instant written in another zone: one second before it selects the event, one after does not
+    plus2 = timezone(timedelta(hours=2))
+    before = (at - timedelta(seconds=1)).astimezone(plus2).isoformat(timespec="seconds")
+    after = (at + timedelta(seconds=1)).astimezone(plus2).isoformat(timespec="seconds")
+    assert br("telemetry", "export", "--type", "feature", "--since", before, cwd=project.root).stdout.count("\n") == 1
+    assert br("telemetry", "export", "--type", "feature", "--since", after, cwd=project.root).stdout.strip() == ""
+    assert br("telemetry", "export", "--type", "feature", "--until", before, cwd=project.root).stdout.strip() == ""
+    assert br("telemetry", "export", "--type", "feature", "--until", after, cwd=project.root).stdout.count("\n") == 1
+    # a time without zone is UTC, like the log, and keeps its precision: --until HH:MM covers that minute
+    assert br("telemetry", "export", "--type", "feature", "--until", ts[:16], cwd=project.root).stdout.count("\n") == 1
+
+
+def test_clear_that_cannot_delete_says_so_without_a_traceback(project, br):
+    br("feature", "add", "A", cwd=project.root)
+    log = project.br_dir / "telemetry" / "events.jsonl"
+    log.unlink()
+    log.mkdir()  # stands in for any file the user cannot delete (root ignores permissions)
+    res = br("telemetry", "clear", "--yes", cwd=project.root)
+    assert res.exit_code == 2 and "could not delete" in res.stderr and "events.jsonl" in res.stderr
+    assert "Traceback" not in res.stderr + res.stdout
+
+
+def test_hand_edited_registries_with_missing_fields_get_a_clear_error(project, br):
+    features = project.br_dir / "features.json"
+    features.write_text('{"version": 1, "features": [{"id": "F1", "name": "A"}]}', encoding="utf-8")
+    for args in (("feature", "list"), ("feature", "start", "F1"), ("feature", "add", "B")):
+        res = br(*args, cwd=project.root)
+        assert res.exit_code == 2 and "features[0] needs text fields status, complexity" in res.stderr, args
+    builds = project.br_dir / "builds.json"
+    builds.write_text('{"version": 1, "builds": [{"id": "B1"}, "junk"]}', encoding="utf-8")
+    for args in (("build", "list"), ("build", "complete"), ("build", "start", "x")):
+        res = br(*args, cwd=project.root)
+        assert res.exit_code == 2 and "builds[0] needs text fields name, status, started_at" in res.stderr, args
+    assert features.read_text(encoding="utf-8") == '{"version": 1, "features": [{"id": "F1", "name": "A"}]}'
+    assert builds.read_text(encoding="utf-8") == '{"version": 1, "builds": [{"id": "B1"}, "junk"]}'

@@ -143,3 +143,13 @@ def test_router_ledger_events_fit_the_schema(project, tele):
     assert record("model_usage", project, **fields)
     data = tele.read_events(project)[0]["data"]
     assert data["model"] == "claude-haiku-4-5" and data["input_tokens"] == 812 and "error" not in data
+    assert data["cost_usd"] == 0.0001412  # a cheap call keeps its cost (4 significant digits, not 4 decimals)
+
+
+def test_small_costs_add_up_in_the_summary(project, tele):
+    from buildrunner.telemetry.analyzer import TelemetryAnalyzer
+
+    for _ in range(100):
+        assert record("model_usage", project, model="claude-haiku-4-5", tier="haiku", input_tokens=812,
+                      output_tokens=120, cost_usd=0.0001412, duration_ms=840.2, success=True)
+    assert TelemetryAnalyzer(project).model_usage()["cost_usd"] == pytest.approx(0.01412)

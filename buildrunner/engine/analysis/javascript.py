@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from buildrunner.engine.analysis.base import CONST, DYNAMIC, NUMBER, SAFE, UNKNOWN, UNKNOWN_VALUE, Analyzer, Def, Value
 
+_MATH = frozenset({"Math.min", "Math.max", "Math.abs", "Math.round", "Math.floor", "Math.ceil", "Math.trunc"})
+
 _STR_METHODS = frozenset({"trim", "trimStart", "trimEnd", "toUpperCase", "toLowerCase", "toString",
                           "normalize"})
 _WRAPPERS = frozenset({"parenthesized_expression", "as_expression", "satisfies_expression",
@@ -89,8 +91,9 @@ class JavaScriptAnalyzer(Analyzer):
         if t == "catch_clause":
             return [(n, Def(node, "unknown", None, node.start_byte + 1))
                     for n in self._targets(node.child_by_field_name("parameter"))]
-        if t == "import_clause":
-            return [(n, Def(node, "unknown", None, node.end_byte)) for n in self._targets(node)]
+        if t == "import_clause":  # `import { PAGE_SIZE } from "./config"`: ALL_CAPS imports are constants
+            return [(n, Def(node, "=" if self.is_constant_name(n) else "unknown", None, node.end_byte))
+                    for n in self._targets(node)]
         return []
 
     def builtin_value(self, name: str) -> Value:
@@ -129,6 +132,16 @@ class JavaScriptAnalyzer(Analyzer):
             if dyn:
                 return self.phi(dyn)
             return NUMBER if all(v.kind == CONST for v in values) else UNKNOWN_VALUE
+        if t == "object":  # a constant only when every entry is a `key: constant` pair (never dynamic)
+            kids = _named(node)
+            return NUMBER if all(p.type == "pair" and self.value_of(p.child_by_field_name("value"), depth).kind
+                                 == CONST for p in kids) else UNKNOWN_VALUE
+        if t == "subscript_expression":  # SORT_COLUMNS[req.query.sort]: an allowlist lookup
+            obj = node.child_by_field_name("object")
+            allowlist = obj.type in ("object", "array") or (obj.type == "identifier" and
+                                                              self.is_constant_name(self.text(obj)))
+            return Value(CONST, "", True) if allowlist and self.value_of(obj, depth).kind == CONST \
+                else UNKNOWN_VALUE
         if t == "assignment_expression":
             return self.value_of(node.child_by_field_name("right"), depth)
         return UNKNOWN_VALUE
@@ -190,6 +203,8 @@ class JavaScriptAnalyzer(Analyzer):
             return UNKNOWN_VALUE
         if func.type != "member_expression":
             return UNKNOWN_VALUE
+        if callee in _MATH and arglist and all(self.value_of(a, depth).kind == CONST for a in arglist):
+            return Value(CONST, "", True)  # Math.min(parseInt(n, 10), 100)
         obj = func.child_by_field_name("object")
         method = self.text(func.child_by_field_name("property"))
         if method == "join":

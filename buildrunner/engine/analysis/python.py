@@ -10,6 +10,8 @@ _STR_METHODS = frozenset({"strip", "lstrip", "rstrip", "upper", "lower", "casefo
 _COLLECTIONS = frozenset({"list", "tuple", "set", "expression_list"})
 _COMPREHENSIONS = frozenset({"list_comprehension", "generator_expression", "set_comprehension"})
 _AUG_OPS = {"+=": "+=", "%=": "%="}
+_SAME_TEXT = frozenset({"dedent", "textwrap.dedent", "cleandoc", "inspect.cleandoc"})  # reformat, keep the values
+_NUMERIC = frozenset({"min", "max", "abs", "round"})  # of constants only: a constant
 
 
 def _named(node):
@@ -82,8 +84,11 @@ class PythonAnalyzer(Analyzer):
             name = node.child_by_field_name("name")
             return [(self.text(name), Def(node, "=", node.child_by_field_name("value"), node.end_byte))]
         if t == "for_statement":
-            return [(n, Def(node, "unknown", None, node.child_by_field_name("right").end_byte))
-                    for n in self._targets(node.child_by_field_name("left"))]
+            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            if left.type == "identifier" and self._constant_iterable(right):
+                # `for table in TABLES:` / `for i in range(3):`: each item is a constant
+                return [(self.text(left), Def(node, "=", None if right.type == "call" else right, right.end_byte))]
+            return [(n, Def(node, "unknown", None, right.end_byte)) for n in self._targets(left)]
         if t == "for_in_clause":  # comprehension variables precede the comprehension's body
             start = node.parent.start_byte if node.parent is not None else node.start_byte
             return [(n, Def(node, "unknown", None, start)) for n in self._targets(node.child_by_field_name("left"))]
@@ -99,7 +104,10 @@ class PythonAnalyzer(Analyzer):
                     names.append(self.text(c.child_by_field_name("alias")))
                 elif c.type == "dotted_name" and c != node.child_by_field_name("module_name"):
                     names.append(self.text(c).split(".")[0])
-            return [(n, Def(node, "unknown", None, node.end_byte)) for n in names]
+            # `from settings import PAGE_SIZE`: an ALL_CAPS name imported from a module is a constant
+            # by convention, as it is when defined here (a plain `import X` binds a module, not a value).
+            return [(n, Def(node, "=" if t == "import_from_statement" and self.is_constant_name(n)
+                            else "unknown", None, node.end_byte)) for n in names]
         if t == "except_clause":
             alias = node.child_by_field_name("alias")
             return [(self.text(alias), Def(node, "unknown", None, node.end_byte))] if alias is not None else []
@@ -127,7 +135,18 @@ class PythonAnalyzer(Analyzer):
             if self.is_sanitizer(self.text(node)):
                 return SAFE
             attr = node.child_by_field_name("attribute")
-            return Value(CONST, "", True) if self.is_constant_name(self.text(attr)) else UNKNOWN_VALUE
+            if self.is_constant_name(self.text(attr)):
+                return Value(CONST, "", True)
+            obj = node.child_by_field_name("object")  # Status.ACTIVE.value: an Enum member's value
+            if self.text(attr) in ("value", "name") and obj.type == "attribute" and \
+                    self.is_constant_name(self.text(obj.child_by_field_name("attribute"))):
+                cls = obj.child_by_field_name("object")  # a class (CapWords), not `request.GET`
+                if cls.type == "identifier" and self.text(cls)[:1].isupper():
+                    return Value(CONST, "", True)
+            return UNKNOWN_VALUE
+        if t == "subscript":  # SORT_COLUMNS[key]: an entry of a constant mapping is a constant
+            return Value(CONST, "", True) if self._constant_mapping(node.child_by_field_name("value"), depth) \
+                else UNKNOWN_VALUE
         if t == "boolean_operator":  # `sort or "id"`: either side may be the value
             return self.phi([self.value_of(node.child_by_field_name("left"), depth),
                              self.value_of(node.child_by_field_name("right"), depth)])
@@ -147,6 +166,24 @@ class PythonAnalyzer(Analyzer):
         if t == "named_expression":
             return self.value_of(node.child_by_field_name("value"), depth)
         return UNKNOWN_VALUE
+
+    def _constant_iterable(self, node) -> bool:
+        """Literal collections and ALL_CAPS names (evaluated when used), or `range(...)` of anything."""
+        if node.type == "call":
+            func = node.child_by_field_name("function")
+            return func.type == "identifier" and self.text(func) == "range"
+        return node.type in ("list", "tuple", "set") or (node.type == "identifier" and
+                                                          self.is_constant_name(self.text(node)))
+
+    def _constant_mapping(self, node, depth: int) -> bool:
+        """A dict/list/tuple literal of constants, or an ALL_CAPS variable holding one: looking a key up
+        in it (an allowlist) gives a constant. A lower-case local is not trusted: `.append()` and
+        `.update()` are not tracked."""
+        if node.type in ("dictionary", "list", "tuple"):
+            return self.value_of(node, depth).kind == CONST
+        # (not attributes: `request.GET[...]`, `request.POST.get(...)` are ALL_CAPS and user input)
+        return node.type == "identifier" and self.is_constant_name(self.text(node)) and \
+            self.value_of(node, depth).kind == CONST
 
     def _collection_value(self, elements, depth: int) -> Value:
         values = [self.value_of(e, depth) for e in elements]
@@ -257,10 +294,15 @@ class PythonAnalyzer(Analyzer):
         args = node.child_by_field_name("arguments")
         if self.is_sanitizer(self.text(func)):
             return SAFE
+        if self.text(func) in _SAME_TEXT and args is not None and len(_named(args)) == 1:
+            return self.value_of(_named(args)[0], depth)  # textwrap.dedent(f"""SELECT ... {x}""")
         if func.type == "identifier":
             if self.text(func) == "str" and args is not None and len(_named(args)) == 1:
                 v = self.value_of(_named(args)[0], depth)
                 return Value(v.kind, v.text, True, v.steps, v.param)
+            if self.text(func) in _NUMERIC and args is not None and _named(args) and \
+                    all(self.value_of(a, depth).kind == CONST for a in _named(args)):
+                return Value(CONST, "", True)  # min(int(n), 100)
             return UNKNOWN_VALUE
         if func.type != "attribute":
             return UNKNOWN_VALUE
@@ -268,6 +310,9 @@ class PythonAnalyzer(Analyzer):
         method = self.text(func.child_by_field_name("attribute"))
         if obj.type == "call" and self.is_sanitizer(self.text(obj.child_by_field_name("function"))):
             return SAFE  # sql.SQL("...").format(sql.Identifier(t)), sql.SQL(", ").join(...)
+        if method == "get" and args is not None and self._constant_mapping(obj, depth) and \
+                all(self.value_of(a, depth).kind == CONST for a in _named(args)[1:]):
+            return Value(CONST, "", True)  # {"name": "name", "date": "created_at"}.get(sort, "id")
         if method not in ("format", "join") and method not in _STR_METHODS:
             return UNKNOWN_VALUE
         vo = self.value_of(obj, depth)

@@ -312,7 +312,8 @@ def plan_file(text: str, findings: list[Finding], *, fixable: set[str], placehol
             continue
         style = (rule_styles or {}).get(f.rule_id) or file_style
         if style is None:
-            p.reason = "unknown driver: set security.sql_placeholder (qmark, format, ...)"
+            p.reason = ("placeholder style unknown (the file imports no single known DB driver): pass "
+                        "--placeholder qmark|format|pyformat|numeric|named|dollar or set security.sql_placeholder")
             continue
         sink = f.extra.get("sink", "").removesuffix("()")
         candidates = [(c, pos) for c, pos in visitor.calls

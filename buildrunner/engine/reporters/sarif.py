@@ -298,7 +298,9 @@ def sarif_result(f: Finding, rule_index: int, root: str, suppressed: Suppressed 
                                                 "startColumn": max(step.column, 1)}},
                 "message": {"text": clean(step.message)}}}
             for step in f.trace]}]}]
-    if f.autofix:
+    # A replacement holding a secret would be masked, and applying a masked fix corrupts the code:
+    # such a fix is left out (the finding and its `fix` text remain).
+    if f.autofix and clean(f.autofix.replacement) == f.autofix.replacement:
         fx = f.autofix
         res["fixes"] = [{
             "description": {"text": clean(fx.description)},
