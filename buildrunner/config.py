@@ -159,7 +159,9 @@ def coerce(key: str, raw: Any) -> Any:
         if spec.maximum is not None and value > spec.maximum:
             raise ConfigError(f"{key} must be <= {spec.maximum:g}, got {value}")
     elif kind == "list":
-        if isinstance(raw, str):
+        if isinstance(raw, str) and raw.strip().startswith("[") and raw.strip().endswith("]"):
+            value = [p.strip().strip("'\"") for p in raw.strip()[1:-1].split(",") if p.strip()]
+        elif isinstance(raw, str):
             value = [p.strip() for p in raw.split(",") if p.strip()]
         elif not isinstance(raw, list):
             raise ConfigError(f"{key} expects a list (comma-separated on the command line), got {raw!r}")

@@ -28,6 +28,7 @@ class ExampleFailure:
     detail: str = ""
     source: str = ""
     shown: str | None = None  # the example with the rule's own matches masked (set for no_match failures)
+    index: int | None = None  # position in examples.match / examples.no_match, so a masked example is findable
 
     def describe(self) -> str:
         from buildrunner.engine.masking import sanitize_text
@@ -38,7 +39,8 @@ class ExampleFailure:
                 "no_match": "should not match but produced a finding",
                 "error": "could not be run"}[self.expected]
         extra = f" ({self.detail})" if self.detail else ""
-        return f"{self.rule_id}: example {what}{extra}: {shown!r}"
+        which = f"examples.{self.expected}[{self.index}]" if self.index is not None else "example"
+        return f"{self.rule_id}: {which} {what}{extra}: {shown!r}"
 
 
 def matcher_class(kind: str):
@@ -80,17 +82,18 @@ def run_rule_examples(rule: Rule) -> list[ExampleFailure]:
     except Exception as exc:  # noqa: BLE001 — a rule that breaks its matcher is a failure to report
         return [ExampleFailure(rule.id, "error", "", f"matcher failed: {exc}", rule.source)]
     for expected, cases in (("match", rule.examples.match), ("no_match", rule.examples.no_match)):
-        for text in cases:
+        for index, text in enumerate(cases):
             try:
                 hits = [f for f in matcher.scan(example_document(rule, text)) if f.rule_id == rule.id]
             except Exception as exc:  # noqa: BLE001
                 failures.append(ExampleFailure(rule.id, "error", text, f"{type(exc).__name__}: {exc}", rule.source))
+                failures[-1].index = index
                 continue
             if expected == "match" and not hits:
-                failures.append(ExampleFailure(rule.id, expected, text, source=rule.source))
+                failures.append(ExampleFailure(rule.id, expected, text, source=rule.source, index=index))
             elif expected == "no_match" and hits:
                 failures.append(ExampleFailure(rule.id, expected, text, f"line {hits[0].line}: {hits[0].snippet}",
-                                               rule.source, shown=_mask_own(matcher, text)))
+                                               rule.source, shown=_mask_own(matcher, text), index=index))
     return failures
 
 

@@ -188,3 +188,10 @@ def test_init_with_a_gitignore_directory_is_a_clear_error(git_repo, br):
     (git_repo.root / ".gitignore").mkdir()
     res = br("init", "--no-hook", cwd=git_repo.root)
     assert res.exit_code == 2 and "cannot read" in res.stderr and ".gitignore" in res.stderr
+
+
+@pytest.mark.parametrize("raw", ["sonnet,opus", "sonnet, opus", "[sonnet, opus]", "['sonnet', \"opus\"]"])
+def test_list_values_accept_commas_or_a_yaml_style_list(git_repo, br, raw):
+    assert br("config", "set", "model.fallback", raw, cwd=git_repo.root).exit_code == 0
+    out = json.loads(br("config", "get", "model.fallback", "--json", cwd=git_repo.root).stdout)
+    assert out["value"] == ["sonnet", "opus"]

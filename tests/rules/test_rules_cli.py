@@ -62,7 +62,7 @@ def test_test_reports_a_lying_example_and_exits_1(br, tmp_path):
     pack = write(tmp_path, "acme.yaml", GOOD_PACK.replace("TOKEN = \"acme_tok_<token>\"", "x = acme_tok_Zx9Cv8Bn7Mq6Wl5Ek4Rj3Ty2Ui1Op0As"))
     res = br("rules", "test", str(pack), cwd=tmp_path)
     assert res.exit_code == 1
-    assert "acme.internal-token: example should not match" in res.stderr
+    assert "acme.internal-token: examples.no_match[0] should not match" in res.stderr  # which example, by index
     assert "acme_tok_Zx9Cv8Bn7Mq6Wl5Ek4Rj3Ty2Ui1Op0As" not in res.output  # never printed in clear
     assert "1 of 2 examples failed" in res.stderr
 

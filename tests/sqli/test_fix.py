@@ -213,3 +213,13 @@ def test_unwritable_directory_is_reported_not_crashed(git_repo, br):
     assert res.exit_code == 1 and "cannot write" in res.stderr
     assert path.read_text() == APP
 
+
+
+def test_dry_run_diff_never_shows_a_secret_from_the_context(git_repo, br):
+    token = "ghp_vVqE1SkHbn88HxjSI6bWHtP3fS2qHx6kwXoI"
+    git_repo.write("db.py", f'import sqlite3\nTOKEN = "{token}"\n\ndef find(cur, uid):\n'
+                            f'    cur.execute(f"SELECT * FROM t WHERE id = {{uid}}")\n')
+    for args in (("security", "fix", "--dry-run"), ("security", "fix", "--dry-run", "--json")):
+        res = br(*args, cwd=git_repo.root)
+        assert "WHERE id = ?" in res.output, res.output  # the diff is shown...
+        assert token not in res.output  # ...with the secret on a context line masked

@@ -63,9 +63,13 @@ def _line_delta(fix) -> int:
 
 
 def unified_diff(result: FileResult) -> str:
-    return "".join(difflib.unified_diff(result.original.splitlines(keepends=True),
-                                        result.fixed.splitlines(keepends=True),
-                                        fromfile=f"a/{result.path}", tofile=f"b/{result.path}"))
+    """The change as a unified diff for display, secrets masked (a rewritten or context line may
+    hold one; the file itself is written unmasked)."""
+    from buildrunner.engine.masking import sanitize_text
+
+    return sanitize_text("".join(difflib.unified_diff(result.original.splitlines(keepends=True),
+                                                      result.fixed.splitlines(keepends=True),
+                                                      fromfile=f"a/{result.path}", tofile=f"b/{result.path}")))
 
 
 def python_findings_by_path(findings: list[Finding]) -> dict[str, list[Finding]]:
