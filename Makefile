@@ -36,5 +36,8 @@ bench: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/br rules docs --output docs/RULES.md
 
+lint: $(STAMP)
+	$(BIN)/python -m ruff check buildrunner tests bench
+
 clean:
 	rm -rf $(VENV) .coverage .coverage.* htmlcov .pytest_cache
