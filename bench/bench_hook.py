@@ -20,8 +20,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from _timing import run_timed
 
 PY_MODULE = '''\
 """Module {n}: order handling."""
@@ -152,18 +153,7 @@ CPU: dict[int, list[float]] = {}  # id(times list) → CPU ms (user + sys) of ea
 def timed(cmd: list[str], cwd: Path, env: dict, runs: int) -> tuple[list[float], subprocess.CompletedProcess]:
     """Wall-clock ms of each run; the child's CPU time (user + sys, which a loaded machine inflates
     far less than wall time) is kept in CPU for the report."""
-    import resource
-
-    last = None
-    times: list[float] = []
-    cpu: list[float] = []
-    for _ in range(runs):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
-        last = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
-        times.append((time.perf_counter() - start) * 1000)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu.append(((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)) * 1000)
+    times, cpu, last = run_timed(cmd, cwd=cwd, env=env, runs=runs)
     CPU[id(times)] = cpu
     return times, last
 
@@ -190,7 +180,6 @@ def main() -> None:
         warm, out = timed(hook, root, env, args.runs)
         (root / ".buildrunner" / "state" / "coverage-manifest.json").unlink()
         (root / ".buildrunner" / "state" / "coverage-lines.json").unlink()
-        (root / ".buildrunner" / "state" / "coverage-lines.json").unlink(missing_ok=True)
         plain, _ = timed(hook, root, env, args.runs)
 
         def row(name, values):

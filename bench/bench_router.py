@@ -18,9 +18,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections import Counter
 from pathlib import Path
+
+from _timing import run_timed
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -33,20 +34,10 @@ def _median_ms(cmd: list[str], runs: int, cwd: str) -> tuple[float, float]:
     Bytecode caching is on (as in an installed package), kept in a temp dir via PYTHONPYCACHEPREFIX
     so the source tree gets no __pycache__; two warm-up runs fill it first.
     """
-    walls, cpus = [], []
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env.update({"BR_TELEMETRY": "0", "PYTHONPYCACHEPREFIX": str(Path(cwd) / ".pycache")})
-    for _ in range(2):
-        subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(runs):
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _, status, usage = os.wait4(proc.pid, 0)
-        walls.append((time.perf_counter() - start) * 1000)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        if proc.returncode != 0:
-            raise SystemExit(f"{' '.join(cmd)} failed with exit code {proc.returncode}")
-        cpus.append((usage.ru_utime + usage.ru_stime) * 1000)
+    run_timed(cmd, cwd=cwd, env=env, runs=2)
+    walls, cpus, _ = run_timed(cmd, cwd=cwd, env=env, runs=runs, ok=(0,))
     return statistics.median(walls), statistics.median(cpus)
 
 

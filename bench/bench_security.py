@@ -24,8 +24,9 @@ import statistics
 import subprocess
 import sys
 import sysconfig
-import time
 from pathlib import Path
+
+from _timing import run_timed
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "bench" / ".work"
@@ -51,18 +52,7 @@ CPU_MS: dict[str, float] = {}  # label → median CPU time (user+sys, all proces
 def median_ms(cmd: list[str], runs: int, cwd: Path, ok=(0, 1)) -> tuple[float, subprocess.CompletedProcess]:
     """Median wall time in ms; the median CPU time (user + sys of the command and its workers)
     goes to CPU_MS["last"]: on a busy machine, CPU time is the steadier figure."""
-    import resource
-
-    times, cpus, last = [], [], None
-    for _ in range(runs):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
-        last = subprocess.run(cmd, cwd=cwd, env=ENV, capture_output=True, text=True)
-        times.append((time.perf_counter() - start) * 1000)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpus.append((after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000)
-        if last.returncode not in ok:
-            raise SystemExit(f"{' '.join(cmd)} failed ({last.returncode}): {last.stderr[-2000:]}")
+    times, cpus, last = run_timed(cmd, cwd=cwd, env=ENV, runs=runs, ok=ok)
     CPU_MS["last"] = statistics.median(cpus)
     return statistics.median(times), last
 

@@ -158,13 +158,10 @@ def initialize(project: Project, *, install_hook: bool = True) -> InitReport:
         if not project.is_git:
             report.notes.append("not a git repository: pre-commit hook not installed (run `git init`, then `br hooks install`)")
         else:
-            try:
-                from buildrunner.hooks import install_hook as _install
-            except ImportError:  # pragma: no cover - hooks ship with the package
-                report.notes.append("pre-commit hook support unavailable")
-            else:
-                message = _install(project)
-                report.notes.append(str(message) if message else "pre-commit hook installed")
+            from buildrunner.hooks import install_hook as _install
+
+            message = _install(project)
+            report.notes.append(str(message) if message else "pre-commit hook installed")
     return report
 
 

@@ -9,7 +9,8 @@ from buildrunner.errors import BrError
 from buildrunner.project import discover
 
 
-def _project():
+def initialized_project():
+    """The current project, or a usage error when `br init` has not been run (also `br feature`'s)."""
     project = discover()
     if not project.br_dir.is_dir():
         raise BrError("no .buildrunner/ directory here", hint="run `br init` first")
@@ -31,7 +32,7 @@ def start(name: str, force: bool, as_json: bool) -> int:
     from buildrunner.telemetry.features import BuildRecords, write_phase_spec
     from buildrunner.telemetry.thresholds import ThresholdMonitor, load_phases
 
-    project = _project()
+    project = initialized_project()
     records = BuildRecords(project)
     records.ensure_idle()  # before the spec: a refused start must not write (or --force rewrite) it
     phase = next((p for p in load_phases() if p["id"] == name), None)
@@ -58,7 +59,7 @@ def complete(failed: bool, as_json: bool) -> int:
     """Complete the running build run."""
     from buildrunner.telemetry.features import BuildRecords
 
-    run = BuildRecords(_project()).complete(success=not failed)
+    run = BuildRecords(initialized_project()).complete(success=not failed)
     if as_json:
         emit_json(run)
     else:
@@ -72,7 +73,7 @@ def list_(as_json: bool) -> int:
     """List build runs."""
     from buildrunner.telemetry.features import BuildRecords
 
-    runs = BuildRecords(_project()).list()
+    runs = BuildRecords(initialized_project()).list()
     if as_json:
         emit_json(runs)
         return 0

@@ -10,10 +10,6 @@ from buildrunner.engine.masking import mask_config_value
 from buildrunner.project import discover
 
 
-def _display(key: str, value):
-    return mask_config_value(key, value)
-
-
 def _render_value(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -39,9 +35,9 @@ def get_cmd(key: str, as_json: bool) -> int:
     conf = cfg.load(project)
     value = conf.get(key) if spec.type != "map" or key != spec.name else conf.get(key, {})
     if isinstance(value, dict):
-        shown = {k: _display(f"{key}.{k}", v) for k, v in cfg.flatten(value).items()}
+        shown = {k: mask_config_value(f"{key}.{k}", v) for k, v in cfg.flatten(value).items()}
     else:
-        shown = _display(key, value)
+        shown = mask_config_value(key, value)
     if as_json:
         emit_json({"key": key, "value": shown, "set": cfg.get_dotted(conf.user_data, key) is not None})
     else:
@@ -58,7 +54,7 @@ def set_cmd(key: str, value: str) -> int:
     project = discover()
     salt_before = cfg.load(project).get("security.fingerprint_salt") if key == "security.fingerprint_salt" else None
     stored = cfg.set_value(project.config_path, key, value)
-    click.echo(f"{key} = {_render_value(_display(key, stored))}")
+    click.echo(f"{key} = {_render_value(mask_config_value(key, stored))}")
     if key == "security.fingerprint_salt" and stored != salt_before:
         _warn_salt_change(project)
     if cfg.is_sensitive_key(key) and stored:
@@ -101,7 +97,8 @@ def list_cmd(show_all: bool, as_json: bool) -> int:
     keys = sorted(set(user) | (set(k for k, s in cfg.KEYS.items() if s.type != "map") if show_all else set()))
     for key in keys:
         value = user[key] if key in user else conf.get(key)
-        rows.append({"key": key, "value": _display(key, value), "source": "config" if key in user else "default"})
+        rows.append({"key": key, "value": mask_config_value(key, value),
+                     "source": "config" if key in user else "default"})
     if as_json:
         emit_json({"path": str(project.config_path), "keys": rows})
         return 0

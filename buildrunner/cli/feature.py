@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import click
 
+from buildrunner.cli.build import initialized_project
 from buildrunner.cli.output import emit_json
-from buildrunner.errors import BrError
-from buildrunner.project import discover
 
 
 def _registry():
     from buildrunner.telemetry.features import FeatureRegistry
 
-    project = discover()
-    if not project.br_dir.is_dir():
-        raise BrError("no .buildrunner/ directory here", hint="run `br init` first")
-    return FeatureRegistry(project)
+    return FeatureRegistry(initialized_project())
 
 
 @click.group()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import click
 
 from buildrunner import config as cfg
@@ -61,17 +59,14 @@ def _status_data() -> dict:
                       "path": pack.path if not pack.builtin else f"(built-in) {pack.name}"})
     data["rule_packs"] = packs
     data["rules_enabled"] = sum(1 for r in ruleset.rules if r.enabled)
-    data["last_scan"] = None
-    if importlib.util.find_spec("buildrunner.engine.state") is not None:
-        from buildrunner.engine.state import read_last_scan
+    from buildrunner.engine.state import read_last_scan
 
-        data["last_scan"] = read_last_scan(project)
+    data["last_scan"] = read_last_scan(project)
     data["hook_installed"] = None
-    if project.is_git and importlib.util.find_spec("buildrunner.hooks") is not None:
-        from buildrunner import hooks
+    if project.is_git:
+        from buildrunner.hooks import hook_installed
 
-        checker = getattr(hooks, "hook_installed", None)
-        data["hook_installed"] = bool(checker(project)) if checker else None
+        data["hook_installed"] = hook_installed(project)
     return data
 
 

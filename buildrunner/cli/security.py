@@ -2,16 +2,15 @@
 
 Exit codes: 0 no findings, 1 findings, 2 usage or input error.
 
-Seam for autofixes: the SQL injection helper owns `buildrunner/cli/security_fix.py`. When that
-module exists, its click command `fix` is registered as `br security fix`, and `check --fix`
-calls its `fix_findings(project, result, config=..., quiet=...) -> int` with the scan's result
-(the return value becomes the exit code). Before it exists, `--fix` is a clear usage error.
+Autofixes live in `buildrunner/cli/security_fix.py`: its click command `fix` is registered as
+`br security fix` (imported only when needed), and `check --fix` calls its
+`fix_findings(project, result, config=..., quiet=...) -> int` with the scan's result (the return
+value becomes the exit code).
 """
 
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import sys
 
 import click
@@ -23,20 +22,12 @@ FIX_MODULE = "buildrunner.cli.security_fix"
 
 
 class SecurityGroup(click.Group):
-    """Adds `fix` from the SQL injection helper's module when it is installed (imported only when
-    `fix` is invoked or commands are listed, so `check --staged` never pays for it)."""
+    """Adds `fix` from its own module only when `fix` is invoked or commands are listed, so
+    `check --staged` never pays for importing it."""
 
     def _ensure_fix(self) -> None:
-        if "fix" in self.commands:
-            return
-        try:
-            if importlib.util.find_spec(FIX_MODULE) is None:
-                return
-        except (ImportError, ValueError):
-            return
-        fix = getattr(importlib.import_module(FIX_MODULE), "fix", None)
-        if isinstance(fix, click.Command):
-            self.add_command(fix, "fix")
+        if "fix" not in self.commands:
+            self.add_command(importlib.import_module(FIX_MODULE).fix, "fix")
 
     def get_command(self, ctx, name):
         if name == "fix":
@@ -62,7 +53,6 @@ def project_and_config():
     return project, config_mod.load(project)
 
 
-_project_and_config = project_and_config  # the name `security_fix` imports
 
 
 def _load_rules(project, kinds: list[str], prefixes: tuple[str, ...]):
@@ -184,8 +174,6 @@ def check(paths, staged, history, since, fmt, as_json, output, quiet, no_color, 
         os.environ["NO_COLOR"] = "1"
     if apply_fix and (staged or history):
         raise click.UsageError("--fix rewrites work-tree files: use it without --staged/--history")
-    if apply_fix and importlib.util.find_spec(FIX_MODULE) is None:
-        raise BrError("--fix is not available in this installation (no SQL injection autofixer)")
 
     from buildrunner.engine.state import record_last_scan
     from buildrunner.engine.suppression import load_suppressions
@@ -202,7 +190,7 @@ def check(paths, staged, history, since, fmt, as_json, output, quiet, no_color, 
     if apply_fix:
         fixer = importlib.import_module(FIX_MODULE)
         code = fixer.fix_findings(project, result, config=config, quiet=quiet)
-    elif fmt == "sarif" and importlib.util.find_spec("buildrunner.engine.fixes") is not None:
+    elif fmt == "sarif":
         from buildrunner.engine.fixes import attach_autofixes  # imports libcst only if a fix is possible
 
         attach_autofixes(result, project.root, placeholder=config.get("security.sql_placeholder"))

@@ -36,9 +36,9 @@ def fix(paths, dry_run, placeholder, as_json, quiet, no_color):
     """
     if no_color:
         os.environ["NO_COLOR"] = "1"
-    from buildrunner.cli.security import _project_and_config, run_scan
+    from buildrunner.cli.security import project_and_config, run_scan
 
-    project, config = _project_and_config()
+    project, config = project_and_config()
     # JavaScript/TypeScript findings are scanned too: they have no autofix, but they are left to fix
     # (listed, and exit 1), not silently "nothing to fix".
     result = run_scan(project, config, paths=paths, rule_prefixes=("python.sql-injection", "javascript.sql-injection"),

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,9 +73,9 @@ def write_json_atomic(path: Path, payload) -> None:
     if not path.parent.is_dir():
         path.parent.mkdir(parents=True, exist_ok=True)
         (path.parent / ".gitignore").write_text("# machine-local BuildRunner state\n*\n", encoding="utf-8")
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(payload, separators=(",", ":")), encoding="utf-8")
-    os.replace(tmp, path)
+    from buildrunner.fsutil import atomic_write_json  # lazy: tempfile is off the hook's import path
+
+    atomic_write_json(path, payload, indent=None)
 
 
 def write_manifest(project, data: CoverageData, files: list[str], command: str) -> Manifest:

@@ -138,7 +138,7 @@ def read_cache(name: str = CACHE_NAME) -> dict | None:
 
 def write_cache(rules_payload: list[dict] | None, keywords: list[str]) -> None:
     """Write the cache files atomically; a read-only or missing cache dir is not an error."""
-    import json
+    from buildrunner.fsutil import atomic_write_json
 
     key = cache_key()
     files = [(KEYWORDS_NAME, {"key": key, "keywords": keywords})]
@@ -146,11 +146,7 @@ def write_cache(rules_payload: list[dict] | None, keywords: list[str]) -> None:
         files.insert(0, (CACHE_NAME, {"key": key, "rules": rules_payload}))
     try:
         for name, data in files:
-            path = cache_path(name)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(data), encoding="utf-8")
-            os.replace(tmp, path)
+            atomic_write_json(cache_path(name), data, indent=None)
     except OSError:
         pass
 
@@ -227,12 +223,16 @@ def sanitize_text(text: str) -> str:
     if not text or not isinstance(text, str):
         return text
     spans = secret_spans(text)
-    if not spans:
-        return text
+    return mask_spans(text, spans) if spans else text
+
+
+def mask_spans(text: str, spans) -> str:
+    """`text` with each (start, end) span replaced by `mask_value` of it; overlapping spans after
+    the first are skipped."""
     out, last = [], 0
-    for s, e in spans:
-        out.append(text[last:s])
-        out.append(mask_value(text[s:e]))
-        last = e
+    for s, e in sorted(spans):
+        if s >= last:
+            out += [text[last:s], mask_value(text[s:e])]
+            last = e
     out.append(text[last:])
     return "".join(out)

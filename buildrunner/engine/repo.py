@@ -14,7 +14,6 @@ imports this module whenever it validates a pack, including on the pre-commit ho
 from __future__ import annotations
 
 import fnmatch
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any, Callable
@@ -53,16 +52,19 @@ class Gap:
 # Checks: (project, config, params, context) -> GapHit | None
 
 
-def _git(root, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["git", "-c", "core.quotePath=false", *args], cwd=root, capture_output=True, text=True)
+def _git(root, *args: str) -> list[str]:
+    """git's output lines, or [] when git fails (no commits yet, not a repository): a gap check
+    then finds nothing rather than erroring. Paths are decoded as gitio does (any bytes survive)."""
+    from buildrunner.engine.gitio import git
+
+    return git(root, *args, check=False).decode("utf-8", "surrogateescape").splitlines()
 
 
 def git_ignored(root, paths: list[str]) -> set[str]:
     """Which of `paths` git's ignore rules match (`git check-ignore --no-index`: tracked or not)."""
     if not paths:
         return set()
-    proc = _git(root, "check-ignore", "--no-index", "--", *paths)
-    return set(proc.stdout.splitlines()) if proc.returncode in (0, 1) else set()
+    return set(_git(root, "check-ignore", "--no-index", "--", *paths))
 
 
 def _is_env_file(path: str, allow: list[str]) -> bool:
@@ -97,12 +99,9 @@ def check_env_in_history(project, config, params, ctx) -> GapHit | None:
     if not ctx.is_git:
         return None
     allow = list(params.get("allow", DEFAULT_ENV_ALLOW))
-    proc = _git(project.root, "log", "--all", "--diff-filter=A", "--name-only", "--format=%x00%h")
-    if proc.returncode != 0:
-        return None  # no commits yet
     first_commit: dict[str, str] = {}
     commit = ""
-    for line in proc.stdout.splitlines():
+    for line in _git(project.root, "log", "--all", "--diff-filter=A", "--name-only", "--format=%x00%h"):
         if line.startswith("\x00"):
             commit = line[1:]
         elif line and _is_env_file(line, allow):

@@ -32,19 +32,14 @@ pack (`- id: rule-id` / `enabled: false`).
 
 def _masked_example(rule: Rule, text: str) -> str:
     """The example with the rule's own secret values masked, then every other known secret."""
-    from buildrunner.engine.masking import mask_value, sanitize_text
+    from buildrunner.engine.masking import mask_spans, sanitize_text
 
     if rule.kind == "secret":
         from buildrunner.engine.model import Document
         from buildrunner.engine.secrets import SecretMatcher
 
-        spans = sorted((s, e) for _c, _li, s, e in SecretMatcher([rule]).spans(Document(path="x", text=text)))
-        out, last = [], 0
-        for s, e in spans:
-            if s >= last:
-                out += [text[last:s], mask_value(text[s:e])]
-                last = e
-        text = "".join(out) + text[last:]
+        found = SecretMatcher([rule]).spans(Document(path="x", text=text))
+        text = mask_spans(text, [(s, e) for _c, _li, s, e in found])
     return sanitize_text(text)
 
 

@@ -9,15 +9,12 @@ describe whole repositories and are tested by their own suite, so they are skipp
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 
 from buildrunner.engine.model import Document, Rule
 
 SKIPPED_KINDS = {"repo"}
 EXTENSIONS = {"python": ".py", "javascript": ".js", "typescript": ".ts", "tsx": ".tsx"}
-_FALLBACK_MATCHERS = {"secret": "buildrunner.engine.secrets:SecretMatcher",
-                      "code": "buildrunner.engine.code:CodeMatcher"}
 
 
 @dataclass
@@ -45,20 +42,9 @@ class ExampleFailure:
 
 def matcher_class(kind: str):
     """The pipeline's matcher class for `kind` (engine.scan registry), None when not available."""
-    try:
-        from buildrunner.engine.scan import matcher_class as registry
-    except ImportError:
-        registry = None
-    if registry is not None:
-        return registry(kind)
-    target = _FALLBACK_MATCHERS.get(kind)
-    if target is None:
-        return None
-    module, attr = target.split(":")
-    try:
-        return getattr(importlib.import_module(module), attr)
-    except ImportError:
-        return None
+    from buildrunner.engine.scan import matcher_class as registry
+
+    return registry(kind)
 
 
 def example_document(rule: Rule, text: str) -> Document:
@@ -103,14 +89,9 @@ def _mask_own(matcher, text: str) -> str:
     spans = getattr(matcher, "spans", None)
     if spans is None:
         return text
-    from buildrunner.engine.masking import mask_value
+    from buildrunner.engine.masking import mask_spans
 
-    out, last = [], 0
-    for _c, _ls, s, e in sorted(spans(Document(path="example.txt", text=text)), key=lambda t: t[2]):
-        if s >= last:
-            out += [text[last:s], mask_value(text[s:e])]
-            last = e
-    return "".join(out) + text[last:]
+    return mask_spans(text, [(s, e) for _c, _ls, s, e in spans(Document(path="example.txt", text=text))])
 
 
 def run_examples(rules: list[Rule]) -> list[ExampleFailure]:

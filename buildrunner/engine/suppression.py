@@ -204,12 +204,11 @@ def baseline_entry(finding: Finding, created: str) -> dict:
 
 
 def write_baseline(path: Path, entries: list[dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    from buildrunner.fsutil import atomic_write_json
+
     data = {"version": 1, "created": now_iso(), "tool": "br security baseline",
             "findings": sorted(entries, key=lambda e: (e["path"], e["rule_id"], e["fingerprint"]))}
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write_json(path, data)
 
 
 def now_iso() -> str:

@@ -134,27 +134,22 @@ def _definition(node, fam: str):
     return None
 
 
+# family → (call node types, member-access node type, the field naming the member)
+_CALLS = {"python": ({"call"}, "attribute", "attribute"),
+          "js": ({"call_expression", "new_expression"}, "member_expression", "property")}
+
+
 def _callee(node, fam: str) -> str | None:
-    if fam == "python" and node.type == "call":
-        fn = node.child_by_field_name("function")
-        if fn is None:
-            return None
-        if fn.type == "identifier":
-            return fn.text.decode("utf-8", "replace")
-        if fn.type == "attribute":
-            attr = fn.child_by_field_name("attribute")
-            return attr.text.decode("utf-8", "replace") if attr is not None else None
+    """The called name: `f` of `f(...)`, `m` of `obj.m(...)` (and `new C(...)` in JS)."""
+    calls, member_type, member_field = _CALLS.get(fam, ((), "", ""))
+    if node.type not in calls:
         return None
-    if fam == "js" and node.type in {"call_expression", "new_expression"}:
-        fn = node.child_by_field_name("function") or node.child_by_field_name("constructor")
-        if fn is None:
-            return None
-        if fn.type == "identifier":
-            return fn.text.decode("utf-8", "replace")
-        if fn.type == "member_expression":
-            prop = fn.child_by_field_name("property")
-            return prop.text.decode("utf-8", "replace") if prop is not None else None
-    return None
+    fn = node.child_by_field_name("function") or node.child_by_field_name("constructor")
+    if fn is not None and fn.type == member_type:
+        fn = fn.child_by_field_name(member_field)
+    elif fn is not None and fn.type != "identifier":
+        return None
+    return fn.text.decode("utf-8", "replace") if fn is not None else None
 
 
 def _walk(node, fam: str, prefix: str, symbols: dict, calls: list) -> list:

@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
+
+from buildrunner.telemetry._files import parse_iso, utc_now_iso
 
 EVENT_TYPE = "model_usage"
 SCHEMA_VERSION = 1
@@ -44,8 +44,8 @@ def ledger_path(project) -> Path:
 
 
 def utc_timestamp(t: float | None = None) -> str:
-    stamp = datetime.fromtimestamp(time.time() if t is None else t, tz=timezone.utc)
-    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
+    """`2026-11-23T23:15:49.123Z`: the same timestamps as telemetry events."""
+    return utc_now_iso(t)
 
 
 def make_event(fields: dict[str, Any], *, timestamp: str | None = None) -> dict[str, Any]:
@@ -94,7 +94,7 @@ def parse_timestamp(value: Any) -> float | None:
     if not isinstance(value, str):
         return None
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        return parse_iso(value)
     except ValueError:
         return None
 

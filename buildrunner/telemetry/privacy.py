@@ -17,6 +17,8 @@ Privacy is enforced by construction, in three layers:
 
 from __future__ import annotations
 
+from buildrunner.engine.masking import looks_opaque  # shared with config masking
+
 
 # Character-set checks instead of regexes: compiling ~10 patterns costs more than the whole
 # per-command telemetry budget on a slow machine, and these checks run on every command.
@@ -64,9 +66,6 @@ def names_env_file(text: str) -> bool:
             return True
         start = low.find(".env", start + 1)
     return False
-
-
-from buildrunner.engine.masking import looks_opaque  # noqa: E402 — shared with config masking
 
 
 def sanitize_string(text: str) -> str:

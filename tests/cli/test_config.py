@@ -76,9 +76,15 @@ def test_sensitive_values_are_masked_in_every_output(git_repo, br):
 
 
 def test_model_default_accepts_tier_or_model_id(git_repo, br):
+    def get():
+        return br("config", "get", "model.default", cwd=git_repo.root).stdout.strip()
+
     assert br("config", "set", "model.default", "opus", cwd=git_repo.root).exit_code == 0
+    assert get() == "opus"
     assert br("config", "set", "model.default", "claude-sonnet-4-5", cwd=git_repo.root).exit_code == 0
+    assert get() == "claude-sonnet-4-5"
     assert br("config", "set", "model.default", "not a model!", cwd=git_repo.root).exit_code == 2
+    assert get() == "claude-sonnet-4-5"  # the rejected value was not written
 
 
 def test_map_keys_accept_any_subkey(git_repo, br):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -24,6 +25,8 @@ def assert_never_shown(br, root, secrets: list[str]) -> None:
         res = br("config", "set", "project.name", secret, cwd=root)
         assert res.exit_code == 0, res.output
         assert secret not in res.output
+        stored = yaml.safe_load((root / ".buildrunner" / "config.yaml").read_text(encoding="utf-8"))
+        assert stored["project"]["name"] == secret  # really stored: masking, not a lost value, hides it
         for args in OUTPUTS:
             out = br(*args, cwd=root)
             assert out.exit_code == 0, (args, out.output)

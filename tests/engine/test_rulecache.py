@@ -44,3 +44,17 @@ def test_corrupt_cache_falls_back_to_loading(git_repo):
         path.write_bytes(b"not a pickle")
     rules = load_rules_cached(project, ("secret",))
     assert rules and all(r.kind == "secret" for r in rules)
+
+
+def test_a_warm_cache_skips_parsing_the_packs(git_repo, monkeypatch):
+    """The point of the cache: the hook's second run must not load (parse, compile) the YAML packs."""
+    import buildrunner.engine.rules as rules_mod
+
+    project = discover(git_repo.root)
+    first = load_rules_cached(project, ("secret",))
+
+    def no_loading(*_a, **_k):
+        raise AssertionError("load_rules called although the cache is warm")
+
+    monkeypatch.setattr(rules_mod, "load_rules", no_loading)
+    assert [r.id for r in load_rules_cached(project, ("secret",))] == [r.id for r in first]

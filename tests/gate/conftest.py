@@ -20,6 +20,15 @@ def sub(a, b):
     return a - b
 '''
 
+# CALC plus a function no test calls (lines 10-12 of its body stay uncovered).
+UNTESTED = CALC + '''
+
+def mul(a, b):
+    if a == 0:
+        return 0
+    return a * b
+'''
+
 TEST_CALC = '''\
 from pkg.calc import add, sub
 
@@ -108,6 +117,17 @@ def py_project(git_repo):
     git_repo.add()
     git_repo.commit("init")
     return git_repo
+
+
+@pytest.fixture
+def untested_feature(py_project):
+    """py_project on a branch `feature` that commits UNTESTED over main, with fresh coverage data."""
+    py_project.git("checkout", "-q", "-b", "feature")
+    py_project.write("pkg/calc.py", UNTESTED)
+    py_project.add()
+    py_project.commit("add mul")
+    measure(py_project.root)
+    return py_project
 
 
 @pytest.fixture

@@ -7,15 +7,7 @@ import os
 import sys
 import time
 
-from .conftest import CALC, clean_env, measure
-
-UNTESTED = CALC + '''
-
-def mul(a, b):
-    if a == 0:
-        return 0
-    return a * b
-'''
+from .conftest import CALC, UNTESTED, clean_env, measure
 
 
 def check(br, repo, *args):
@@ -72,13 +64,9 @@ def test_data_older_than_sources_is_stale(py_project, br):
     assert "rerun: coverage run -m pytest && coverage xml" in result.output
 
 
-def test_diff_coverage_against_base(py_project, br):
+def test_diff_coverage_against_base(untested_feature, br):
     """CI mode: lines changed on a branch since its merge base with main."""
-    py_project.git("checkout", "-q", "-b", "feature")
-    py_project.write("pkg/calc.py", UNTESTED)
-    py_project.add()
-    py_project.commit("add mul")
-    measure(py_project.root)
+    py_project = untested_feature
     result = br("coverage", "check", "--base", "main", cwd=py_project.root)
     assert result.exit_code == 1
     assert "pkg/calc.py: uncovered 10-12" in result.output  # mul body; `def mul` ran at import

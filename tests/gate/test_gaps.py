@@ -105,6 +105,17 @@ def test_env_gaps_name_the_files(git_repo):
     assert found["gaps.env-not-ignored"].files == [".env", "config/.env.local"]
 
 
+def test_env_in_history_under_a_non_utf8_directory(git_repo, br):
+    """A path git prints as raw non-UTF-8 bytes is reported (undecodable bytes replaced), not a crash."""
+    git_repo.write("d\udcff/.env", "X=1\n")  # the directory's name is the byte 0xff after "d"
+    git_repo.add()
+    git_repo.commit("env")
+    result = br("gaps", "analyze", "--json", cwd=git_repo.root)
+    gaps = {g["id"]: g for g in json.loads(result.stdout)["gaps"]}
+    assert result.exit_code == 1 and len(gaps["gaps.env-in-history"]["files"]) == 1
+    assert gaps["gaps.env-in-history"]["files"][0].endswith("/.env")
+
+
 def test_cli_text_and_json(git_repo, br):
     BUILDERS["tracked .env without ignore"](git_repo)
     result = br("gaps", "analyze", cwd=git_repo.root)

@@ -155,7 +155,7 @@ def test_hook_path_does_not_import_heavy_modules(hooked):
     assert "sql-injection" in proc.stdout  # the run did real work (and failed on the SQLi)
     imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
     assert "buildrunner.coverage.check" in imported and "sqlite3" in imported
-    for heavy in ("libcst", "anthropic", "flask", "coverage"):
+    for heavy in ("libcst", "anthropic", "flask", "coverage", "rich"):
         assert not {m for m in imported if m == heavy or m.startswith(heavy + ".")}, heavy
 
 

@@ -8,18 +8,11 @@ from __future__ import annotations
 import json
 import re
 
-from .conftest import CALC, measure
-
-UNTESTED = CALC + "\n\ndef mul(a, b):\n    if a == 0:\n        return 0\n    return a * b\n"
+from .conftest import measure
 
 
-def test_coverage_check_text(py_project, br, snapshot):
-    py_project.git("checkout", "-q", "-b", "feature")
-    py_project.write("pkg/calc.py", UNTESTED)
-    py_project.add()
-    py_project.commit("mul")
-    measure(py_project.root)
-    result = br("coverage", "check", "--base", "main", cwd=py_project.root)
+def test_coverage_check_text(untested_feature, br, snapshot):
+    result = br("coverage", "check", "--base", "main", cwd=untested_feature.root)
     assert result.exit_code == 1
     assert result.stdout == snapshot
 

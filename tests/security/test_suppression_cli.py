@@ -50,6 +50,7 @@ def test_whitelist_staged_only_line(repo, br):
     repo.write("a.py", f"x = 1\nKEY = '{token(1)}'\n")
     repo.add()
     repo.write("a.py", "x = 1\n")  # the hook saw line 2 of the staged version
+    assert br("security", "check", "--staged", *RULES, cwd=repo.root).exit_code == 1
     res = br("security", "whitelist", "a.py:2", cwd=repo.root)
     assert res.exit_code == 0, res.output
     assert br("security", "check", "--staged", *RULES, cwd=repo.root).exit_code == 0
@@ -158,6 +159,7 @@ def test_whitelist_staged_file_deleted_from_work_tree(repo, br):
     repo.write("gone.py", f"KEY = '{token(1)}'\n")
     repo.add()
     (repo.root / "gone.py").unlink()
+    assert br("security", "check", "--staged", *RULES, cwd=repo.root).exit_code == 1
     res = br("security", "whitelist", "gone.py:1", cwd=repo.root)
     assert res.exit_code == 0, res.output
     assert br("security", "check", "--staged", *RULES, cwd=repo.root).exit_code == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,15 @@ from buildrunner.engine.rules import load_pack
 
 PACKS = Path(__file__).resolve().parents[2] / "buildrunner" / "rules"
 EXT = {"python": "py", "javascript": "js", "typescript": "ts", "tsx": "tsx"}
+
+
+def src(text: str) -> str:
+    """A test's indented source block as a file's text."""
+    return textwrap.dedent(text).lstrip("\n")
+
+
+def ids(findings):
+    return [(f.rule_id, f.line) for f in findings]
 
 
 def pack_rules(name: str):

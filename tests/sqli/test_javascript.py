@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 
-
-def src(text: str) -> str:
-    return textwrap.dedent(text).lstrip("\n")
-
-
-def ids(findings):
-    return [(f.rule_id, f.line) for f in findings]
+from .conftest import ids, src
 
 
 def test_express_handler_building_sql_over_several_statements(scan):

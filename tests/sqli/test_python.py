@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 
-
-def src(text: str) -> str:
-    return textwrap.dedent(text).lstrip("\n")
-
-
-def ids(findings):
-    return [(f.rule_id, f.line) for f in findings]
+from .conftest import ids, src
 
 
 def test_query_built_over_several_statements_is_traced_to_each_part(scan):

@@ -36,8 +36,10 @@ def test_feature_errors(project, br):
 
 
 def test_feature_needs_an_initialized_project(git_repo, br, telemetry_on):
-    res = br("feature", "list", cwd=git_repo.root)
-    assert res.exit_code == 2 and "br init" in res.stderr
+    for args in (("feature", "list"), ("feature", "add", "X"), ("build", "start", "x"), ("build", "list")):
+        res = br(*args, cwd=git_repo.root)
+        assert res.exit_code == 2 and "br init" in res.stderr, args
+    assert not (git_repo.root / ".buildrunner").exists()
 
 
 def test_build_start_writes_the_phase_spec_and_complete_records_the_run(project, br, tele):

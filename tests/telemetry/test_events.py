@@ -55,6 +55,8 @@ def test_help_version_and_unknown_commands_are_not_recorded(project, br, tele):
     br("feature", "--help", cwd=project.root)
     br("no-such-command", cwd=project.root)
     assert tele.read_events(project) == []
+    br("feature", "list", cwd=project.root)  # the control: a real command right after is recorded
+    assert [e["data"]["command"] for e in tele.read_events(project)] == ["feature list"]
 
 
 def test_same_user_and_project_ids_across_commands_but_not_across_projects(project, br, tele, tmp_path):

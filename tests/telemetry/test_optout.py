@@ -84,7 +84,8 @@ def test_enable_warns_when_the_environment_still_disables(project, br, monkeypat
 
 
 def test_projects_without_buildrunner_dir_are_never_written(git_repo, br, telemetry_on):
-    br("telemetry", "status", cwd=git_repo.root)
+    res = br("telemetry", "status", cwd=git_repo.root)
+    assert res.exit_code == 0 and "no .buildrunner/ directory" in res.stdout
     assert not (git_repo.root / ".buildrunner").exists()
 
 
