@@ -78,8 +78,38 @@ _format_opt = click.option("--format", "fmt", type=click.Choice(["text", "json"]
                            show_default=True, help="Output format (--json is short for --format json).")
 _model_opt = click.option("--model", "override", metavar="MODEL",
                           help="haiku | sonnet | opus | a Claude model id: skip routing.")
-# A task may start with "-" ("-fix the flag parsing"): unknown options are kept as task words.
-_TASK_CONTEXT = {"ignore_unknown_options": True}
+class TaskCommand(click.Command):
+    """A command whose TASK words may start with `-` ("-fix the flag parsing", "-v should mean
+    verbose"): a token that is not one of the command's options is a task word when it starts with
+    a single dash or holds a space; an unknown `--word` is still an error (a mistyped option), and
+    everything after `--` is the task."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        takes_value = {}
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Option):
+                for name in param.opts + param.secondary_opts:
+                    takes_value[name] = 0 if (param.is_flag or param.count) else max(param.nargs, 1)
+        options: list[str] = []
+        words: list[str] = []
+        i = 0
+        while i < len(args):
+            token = args[i]
+            name = token.split("=", 1)[0]
+            if token == "--":
+                words += args[i + 1:]
+                break
+            if name in takes_value:
+                n = takes_value[name] if "=" not in token else 0
+                options += args[i:i + 1 + n]
+                i += 1 + n
+                continue
+            if token.startswith("--") and " " not in token:
+                options.append(token)  # unknown long option: click reports it
+            else:
+                words.append(token)
+            i += 1
+        return super().parse_args(ctx, options + ["--"] + words)
 
 
 @click.group()
@@ -87,7 +117,7 @@ def model() -> None:
     """Route tasks to Haiku, Sonnet or Opus; run them; show what they cost; learn from outcomes."""
 
 
-@model.command("route", context_settings=_TASK_CONTEXT)
+@model.command("route", cls=TaskCommand)
 @click.argument("task", nargs=-1, type=click.UNPROCESSED)
 @_files_opt
 @_file_opt
@@ -150,7 +180,7 @@ def render_explain(selection) -> str:
     return "\n".join(lines)
 
 
-@model.command("run", context_settings=_TASK_CONTEXT)
+@model.command("run", cls=TaskCommand)
 @click.argument("task", nargs=-1, type=click.UNPROCESSED)
 @_model_opt
 @click.option("--max-tokens", type=click.IntRange(min=1), default=None, help="Cap on the answer's length.")
@@ -258,7 +288,13 @@ def stats_cmd(period: str, as_json: bool, fmt: str, output) -> int:
     project = discover()
     catalog = load_catalog(cfg.load(project))
     ledger = usage.read(project, since=since)
-    report = stats.compute(ledger.events, catalog, period=period, corrupt_lines=ledger.corrupt_lines)
+    from buildrunner.router import outcomes
+
+    routes, results, _ = outcomes.read(project)
+    if since is not None:
+        routes = [r for r in routes if r["_t"] >= since]
+    report = stats.compute(ledger.events, catalog, period=period, corrupt_lines=ledger.corrupt_lines,
+                           routes=routes, outcomes=results)
     if as_json:
         import json
 
@@ -298,6 +334,13 @@ def render_stats(r: dict) -> str:
     ]
     if r["fastest"]:
         lines.append(f"Fastest: {r['fastest']}   Slowest: {r['slowest']}")
+    judged = {t: row for t, row in r.get("outcomes", {}).items() if row["ok"] + row["failed"] + row["escalated"]
+              + row["overridden_down"]}
+    if judged:
+        lines += ["", "Task outcomes (br model outcome, re-runs with --model):"]
+        for tier, row in judged.items():
+            lines.append(f"  {tier:<7} {row['routes']:>4} routed: {row['ok']} ok, {row['failed']} failed, "
+                         f"{row['escalated']} escalated, {row['overridden_down']} overridden down")
     lines += ["", "Recommendations:"]
     lines += [f"  - {rec}" for rec in r["recommendations"]] or ["  - none: routing matches the outcomes so far"]
     return "\n".join(lines)
