@@ -89,10 +89,15 @@ def _report(name: str, items, show_misses: bool) -> dict:
 
 
 def main() -> int:
+    return main_args(sys.argv[1:])
+
+
+def main_args(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--holdout", action="store_true", help="also score the sealed held-out part (logged)")
     parser.add_argument("--misses", action="store_true", help="list the tune part's misroutes")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     load_weights()
     _report("tune", _router_data.load("tune"), args.misses)
     if args.holdout:

@@ -65,7 +65,7 @@ KEYS: dict[str, Key] = {k.name: k for k in [
     # model routing
     _k("model.routing", "str", "auto", "auto: pick the model per task; manual: always model.default.",
        choices=("auto", "manual")),
-    _k("model.risk", "float", 1.0,
+    _k("model.risk", "float", 2.0,
        "Cost of a failed attempt in units of the task's Sonnet price: higher routes up sooner.",
        minimum=0, maximum=20),
     _k("model.default", "str", "sonnet", "Model tier or id used in manual mode and as a base.",

@@ -38,11 +38,12 @@ ACTIONS: list[tuple[str, re.Pattern]] = [
     ("act:typo", _rx(r"typos?", r"spell(?:ing|check)?(?: mistakes)?", r"misspell\w*", r"grammar", r"reword\w*",
                      r"wording", r"(?:broken|dead) (?:markdown )?links?", r"links? (?:is|are) (?:a )?404",
                      r"rephrase")),
+    ("act:todo", _rx(r"(?:extract|collect|list|find|gather)\w* (?:all |the |every |open )*(?:todo|fixme)s?"
+                     r"(?: comments?)?", r"todos?", r"fixmes?")),
     ("act:docs", _rx(r"docstrings?", r"comments?", r"readme", r"changelog(?: entry)?", r"changes\.md",
                      r"license headers?", r"copyright(?: year| notices?)?", r"badges?", r"alt text",
                      r"table of contents", r"toc", r"help (?:text|string)", r"front matter", r"citation")),
     ("act:rename", _rx(r"renam\w*", r"renumber\w*")),
-    ("act:todo", _rx(r"todos?", r"fixmes?")),
     ("act:version", _rx(r"bump\w*", r"pin(?:ned)?", r"version (?:number|string)", r"python_requires",
                         r"classifiers?")),
     ("act:explain", _rx(r"explain\w*", r"summari[sz]\w*", r"tl;?dr", r"what does", r"what is", r"what'?s",
@@ -173,8 +174,10 @@ def extract(task: str, context=None) -> Features:
     f.normalized = norm
     negated = [m.span() for m in NEGATION.finditer(text)]
     firsts: list[tuple[int, int, str, str]] = []
+    taken: list[tuple[int, int]] = []  # a phrase consumes its words: "extract" in "extract the TODOs"
     for rank, (name, pattern) in enumerate(ACTIONS):
-        hits = _live(pattern, text, negated)
+        hits = [m for m in _live(pattern, text, negated) if not any(m.start() < b and a < m.end() for a, b in taken)]
+        taken += [m.span() for m in hits]
         if hits:
             f.set(name, 1.0, [m.group(0) for m in hits])
             firsts.append((hits[0].start(), rank, name, hits[0].group(0)))
@@ -260,11 +263,12 @@ def _shape_features(f: Features, text: str, negated: list[tuple[int, int]], norm
         f.set("text:code", 1.0, ["code"])
 
 
-_STOP = frozenset("""a an the and or but if of to in on at by for with from into onto as is are was were be been
+_STOPWORDS = """a an the and or but if of to in on at by for with from into onto as is are was were be been
 being it its this that these those there their our we you your i me my us they them he she his her not no do does did
 done so than then too very can could should would will shall may might must have has had just only also all any
 some each every one two three when where which who whom what why how about after before up down out over under
-again further here more most other such own same both few nor file name code""".split())
+again further here more most other such own same both few nor file name code"""
+_STOP = frozenset(_STOPWORDS.split())
 _STEM = re.compile(r"(?:ies|es|s|ing|ed)$")
 
 

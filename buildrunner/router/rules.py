@@ -115,7 +115,6 @@ _NEGATION = re.compile(r"\b(?:don'?t|do not|does not|never|without|no need to|no
 _SCOPE_UP = re.compile(r"\b(?:entire|whole|every\w*|everywhere|throughout|codebase-wide|project-wide|repo-wide|"
                        r"monorepo|all (?:services|modules|packages|endpoints|callers|repos|the services|worker)\w*|"
                        r"across (?:all|the|every|\w+,)|multiple (?:services|modules|packages|devices))\b")
-_SCOPE_DOWN = re.compile(r"\b(?:just|only|quick(?:ly)?|small|tiny|minor|simple|trivial|one-line|single)\b")
 _SPANS_PACKAGES = re.compile(r"\b(?:across|between) the \w+(?:, \w+)* and \w+ (?:packages|modules|services|clients)\b|"
                              r"\bthe \w+, \w+ and \w+ modules\b|\bweb and mobile\b")
 
@@ -123,14 +122,33 @@ _SPANS_PACKAGES = re.compile(r"\b(?:across|between) the \w+(?:, \w+)* and \w+ (?
 def rule_level(text: str) -> tuple[str, str, bool]:
     """(level, task type, mechanical) of the normalised `text` by the phrase rules (no context)."""
     text = " ".join((text or "").lower().split())
-    reasons: list[str] = []
     negated = [m.span() for m in _NEGATION.finditer(text)]
-    if negated:
-        reasons.append("ignored negated wording: " + "; ".join(repr(text[a:b]) for a, b in negated))
 
     def is_negated(pos: int) -> bool:
         return any(a <= pos < b for a, b in negated)
 
+    hits = _phrase_hits(text, is_negated)
+    decisive: list = []
+    if not hits:
+        level, task_type = "medium", "general"  # no decisive wording: biased up
+    else:
+        decisive = [_clause_lead(group) for group in _by_clause(text, hits)]
+        lead = max(decisive, key=lambda h: RANK[h[1].level])
+        level, task_type = lead[1].level, lead[1].task_type
+    mechanical = level == "simple" and all(h[1].mechanical for h in decisive if h[1].level == "simple")
+    topics = [kind for pattern, _, kind in _TOPICS
+              if any(not is_negated(m.start()) for m in pattern.finditer(text))]
+    if topics and level == "medium":  # a topic raises ordinary work, never a simple edit
+        level = "complex"
+        task_type = topics[0] if task_type in ("change", "general", "implement", "fix") else task_type
+    scope_up = any(not is_negated(m.start()) for m in _SCOPE_UP.finditer(text)) or _SPANS_PACKAGES.search(text)
+    if scope_up and not mechanical and (level == "medium" or (level == "simple" and task_type == "rename")):
+        level = LEVELS[RANK[level] + 1]
+    return level, task_type, mechanical
+
+
+def _phrase_hits(text: str, is_negated) -> list[tuple[int, _Phrase, str]]:
+    """Phrase matches in text order; a phrase consumes its words (earlier phrases win)."""
     taken: list[tuple[int, int]] = []
     hits: list[tuple[int, _Phrase, str]] = []
     for phrase in _PHRASES:
@@ -141,49 +159,7 @@ def rule_level(text: str) -> tuple[str, str, bool]:
             taken.append((a, b))
             hits.append((a, phrase, m.group(0).strip()))
     hits.sort(key=lambda h: h[0])
-    topics = []
-    for pattern, label, kind in _TOPICS:
-        m = next((m for m in pattern.finditer(text) if not is_negated(m.start())), None)
-        if m:
-            topics.append((label, kind, m.group(0)))
-
-    decisive: list = []
-    if not hits:
-        level, task_type = "medium", "general"
-        reasons.append("no decisive wording: medium (biased up: a too-small model costs more than a bigger one)")
-    else:
-        words = ", ".join(dict.fromkeys(f"{h[2]!r}→{h[1].level}" for h in hits))
-        reasons.append(f"wording: {words}")
-        decisive = [_clause_lead(group) for group in _by_clause(text, hits)]
-        lead = max(decisive, key=lambda h: RANK[h[1].level])
-        level, task_type = lead[1].level, lead[1].task_type
-        if len(decisive) > 1:
-            reasons.append("clauses: " + ", ".join(f"{h[2]!r}→{h[1].level}" for h in decisive))
-    mechanical = level == "simple" and all(h[1].mechanical for h in decisive if h[1].level == "simple")
-
-    if topics and level in ("simple", "medium"):
-        names = ", ".join(f"{label} ({word!r})" for label, _, word in topics)
-        if level == "medium":
-            level = "complex"
-            task_type = topics[0][1] if task_type in ("change", "general", "implement", "fix") else task_type
-            reasons.append(f"touches {names}: complex")
-        else:
-            reasons.append(f"mentions {names}, but the change itself is a {task_type} edit")
-
-    scope_up = [m.group(0) for m in _SCOPE_UP.finditer(text) if not is_negated(m.start())]
-    spans_packages = bool(_SPANS_PACKAGES.search(text))
-    if scope_up or spans_packages:
-        words = ", ".join(repr(w) for w in scope_up) or "names several packages"
-        if mechanical:
-            reasons.append(f"scope {words} ignored: a tool-driven {task_type} edit stays simple at any size")
-        elif level == "medium" or (level == "simple" and task_type == "rename"):
-            level = LEVELS[RANK[level] + 1]
-            reasons.append(f"scope {words}: raised to {level}")
-    down = [m.group(0) for m in _SCOPE_DOWN.finditer(text)]
-    if down and RANK[level] >= RANK["medium"]:
-        reasons.append(f"{', '.join(map(repr, down))} ignored: the work itself is {level}")
-
-    return level, task_type, mechanical
+    return hits
 
 
 _CLAUSE_BREAK = re.compile(r"[.;:!?]|,\s+(?:then|and)\b|\s+(?:and|then|so|plus)\s+")

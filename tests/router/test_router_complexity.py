@@ -184,13 +184,13 @@ def test_held_out_set_scores_as_reported():
     assert len(tune) + len(held) >= 600 and len({i.source for i in held}) >= 5
     assert not {i.family for i in tune} & {i.family for i in held}  # paraphrases never straddle the split
     fitted, sealed = evaluate(tune), evaluate(held)
-    assert fitted["acceptable"] / fitted["n"] >= 0.93
+    assert fitted["acceptable"] / fitted["n"] >= 0.90
     assert sealed["acceptable"] / sealed["n"] >= HELD_OUT_ACCEPTABLE
     assert sealed["under"] / sealed["n"] <= HELD_OUT_UNDER
 
 
 HELD_OUT_ACCEPTABLE = 0.85  # measured, see docs/MULTI_MODEL_ROUTING.md; not the 95 % target
-HELD_OUT_UNDER = 0.05
+HELD_OUT_UNDER = 0.03
 
 
 def test_config_default_risk_is_the_trained_default():

@@ -149,7 +149,8 @@ def test_route_reads_file_paths_relative_to_the_current_directory(br, tmp_path):
     args = ["model", "route", "Rename foo to bar", "--json", "--explain"]
     from_root = json.loads(br(*args, "--file", "web/a/big.ts", "--file", "web/b/y.ts", cwd=tmp_path).stdout)
     from_sub = json.loads(br(*args, "--file", "a/big.ts", "--file", "b/y.ts", cwd=tmp_path / "web").stdout)
-    assert from_root["tier"] == "haiku"
+    top = {t["feature"]: t["words"] for d in from_root["decisions"].values() for t in d["top"]}
+    assert top.get("ctx:files>=2") == ["2 files"]
     assert from_sub == from_root  # the same file, named from a subdirectory
     wide = json.loads(br(*args, "--file", "web/a/big.ts", "--file", "web/b/y.ts", "--files", "9", cwd=tmp_path).stdout)
     assert wide["tier"] == "sonnet"  # a rename across nine files is a multi-file refactor

@@ -100,10 +100,12 @@ def test_hand_edited_lines_with_wrong_types_do_not_crash_stats(br, tmp_path):
     assert br("model", "stats", "--period", "all", cwd=tmp_path).exit_code == 0
 
 
-def _judged(event, verdict, n=[0]):
+_IDS = iter(range(1, 1_000_000))
+
+
+def _judged(event, verdict):
     """`event` with a route id, and the outcome recorded for that route."""
-    n[0] += 1
-    route_id = f"r{n[0]:08x}"
+    route_id = f"r{next(_IDS):08x}"
     return {**event, "route_id": route_id}, {"event": "outcome", "id": route_id, "outcome": verdict}
 
 
