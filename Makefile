@@ -36,8 +36,10 @@ bench: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/br rules docs --output docs/RULES.md
 
+# ruff, then the layer contracts (pyproject.toml [tool.importlinter]): imports only go down, no cycles.
 lint: $(STAMP)
-	$(BIN)/python -m ruff check buildrunner tests bench
+	$(BIN)/python -m ruff check buildrunner tests bench scripts
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) .coverage .coverage.* htmlcov .pytest_cache

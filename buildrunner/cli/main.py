@@ -86,7 +86,47 @@ def after_command(argv: list[str], exit_code: int, started: float) -> None:
         return  # nothing to record; keeps `br --version` free of telemetry imports
     from buildrunner.telemetry.hook import after_command as telemetry_after_command  # lazy
 
-    telemetry_after_command(argv, exit_code, started)
+    command, rest = split_command(argv)
+    telemetry_after_command(command, rest, exit_code, started)
+
+
+def split_command(argv: list[str]) -> tuple[str, list[str]]:
+    """(`security check`, remaining args) from argv; ('', []) for --help/--version/unknown commands.
+
+    The second word is kept only when it is a real subcommand of an already-imported group, so a
+    positional argument (a file name, a prompt) is never mistaken for a command name.
+    """
+    rest = list(argv)
+    words: list[str] = []
+    while rest:
+        arg = rest.pop(0)
+        if arg.startswith("-"):
+            if words:
+                rest.insert(0, arg)
+                break
+            continue  # group options such as --no-color
+        if not words:
+            if arg not in COMMANDS:
+                return "", []
+            words.append(arg)
+            group = _loaded_command(arg)
+            if not getattr(group, "commands", None):
+                break
+            continue
+        if arg in group.commands:
+            words.append(arg)
+        else:
+            rest.insert(0, arg)
+        break
+    if any(a in ("-h", "--help") for a in rest):
+        return "", []
+    return " ".join(words), rest
+
+
+def _loaded_command(name: str):
+    module, attr = COMMANDS[name][0].split(":")
+    mod = sys.modules.get(module)  # imported by the command that just ran; never import here
+    return getattr(mod, attr, None) if mod else None
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -98,14 +98,13 @@ def run_scan(project, config, *, paths=(), staged=False, history=False, since=No
     """Build the documents for a mode and scan them; returns the ScanResult."""
     from buildrunner.engine import scan as scan_mod
     from buildrunner.engine import sources
+    from buildrunner.engine.kinds import scanned_kinds
 
     if staged or history:
         from buildrunner.engine.gitio import require_repo
 
         require_repo(project)  # before the (slower) rule loading: fail fast with a clear message
-    kinds = ["secret"] if history else sorted(scan_mod.available_kinds())
-    if not kinds:
-        raise BrError("no matcher is installed (buildrunner.engine.secrets / .code)")
+    kinds = ["secret"] if history else scanned_kinds()
     rules = _load_rules(project, kinds, rule_prefixes)
     if history:
         docs, mode = sources.history(project, since=since, config=config), "history"
@@ -177,6 +176,7 @@ def check(paths, staged, history, since, fmt, as_json, output, quiet, no_color, 
 
     from buildrunner.engine.state import record_last_scan
     from buildrunner.engine.suppression import load_suppressions
+    from buildrunner.telemetry.scans import record_scan
 
     project, config = project_and_config()
     suppressions = load_suppressions(project, use_baseline=not no_baseline)
@@ -201,6 +201,7 @@ def check(paths, staged, history, since, fmt, as_json, output, quiet, no_color, 
         _warn(hint)
     if report_unused:
         _report_unused(result, quiet)
+    record_scan(project, result)
     record_last_scan(project, result, code)
     return code
 

@@ -34,7 +34,7 @@ import re
 from dataclasses import dataclass, field
 
 from buildrunner.engine.model import Document, Finding, Rule, Skipped, TraceStep, value_hash
-from buildrunner.engine.rules import SpecError
+from buildrunner.engine.model import SpecError
 
 FIELDS = {"sink", "when", "sql", "sanitizers", "forward", "autofix"}
 WHEN = ("dynamic-string",)

@@ -217,3 +217,12 @@ class ScanResult:
         for s in self.skipped:
             counts[s.reason] = counts.get(s.reason, 0) + 1
         return counts
+
+
+class SpecError(Exception):
+    """Raised by a kind's compile_spec: `field` is the offending field name."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message

@@ -1,7 +1,7 @@
 """Rule packs: load, validate and merge YAML rule packs into `Rule` objects.
 
 One schema for every kind. The common fields are checked here; each kind's own matcher fields are
-checked by that kind's `compile_spec(raw, rule_id)` (registered in `KINDS`), which raises
+checked by that kind's `compile_spec(raw, rule_id)` (registered in `engine.kinds.KINDS`), which raises
 `SpecError(field, message)`. Any problem becomes a `RuleError` naming the file, the line, the rule
 id and the field, and the command exits 2.
 
@@ -22,35 +22,22 @@ disables it), new ids extend the set.
 
 from __future__ import annotations
 
-import importlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from buildrunner.engine.model import Examples, Rule, Severity
+from buildrunner.engine import kinds
+from buildrunner.engine.model import Examples, Rule, Severity, SpecError
 from buildrunner.errors import RuleError
 
-# kind → "module:function" compiling/validating the kind's fields (imported lazily)
-KINDS: dict[str, str] = {
-    "secret": "buildrunner.engine.secrets:compile_spec",
-    "code": "buildrunner.engine.code:compile_spec",
-    "repo": "buildrunner.engine.repo:compile_spec",
-}
+# The kinds and their validators: the one registry in engine/kinds.py.
+KINDS = kinds.KINDS
 
 COMMON_FIELDS = {"id", "kind", "name", "severity", "message", "fix", "help", "tags", "cwe",
                  "languages", "examples", "enabled"}
 KNOWN_LANGUAGES = {"python", "javascript", "typescript", "tsx", "generic"}
 RULE_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]*(\.[a-z0-9][a-z0-9_\-]*)+$")
-
-
-class SpecError(Exception):
-    """Raised by a kind's compile_spec: `field` is the offending field name."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 @dataclass
@@ -87,8 +74,7 @@ class RuleSet:
 
 
 def compile_kind(kind: str):
-    module, func = KINDS[kind].split(":")
-    return getattr(importlib.import_module(module), func)
+    return kinds.spec_compiler(kind)
 
 
 def builtin_pack_paths() -> list[Path]:

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from buildrunner.engine.kinds import KINDS
+from buildrunner.engine.kinds import matcher_class as kinds_matcher_class
 from buildrunner.engine.model import Document, Rule
 
-SKIPPED_KINDS = {"repo"}
+# kinds whose examples this module does not run (engine.kinds: examples="repository")
+SKIPPED_KINDS = {name for name, k in KINDS.items() if k.examples != "matcher"}
 EXTENSIONS = {"python": ".py", "javascript": ".js", "typescript": ".ts", "tsx": ".tsx"}
 
 
@@ -41,10 +44,9 @@ class ExampleFailure:
 
 
 def matcher_class(kind: str):
-    """The pipeline's matcher class for `kind` (engine.scan registry), None when not available."""
-    from buildrunner.engine.scan import matcher_class as registry
-
-    return registry(kind)
+    """The pipeline's matcher class for `kind` (engine.kinds); None for a kind without one,
+    KindUnavailable when it cannot be imported."""
+    return kinds_matcher_class(kind)
 
 
 def example_document(rule: Rule, text: str) -> Document:
@@ -54,6 +56,7 @@ def example_document(rule: Rule, text: str) -> Document:
 
 
 def runnable(rule: Rule) -> bool:
+    """The rule's examples run here: enabled, and of a kind proved by its matcher."""
     return rule.enabled and rule.kind not in SKIPPED_KINDS and matcher_class(rule.kind) is not None
 
 
@@ -89,7 +92,7 @@ def _mask_own(matcher, text: str) -> str:
     spans = getattr(matcher, "spans", None)
     if spans is None:
         return text
-    from buildrunner.engine.masking import mask_spans
+    from buildrunner.mask import mask_spans
 
     return mask_spans(text, [(s, e) for _c, _ls, s, e in spans(Document(path="example.txt", text=text))])
 

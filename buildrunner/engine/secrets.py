@@ -65,7 +65,7 @@ VALIDATORS: dict[str, Callable[[str], bool]] = {"jwt": _check_jwt}
 
 
 def _spec_error(field: str, message: str):
-    from buildrunner.engine.rules import SpecError
+    from buildrunner.engine.model import SpecError
 
     return SpecError(field, message)
 
@@ -357,7 +357,7 @@ class SecretMatcher:
         found = self.spans(doc)
         if not found:
             return []
-        from buildrunner.engine.masking import mask_value
+        from buildrunner.mask import mask_value
 
         text = doc.text
         # line numbers: count newlines incrementally between the sorted offsets that need one
@@ -419,7 +419,7 @@ def _drop_shadowed(found: list[tuple[_Compiled, int, int, int]]) -> list[tuple[_
 
 def masked_line(line: str, spans: list[tuple[int, int]], focus: int) -> str:
     """`line` with every secret span masked, cut to ~200 characters around `focus` when long."""
-    from buildrunner.engine.masking import mask_value
+    from buildrunner.mask import mask_value
 
     out, last = [], 0
     shift = 0  # how much masking shortened the text before `focus`
@@ -458,9 +458,9 @@ def builtin_secret_rules() -> list[Rule]:
     Loading and validating the YAML pack costs ~150 ms; `sanitize_text` runs on paths that must stay
     in single-digit milliseconds (telemetry, error messages). The validated specs are therefore
     cached as JSON in the user cache dir, keyed by the pack's size and mtime and the br version
-    (`masking.cache_key`); a stale, corrupt or unwritable cache just means loading the pack again.
+    (`secretcache.cache_key`); a stale, corrupt or unwritable cache just means loading the pack again.
     """
-    from buildrunner.engine.masking import read_cache, write_cache
+    from buildrunner.engine.secretcache import read_cache, write_cache
     from buildrunner.engine.rules import load_pack
 
     data = read_cache()

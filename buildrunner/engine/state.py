@@ -37,9 +37,9 @@ def summary(result: ScanResult, exit_code: int | None = None) -> dict:
 def record_last_scan(project, result: ScanResult, exit_code: int | None = None) -> bool:
     """Write the summary atomically; False (and nothing raised) when the directory is unwritable.
 
-    The same moment feeds telemetry's `security` event: counts per rule, never a value.
+    Telemetry's `security` event for the same scan is `telemetry.scans.record_scan` (the engine
+    knows nothing about telemetry; `br security check` calls both).
     """
-    _record_security_event(project, result)
     try:
         from buildrunner.fsutil import atomic_write_json
 
@@ -55,13 +55,3 @@ def read_last_scan(project) -> dict | None:
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
-
-
-def _record_security_event(project, result: ScanResult) -> None:
-    from buildrunner import telemetry
-
-    counts: dict[str, int] = {}
-    for f in result.findings:
-        counts[f.rule_id] = counts.get(f.rule_id, 0) + 1
-    telemetry.record("security", project, counts=counts, total=len(result.findings), scope=result.mode,
-                     suppressed=len(result.suppressed), files=result.files_scanned)

@@ -123,7 +123,7 @@ def render_outcome(project, outcome: HookOutcome, *, quiet: bool = False, color:
         out.append(f"br: {note}")
     out.append("Next steps:")
     if by_name[SECRETS].result.findings:
-        from buildrunner.engine.repo import git_ignored
+        from buildrunner.engine.gitio import git_ignored
 
         ignored = bool(git_ignored(project.root, [".env"]))
         out.append("  secret: delete the value from the file, or move it to .env "

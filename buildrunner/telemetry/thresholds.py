@@ -149,7 +149,7 @@ class ThresholdMonitor:
 
     def write_alert_file(self, phase: dict[str, Any]) -> Path:
         from buildrunner.fsutil import atomic_write_text
-        from buildrunner.telemetry.alerts import render_banner
+        from buildrunner.telemetry.banner import render_banner
 
         path = alert_file(self.project)
         path.parent.mkdir(parents=True, exist_ok=True)

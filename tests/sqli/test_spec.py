@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from buildrunner.engine.code import compile_spec
-from buildrunner.engine.rules import SpecError
+from buildrunner.engine.model import SpecError
 
 GOOD = {"sink": {"call": {"method": ["execute"]}, "argument": [0, "sql"]}, "when": "dynamic-string"}
 

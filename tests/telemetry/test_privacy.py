@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from buildrunner.engine.masking import secret_spans
 from buildrunner.engine.rules import load_rules
 from buildrunner.telemetry import record
+from buildrunner.cli.main import split_command
 from buildrunner.telemetry.hook import after_command
 
 
@@ -62,7 +63,8 @@ COMMAND_PATHS = [  # argv as the CLI hook receives it: positional, option value,
 def _events_for(ctx, secret: str) -> list[dict]:
     """The events `record()` and the CLI hook build for this secret (same code, batched writes)."""
     from buildrunner.telemetry.events import EventError, command_data
-    from buildrunner.telemetry.hook import _event, split_command
+    from buildrunner.cli.main import split_command
+    from buildrunner.telemetry.hook import _event
 
     out = []
     for etype, build in LIBRARY_PATHS:
@@ -107,7 +109,7 @@ def test_record_and_hook_entry_points_never_store_a_secret(project, tele, monkey
     _rule, secret = pick
     etype, build = LIBRARY_PATHS[path]
     record(etype, project, **build(secret))
-    after_command(COMMAND_PATHS[argv](secret), 0, time.perf_counter())
+    after_command(*split_command(COMMAND_PATHS[argv](secret)), 0, time.perf_counter())
     assert secret not in tele.log_text(project)
 
 
