@@ -164,13 +164,9 @@ class Context:
 
     def secret_scan(self):
         if self._secrets is None:
-            from buildrunner.engine import sources
-            from buildrunner.engine.rulecache import load_rules_cached
-            from buildrunner.engine.scan import scan
+            from buildrunner.engine.pipeline import scan_project
 
-            rules = load_rules_cached(self.project, ("secret",))
-            self._secrets = scan(self.project, sources.files(self.project, config=self.config), rules,
-                                 config=self.config)
+            self._secrets = scan_project(self.project, self.config, ("secret",))
         return self._secrets
 
     def coverage(self):
