@@ -125,18 +125,38 @@ def compile_spec(raw: dict, rule_id: str) -> dict:
     forward = raw.get("forward", True)
     if not isinstance(forward, bool):
         raise SpecError("forward", "`forward` must be true or false")
-    autofix = raw.get("autofix")
-    styles = ("qmark", "format", "pyformat", "numeric", "named", "dollar")
-    if autofix == "parameterize":
-        autofix = {"style": None}  # the style of the driver the file imports, or security.sql_placeholder
-    elif isinstance(autofix, dict) and set(autofix) == {"parameterize"} and autofix["parameterize"] in styles:
-        autofix = {"style": autofix["parameterize"]}
-    elif autofix is not None:
-        raise SpecError("autofix", "`autofix` must be `parameterize` or `{parameterize: <style>}` with a style "
-                                   f"of {', '.join(styles)}")
+    autofix = _autofix(raw.get("autofix"))
     return {"methods": methods, "functions": functions, "receiver": receiver,
             "arguments": tuple(argument), "sql": sql, "sanitizers": tuple(sanitizers),
             "conditional_sanitizers": conditional, "forward": forward, "autofix": autofix}
+
+
+PLACEHOLDER_STYLES = ("qmark", "format", "pyformat", "numeric", "named", "dollar")
+FIX_SAFETY = ("safe", "unsafe")
+
+
+def _autofix(value) -> dict | None:
+    """`autofix: parameterize` or `{parameterize: auto|<style>, safety: safe|unsafe}` → {style, safety}.
+
+    Safety as in ruff: a `safe` fix keeps the program's meaning and is applied by `br security fix`
+    and `check --fix`; an `unsafe` one may change behaviour and is only ever suggested. The short
+    forms (`parameterize`, `{parameterize: <style>}`) are safe: the rewrite is verified to parse and
+    to remove its finding. `auto`: the style of the driver the file imports, or security.sql_placeholder.
+    """
+    if value is None:
+        return None
+    if value == "parameterize":
+        value = {"parameterize": "auto"}
+    if not isinstance(value, dict) or "parameterize" not in value or set(value) - {"parameterize", "safety"}:
+        raise SpecError("autofix", "`autofix` must be `parameterize` or `{parameterize: auto|<style>, "
+                                   "safety: safe|unsafe}`")
+    style = value["parameterize"]
+    if style != "auto" and style not in PLACEHOLDER_STYLES:
+        raise SpecError("autofix", f"`autofix.parameterize` must be auto or one of {', '.join(PLACEHOLDER_STYLES)}")
+    safety = value.get("safety", "safe")
+    if safety not in FIX_SAFETY:
+        raise SpecError("autofix", "`autofix.safety` must be safe or unsafe")
+    return {"style": None if style == "auto" else style, "safety": safety}
 
 
 # ---------------------------------------------------------------------------------------------

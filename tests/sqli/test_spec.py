@@ -44,7 +44,7 @@ def test_conditional_sanitizer_and_pinned_placeholder():
                          "autofix": {"parameterize": "dollar"}}, "x.y")
     assert spec["sanitizers"] == ("sql.Identifier",)
     assert spec["conditional_sanitizers"] == {"format": "%s"}
-    assert spec["autofix"] == {"style": "dollar"}
+    assert spec["autofix"] == {"style": "dollar", "safety": "safe"}
 
 
 def test_importing_the_code_engine_and_scanning_never_imports_libcst():
