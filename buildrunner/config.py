@@ -173,8 +173,8 @@ def coerce(key: str, raw: Any) -> Any:
             value = ""
         elif not isinstance(raw, str):
             value = str(raw)
-        if spec.choices and value not in spec.choices:
-            if not (spec.open_choices and spec.pattern and re.match(spec.pattern, value)):
+        if spec.choices and value not in spec.choices and \
+                not (spec.open_choices and spec.pattern and re.match(spec.pattern, value)):
                 raise ConfigError(f"{key} must be one of {', '.join(spec.choices)}, got {value!r}")
     return value
 

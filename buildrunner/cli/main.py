@@ -8,6 +8,7 @@ Command functions return their exit code (0 clean, 1 findings / gate failed) or 
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import os
@@ -154,8 +155,6 @@ def main(argv: list[str] | None = None) -> None:
         code = 130
     except BrokenPipeError:
         code = 0
-    try:
+    with contextlib.suppress(Exception):  # telemetry must never change a command's result
         after_command(args, code, started)
-    except Exception:  # noqa: BLE001 — telemetry must never change a command's result
-        pass
     sys.exit(code)

@@ -69,7 +69,7 @@ def list_cmd(kind: str | None, as_json: bool, show_all: bool) -> int:
             for r in shown]
     widths = [max([len(h)] + [len(row[i]) for row in rows]) for i, h in enumerate(HEADERS)]
     for row in [HEADERS, *rows]:
-        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
     summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
     click.echo(f"{len(shown)} rules ({summary or 'none'}) in {len(ruleset.packs)} packs")
     return 0

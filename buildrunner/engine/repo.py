@@ -18,10 +18,9 @@ PARAMS: dict[str, set[str]] = {"env-not-ignored": {"allow"}, "env-in-history": {
 
 def compile_spec(raw: dict, rule_id: str) -> dict:
     """Validate a repo rule's own fields: `check` (one of CHECK_NAMES) and optional `params`."""
-    unknown = set(raw) - SPEC_FIELDS
-    if unknown:
-        name = sorted(unknown)[0]
-        raise SpecError(name, f"unknown field `{name}` for a repo rule; known: check, params")
+    from buildrunner.engine import specs
+
+    specs.refuse_unknown(raw, SPEC_FIELDS, "a repo rule")
     check = raw.get("check")
     if check not in CHECK_NAMES:
         raise SpecError("check", f"`check` must be one of {', '.join(CHECK_NAMES)}, got {check!r}")

@@ -49,7 +49,7 @@ VENDORED_DIRS = frozenset({
 })  # plus any directory holding a pyvenv.cfg (a virtualenv, whatever its name)
 
 BINARY_EXTENSIONS = frozenset(
-    ".png .jpg .jpeg .gif .bmp .ico .icns .webp .tif .tiff .psd .svgz .heic .avif "
+    ".png .jpg .jpeg .gif .bmp .ico .icns .webp .tif .tiff .psd .svgz .heic .avif "  # noqa: SIM905 — a word list reads best as words
     ".pdf .doc .docx .xls .xlsx .ppt .pptx .odt .ods "
     ".zip .gz .tgz .bz2 .xz .zst .7z .rar .tar .jar .war .ear .apk .aab .ipa .dmg .iso .deb .rpm "
     ".whl .egg .class .so .dylib .dll .exe .o .a .lib .obj .pyc .pyo .pyd .wasm .node "

@@ -8,6 +8,7 @@ as an error on its stream instead of crashing the orchestrator or the dashboard.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -122,10 +123,8 @@ class Paths:
         """Files whose changes the dashboard pushes to the page."""
         files = [self.state_file, self.decisions_file]
         for folder in (self.status_dir, self.commands_dir):
-            try:
+            with contextlib.suppress(OSError):  # not created yet
                 files.extend(sorted(p for p in folder.iterdir() if p.suffix == ".json"))
-            except OSError:
-                pass
         return files
 
 

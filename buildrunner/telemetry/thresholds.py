@@ -177,7 +177,7 @@ class ThresholdMonitor:
                 due.append(phase)
                 now = utc_now_iso(self.now)
                 update_json(history_path(self.project, scope),
-                            lambda d, pid=phase["id"], marks=marks: d.setdefault(pid, {}).update({m: now for m in marks}))
+                            lambda d, pid=phase["id"], marks=marks, now=now: d.setdefault(pid, {}).update({m: now for m in marks}))
         return due
 
     def dismiss(self, phase_id: str) -> dict[str, Any]:
