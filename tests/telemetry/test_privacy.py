@@ -79,6 +79,7 @@ def _events_for(ctx, secret: str) -> list[dict]:
     return out
 
 
+@pytest.mark.slow
 def test_no_secret_of_any_rule_reaches_the_log(project, tele):
     from buildrunner.telemetry.collector import TelemetryCollector
     from buildrunner.telemetry.context import resolve
