@@ -7,7 +7,8 @@ State is a convenience: an unwritable or corrupt file is ignored, never an error
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+
+from buildrunner.fsutil import utc_now_iso
 
 from buildrunner.engine.model import ScanResult, Severity
 
@@ -22,7 +23,7 @@ def summary(result: ScanResult, exit_code: int | None = None) -> dict:
     for s in result.suppressed:
         how[s.how] = how.get(s.how, 0) + 1
     return {
-        "timestamp": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        "timestamp": utc_now_iso(),
         "mode": result.mode,
         "exit_code": result.exit_code if exit_code is None else exit_code,
         "findings": len(result.findings),

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from buildrunner.errors import BrError
+from buildrunner.fsutil import utc_now_iso
 
 STREAM_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 STATE_VERSION = 1
@@ -29,7 +30,7 @@ IDLE, READY, RUNNING, COMPLETE, FAILED, INTERRUPTED = "idle", "ready", "running"
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return utc_now_iso()  # the one timestamp format (fsutil)
 
 
 def parse_iso(text: str | None) -> float | None:

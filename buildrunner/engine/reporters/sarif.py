@@ -27,6 +27,8 @@ import json
 import re
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
+
+from buildrunner.fsutil import utc_now_iso
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
@@ -161,7 +163,8 @@ def invocation(result: ScanResult, timestamps: bool, dropped: int = 0) -> dict:
 
 
 def _utc(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    """The one timestamp format (`fsutil.utc_now_iso`), for a given moment."""
+    return utc_now_iso(moment.timestamp())
 
 
 # --- rules ---------------------------------------------------------------------------------------
