@@ -12,6 +12,7 @@ the explainable features of features.py); this module keeps the task context and
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -44,10 +45,8 @@ class TaskContext:
         for raw in paths:
             path = Path(raw)
             full = path if path.is_absolute() else root / path
-            try:
+            with contextlib.suppress(OSError):  # a missing file adds nothing
                 size += full.stat().st_size
-            except OSError:
-                pass
             lang = _EXT_LANG.get(path.suffix.lower())
             if lang:
                 langs.add(lang)

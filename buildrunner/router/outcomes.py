@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from buildrunner.telemetry._files import parse_iso, utc_now_iso
+from buildrunner.fsutil import parse_iso, utc_now_iso
 
 LEDGER = Path("usage") / "routes.jsonl"
 TUNING = Path("router") / "tuning.json"
