@@ -85,7 +85,7 @@ class Complexity:
 _TASK_TYPES = {"act:format": "format", "act:lint": "lint", "act:typo": "typo", "act:docs": "docs",
                "act:rename": "rename", "act:todo": "todo", "act:version": "chore", "act:explain": "explain",
                "act:text": "text", "act:implement": "implement", "act:bug": "fix", "act:test": "test",
-               "act:refactor": "refactor", "act:perf": "performance", "act:migrate": "migration",
+               "act:refactor": "refactor", "act:swap": "refactor", "act:symptom": "fix", "act:perf": "performance", "act:migrate": "migration",
                "act:fix": "fix", "act:change": "change"}
 _SIMPLE = ("act:typo", "act:format", "act:lint", "act:docs", "act:rename", "act:todo", "act:version",
            "act:explain", "act:text")
