@@ -7,7 +7,6 @@ so that a restarted orchestrator resumes where it stopped.
 
 from __future__ import annotations
 
-import subprocess
 import time
 from pathlib import Path
 
@@ -29,8 +28,7 @@ IGNORE_ALL = "# created by br: machine-local orchestration files\n*\n"
 def main_root(root: Path) -> Path:
     """The main worktree of the repository containing `root` (so a worker started inside a
     stream's worktree still finds the orchestrator's files)."""
-    proc = subprocess.run(["git", "rev-parse", "--path-format=absolute", "--git-common-dir"], cwd=root,
-                          capture_output=True, text=True)
+    proc = wt.git(root, "rev-parse", "--path-format=absolute", "--git-common-dir", check=False)
     if proc.returncode != 0:
         return root
     common = Path(proc.stdout.strip())
