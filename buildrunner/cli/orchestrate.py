@@ -146,6 +146,9 @@ def worker(stream, agent_command, auto, once):
     except WorkerStopped as exc:
         click.echo(f"Stopped by {exc}; the status file says so.", err=True)
         return 128 + exc.signum
+    except KeyboardInterrupt:
+        click.echo("Stopped by Ctrl-C; the status file says so.", err=True)
+        return 130
 
 
 @click.command()
@@ -190,7 +193,7 @@ def merge(all_flag, names, dry_run, as_json):
         emit_json(report.to_json())
     else:
         _echo_lines(repl.render_merge(report, dry_run=dry_run))
-    return 1 if any(s.result in {"held", "error"} for s in report.streams) else 0
+    return 1 if any(s.result in {"held", "error", "refused"} for s in report.streams) else 0
 
 
 @click.command()

@@ -249,12 +249,15 @@ class Orchestrator:
                 info["pending_tasks"] = sorted(set(info.get("pending_tasks", [])) |
                                                set((batch.get("assignments") or {}).get(name, [])))
         running = [n for n in order if read_status(self.paths, n).get("status") == RUNNING]
-        pairs = [(n, state["streams"][n]["branch"]) for n in order if n not in running]
+        moved = {n: why for n in order if n not in running and (why := self._moved_since_report(n))}
+        pairs = [(n, state["streams"][n]["branch"]) for n in order if n not in running and n not in moved]
         report = mg.run_merge(self.root, state["integration_branch"], pairs,
                               message=batch.get("id", ""), dry_run=dry_run)
         for n in running:  # never merge a branch an agent is still committing to
             report.streams.append(mg.StreamMerge(n, state["streams"][n]["branch"], "skipped",
                                                  message="its worker is still running; merge it when it is done"))
+        for n, why in moved.items():
+            report.streams.append(mg.StreamMerge(n, state["streams"][n]["branch"], "refused", message=why))
         if dry_run:
             return report
         entry = {"at": now_iso(), "batch_id": batch.get("id"), "before": report.before, "after": report.after,
@@ -292,6 +295,23 @@ class Orchestrator:
                      duration_ms=int((time.time() - started) * 1000) if started else None)
             self.prepare_next_batch(force=True)
         return report
+
+    def _moved_since_report(self, name: str) -> str | None:
+        """Why a stream's branch must not merge: it moved after its worker checked and reported it
+        (e.g. an orphaned agent kept committing), so the commits after the report are unchecked."""
+        status = read_status(self.paths, name)
+        info = self.state["streams"][name]
+        current = {(self.state.get("batch") or {}).get("id"), info.get("resolution_id")} - {None}
+        if status.get("status") != COMPLETE or status.get("batch_id") not in current or not status.get("commit"):
+            return None
+        tip = wt.rev(self.root, f"refs/heads/{info['branch']}")
+        reported = status["commit"]
+        if tip is None or tip == reported:
+            return None
+        return (f"{info['branch']} is at {tip[:10]} but its worker reported {reported[:10]} for "
+                f"{status['batch_id']}: the commits after the report were never checked. Inspect them "
+                f"(git log {reported[:10]}..{info['branch']}), then drop them with "
+                f"`git -C {info['worktree']} reset --keep {reported[:10]}` and merge again")
 
     def sync_stream_branches(self) -> None:
         """Fast-forward idle, unheld stream branches to the integration branch (new context)."""

@@ -28,10 +28,11 @@ from typing import Callable
 from buildrunner.engine.masking import sanitize_text
 from buildrunner.errors import BrError
 from buildrunner.fsutil import atomic_write_text
+from buildrunner.orchestration import agents
 from buildrunner.orchestration import worktrees as wt
 from buildrunner.orchestration.prompts import build_prompt, copy_to_clipboard
-from buildrunner.orchestration.state import (COMPLETE, FAILED, INTERRUPTED, RUNNING, Paths, now_iso, read_json,
-                                             read_status, validate_stream_name, write_status)
+from buildrunner.orchestration.state import (COMPLETE, FAILED, INTERRUPTED, RUNNING, Paths, now_iso, pid_alive,
+                                             read_json, read_status, validate_stream_name, write_status)
 from buildrunner.orchestration.telemetry import emit
 
 POLL_SECONDS = 0.2
@@ -104,6 +105,28 @@ class Worker:
         return build_prompt(command, decisions)
 
     # -- running ----------------------------------------------------------------------------
+
+    def stop_orphaned_agent(self) -> str | None:
+        """Stop the agent a dead worker of this stream left running (e.g. after SIGKILL).
+
+        Only when the recorded worker is gone and the recorded agent is still the process that
+        was started (pid reuse is checked); returns what was done, for the terminal."""
+        data, _ = read_json(self.paths.status_file(self.stream))
+        if not isinstance(data, dict) or not isinstance(data.get("agent_pid"), int):
+            return None
+        if data.get("host") and data["host"] != socket.gethostname():
+            return None
+        if data.get("pid") not in (None, os.getpid()) and pid_alive(data.get("pid"), data.get("host")):
+            return None  # its worker is alive and owns it
+        pgid = data["agent_pid"]
+        message = None
+        if agents.group_alive(pgid) and agents.is_recorded_agent(pgid, data.get("agent_ticks")):
+            stopped = agents.stop_group(pgid)
+            message = (f"Stopped the agent (process group {pgid}) left running by a previous worker of stream "
+                       f"{self.stream}." if stopped else
+                       f"warning: could not stop the agent (process group {pgid}) of a previous worker.")
+        write_status(self.paths, self.stream, agent_pid=None)
+        return message
 
     def run_batch(self, command: dict, *, wait_done: Callable[[], bool] | None = None) -> dict:
         """Run one batch to the end; returns the final status. Never leaves `running` behind
@@ -190,8 +213,11 @@ class Worker:
         log_path = self.paths.logs_dir / f"{self.stream}-{command['batch_id']}.log"
         self.out(f"Running: {sanitize_text(cmdline)}  (in {worktree}; log: {log_path})")
         with open(prompt_file, "rb") as stdin, open(log_path, "ab") as log:
-            proc = subprocess.Popen(cmdline, shell=True, cwd=worktree, stdin=stdin, stdout=subprocess.PIPE,
-                                    stderr=subprocess.STDOUT, env=env, start_new_session=True)
+            # own session (process group) + parent-death signal: the agent never outlives the worker
+            proc = subprocess.Popen(agents.guarded(cmdline), cwd=worktree, stdin=stdin, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, env=env, start_new_session=True,
+                                    preexec_fn=agents.child_setup(os.getpid()))
+            write_status(self.paths, self.stream, agent_pid=proc.pid, agent_ticks=agents.start_ticks(proc.pid))
             reader = threading.Thread(target=self._pump, args=(proc, log), daemon=True)
             reader.start()
             try:
@@ -204,8 +230,12 @@ class Worker:
                         write_status(self.paths, self.stream, completed_tasks=done,
                                      commit=wt.rev(worktree, "HEAD"))
             except BaseException:
-                _kill_group(proc)
+                agents.stop_popen(proc)
+                write_status(self.paths, self.stream, agent_pid=None)
                 raise
+            if agents.group_alive(proc.pid):  # the agent left processes behind: they could still commit
+                agents.stop_group(proc.pid)
+            write_status(self.paths, self.stream, agent_pid=None)
             reader.join(timeout=2)
         if proc.returncode != 0:
             tail = log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
@@ -229,21 +259,6 @@ class Worker:
         if wait_done is None or not wait_done():
             return "stopped"
         return None
-
-
-def _kill_group(proc: subprocess.Popen) -> None:
-    """Stop the agent and everything it started (it runs in its own session)."""
-    for sig, wait in ((signal.SIGTERM, 3), (signal.SIGKILL, 2)):
-        if proc.poll() is not None:
-            return
-        try:
-            os.killpg(proc.pid, sig)
-        except (ProcessLookupError, PermissionError):
-            return
-        try:
-            proc.wait(timeout=wait)
-        except subprocess.TimeoutExpired:
-            continue
 
 
 # ---------------------------------------------------------------------------------------------
@@ -340,6 +355,9 @@ def interactive(worker: Worker, lines: "queue.Queue[str | None]", *, auto: bool 
             last_result = 1
             out(f"Batch {command['batch_id']} did not complete: {status.get('error')}. Type 'continue' to retry.")
 
+    stopped = worker.stop_orphaned_agent()
+    if stopped:
+        out(stopped)
     command = announce()
     if auto and worker.is_pending(command):
         run(command)
