@@ -99,6 +99,10 @@ def test_page_follows_status_files_live(running):
                 path = wt / "core" / "pricing.py"
                 path.write_text(path.read_text().replace("0.9", edit))
                 subprocess.run(["git", "commit", "-qam", f"{name}: discount"], cwd=wt, check=True)
+            tip = subprocess.run(["git", "rev-parse", "stream/core"], cwd=orch.root, capture_output=True,
+                                 text=True).stdout.strip()
+            status = json.loads((status_dir / "core.json").read_text())
+            atomic_write_json(status_dir / "core.json", {**status, "commit": tip})  # what a worker reports
             orch.merge(["core", "api"])
             page.wait_for_selector("#conflicts tr.conflict", timeout=2000)
             row = page.inner_text("#conflicts tr.conflict")
