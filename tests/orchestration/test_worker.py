@@ -46,20 +46,24 @@ def started(project):
 def test_sigkill_mid_batch_leaves_a_valid_status_that_says_so(started, scenario, workers, tmp_path):
     root = started.root
     pidfile = tmp_path / "agent.pid"
-    agent = scenario({"core/batch-1": {"sleep": 30, "edits": [{"path": "core/pricing.py", "content": "x = 1\n"}]}})
-    w = workers(root, "core", agent, env={"FAKE_AGENT_PIDFILE": str(pidfile)})
+    childfile = tmp_path / "child.pid"
+    agent = scenario({"core/batch-1": {"sleep": 30, "edits": [{"path": "core/pricing.py", "content": "x = 1\n"}],
+                                       "child": {"sleep": 30, "path": "core/late.py", "content": "1\n"}}})
+    w = workers(root, "core", agent, env={"FAKE_AGENT_PIDFILE": str(pidfile), "FAKE_AGENT_CHILD_PIDFILE": str(childfile)})
     w.expect("Found batch batch-1")
     w.send("continue")
-    agent_pid = _agent_pid(pidfile)
+    agent_pid, child_pid = _agent_pid(pidfile), _agent_pid(childfile)
     try:
         raw = _wait_for(lambda: (read_json(started.paths.status_file("core"))[0] or {}).get("status") == "running")
         assert raw
         w.proc.send_signal(signal.SIGKILL)
         w.proc.wait(timeout=10)
-        assert _wait_for(lambda: _gone(agent_pid), timeout=5)  # parent-death signal: no orphaned agent
+        # parent-death signal: neither the agent nor what it started outlives the worker
+        assert _wait_for(lambda: _gone(agent_pid) and _gone(child_pid), timeout=6)
     finally:
-        if not _gone(agent_pid):
-            os.kill(agent_pid, signal.SIGKILL)
+        for pid in (agent_pid, child_pid):
+            if not _gone(pid):
+                os.kill(pid, signal.SIGKILL)
     data, error = read_json(started.paths.status_file("core"))
     assert error is None and data["status"] == "running" and data["pid"] == w.proc.pid  # the file is intact
     status = read_status(started.paths, "core")
@@ -79,9 +83,9 @@ def test_sigkill_mid_batch_leaves_a_valid_status_that_says_so(started, scenario,
 
 
 def test_what_an_agent_started_dies_when_a_worker_restarts_and_cannot_land(started, scenario, workers, tmp_path):
-    """SIGKILL leaves no chance to clean up: the agent itself dies with its worker (parent-death
-    signal), a process it started lives on in its group until the next worker of the stream stops
-    it; a commit made behind a worker's back is refused by merge."""
+    """When the worker and the agent's guard are both killed outright (no parent-death signal
+    can help then), the agent and what it started live on until the next worker of the stream
+    stops them; a commit made behind a worker's back is refused by merge."""
     root = started.root
     pidfile, childfile = tmp_path / "agent.pid", tmp_path / "child.pid"
     agent = scenario({"core/batch-1": {"sleep": 30, "edits": [{"path": "core/pricing.py", "content": "x = 1\n"}],
@@ -91,11 +95,13 @@ def test_what_an_agent_started_dies_when_a_worker_restarts_and_cannot_land(start
     w.send("continue")
     agent_pid = _agent_pid(pidfile)
     child_pid = _agent_pid(childfile)
+    guard = _wait_for(lambda: (read_json(started.paths.status_file("core"))[0] or {}).get("agent_pid"))
     try:
+        os.kill(guard, signal.SIGKILL)
         w.proc.send_signal(signal.SIGKILL)
         w.proc.wait(timeout=10)
-        assert _wait_for(lambda: _gone(agent_pid), timeout=5)
-        assert not _gone(child_pid)  # started by the agent: out of reach of the parent-death signal
+        time.sleep(0.5)
+        assert not _gone(agent_pid) and not _gone(child_pid)  # orphaned
         w2 = workers(root, "core", scenario({"core/batch-1": {
             "message": "core-currency: redo",
             "edits": [{"path": "core/pricing.py", "content": "def price(a, b, c):\n    pass\n"}]}}))
