@@ -5,7 +5,9 @@ Nothing is touched until every check has run:
 * textual conflicts: `git merge-tree --write-tree` (git >= 2.38) merges in memory, no checkout;
 * semantic conflicts (tree-sitter, see `symbols.py`): both sides changed the same function, class
   or method; or one side changed a function's signature (or removed it) while the other added or
-  edited calls to it.
+  edited calls to it;
+* broken existing callers: a stream changed a signature (or removed a function) and calls anywhere
+  in the merged tree — also in files no stream touched — no longer fit it (`callcheck.py`).
 
 Each stream is checked against the integration branch (changes since their merge base) and against
 every other stream in the round. Clean streams merge in dependency order; when two streams
@@ -21,6 +23,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 
+from buildrunner.orchestration import callcheck
 from buildrunner.orchestration import symbols as sym
 from buildrunner.orchestration import worktrees as wt
 
@@ -187,6 +190,57 @@ def _refers_to(change: sym.SymbolChange, path: str, text: bytes) -> bool:
     return False
 
 
+def _files_naming(root: Path, tree: str, name: str) -> list[str]:
+    """Files of `tree` that contain the word `name` (git grep on the tree object: no checkout)."""
+    proc = wt.git(root, "grep", "-l", "-z", "-w", "-F", "-I", "-e", name, tree, check=False)
+    if proc.returncode not in (0, 1):
+        return []
+    return [entry.split(":", 1)[1] for entry in proc.stdout.split("\0") if ":" in entry]
+
+
+def broken_callers(root: Path, changer: Side, tree: str, integration_label: str) -> list[Conflict]:
+    """Calls anywhere in `tree` (the stream merged into the integration branch) that no longer fit a
+    signature `changer` changed, or that call a function it removed. One conflict per file."""
+    out: list[Conflict] = []
+    for ch in changer.changes:
+        if ch.change not in {"signature", "removed"} or ch.kind not in {"function", "method", "class"}:
+            continue
+        if ch.change == "signature" and ch.kind == "class":
+            continue  # the bases changed; construction is governed by __init__ / constructor
+        fam = sym.family(sym.language_of(ch.path))
+        short = ch.name.rsplit(".", 1)[-1].split("#")[0]
+        for path in _files_naming(root, tree, short):
+            lang = sym.language_of(path)
+            if sym.family(lang) != fam:
+                continue
+            text = wt.show(root, tree, path) or b""
+            if len(text) > MAX_PARSE_BYTES or not _refers_to(ch, path, text):
+                continue
+            try:
+                _, calls = sym.extract(text, lang)
+            except (ValueError, UnicodeError):
+                continue
+            broken = [c for c in calls if c.callee == short and _call_broken(ch, c, fam)]
+            if not broken:
+                continue
+            what = (f"changed the signature of {ch.name}{ch.old_signature} -> {ch.new_signature}"
+                    if ch.change == "signature" else f"removed {ch.kind} {ch.name}")
+            sites = ", ".join(f"line {c.line}: {c.text[:80]}" for c in broken[:3])
+            more = f" and {len(broken) - 3} more" if len(broken) > 3 else ""
+            out.append(Conflict("signature", [changer.label, integration_label], ch.path, [ch.name],
+                                f"{changer.label} {what}; existing calls in {path} no longer fit ({sites}{more})",
+                                other_file=path))
+    return out
+
+
+def _call_broken(change: sym.SymbolChange, call: sym.Call, fam: str | None) -> bool:
+    if change.change == "removed":
+        return True
+    bound = callcheck.is_bound_call(call.text, change.kind, change.new_signature) if fam == "python" else \
+        change.kind == "method"
+    return callcheck.call_fits(change.new_signature, call.text, fam or "", bound=bound) is False
+
+
 def _attach_commits(root: Path, conflict: Conflict, sides: dict[str, Side]) -> None:
     for label in conflict.sides:
         side = sides.get(label)
@@ -199,6 +253,12 @@ def _attach_commits(root: Path, conflict: Conflict, sides: dict[str, Side]) -> N
                 if _short(c) not in shas:
                     shas.append(_short(c))
         conflict.commits[label] = shas
+
+
+def _not_reported(new: list[Conflict], known: list[Conflict]) -> list[Conflict]:
+    """`new` minus the conflicts already reported on the same symbol and calling file."""
+    seen = {(c.file, tuple(c.symbols), c.other_file) for c in known if c.kind == "signature"}
+    return [c for c in new if (c.file, tuple(c.symbols), c.other_file) not in seen]
 
 
 def fold_textual(textual: list[Conflict], semantic: list[Conflict]) -> list[Conflict]:
@@ -298,6 +358,12 @@ def preflight(root: Path, integration: str, streams: list[tuple[str, str]]) -> M
             int_sides[base] = side_changes(root, label_int, base, int_tip)
         if base != int_tip:  # the integration branch moved since the stream started
             sm.conflicts += check_pair(root, int_sides[base], sides[name])
+        merged = merge_tree(root, int_tip, tip)
+        if merged.tree:
+            callers = broken_callers(root, sides[name], merged.tree, label_int)
+            for c in callers:
+                _attach_commits(root, c, {name: sides[name]})
+            sm.conflicts += _not_reported(callers, sm.conflicts)
     accepted: list[str] = []
     for sm in report.streams:
         if sm.stream not in sides:

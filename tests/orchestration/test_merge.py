@@ -73,15 +73,36 @@ def test_different_methods_of_one_class_merge_cleanly(git_repo):
 def test_typescript_signature_change_against_new_call_sites(git_repo):
     setup(git_repo, {"src/price.ts": "export function price(item: Item, qty: number): number {\n  return item.cost * qty;\n}\n",
                      "src/cart.ts": "import { price } from './price';\nexport const one = (i: Item) => price(i, 1);\n"})
-    branch(git_repo, "stream/core", {"src/price.ts": ("qty: number)", "qty: number, currency: string)")})
+    # an optional parameter keeps the existing call working: core is clean, web's new call is flagged
+    branch(git_repo, "stream/core", {"src/price.ts": ("qty: number)", "qty: number, currency?: string)")})
     branch(git_repo, "stream/web", {"src/cart.ts": ("", "import { price } from './price';\n"
                                                         "export const one = (i: Item) => price(i, 1);\n"
                                                         "export const two = (i: Item) => price(i, 2);\n")})
     report = run_merge(git_repo.root, "main", [("core", "stream/core"), ("web", "stream/web")], dry_run=True)
+    assert report.streams[0].conflicts == []
     (c,) = report.streams[1].conflicts
     assert c.kind == "signature" and c.file == "src/price.ts" and c.other_file == "src/cart.ts"
-    assert "price(i, 2)" in c.detail and "currency: string" in c.detail
+    assert "price(i, 2)" in c.detail and "currency?: string" in c.detail
     assert "price(i, 1)" not in c.detail  # an untouched call is not blamed
+
+
+def test_signature_change_that_breaks_existing_callers_nobody_touched_is_held(git_repo):
+    setup(git_repo, {"src/price.ts": "export function price(item: Item, qty: number): number {\n  return item.cost * qty;\n}\n",
+                     "src/cart.ts": "import { price } from './price';\nexport const one = (i: Item) => price(i, 1);\n",
+                     "shop/price.py": "def price(item, qty):\n    return item.cost * qty\n",
+                     "shop/report.py": "from shop.price import price\n\n\ndef daily(xs):\n    return [price(x, 1) for x in xs]\n",
+                     "shop/other.py": "def price(a):\n    return a\n\n\nprint(price(1))\n"})
+    branch(git_repo, "stream/core", {"src/price.ts": ("qty: number)", "qty: number, currency: string)")})
+    branch(git_repo, "stream/py", {"shop/price.py": ("(item, qty)", "(item, qty, currency)")})
+    branch(git_repo, "stream/ok", {"shop/price.py": ("(item, qty)", "(item, qty, currency='EUR')")})
+    report = run_merge(git_repo.root, "main", [("core", "stream/core"), ("py", "stream/py"), ("ok", "stream/ok")])
+    results = {s.stream: s.result for s in report.streams}
+    assert results == {"core": "held", "py": "held", "ok": "merged"}
+    (c,) = report.streams[0].conflicts
+    assert c.kind == "signature" and c.sides == ["core", "integration:main"] and c.other_file == "src/cart.ts"
+    assert "existing calls in src/cart.ts no longer fit (line 2: price(i, 1))" in c.detail
+    (p,) = report.streams[1].conflicts  # shop/other.py defines its own price(): not a caller
+    assert p.other_file == "shop/report.py" and "line 5: price(x, 1)" in p.detail and p.commits["py"]
 
 
 def test_removed_function_against_new_calls_and_python_js_are_kept_apart(git_repo):

@@ -104,7 +104,7 @@ def test_what_an_agent_started_dies_when_a_worker_restarts_and_cannot_land(start
         assert not _gone(agent_pid) and not _gone(child_pid)  # orphaned
         w2 = workers(root, "core", scenario({"core/batch-1": {
             "message": "core-currency: redo",
-            "edits": [{"path": "core/pricing.py", "content": "def price(a, b, c):\n    pass\n"}]}}))
+            "edits": [{"path": "core/pricing.py", "content": "def price(item, qty, currency=None):\n    pass\n"}]}}))
         w2.expect("Stopped the agent (process group")
         assert _wait_for(lambda: _gone(child_pid), timeout=5)
         w2.expect("Found batch batch-1")
