@@ -45,18 +45,21 @@ class Side:
 
 @dataclass
 class Conflict:
-    kind: str            # textual | symbol | signature
-    sides: list[str]     # two labels: stream names or "integration:<branch>"
+    kind: str            # textual | symbol | signature | verify
+    sides: list[str]     # two labels: stream names or "integration:<branch>" (verify: the stream)
     file: str
     symbols: list[str] = field(default_factory=list)
     detail: str = ""
     commits: dict[str, list[str]] = field(default_factory=dict)   # label → short shas touching the file
     other_file: str = ""  # signature conflicts: where the call sites are
+    output: str = ""      # verify: the end of the command's output
 
     def to_json(self) -> dict:
         return asdict(self)
 
     def describe(self) -> str:
+        if self.kind == "verify":
+            return f"[verify] {' + '.join(self.sides)}: {self.detail}"
         where = self.file + (f" ({', '.join(self.symbols)})" if self.symbols else "")
         commits = "; ".join(f"{k}: {' '.join(v) or '-'}" for k, v in self.commits.items())
         return f"[{self.kind}] {' vs '.join(self.sides)}: {where}: {self.detail} [commits {commits}]"
@@ -387,7 +390,11 @@ def _suggest(report: MergeReport) -> list[str]:
     for s in report.streams:
         if s.result != "held":
             continue
-        files = sorted({c.file for c in s.conflicts} | {c.other_file for c in s.conflicts if c.other_file})
+        if all(c.kind == "verify" for c in s.conflicts):
+            out.append(f"then fix {s.stream}: the plan's verify command fails once its work is merged; make it pass "
+                       f"in its worktree (after `git merge {report.integration}`), commit, and run merge again")
+            continue
+        files = sorted({c.file for c in s.conflicts if c.file} | {c.other_file for c in s.conflicts if c.other_file})
         syms = sorted({x for c in s.conflicts for x in c.symbols})
         against = sorted({x for c in s.conflicts for x in c.sides if x != s.stream})
         out.append(f"then resolve {s.stream}: in its worktree run `git merge {report.integration}`, reconcile "
@@ -396,33 +403,95 @@ def _suggest(report: MergeReport) -> list[str]:
     return out
 
 
-def run_merge(root: Path, integration: str, streams: list[tuple[str, str]], *, message: str = "",
-              dry_run: bool = False) -> MergeReport:
-    """Preflight every stream, then merge the clean ones one by one (fast-forward updates only)."""
+def run_merge(root: Path, integration: str, streams: list[tuple[str, str]], *, message: str | dict = "",
+              dry_run: bool = False, verify=None) -> MergeReport:
+    """Preflight every stream, build the merge commits of the clean ones on top of each other
+    (nothing moves yet), run `verify` (a `verify.Verifier`) on the result, and only then move the
+    integration branch, by one fast-forward. A failing result holds the stream that made it fail
+    (found by bisecting over the streams) and the rest is tried again; the integration branch
+    never receives a result that fails `verify`.
+
+    `message`: text for the merge commits' subjects (the batch id), or stream → text."""
     report = preflight(root, integration, streams)
     if dry_run:
         return report
-    for sm in report.streams:
-        if sm.result != "pending":
-            continue
-        current = wt.rev(root, f"refs/heads/{integration}")
-        tip = wt.rev(root, f"refs/heads/{sm.branch}")
-        tm = merge_tree(root, current, tip)  # re-check against the branch as it is now
-        if not tm.clean:
-            sm.result = "held"
-            sm.conflicts.extend(Conflict("textual", [f"integration:{integration}", sm.stream], f,
-                                         detail="conflicts with a stream merged in this round") for f in tm.files)
-            continue
-        subject = f"Merge {sm.branch} into {integration}" + (f" ({message})" if message else "")
-        commit = wt.out(root, "commit-tree", tm.tree, "-p", current, "-p", tip, "-m", subject)
-        error = _advance(root, integration, current, commit)
-        if error:
-            sm.result, sm.message = "error", error
-            break  # the integration branch is unchanged; stop here
-        sm.result, sm.commit = "merged", commit
+    start = wt.rev(root, f"refs/heads/{integration}")
+    pending = [sm for sm in report.streams if sm.result == "pending"]
+    chain = _build_chain(root, integration, start, pending, message)
+    if verify is not None and chain:
+        chain = _verified_chain(root, integration, start, chain, verify, message)
+    if chain:
+        error = _advance(root, integration, start, chain[-1][1])
+        for sm, commit in chain:
+            if error:
+                sm.result, sm.message = "error", error
+            else:
+                sm.result, sm.commit = "merged", commit
     report.after = wt.rev(root, f"refs/heads/{integration}")
     report.suggestions = _suggest(report)
     return report
+
+
+def _build_chain(root: Path, integration: str, start: str, pending: list[StreamMerge],
+                 message: str | dict) -> list[tuple[StreamMerge, str]]:
+    """Merge commits of `pending` streams, each on top of the previous one (refs untouched).
+    A stream that no longer merges cleanly on top of the others is held, naming the stream it
+    conflicts with."""
+    chain: list[tuple[StreamMerge, str]] = []
+    tips: dict[str, str] = {}
+    current = start
+    for sm in pending:
+        tip = wt.rev(root, f"refs/heads/{sm.branch}")
+        tm = merge_tree(root, current, tip)
+        if not tm.clean:
+            sm.result = "held"
+            blamed = [other.stream for other, _ in chain if not merge_tree(root, tips[other.stream], tip).clean]
+            against = blamed[0] if blamed else f"integration:{integration}"
+            sm.conflicts.extend(Conflict("textual", [against, sm.stream], f,
+                                         detail=f"conflicts with {against}" + (" (merged in this round)" if blamed else ""))
+                                for f in tm.files)
+            continue
+        label = message.get(sm.stream, "") if isinstance(message, dict) else message
+        subject = f"Merge {sm.branch} into {integration}" + (f" ({label})" if label else "")
+        current = wt.out(root, "commit-tree", tm.tree, "-p", current, "-p", tip, "-m", subject)
+        tips[sm.stream] = tip
+        chain.append((sm, current))
+    return chain
+
+
+def _verified_chain(root: Path, integration: str, start: str, chain: list[tuple[StreamMerge, str]], verify,
+                    message: str | dict) -> list[tuple[StreamMerge, str]]:
+    """The longest chain whose result passes `verify`: bisect over the streams for the first one
+    whose merge makes it fail, hold that one, rebuild without it, repeat."""
+    while chain:
+        if verify(chain[-1][1]).ok:
+            return chain
+        lo, hi = 0, len(chain) - 1  # chain[hi] fails; find the first failing prefix
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if verify(chain[mid][1]).ok:
+                lo = mid + 1
+            else:
+                hi = mid
+        culprit = chain[lo][0]
+        before = chain[lo - 1][1] if lo else start
+        result = verify(chain[lo][1])
+        if lo == 0 and not verify(start).ok:  # the integration branch fails on its own: blame no stream
+            for sm, _ in chain:
+                sm.result = "error"
+                sm.message = (f"verify fails on {integration} itself ({verify(start).summary()}); nothing was "
+                              f"merged. Fix {integration} first.")
+            return []
+        merged_before = [sm.stream for sm, _ in chain[:lo]]
+        culprit.result = "held"
+        culprit.conflicts.append(Conflict(
+            "verify", [culprit.stream], "",
+            detail=f"{result.summary()} on {integration}"
+                   + (f" + {', '.join(merged_before)}" if merged_before else "") + f" + {culprit.stream}"
+                   + f"; it passes without {culprit.stream}" * bool(verify(before).ok),
+            output=result.tail))
+        chain = _build_chain(root, integration, start, [sm for sm, _ in chain if sm is not culprit], message)
+    return chain
 
 
 def _advance(root: Path, branch: str, old: str, new: str) -> str | None:

@@ -1,8 +1,9 @@
 """A stream's worker: watch the command file, run each batch in the stream's worktree, report.
 
-The worker runs `orchestration.agent_command` (e.g. `claude -p --permission-mode acceptEdits`)
-with the prompt on its stdin and `{prompt_file}`, `{stream}`, `{worktree}`, `{branch}`,
-`{batch_id}` substituted (shell-quoted). With no agent command it prints the prompt, copies it to
+The worker runs `orchestration.agent_command` (e.g. `claude -p --model {model}`) with the prompt
+on its stdin and `{prompt_file}`, `{stream}`, `{worktree}`, `{branch}`, `{batch_id}`, `{model}`
+substituted (shell-quoted); the same values are in the environment (`BR_MODEL`, ...). Tasks
+routed to different models run as separate agent runs, one per model. With no agent command it prints the prompt, copies it to
 the clipboard and waits for `done`. Either way it then checks that the stream's branch has new
 commits and writes `.buildrunner/status/<stream>.json`.
 
@@ -36,7 +37,7 @@ from buildrunner.orchestration.state import (COMPLETE, FAILED, INTERRUPTED, RUNN
 from buildrunner.orchestration.telemetry import emit
 
 POLL_SECONDS = 0.2
-_PLACEHOLDER = re.compile(r"\{(prompt_file|stream|worktree|branch|batch_id)\}")
+_PLACEHOLDER = re.compile(r"\{(prompt_file|stream|worktree|branch|batch_id|model)\}")
 
 
 class WorkerStopped(Exception):
@@ -77,7 +78,7 @@ class Worker:
 
     def is_pending(self, command: dict | None) -> bool:
         """True when the command holds tasks this worker has not completed yet."""
-        if not command or command.get("done") or not command.get("tasks"):
+        if not command or command.get("done") or not (command.get("tasks") or command.get("kind") == "resolution"):
             return False
         status = read_status(self.paths, self.stream)
         return not (status.get("batch_id") == command.get("batch_id") and status.get("status") in {COMPLETE, RUNNING})
@@ -86,6 +87,14 @@ class Worker:
         if command.get("done"):
             return f"All tasks of the plan are merged; nothing left for stream {self.stream}."
         tasks = command.get("tasks") or []
+        if command.get("kind") == "resolution":
+            res = command.get("resolution") or {}
+            lines = [f"Found resolution work {command.get('batch_id')} for stream {self.stream}: its work is held "
+                     f"({len(res.get('conflicts') or [])} conflict(s) in {', '.join(res.get('files') or []) or '-'})."]
+            lines += [f"  - [{c.get('kind')}] {' vs '.join(c.get('sides') or [])}: {c.get('detail')}"
+                      for c in res.get("conflicts") or []]
+            lines.append("Type 'continue' to let the agent resolve it ('show' prints the prompt).")
+            return "\n".join(lines)
         if not tasks:
             lines = [f"No tasks for stream {self.stream} in {command.get('batch_id')}."]
             lines += [f"  - {w['task']} waits: {w['reason']}" for w in command.get("waiting") or []]
@@ -147,13 +156,23 @@ class Worker:
                      completed_tasks=[], branch=branch, commit=start, commit_subject=wt.subject(worktree, start),
                      start_commit=start, started_at=now_iso(), finished_at=None, error=None, warnings=[],
                      pid=os.getpid(), host=socket.gethostname(), mode="agent" if self.agent_command else "manual")
+        runs = agent_runs(command)
         emit("orchestration.worker_batch_started", self.project_root, stream=self.stream,
-             batch=command.get("batch_number"),
-             tasks=len(task_ids), mode="agent" if self.agent_command else "manual")
+             batch=command.get("batch_number"), tasks=len(task_ids), mode="agent" if self.agent_command else "manual",
+             models=",".join(sorted({m for m, _ in runs if m})), kind=command.get("kind") or "batch")
         t0 = time.monotonic()
         try:
             if self.agent_command:
-                error = self._run_agent(command, prompt_file, worktree, base, task_ids)
+                error = None
+                for i, (model, tasks) in enumerate(runs, 1):
+                    run_command, run_prompt = command, prompt_file
+                    if len(runs) > 1:  # one agent run per model: the prompt holds that run's tasks
+                        run_command = {**command, "tasks": tasks}
+                        run_prompt = prompt_file.with_name(f"{prompt_file.stem}-{i}{prompt_file.suffix}")
+                        atomic_write_text(run_prompt, self.prompt_text(run_command))
+                    error = self._run_agent(run_command, run_prompt, worktree, base, task_ids, model)
+                    if error:
+                        break
             else:
                 error = self._run_manual(prompt, wait_done)
         except (WorkerStopped, KeyboardInterrupt) as exc:
@@ -179,6 +198,12 @@ class Worker:
         changed = wt.changed_files(worktree, base, head) if new else []
         allowed = {f for t in command.get("tasks") or [] for f in t.get("files") or []}
         outside = [f for f in changed if not any(f == a or f.startswith(a.rstrip("/") + "/") for a in allowed)]
+        if command.get("kind") == "resolution":
+            outside = []  # merging the integration branch brings in everybody's files
+            target = wt.rev(worktree, f"refs/heads/{command.get('integration_branch')}")
+            if not error and head and target and not wt.is_ancestor(worktree, target, head):
+                error = (f"{command['branch']} does not contain {command.get('integration_branch')} yet: "
+                         f"run `git merge {command.get('integration_branch')}` in the worktree and resolve")
         if outside:
             warnings.append("changed files outside the stream's task list: " + ", ".join(outside))
         if wt.is_dirty(worktree):
@@ -202,13 +227,15 @@ class Worker:
         log = wt.git(worktree, "log", "--format=%B", f"{base}..{head}", check=False).stdout
         return [t for t in task_ids if t in log]
 
-    def _run_agent(self, command: dict, prompt_file: Path, worktree: Path, base: str, task_ids: list[str]) -> str | None:
+    def _run_agent(self, command: dict, prompt_file: Path, worktree: Path, base: str, task_ids: list[str],
+                   model: str = "") -> str | None:
         values = {"prompt_file": str(prompt_file), "stream": self.stream, "worktree": str(worktree),
-                  "branch": command["branch"], "batch_id": command["batch_id"]}
+                  "branch": command["branch"], "batch_id": command["batch_id"], "model": model}
         # only the known placeholders are replaced: other braces (`${HOME}`, JSON) pass through
         cmdline = _PLACEHOLDER.sub(lambda m: shlex.quote(values[m.group(1)]), self.agent_command)
         env = {**os.environ, "BR_STREAM": self.stream, "BR_BATCH_ID": command["batch_id"],
-               "BR_PROMPT_FILE": str(prompt_file), "BR_WORKTREE": str(worktree), "BR_BRANCH": command["branch"]}
+               "BR_PROMPT_FILE": str(prompt_file), "BR_WORKTREE": str(worktree), "BR_BRANCH": command["branch"],
+               "BR_MODEL": model}
         self.paths.logs_dir.mkdir(parents=True, exist_ok=True)
         log_path = self.paths.logs_dir / f"{self.stream}-{command['batch_id']}.log"
         self.out(f"Running: {sanitize_text(cmdline)}  (in {worktree}; log: {log_path})")
@@ -259,6 +286,23 @@ class Worker:
         if wait_done is None or not wait_done():
             return "stopped"
         return None
+
+
+def agent_runs(command: dict) -> list[tuple[str, list[dict]]]:
+    """The agent runs of a batch: consecutive tasks that share a model go to one run on that
+    model (a task never runs on a weaker model than it was routed to). A resolution is one run,
+    on the model of its first held task."""
+    tasks = command.get("tasks") or []
+    if command.get("kind") == "resolution" or not tasks:
+        return [(tasks[0].get("model", "") if tasks else "", tasks)]
+    runs: list[tuple[str, list[dict]]] = []
+    for t in tasks:
+        model = t.get("model") or ""
+        if runs and runs[-1][0] == model:
+            runs[-1][1].append(t)
+        else:
+            runs.append((model, [t]))
+    return runs
 
 
 # ---------------------------------------------------------------------------------------------

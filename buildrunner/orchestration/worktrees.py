@@ -127,6 +127,10 @@ def subject(root: Path, commit: str) -> str:
     return proc.stdout.strip()
 
 
+def is_ancestor(root: Path, ancestor: str, descendant: str) -> bool:
+    return git(root, "merge-base", "--is-ancestor", ancestor, descendant, check=False).returncode == 0
+
+
 def is_dirty(worktree: Path) -> bool:
     return bool(out(worktree, "status", "--porcelain", "--untracked-files=normal"))
 

@@ -57,7 +57,7 @@ def test_three_streams_full_cycle(project, scenario, workers):
         assert (root / ".buildrunner" / "worktrees" / name / "core" / "pricing.py").exists()
         cmd, err = read_json(root / ".buildrunner" / "commands" / f"{name}.json")
         assert err is None and cmd["batch_id"] == "batch-1" and cmd["branch"] == f"stream/{name}"
-        assert cmd["context"]["completed_tasks"] == []
+        assert cmd["context"]["completed"] == []
     main_before = git(root, "rev-parse", "main")
 
     # workers 2..4: real subprocesses, driven like a person would
@@ -98,7 +98,7 @@ def test_three_streams_full_cycle(project, scenario, workers):
     assert state["batch"]["assignments"] == {"core": ["core-tax"]}
     assert any("conflict resolution" in w["reason"] for w in state["batch"]["waiting"])
     cmd = read_json(root / ".buildrunner" / "commands" / "core.json")[0]
-    assert [t["id"] for t in cmd["context"]["completed_tasks"]] == ["core-currency"]
+    assert [t["id"] for t in cmd["context"]["completed"]] == ["core-currency"]
     # an orchestrator restarted now resumes from state.json
     again, resumed = Orchestrator(root).start()
     assert resumed and again["batch"]["id"] == "batch-2" and again["done"] == ["core-currency"]

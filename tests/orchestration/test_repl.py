@@ -44,7 +44,7 @@ def test_next_force_reoffers_unfinished_work_and_status_reports_workers(project)
     from buildrunner.orchestration.state import read_json
 
     cmd = read_json(orch.paths.command_file("api"))[0]
-    assert [d["text"] for d in cmd["context"]["decisions"]] == ["money: amounts are integer cents"]
+    assert [d["text"] for d in cmd["context"]["shared_decisions"]] == ["money: amounts are integer cents"]
     assert "money: amounts are integer cents" in open(cmd["prompt_file"]).read()
 
 
