@@ -115,7 +115,8 @@ def build_resolution_prompt(command: dict, decisions: list[dict] | None = None) 
     tasks = command.get("tasks") or []
     if tasks:
         lines += ["", "## The held tasks", ""]
-        lines += [f"- **{t.get('id')}** — {t.get('title')} (files: {', '.join(t.get('files') or [])})" for t in tasks]
+        lines += [f"- **{t.get('id')}** — {t.get('title')} (files: {', '.join(t.get('files') or [])})"
+                  + (f"; model `{t['model']}`" if t.get("model") else "") for t in tasks]
     lines += _decision_lines(command, decisions)
     steps = [f"Run `git merge {integration}` in `{command.get('worktree')}`."]
     steps.append("Resolve every conflict: keep both sides' intent (the other side's work is already merged and "

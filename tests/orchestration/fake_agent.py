@@ -6,7 +6,9 @@ batch's task ids in the message — exactly what a real agent is asked to do. Op
 step: "sleep" (seconds, before committing), "exit" (exit code), "no_commit" (edit but do not commit),
 "child" (start a helper process in the agent's process group that sleeps `child.sleep` seconds and
 then commits `child.path`/`child.content` — what an orphaned agent does; its pid goes to
-$FAKE_AGENT_CHILD_PIDFILE). The agent records $BR_MODEL in $FAKE_AGENT_MODELS when that is set.
+$FAKE_AGENT_CHILD_PIDFILE), "sleep_once" (sleep only the first time the step runs), "merge" (a
+branch to `git merge` first; conflicts are left for the edits to resolve). The agent records
+$BR_MODEL in $FAKE_AGENT_MODELS when that is set.
 """
 
 import json
@@ -39,6 +41,12 @@ def main() -> int:
                 "subprocess.run(['git', 'commit', '-q', '--no-verify', '-m', 'orphan commit'])")
         helper = subprocess.Popen([sys.executable, "-c", code, str(child["sleep"]), child["path"], child["content"]])
         Path(os.environ.get("FAKE_AGENT_CHILD_PIDFILE", os.devnull)).write_text(str(helper.pid))
+    if step.get("merge"):
+        subprocess.run(["git", "merge", "-q", "--no-edit", step["merge"]], capture_output=True)
+    marker = Path(os.environ["FAKE_AGENT_SCENARIO"] + "." + key.replace("/", "_") + ".slept")
+    if step.get("sleep_once") and not marker.exists():
+        marker.write_text("1")
+        time.sleep(step["sleep_once"])
     for edit in step.get("edits", []):
         path = Path(edit["path"])
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -55,7 +63,7 @@ def main() -> int:
     if step.get("exit"):
         return step["exit"]
     if not step.get("no_commit") and step.get("edits"):
-        subprocess.run(["git", "commit", "-q", "--no-verify", "-m", step.get("message", key)], check=True)
+        subprocess.run(["git", "commit", "-q", "--no-verify", "--no-edit", "-m", step.get("message", key)], check=True)
     print("fake agent: done", flush=True)
     return 0
 
