@@ -205,3 +205,59 @@ def test_same_named_calls_on_unrelated_objects_are_not_blamed(git_repo):
     report = run_merge(git_repo.root, "main", [("a", "stream/a"), ("b", "stream/b")], dry_run=True)
     (c,) = report.streams[1].conflicts  # shop.py names Cart: its new call counts; tags.py's set.add does not
     assert c.other_file == "shop.py" and "c.add(1)" in c.detail
+
+
+def _verifier(git_repo, tmp_path, script: str):
+    from buildrunner.orchestration.verify import Verifier
+
+    check = tmp_path / "check.py"
+    check.write_text(script)
+    import sys
+
+    return Verifier(git_repo.root, f"{sys.executable} {check}", timeout=60)
+
+
+def test_verify_bisects_the_failing_stream_out_of_several_and_main_never_sees_it(git_repo, tmp_path):
+    setup(git_repo, {"a.txt": "a\n", "b.txt": "b\n", "c.txt": "c\n"})
+    start = git_repo.git("rev-parse", "main").strip()
+    for name in ("a", "b", "c"):
+        branch(git_repo, f"stream/{name}", {f"{name}.txt": (name, name + " changed" + (" BAD" if name == "b" else ""))})
+    verify = _verifier(git_repo, tmp_path, "import pathlib, sys\n"
+                       "bad = [p.name for p in pathlib.Path('.').glob('*.txt') if 'BAD' in p.read_text()]\n"
+                       "print('checked', len(list(pathlib.Path('.').glob('*.txt'))), 'files')\n"
+                       "sys.exit(f'BAD marker in {bad}' if bad else 0)\n")
+    report = run_merge(git_repo.root, "main", [(n, f"stream/{n}") for n in ("a", "b", "c")], message="batch-7",
+                       verify=verify)
+    assert {s.stream: s.result for s in report.streams} == {"a": "merged", "b": "held", "c": "merged"}
+    (c,) = report.streams[1].conflicts
+    assert c.kind == "verify" and c.sides == ["b"] and "exited with code 1" in c.detail
+    assert "on main + a + b" in c.detail and "BAD marker in ['b.txt']" in c.output
+    assert any(s.startswith("then fix b:") for s in report.suggestions)
+    # only verified results ever reached main: one fast-forward to a tree without b's change
+    assert git_repo.git("log", "--first-parent", "--format=%s", f"{start}..main").split() == \
+        "Merge stream/c into main (batch-7) Merge stream/a into main (batch-7)".split()
+    assert "BAD" not in (git_repo.root / "b.txt").read_text()
+    assert verify.runs == 4  # a+b+c, a, a+b, a+c (no run repeated for the same tree)
+    assert git_repo.git("worktree", "list").strip().count("\n") == 0  # temporary worktrees are gone
+
+
+def test_verify_failing_on_main_itself_blames_no_stream_and_merges_nothing(git_repo, tmp_path):
+    setup(git_repo, {"a.txt": "BAD\n"})
+    branch(git_repo, "stream/a", {"a.txt": ("BAD", "BAD still")})
+    before = git_repo.git("rev-parse", "main").strip()
+    verify = _verifier(git_repo, tmp_path, "import pathlib, sys\n"
+                       "sys.exit(1 if 'BAD' in pathlib.Path('a.txt').read_text() else 0)\n")
+    report = run_merge(git_repo.root, "main", [("a", "stream/a")], verify=verify)
+    (a,) = report.streams
+    assert a.result == "error" and "verify fails on main itself" in a.message and a.conflicts == []
+    assert git_repo.git("rev-parse", "main").strip() == before
+
+
+def test_verify_that_hangs_is_stopped_at_its_timeout(git_repo, tmp_path):
+    from buildrunner.orchestration.verify import Verifier
+
+    setup(git_repo, {"a.txt": "a\n"})
+    head = git_repo.git("rev-parse", "main").strip()
+    result = Verifier(git_repo.root, "echo started; sleep 30", timeout=1)(head)
+    assert not result.ok and result.exit_code is None and "started" in result.tail and "verify_timeout" in result.tail
+    assert result.seconds < 10
