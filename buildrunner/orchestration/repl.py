@@ -86,18 +86,23 @@ def run(orch: Orchestrator, lines: "queue.Queue[str | None]", out: Callable[[str
         prompt: Callable[[], None] = lambda: None) -> int:
     """Read commands until `quit`/EOF; meanwhile announce stream status changes."""
     seen: dict[str, str] = {}
+    told_merge: set = set()  # batches for which "type 'merge'" was said
 
     def watch(announce: bool) -> None:
+        completed = False
         for name in orch.state["streams"]:
             st = read_status(orch.paths, name)
             key = f"{st.get('status')}:{st.get('batch_id')}"
             if announce and seen.get(name) != key and st.get("status") not in (None, "idle"):
                 extra = f" — {st['error']}" if st.get("error") else ""
                 out(f"[{name}] {st.get('status')} ({st.get('batch_id')}){extra}")
-                if st.get("status") == "complete" and all(
-                        v == "complete" for v in orch.unfinished_streams().values()):
-                    out("Every stream of this batch is done: type 'merge'.")
+                completed = completed or st.get("status") == "complete"
             seen[name] = key
+        batch_id = (orch.state.get("batch") or {}).get("id")
+        if completed and batch_id not in told_merge and all(
+                v == "complete" for v in orch.unfinished_streams().values()):
+            told_merge.add(batch_id)
+            out("Every stream of this batch is done: type 'merge'.")
 
     watch(False)
     prompt()

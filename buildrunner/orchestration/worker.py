@@ -179,11 +179,17 @@ class Worker:
             why = f"signal {exc}" if isinstance(exc, WorkerStopped) else "Ctrl-C"
             write_status(self.paths, self.stream, status=INTERRUPTED, finished_at=now_iso(),
                          error=f"worker stopped by {why} during the batch", pid=None)
+            self._emit_interrupted(command, time.monotonic() - t0)
             raise
         if error == "stopped":
+            self._emit_interrupted(command, time.monotonic() - t0)
             return write_status(self.paths, self.stream, status=INTERRUPTED, finished_at=now_iso(),
                                 error="stopped before the batch was done", pid=None)
         return self._finish(command, worktree, base, task_ids, error, time.monotonic() - t0)
+
+    def _emit_interrupted(self, command: dict, seconds: float) -> None:
+        emit("orchestration.worker_batch_completed", self.project_root, stream=self.stream,
+             batch=command.get("batch_number"), result=INTERRUPTED, success=False, duration_ms=int(seconds * 1000))
 
     def _finish(self, command, worktree: Path, base: str, task_ids: list[str], error: str | None,
                 seconds: float) -> dict:
