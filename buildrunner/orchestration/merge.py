@@ -256,6 +256,29 @@ def _attach_commits(root: Path, conflict: Conflict, sides: dict[str, Side]) -> N
                 if _short(c) not in shas:
                     shas.append(_short(c))
         conflict.commits[label] = shas
+        other = next((sides[x] for x in conflict.sides if x != label and x in sides), None)
+        if label.startswith("integration:") and conflict.kind == "textual" and other is not None:
+            streams = _blame_merged_streams(root, side, other.tip, conflict.file)
+            if streams:  # name the streams whose merged work the other side collides with
+                conflict.detail += f" (on {label.split(':', 1)[1]}, from stream {', '.join(streams)})"
+
+
+_MERGE_SUBJECT = re.compile(r"^Merge stream/(\S+) into ")
+
+
+def _blame_merged_streams(root: Path, integration: Side, tip: str, path: str) -> list[str]:
+    """Streams merged into the integration branch since the merge base whose own work conflicts
+    textually with `tip` in `path` (not merely every stream that touched the file)."""
+    log = wt.git(root, "log", "--first-parent", "--format=%P%x09%s", f"{integration.base}..{integration.tip}",
+                 "--", path, check=False).stdout
+    touched: list[tuple[str, str]] = []
+    for line in log.splitlines():
+        parents, _, subject = line.partition("\t")
+        m = _MERGE_SUBJECT.match(subject)
+        if m and len(parents.split()) == 2 and all(m.group(1) != s for s, _ in touched):
+            touched.append((m.group(1), parents.split()[1]))
+    clashing = [s for s, stream_tip in touched if path in merge_tree(root, stream_tip, tip).files]
+    return clashing or [s for s, _ in touched]
 
 
 def _not_reported(new: list[Conflict], known: list[Conflict]) -> list[Conflict]:

@@ -261,3 +261,16 @@ def test_verify_that_hangs_is_stopped_at_its_timeout(git_repo, tmp_path):
     result = Verifier(git_repo.root, "echo started; sleep 30", timeout=1)(head)
     assert not result.ok and result.exit_code is None and "started" in result.tail and "verify_timeout" in result.tail
     assert result.seconds < 10
+
+
+def test_a_textual_conflict_with_earlier_merged_work_names_the_stream_that_made_it(git_repo):
+    setup(git_repo)
+    branch(git_repo, "stream/core", {"cart.py": ("tax = subtotal * 0.2", "tax = subtotal * 0.25")})
+    branch(git_repo, "stream/api", {"cart.py": ("self.items.append(item)", "self.items.insert(0, item)")})
+    branch(git_repo, "stream/ui", {"cart.py": ("tax = subtotal * 0.2", "tax = subtotal * 0.19")})
+    first = run_merge(git_repo.root, "main", [("core", "stream/core"), ("api", "stream/api")], message="batch-1")
+    assert [s.result for s in first.streams] == ["merged", "merged"]
+    report = run_merge(git_repo.root, "main", [("ui", "stream/ui")], message="batch-2")  # a later round
+    (c,) = report.streams[0].conflicts
+    assert c.kind == "textual" and c.sides == ["integration:main", "ui"]
+    assert "from stream core" in c.detail and "api" not in c.detail
