@@ -400,20 +400,28 @@ class Orchestrator:
             st = read_status(self.paths, stream.name)
             assigned = (batch.get("assignments") or {}).get(stream.name, [])
             status = st.get("status", "idle")
+            plan_done = sum(1 for t in stream.tasks if t.id in self.state["done"])
+            current = st.get("batch_id") == batch.get("id")
             if info.get("held"):
+                # the held work is what the card shows: its tasks and the resolution's progress
+                assigned = info.get("pending_tasks", [])
+                current = st.get("batch_id") == info.get("resolution_id")
                 resolved = status == COMPLETE and st.get("batch_id") == info.get("resolution_id")
                 status = "resolved" if resolved else "conflict" if status in {COMPLETE, "idle", READY} else status
             elif stream.name in batch.get("merged", []):
                 status = "merged"
+            elif plan_done == len(stream.tasks) and status not in {RUNNING, "error"}:
+                status = "done"  # every task of the stream is merged
             elif not assigned and status not in {RUNNING, "error", INTERRUPTED, FAILED}:
                 status = "waiting"
             elif assigned and st.get("batch_id") != batch.get("id") and status != "error":
                 status = READY  # handed out; no worker has started it yet
-            rows.append({"stream": stream.name, "status": status, "batch_id": batch.get("id"),
-                         "tasks_done": len(st.get("completed_tasks") or []) if st.get("batch_id") == batch.get("id") else 0,
-                         "tasks_total": len(assigned), "tasks": assigned,
-                         "plan_done": sum(1 for t in stream.tasks if t.id in self.state["done"]),
-                         "plan_total": len(stream.tasks),
+            rows.append({"stream": stream.name, "status": status,
+                         "batch_id": info.get("resolution_id") if info.get("held") else batch.get("id"),
+                         "tasks_done": len(st.get("completed_tasks") or []) if current else 0,
+                         "tasks_total": len(assigned), "tasks": assigned, "held": bool(info.get("held")),
+                         "resolution_id": info.get("resolution_id"),
+                         "plan_done": plan_done, "plan_total": len(stream.tasks),
                          "branch": info.get("branch"), "commit": st.get("commit"),
                          "commit_subject": st.get("commit_subject"),
                          "started_at": st.get("started_at"), "finished_at": st.get("finished_at"),
@@ -446,7 +454,16 @@ class Orchestrator:
                           "waiting": batch.get("waiting", [])},
                 "tasks_done": len(state["done"]), "tasks_total": len(self.plan.tasks),
                 "streams": self.stream_rows(), "conflicts": state.get("conflicts", []),
+                "resolution_order": self._resolution_order(),
                 "merges": list(reversed(state.get("merges", [])))[:20]}
+
+    def _resolution_order(self) -> list[str]:
+        """The suggested order of the last merge round that held a stream still held."""
+        held = self._held()
+        for entry in reversed(self.state.get("merges", [])):
+            if held & {s for s, r in (entry.get("streams") or {}).items() if r == "held"}:
+                return entry.get("suggestions") or []
+        return []
 
     def _orphan_rows(self) -> list[dict]:
         """Status files without a run (e.g. the dashboard started before the orchestrator)."""

@@ -260,8 +260,9 @@ class Worker:
                     done = self._tasks_in_commits(worktree, base, wt.rev(worktree, "HEAD"), task_ids)
                     if done != last_progress:
                         last_progress = done
-                        write_status(self.paths, self.stream, completed_tasks=done,
-                                     commit=wt.rev(worktree, "HEAD"))
+                        head = wt.rev(worktree, "HEAD")
+                        write_status(self.paths, self.stream, completed_tasks=done, commit=head,
+                                     commit_subject=wt.subject(worktree, head) if head else "")
             except BaseException:
                 agents.stop_popen(proc)
                 write_status(self.paths, self.stream, agent_pid=None)
