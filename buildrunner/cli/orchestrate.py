@@ -39,6 +39,28 @@ def _start_dashboard(orch, host: str | None, port: int | None):
     return server, url
 
 
+def _print_streams_and_batch(orch, state: dict, resumed: bool) -> None:
+    """Where each stream works, then the schedule (fresh start) or the current batch (resume)."""
+    from buildrunner.orchestration import repl
+    from buildrunner.orchestration.plan import schedule
+
+    for name, info in state["streams"].items():
+        click.echo(f"  {name}: {info['branch']} in {info['worktree']}   → br worker --stream {name}")
+    if not resumed:  # the schedule starts with the batch just handed out: shown once
+        click.echo("Schedule (if every merge is clean):")
+        _echo_lines(repl.render_schedule(schedule(orch.plan)))
+        if state.get("batch"):
+            click.echo(f"{state['batch']['id']} is handed out: start the workers.")
+    elif state.get("batch"):
+        _echo_lines(repl.render_batch(state["batch"]))
+        unfinished = orch.unfinished_streams()
+        if unfinished and all(v == "complete" for v in unfinished.values()):
+            click.echo(f"Every stream of {state['batch']['id']} is complete: type 'merge'.")
+    held = [n for n, i in state["streams"].items() if i.get("held")]
+    if held:
+        click.echo(f"Held (their workers have resolution prompts): {', '.join(held)}.")
+
+
 @click.command()
 @click.option("--parallel", is_flag=True, help="Start (or resume) the parallel build and wait at a prompt.")
 @click.option("--plan", "plan_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -82,21 +104,7 @@ def orchestrate(parallel, plan_path, restart, dry_run, no_dashboard, host, port,
         click.echo(f"note: branch {branch} already existed with {ahead} commit(s) not on "
                    f"{state['integration_branch']}; they will be merged with the stream's work "
                    f"(rename that branch and run with --restart to start it clean).", err=True)
-    for name, info in state["streams"].items():
-        click.echo(f"  {name}: {info['branch']} in {info['worktree']}   → br worker --stream {name}")
-    if not resumed:  # the schedule starts with the batch just handed out: shown once
-        click.echo("Schedule (if every merge is clean):")
-        _echo_lines(repl.render_schedule(schedule(orch.plan)))
-        if state.get("batch"):
-            click.echo(f"{state['batch']['id']} is handed out: start the workers.")
-    elif state.get("batch"):
-        _echo_lines(repl.render_batch(state["batch"]))
-        unfinished = orch.unfinished_streams()
-        if unfinished and all(v == "complete" for v in unfinished.values()):
-            click.echo(f"Every stream of {state['batch']['id']} is complete: type 'merge'.")
-    held = [n for n, i in state["streams"].items() if i.get("held")]
-    if held:
-        click.echo(f"Held (their workers have resolution prompts): {', '.join(held)}.")
+    _print_streams_and_batch(orch, state, resumed)
     server = None
     if not no_dashboard:
         server, url = _start_dashboard(orch, host, port)

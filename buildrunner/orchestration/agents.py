@@ -15,6 +15,7 @@ A recorded group is only signalled when its leader is still the process that was
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -126,7 +127,5 @@ def stop_popen(proc: subprocess.Popen) -> None:
     """Stop an agent started by this worker and everything it started."""
     if proc.poll() is None or group_alive(proc.pid):
         stop_group(proc.pid, reap=proc.poll)
-    try:
+    with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(timeout=2)
-    except subprocess.TimeoutExpired:  # pragma: no cover
-        pass

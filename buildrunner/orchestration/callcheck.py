@@ -37,7 +37,7 @@ def _python_params(signature: str) -> Params | None:
     pos = a.posonlyargs + a.args
     first_default = len(pos) - len(a.defaults)
     out = Params([(p.arg, i >= first_default) for i, p in enumerate(pos)],
-                 [(p.arg, d is not None) for p, d in zip(a.kwonlyargs, a.kw_defaults)],
+                 [(p.arg, d is not None) for p, d in zip(a.kwonlyargs, a.kw_defaults, strict=True)],
                  a.vararg is not None, a.kwarg is not None)
     return out
 

@@ -274,19 +274,11 @@ class Orchestrator:
         running = [n for n in order if read_status(self.paths, n).get("status") == RUNNING]
         moved = {n: why for n in order if n not in running and (why := self._moved_since_report(n))}
         pairs = [(n, state["streams"][n]["branch"]) for n in order if n not in running and n not in moved]
-        verifier = None
-        if self.plan.verify and not dry_run:
-            from buildrunner.orchestration.verify import Verifier
-
-            verifier = Verifier(self.root, self.plan.verify, timeout=self.plan.verify_timeout,
-                                log_dir=self.paths.logs_dir)
+        verifier = self._verifier() if not dry_run else None
         labels = {n: state["streams"][n].get("work_batch") or batch.get("id") or "" for n in order}
         report = mg.run_merge(self.root, state["integration_branch"], pairs, message=labels, dry_run=dry_run,
                               verify=verifier)
-        if verifier is not None and verifier.runs:
-            emit("orchestration.verify", self.root, runs=verifier.runs,
-                 success=all(r.ok for r in verifier.results.values()),
-                 duration_ms=int(sum(r.seconds for r in verifier.results.values()) * 1000))
+        self._emit_verify(verifier)
         for n in running:  # never merge a branch an agent is still committing to
             report.streams.append(mg.StreamMerge(n, state["streams"][n]["branch"], "skipped",
                                                  message="its worker is still running; merge it when it is done"))
@@ -300,23 +292,7 @@ class Orchestrator:
         state["merges"].append(entry)
         open_conflicts = [c for c in state.get("conflicts", []) if not set(c["sides"]) & set(order)]
         for sm in report.streams:
-            info = state["streams"][sm.stream]
-            if sm.result == "merged":
-                state["done"] = sorted(set(state["done"]) | set(info.get("pending_tasks", [])))
-                info["pending_tasks"], info["held"] = [], False
-                info.pop("work_batch", None)
-                batch.setdefault("merged", []).append(sm.stream)
-            elif sm.result == "nothing":
-                info["held"] = False
-            elif sm.result == "held":
-                info["held"] = True
-                open_conflicts += [c.to_json() for c in sm.conflicts]
-                self._hand_out_resolution(sm, report)
-            if sm.result in {"merged", "nothing"}:
-                for key in ("resolution", "resolution_id"):
-                    info.pop(key, None)
-            emit("orchestration.merge_result", self.root, stream=sm.stream, result=sm.result,
-                 success=sm.result in {"merged", "nothing"}, conflicts=len(sm.conflicts))
+            open_conflicts += self._record_result(sm, report, batch)
         state["conflicts"] = open_conflicts
         if report.conflicts:
             kinds: dict[str, int] = {}
@@ -334,6 +310,41 @@ class Orchestrator:
                      duration_ms=int((time.time() - started) * 1000) if started else None)
             self.prepare_next_batch(force=True)
         return report
+
+    def _verifier(self):
+        if not self.plan.verify:
+            return None
+        from buildrunner.orchestration.verify import Verifier
+
+        return Verifier(self.root, self.plan.verify, timeout=self.plan.verify_timeout, log_dir=self.paths.logs_dir)
+
+    def _emit_verify(self, verifier) -> None:
+        if verifier is not None and verifier.runs:
+            emit("orchestration.verify", self.root, runs=verifier.runs,
+                 success=all(r.ok for r in verifier.results.values()),
+                 duration_ms=int(sum(r.seconds for r in verifier.results.values()) * 1000))
+
+    def _record_result(self, sm: mg.StreamMerge, report: mg.MergeReport, batch: dict) -> list[dict]:
+        """Apply one stream's merge result to the state; returns its open conflicts."""
+        state = self.state
+        info = state["streams"][sm.stream]
+        conflicts: list[dict] = []
+        if sm.result == "merged":
+            state["done"] = sorted(set(state["done"]) | set(info.get("pending_tasks", [])))
+            info["pending_tasks"] = []
+            info.pop("work_batch", None)
+            batch.setdefault("merged", []).append(sm.stream)
+        elif sm.result == "held":
+            info["held"] = True
+            conflicts = [c.to_json() for c in sm.conflicts]
+            self._hand_out_resolution(sm, report)
+        if sm.result in {"merged", "nothing"}:
+            info["held"] = False
+            for key in ("resolution", "resolution_id"):
+                info.pop(key, None)
+        emit("orchestration.merge_result", self.root, stream=sm.stream, result=sm.result,
+             success=sm.result in {"merged", "nothing"}, conflicts=len(sm.conflicts))
+        return conflicts
 
     def _hand_out_resolution(self, sm: mg.StreamMerge, report: mg.MergeReport) -> None:
         """Give a held stream's worker something to act on: a resolution command and prompt."""

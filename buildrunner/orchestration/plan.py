@@ -211,13 +211,7 @@ def parse_plan(data, *, path: Path | None = None, lines: dict[str, int] | None =
     branch = data.get("integration_branch") or ""
     if not isinstance(branch, str):
         fail("integration_branch", "expected a branch name")
-    verify = data.get("verify") or ""
-    if not isinstance(verify, str) or (data.get("verify") is not None and not verify.strip()):
-        fail("verify", "expected a shell command, e.g. `python -m pytest -q`")
-    verify_timeout = data.get("verify_timeout", 1800)
-    if not isinstance(verify_timeout, int) or isinstance(verify_timeout, bool) or verify_timeout <= 0:
-        fail("verify_timeout", "expected a whole number of seconds > 0")
-    plan_model = _model_field(fail, "model", data.get("model"))
+    verify, verify_timeout, plan_model = _plan_settings(fail, data)
 
     streams: list[Stream] = []
     seen_tasks: dict[str, str] = {}
@@ -292,6 +286,17 @@ def parse_plan(data, *, path: Path | None = None, lines: dict[str, int] | None =
     digest = hashlib.sha256(repr([(s.name, [t.to_json() for t in s.tasks]) for s in streams]).encode()).hexdigest()[:16]
     return Plan(str(data.get("name") or (path.stem if path else "plan")), tuple(streams), path, branch,
                 max_tasks, digest, verify.strip(), verify_timeout, plan_model)
+
+
+def _plan_settings(fail, data: dict) -> tuple[str, int, str]:
+    """`verify`, `verify_timeout` and `model` of a plan, checked."""
+    verify = data.get("verify") or ""
+    if not isinstance(verify, str) or (data.get("verify") is not None and not verify.strip()):
+        fail("verify", "expected a shell command, e.g. `python -m pytest -q`")
+    verify_timeout = data.get("verify_timeout", 1800)
+    if not isinstance(verify_timeout, int) or isinstance(verify_timeout, bool) or verify_timeout <= 0:
+        fail("verify_timeout", "expected a whole number of seconds > 0")
+    return verify, verify_timeout, _model_field(fail, "model", data.get("model"))
 
 
 def _model_field(fail, at: str, value) -> str:

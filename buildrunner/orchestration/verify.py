@@ -9,6 +9,7 @@ resolution prompt.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -89,10 +90,8 @@ def _run_shell(command: str, cwd: Path, timeout: float) -> tuple[int | None, byt
         except subprocess.TimeoutExpired:
             code = None
         finally:
-            try:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(proc.pid, signal.SIGKILL)  # whatever the command left running
-            except (ProcessLookupError, PermissionError):
-                pass
             proc.wait()
         out.seek(0)
         return code, out.read()

@@ -135,6 +135,8 @@ class Worker:
                        f"{self.stream}." if stopped else
                        f"warning: could not stop the agent (process group {pgid}) of a previous worker.")
         write_status(self.paths, self.stream, agent_pid=None)
+        if message:
+            self.out(message)
         return message
 
     def run_batch(self, command: dict, *, wait_done: Callable[[], bool] | None = None) -> dict:
@@ -406,9 +408,7 @@ def interactive(worker: Worker, lines: "queue.Queue[str | None]", *, auto: bool 
             last_result = 1
             out(f"Batch {command['batch_id']} did not complete: {status.get('error')}. Type 'continue' to retry.")
 
-    stopped = worker.stop_orphaned_agent()
-    if stopped:
-        out(stopped)
+    worker.stop_orphaned_agent()
     command = announce()
     if auto and worker.is_pending(command):
         run(command)

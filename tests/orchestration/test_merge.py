@@ -235,7 +235,7 @@ def test_verify_bisects_the_failing_stream_out_of_several_and_main_never_sees_it
     assert any(s.startswith("then fix b:") for s in report.suggestions)
     # only verified results ever reached main: one fast-forward to a tree without b's change
     assert git_repo.git("log", "--first-parent", "--format=%s", f"{start}..main").split() == \
-        "Merge stream/c into main (batch-7) Merge stream/a into main (batch-7)".split()
+        ["Merge", "stream/c", "into", "main", "(batch-7)", "Merge", "stream/a", "into", "main", "(batch-7)"]
     assert "BAD" not in (git_repo.root / "b.txt").read_text()
     assert verify.runs == 4  # a+b+c, a, a+b, a+c (no run repeated for the same tree)
     assert git_repo.git("worktree", "list").strip().count("\n") == 0  # temporary worktrees are gone
