@@ -81,3 +81,26 @@ def test_a_running_stream_is_never_merged(project):
     text = drive(orch, "merge api")
     assert "api: skipped — its worker is still running" in text
     assert subprocess.run(["git", "rev-parse", "main"], cwd=project.root, capture_output=True, text=True).stdout == before
+
+
+def test_type_merge_is_said_once_when_the_last_streams_complete_together(project):
+    import threading
+    import time
+
+    orch = Orchestrator(project.root)
+    orch.start()
+    q: queue.Queue = queue.Queue()
+    out: list[str] = []
+    runner = threading.Thread(target=lambda: repl.run(orch, q, out.append), daemon=True)
+    runner.start()
+    time.sleep(0.5)
+    for name in ("core", "api", "ui"):  # all three finish between two polls
+        write_status(orch.paths, name, status="complete", batch_id="batch-1")
+    time.sleep(1.5)
+    q.put("status\n")
+    time.sleep(0.5)
+    q.put(None)
+    runner.join(timeout=10)
+    text = "\n".join(out)
+    assert text.count("[core] complete") == 1 and "[ui] complete" in text
+    assert text.count("type 'merge'") == 1
