@@ -82,28 +82,40 @@ def render_merge(report: MergeReport, *, dry_run: bool = False) -> list[str]:
     return lines
 
 
-def run(orch: Orchestrator, lines: "queue.Queue[str | None]", out: Callable[[str], None], *,
-        prompt: Callable[[], None] = lambda: None) -> int:
-    """Read commands until `quit`/EOF; meanwhile announce stream status changes."""
-    seen: dict[str, str] = {}
-    told_merge: set = set()  # batches for which "type 'merge'" was said
+class _Watcher:
+    """Announces stream status changes between commands (each change once; "type 'merge'" once
+    per batch)."""
 
-    def watch(announce: bool) -> None:
+    def __init__(self, orch: Orchestrator, out: Callable[[str], None]):
+        self.orch, self.out = orch, out
+        self.seen: dict[str, str] = {}
+        self.told_merge: set = set()
+
+    def __call__(self, announce: bool) -> None:
+        orch, out = self.orch, self.out
         completed = False
         for name in orch.state["streams"]:
             st = read_status(orch.paths, name)
             key = f"{st.get('status')}:{st.get('batch_id')}"
-            if announce and seen.get(name) != key and st.get("status") not in (None, "idle"):
+            if announce and self.seen.get(name) != key and st.get("status") not in (None, "idle"):
                 extra = f" — {st['error']}" if st.get("error") else ""
                 out(f"[{name}] {st.get('status')} ({st.get('batch_id')}){extra}")
                 completed = completed or st.get("status") == "complete"
-            seen[name] = key
+                info = orch.state["streams"][name]
+                if info.get("held") and st.get("status") == "complete" and st.get("batch_id") == info.get("resolution_id"):
+                    out(f"[{name}] resolved its held work: type 'merge' to land it.")
+            self.seen[name] = key
         batch_id = (orch.state.get("batch") or {}).get("id")
-        if completed and batch_id not in told_merge and all(
+        if completed and batch_id not in self.told_merge and all(
                 v == "complete" for v in orch.unfinished_streams().values()):
-            told_merge.add(batch_id)
+            self.told_merge.add(batch_id)
             out("Every stream of this batch is done: type 'merge'.")
 
+
+def run(orch: Orchestrator, lines: "queue.Queue[str | None]", out: Callable[[str], None], *,
+        prompt: Callable[[], None] = lambda: None) -> int:
+    """Read commands until `quit`/EOF; meanwhile announce stream status changes."""
+    watch = _Watcher(orch, out)
     watch(False)
     prompt()
     while True:

@@ -181,6 +181,10 @@ def test_orchestrator_emits_telemetry_for_batches_merges_and_conflicts(project, 
     assert ("orchestration", "conflicts_found") in actions
     merges = [e["data"] for e in events if e["data"].get("action") == "merge_result"]
     assert {(m["stream"], m["result"]) for m in merges} == {("core", "merged"), ("api", "held")}
+    routed = [e["data"] for e in events if e["data"].get("action") == "task_routed"]
+    assert routed and all(r["model"].startswith("claude-") and r["source"] == "auto" and r["complexity"]
+                          for r in routed)
+    assert not any("title" in r or "Prices take" in _json.dumps(r) for r in routed)  # no task text
 
 
 def test_odd_file_names_binary_and_invalid_utf8_sources_do_not_break_detection(git_repo):

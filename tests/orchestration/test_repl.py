@@ -104,3 +104,25 @@ def test_type_merge_is_said_once_when_the_last_streams_complete_together(project
     text = "\n".join(out)
     assert text.count("[core] complete") == 1 and "[ui] complete" in text
     assert text.count("type 'merge'") == 1
+
+
+def test_a_resolved_held_stream_is_announced_with_what_to_do(project):
+    import threading
+    import time
+
+    from buildrunner.orchestration.state import save_state
+
+    orch = Orchestrator(project.root)
+    orch.start()
+    orch.state["streams"]["api"].update(held=True, resolution=True, resolution_id="batch-1-resolve-1")
+    save_state(orch.paths, orch.state)
+    q: queue.Queue = queue.Queue()
+    out: list[str] = []
+    runner = threading.Thread(target=lambda: repl.run(orch, q, out.append), daemon=True)
+    runner.start()
+    time.sleep(0.5)
+    write_status(orch.paths, "api", status="complete", batch_id="batch-1-resolve-1")
+    time.sleep(1.0)
+    q.put(None)
+    runner.join(timeout=10)
+    assert "[api] resolved its held work: type 'merge' to land it." in out
