@@ -74,6 +74,8 @@ def render_merge(report: MergeReport, *, dry_run: bool = False) -> list[str]:
                      + (f" — {s.message}" if s.message else ""))
         for c in s.conflicts:
             lines.append("    " + c.describe())
+            if c.output:  # the end of a failing verify's output
+                lines += ["      | " + line for line in c.output.splitlines()[-10:]]
     if report.suggestions:
         lines.append("Suggested resolution order:")
         lines += [f"  {i}. {text}" for i, text in enumerate(report.suggestions, 1)]

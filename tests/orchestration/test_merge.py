@@ -237,6 +237,10 @@ def test_verify_bisects_the_failing_stream_out_of_several_and_main_never_sees_it
     assert c.kind == "verify" and c.sides == ["b"] and "exited with code 1" in c.detail
     assert "on main + a + b" in c.detail and "BAD marker in ['b.txt']" in c.output
     assert any(s.startswith("then fix b:") for s in report.suggestions)
+    from buildrunner.orchestration.repl import render_merge
+
+    shown = "\n".join(render_merge(report))
+    assert "b: held" in shown and "[verify] b:" in shown and "      | BAD marker in ['b.txt']" in shown
     # only verified results ever reached main: one fast-forward to a tree without b's change
     assert git_repo.git("log", "--first-parent", "--format=%s", f"{start}..main").split() == \
         ["Merge", "stream/c", "into", "main", "(batch-7)", "Merge", "stream/a", "into", "main", "(batch-7)"]
