@@ -301,3 +301,16 @@ def run(root: Path | str, *args: str, check: bool = True, input: str | bytes | N
         stderr = proc.stderr.encode("utf-8", "surrogateescape") if text else proc.stderr
         raise git_failure(root, args, stderr, proc.returncode)
     return proc
+
+
+def lenient_lines(root, *args: str) -> list[str]:
+    """git's output lines, or [] when git fails (no commits yet, not a repository): a gap check
+    then finds nothing rather than erroring. Paths are decoded as decode_path does (any bytes survive)."""
+    return git(root, *args, check=False).decode("utf-8", "surrogateescape").splitlines()
+
+
+def git_ignored(root, paths: list[str]) -> set[str]:
+    """Which of `paths` git's ignore rules match (`git check-ignore --no-index`: tracked or not)."""
+    if not paths:
+        return set()
+    return set(lenient_lines(root, "check-ignore", "--no-index", "--", *paths))

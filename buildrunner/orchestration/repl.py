@@ -28,7 +28,7 @@ def render_batch(batch: Batch | dict | None) -> list[str]:
         if tasks:
             lines.append(f"  {stream}: {', '.join(tasks)}")
     for w in data.get("waiting") or []:
-        lines.append(f"  waiting: {w['task']} ({w['stream'] if 'stream' in w else ''}) — {w['reason']}")
+        lines.append(f"  waiting: {w['task']} ({w.get('stream', '')}) — {w['reason']}")
     return lines
 
 

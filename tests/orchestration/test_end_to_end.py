@@ -18,6 +18,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from buildrunner.orchestration.orchestrator import Orchestrator
 from buildrunner.orchestration.state import read_json, read_status
 from buildrunner.router.complexity import TaskContext
@@ -99,6 +101,7 @@ def _wait(predicate, timeout=15.0):
     raise AssertionError("timed out")
 
 
+@pytest.mark.slow
 def test_three_streams_full_cycle(project, scenario, workers, tmp_path):
     root = project.root
     project.write("reports/daily.py", DAILY)  # an existing caller no stream touches
