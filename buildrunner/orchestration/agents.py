@@ -62,12 +62,15 @@ def child_setup(parent_pid: int):
     """A `preexec_fn` for the guard: get SIGTERM when the worker dies (Linux).
 
     The libc function is looked up before forking: the child only makes the call. A worker that
-    died between fork and prctl is caught by comparing the parent pid afterwards."""
+    died between fork and prctl is caught by comparing the parent pid afterwards. None where
+    there is no prctl (the guard's own group handling and the start-up check still apply)."""
+    if _prctl is None:
+        return None
+
     def setup() -> None:  # pragma: no cover - runs in the forked child
-        if _prctl is not None:
-            _prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-            if os.getppid() != parent_pid:
-                os.kill(os.getpid(), signal.SIGKILL)
+        _prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        if os.getppid() != parent_pid:
+            os.kill(os.getpid(), signal.SIGKILL)
     return setup
 
 
