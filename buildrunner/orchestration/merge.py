@@ -211,7 +211,7 @@ def broken_callers(root: Path, changer: Side, tree: str, integration_label: str)
         if ch.change == "signature" and ch.kind == "class":
             continue  # the bases changed; construction is governed by __init__ / constructor
         fam = sym.family(sym.language_of(ch.path))
-        short = ch.name.rsplit(".", 1)[-1].split("#")[0]
+        short = _called_name(ch)
         for path in _files_naming(root, tree, short):
             lang = sym.language_of(path)
             if sym.family(lang) != fam:
@@ -236,11 +236,25 @@ def broken_callers(root: Path, changer: Side, tree: str, integration_label: str)
     return out
 
 
+def _is_constructor(change: sym.SymbolChange) -> bool:
+    parts = change.name.split("#")[0].split(".")
+    return change.kind == "method" and len(parts) > 1 and parts[-1] in {"__init__", "constructor"}
+
+
+def _called_name(change: sym.SymbolChange) -> str:
+    """The name calls use: `f` for f, `m` for C.m, `C` for C.__init__ / C.constructor (`C(...)`,
+    `new C(...)`)."""
+    parts = change.name.split("#")[0].split(".")
+    return parts[-2] if _is_constructor(change) else parts[-1]
+
+
 def _call_broken(change: sym.SymbolChange, call: sym.Call, fam: str | None) -> bool:
     if change.change == "removed":
-        return True
-    bound = callcheck.is_bound_call(call.text, change.kind, change.new_signature) if fam == "python" else \
-        change.kind == "method"
+        return not _is_constructor(change)  # without __init__ the class still constructs
+    if fam == "python":  # `self`/`cls` is not passed explicitly through an instance or the class
+        bound = _is_constructor(change) or callcheck.is_bound_call(call.text, change.kind, change.new_signature)
+    else:  # JavaScript/TypeScript methods declare no `this` parameter
+        bound = False
     return callcheck.call_fits(change.new_signature, call.text, fam or "", bound=bound) is False
 
 

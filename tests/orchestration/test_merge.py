@@ -282,3 +282,21 @@ def test_a_textual_conflict_with_earlier_merged_work_names_the_stream_that_made_
     (c,) = report.streams[0].conflicts
     assert c.kind == "textual" and c.sides == ["integration:main", "ui"]
     assert "from stream core" in c.detail and "api" not in c.detail
+
+
+def test_existing_constructor_and_method_calls_are_checked_against_the_new_signature(git_repo):
+    setup(git_repo, {"shop/cart.py": "class Cart:\n    def __init__(self, items):\n        self.items = items\n",
+                     "shop/use.py": "from shop.cart import Cart\n\nc = Cart([])\n",
+                     "web/cart.js": "export class Cart {\n  constructor(items) { this.items = items; }\n"
+                                    "  add(item) { this.items.push(item); }\n}\n",
+                     "web/use.js": "import { Cart } from './cart';\nconst c = new Cart([]);\nc.add(1);\n"})
+    branch(git_repo, "stream/py", {"shop/cart.py": ("(self, items)", "(self, items, currency)")})
+    branch(git_repo, "stream/pyok", {"shop/cart.py": ("(self, items)", "(self, items, currency='EUR')")})
+    branch(git_repo, "stream/js", {"web/cart.js": ("constructor(items)", "constructor(items, currency)")})
+    branch(git_repo, "stream/jsm", {"web/cart.js": ("add(item)", "add(item, qty)")})
+    report = run_merge(git_repo.root, "main", [(n, f"stream/{n}") for n in ("py", "pyok", "js", "jsm")], dry_run=True)
+    by = {s.stream: s for s in report.streams}
+    assert by["pyok"].conflicts == []
+    assert "existing calls in shop/use.py no longer fit (line 3: Cart([]))" in by["py"].conflicts[0].detail
+    assert "existing calls in web/use.js no longer fit (line 2: new Cart([]))" in by["js"].conflicts[0].detail
+    assert "(line 3: c.add(1))" in by["jsm"].conflicts[0].detail
