@@ -55,6 +55,9 @@ KEYS: dict[str, Key] = {k.name: k for k in [
        "Coverage data files to read (empty = .coverage, coverage.xml, coverage.json, lcov.info, coverage/lcov.info...)."),
     _k("security.max_file_size", "int", 2_000_000,
        "Files larger than this many bytes are skipped (and counted) by scans.", minimum=1),
+    _k("security.foreign_annotations", "bool", True,
+       "Honour other tools' inline annotations (gitleaks:allow, pragma: allowlist secret, nosec B608, "
+       "nosemgrep naming a SQL rule)."),
     _k("security.exclude", "list", [], "Extra glob patterns excluded from scans."),
     _k("security.fingerprint_salt", "str", "",
        "Salt mixed into finding fingerprints (set by `br init`; keep it stable)."),

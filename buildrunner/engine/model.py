@@ -190,7 +190,7 @@ class Skipped:
 @dataclass
 class Suppressed:
     finding: Finding
-    how: str  # "inline" | "whitelist" | "baseline"
+    how: str  # "inline" | "annotation" (another tool's, e.g. gitleaks:allow) | "whitelist" | "baseline"
     reason: str = ""
 
 

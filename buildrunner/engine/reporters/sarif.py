@@ -312,7 +312,7 @@ def sarif_result(f: Finding, rule_index: int, root: str, suppressed: Suppressed 
             "properties": {"safe": fx.safe},
         }]
     if suppressed is not None:
-        sup: dict = {"kind": "inSource" if suppressed.how == "inline" else "external",
+        sup: dict = {"kind": "inSource" if suppressed.how in ("inline", "annotation") else "external",
                      "status": "accepted"}
         if suppressed.reason:
             sup["justification"] = clean(suppressed.reason)
