@@ -15,6 +15,7 @@ import sys
 
 import click
 
+from buildrunner.engine.model import SEVERITY_NAMES
 from buildrunner.engine.reporters import FORMATS
 from buildrunner.errors import BrError
 
@@ -94,8 +95,8 @@ def _progress_callback(quiet: bool):
 
 
 def run_scan(project, config, *, paths=(), staged=False, history=False, since=None, rule_prefixes=(),
-             jobs=None, use_baseline=True, quiet=True, suppressions=None):
-    """Build the documents for a mode and scan them; returns the ScanResult."""
+             jobs=None, use_baseline=True, quiet=True, suppressions=None, documents=None):
+    """Build the documents for a mode (or take `documents`, e.g. stdin) and scan them; returns the ScanResult."""
     from buildrunner.engine import scan as scan_mod
     from buildrunner.engine import sources
 
@@ -107,7 +108,9 @@ def run_scan(project, config, *, paths=(), staged=False, history=False, since=No
     if not kinds:
         raise BrError("no matcher is installed (buildrunner.engine.secrets / .code)")
     rules = _load_rules(project, kinds, rule_prefixes)
-    if history:
+    if documents is not None:
+        docs, mode = documents, "files"
+    elif history:
         docs, mode = sources.history(project, since=since, config=config), "history"
     elif staged:
         docs = sources.staged_for_paths(project, paths, config) if paths else sources.staged(project, config)
@@ -121,7 +124,7 @@ def run_scan(project, config, *, paths=(), staged=False, history=False, since=No
     finally:
         if bar is not None:
             bar.stop()
-    if paths or staged:
+    if paths or staged or documents is not None:
         # Entries for files this scan did not read are not "unused": don't suggest deleting them.
         result.unused_suppressions = []
     return result
@@ -149,8 +152,13 @@ def _warn(message: str) -> None:
 @click.option("--no-baseline", is_flag=True, help="Ignore .buildrunner/baseline.json.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), help="Worker processes (0 = one per core).")
 @click.option("--fix", "apply_fix", is_flag=True, help="Apply safe autofixes (SQL injection) after scanning.")
+@click.option("--fail-on", type=click.Choice(SEVERITY_NAMES), metavar="SEVERITY",
+              help="Exit 1 only for findings at or above SEVERITY (critical|high|medium|low|info); "
+                   "the report still lists the rest.")
+@click.option("--stdin-filename", metavar="NAME",
+              help="With PATH `-`: the name standard input is reported under (picks the language).")
 def check(paths, staged, history, since, fmt, as_json, output, quiet, no_color, rule_prefixes, report_unused,
-          no_baseline, jobs, apply_fix):
+          no_baseline, jobs, apply_fix, fail_on, stdin_filename):
     """Scan PATHs (default: the whole repository) for secrets and SQL injection.
 
     \b
@@ -174,6 +182,12 @@ def check(paths, staged, history, since, fmt, as_json, output, quiet, no_color, 
         os.environ["NO_COLOR"] = "1"
     if apply_fix and (staged or history):
         raise click.UsageError("--fix rewrites work-tree files: use it without --staged/--history")
+    stdin = "-" in paths
+    if stdin and (len(paths) > 1 or staged or history or apply_fix or report_unused):
+        raise click.UsageError("`-` (standard input) is scanned alone: no other PATH, --staged, --history, "
+                               "--fix or --report-unused")
+    if stdin_filename and not stdin:
+        raise click.UsageError("--stdin-filename needs PATH `-`")
 
     from buildrunner.engine.state import record_last_scan
     from buildrunner.engine.suppression import load_suppressions
@@ -182,10 +196,15 @@ def check(paths, staged, history, since, fmt, as_json, output, quiet, no_color, 
     suppressions = load_suppressions(project, use_baseline=not no_baseline)
     for w in suppressions.warnings:
         _warn(w)
+    documents = None
+    if stdin:
+        from buildrunner.engine.sources import stdin_document
+
+        documents, paths = [stdin_document(sys.stdin.buffer.read(), stdin_filename)], ()
     result = run_scan(project, config, paths=paths, staged=staged, history=history, since=since,
                       rule_prefixes=rule_prefixes, jobs=jobs, use_baseline=not no_baseline, quiet=quiet,
-                      suppressions=suppressions)
-    code = result.exit_code
+                      suppressions=suppressions, documents=documents)
+    code = result.exit_code_at(fail_on)
 
     if apply_fix:
         fixer = importlib.import_module(FIX_MODULE)
@@ -201,7 +220,8 @@ def check(paths, staged, history, since, fmt, as_json, output, quiet, no_color, 
         _warn(hint)
     if report_unused:
         _report_unused(result, quiet)
-    record_last_scan(project, result, code)
+    if not stdin:  # standard input is not the project: leave its last-scan summary alone
+        record_last_scan(project, result, code)
     return code
 
 

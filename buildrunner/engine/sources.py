@@ -93,6 +93,15 @@ def decode_document(path: str, data: bytes, origin: Origin) -> Document | Skippe
     return Document(path=path, text=text, language=language_for_path(path), origin=origin)
 
 
+STDIN_PATH = "<stdin>"
+
+
+def stdin_document(data: bytes, filename: str | None = None) -> Document | Skipped:
+    """Standard input as one document (`br security check -`); `filename` names it in reports and
+    picks the language, like gitleaks' `stdin` and ruff's `--stdin-filename`."""
+    return decode_document(filename or STDIN_PATH, data, Origin("stdin"))
+
+
 def has_binary_extension(path: str) -> bool:
     return PurePosixPath(path).suffix.lower() in BINARY_EXTENSIONS
 
