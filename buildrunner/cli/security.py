@@ -371,11 +371,15 @@ def whitelist(location, rule_id, fingerprints, reason, as_json):
 @click.option("--update", is_flag=True, help="Replace an existing baseline (keeping entries' creation dates).")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), help="Worker processes (0 = one per core).")
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
-def baseline(output, update, jobs, as_json):
+@click.option("--import", "imports", multiple=True, type=click.Path(dir_okay=False), metavar="FILE",
+              help="Add the findings another tool accepted: a detect-secrets .secrets.baseline, a gitleaks JSON "
+                   "report or a .gitleaksignore (repeatable). Existing entries are kept.")
+def baseline(output, update, jobs, as_json, imports):
     """Record today's findings so they don't block; new findings still do.
 
     Runs a full scan (inline comments and the whitelist still apply) and writes the fingerprints,
     rule, path and masked value of every finding. The secret itself is never stored.
+    With --import, only the findings the other tool's file accepted are added.
     """
     from pathlib import Path
 
@@ -384,6 +388,10 @@ def baseline(output, update, jobs, as_json):
 
     project, config = project_and_config()
     target = Path(output) if output else project.baseline_path
+    if imports:
+        from buildrunner.cli.security_import import import_baseline
+
+        return import_baseline(project, config, target, [Path(p) for p in imports], jobs=jobs, as_json=as_json)
     if target.exists() and not update:
         raise BrError(f"{target} already exists", hint="use --update to rewrite it from a fresh scan")
     previous = None

@@ -130,7 +130,9 @@ def _max_size(config) -> int:
 
 # Rule packs carry matching examples by design; br's machine-local output (state/, telemetry/,
 # usage/...: the directories `br init` git-ignores) is br's own data, also before `br init` ran.
-BUILTIN_EXCLUDES = (".buildrunner/rules/",
+# A detect-secrets `.secrets.baseline` holds SHA-1s of accepted secrets, not secrets (detect-secrets
+# skips it too; `br security baseline --import` reads it).
+BUILTIN_EXCLUDES = (".buildrunner/rules/", ".secrets.baseline",
                     *(e for e in GITIGNORE_ENTRIES if e.startswith(".buildrunner/") and e.endswith("/")))
 
 
