@@ -85,6 +85,9 @@ KEYS: dict[str, Key] = {k.name: k for k in [
     # telemetry
     _k("telemetry.enabled", "bool", True, "Collect local, private usage telemetry."),
     _k("telemetry.max_bytes", "int", 50_000, "Rotate events.jsonl above this size.", minimum=1024),
+    _k("telemetry.otlp_export", "bool", False,
+       "After each command, send new events to the OTLP collector named by OTEL_EXPORTER_OTLP_[LOGS_]ENDPOINT "
+       "(in a background process, at most once a minute)."),
     _k("telemetry.slack_webhook", "str", "", "Slack incoming webhook URL for learning-phase alerts."),
     _k("telemetry.email.to", "str", "", "Recipient of learning-phase alert e-mails."),
     _k("telemetry.email.from", "str", "", "Sender address of alert e-mails."),
