@@ -58,6 +58,10 @@ KEYS: dict[str, Key] = {k.name: k for k in [
     _k("security.foreign_annotations", "bool", True,
        "Honour other tools' inline annotations (gitleaks:allow, pragma: allowlist secret, nosec B608, "
        "nosemgrep naming a SQL rule)."),
+    _k("security.verify_timeout_ms", "int", 5000,
+       "`br security check --verify`: how long to wait for a provider's answer (then: unknown).", minimum=100),
+    _k("security.verify_max", "int", 50,
+       "`br security check --verify`: at most this many distinct secrets are checked per run.", minimum=1),
     _k("security.exclude", "list", [], "Extra glob patterns excluded from scans."),
     _k("security.fingerprint_salt", "str", "",
        "Salt mixed into finding fingerprints (set by `br init`; keep it stable)."),

@@ -157,8 +157,11 @@ def _warn(message: str) -> None:
                    "the report still lists the rest.")
 @click.option("--stdin-filename", metavar="NAME",
               help="With PATH `-`: the name standard input is reported under (picks the language).")
+@click.option("--verify", is_flag=True,
+              help="Ask each found key's own provider (documented endpoint, in a header) whether it is live; "
+                   "findings gain live|revoked|unknown. Opt-in: this sends the keys over the network.")
 def check(paths, staged, history, since, fmt, as_json, output, quiet, no_color, rule_prefixes, report_unused,
-          no_baseline, jobs, apply_fix, fail_on, stdin_filename):
+          no_baseline, jobs, apply_fix, fail_on, stdin_filename, verify):
     """Scan PATHs (default: the whole repository) for secrets and SQL injection.
 
     \b
@@ -205,6 +208,10 @@ def check(paths, staged, history, since, fmt, as_json, output, quiet, no_color, 
                       rule_prefixes=rule_prefixes, jobs=jobs, use_baseline=not no_baseline, quiet=quiet,
                       suppressions=suppressions, documents=documents)
     code = result.exit_code_at(fail_on)
+    if verify:
+        from buildrunner.cli.security_verify import verify_result
+
+        verify_result(project, config, result, documents, quiet=quiet)
 
     if apply_fix:
         fixer = importlib.import_module(FIX_MODULE)

@@ -150,6 +150,7 @@ class Finding:
     tags: tuple[str, ...] = ()
     cwe: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+    verified: str = ""  # with --verify: "live" | "revoked" | "unknown" (see engine/verify.py)
 
     @property
     def sort_key(self):
@@ -160,6 +161,8 @@ class Finding:
         d["severity"] = self.severity.value
         d["tags"] = list(self.tags)
         d["cwe"] = list(self.cwe)
+        if not self.verified:
+            del d["verified"]
         return d
 
 

@@ -25,3 +25,11 @@ def github_pat(seed: str) -> str:
 def slack_bot(seed: str) -> str:
     digits = _chars("sd" + seed, 23, string.digits)
     return f"xoxb-1{digits[:9]}-1{digits[9:21]}-" + _chars("sl" + seed, 24)
+
+
+def hex32(seed: str) -> str:
+    return _chars("hx" + seed, 32, "0123456789abcdef")
+
+
+def mailgun_key(seed: str) -> str:
+    return "key-" + hex32("mg" + seed)

@@ -321,6 +321,8 @@ def sarif_result(f: Finding, rule_index: int, root: str, suppressed: Suppressed 
     props: dict = {"severity": f.severity.value, "kind": f.kind, "origin": f.origin.kind}
     if f.masked_value:
         props["maskedValue"] = clean(f.masked_value)
+    if f.verified:
+        props["verification"] = f.verified
     if f.origin.commit:
         props["commit"] = clean(f.origin.commit)
     if f.origin.author_date:
