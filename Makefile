@@ -38,6 +38,7 @@ docs: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check buildrunner tests bench
+	$(BIN)/actionlint docs/ci/*.yml
 
 clean:
 	rm -rf $(VENV) .coverage .coverage.* htmlcov .pytest_cache
