@@ -160,3 +160,19 @@ def test_encoding_round_trips_every_value_kind():
     assert "vcs.ref.head.revision" not in attrs  # empty values are left out
     assert rec.time_unix_nano == 1795475749123000000 and rec.observed_time_unix_nano == 1
     assert sys.modules.get("opentelemetry.sdk") is None  # br itself needs no OTel SDK
+
+
+def test_documented_collector_config_is_consistent():
+    """The collector config in docs/TELEMETRY.md parses and its pipeline names only declared parts."""
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "TELEMETRY.md").read_text()
+    block = next(b for b in re.findall(r"```yaml\n(.*?)```", doc, re.S) if "receivers:" in b)
+    config = yaml.safe_load(block)
+    pipeline = config["service"]["pipelines"]["logs"]
+    for section in ("receivers", "processors", "exporters"):
+        assert set(pipeline[section]) <= set(config[section]), section
+    assert config["receivers"]["otlp"]["protocols"]["http"]["endpoint"].endswith(":4318")
