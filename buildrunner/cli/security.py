@@ -185,12 +185,7 @@ def check(paths, staged, history, since, fmt, as_json, output, quiet, no_color, 
         os.environ["NO_COLOR"] = "1"
     if apply_fix and (staged or history):
         raise click.UsageError("--fix rewrites work-tree files: use it without --staged/--history")
-    stdin = "-" in paths
-    if stdin and (len(paths) > 1 or staged or history or apply_fix or report_unused):
-        raise click.UsageError("`-` (standard input) is scanned alone: no other PATH, --staged, --history, "
-                               "--fix or --report-unused")
-    if stdin_filename and not stdin:
-        raise click.UsageError("--stdin-filename needs PATH `-`")
+    stdin = _stdin_requested(paths, stdin_filename, staged or history or apply_fix or report_unused)
 
     from buildrunner.engine.state import record_last_scan
     from buildrunner.engine.suppression import load_suppressions
@@ -222,14 +217,29 @@ def check(paths, staged, history, since, fmt, as_json, output, quiet, no_color, 
         attach_autofixes(result, project.root, placeholder=config.get("security.sql_placeholder"))
 
     _emit(fmt, result, output=output, quiet=quiet, no_color=no_color)
+    _after_report(result, report_unused=report_unused, quiet=quiet)
+    if not stdin:  # standard input is not the project: leave its last-scan summary alone
+        record_last_scan(project, result, code)
+    return code
+
+
+def _after_report(result, *, report_unused: bool, quiet: bool) -> None:
     hints = sorted({f.extra["hint"] for f in result.findings if f.extra.get("hint")})
     for hint in hints:
         _warn(hint)
     if report_unused:
         _report_unused(result, quiet)
-    if not stdin:  # standard input is not the project: leave its last-scan summary alone
-        record_last_scan(project, result, code)
-    return code
+
+
+def _stdin_requested(paths, stdin_filename, other_mode: bool) -> bool:
+    """Whether PATH `-` asks to scan standard input (alone: no other PATH or scan mode)."""
+    stdin = "-" in paths
+    if stdin and (len(paths) > 1 or other_mode):
+        raise click.UsageError("`-` (standard input) is scanned alone: no other PATH, --staged, --history, "
+                               "--fix or --report-unused")
+    if stdin_filename and not stdin:
+        raise click.UsageError("--stdin-filename needs PATH `-`")
+    return stdin
 
 
 def _emit(fmt: str, result, *, output, quiet: bool, no_color: bool) -> None:

@@ -154,7 +154,6 @@ class _NoRedirect:
 
 
 def request_verdict(spec: dict[str, Any], secret: str, *, url: str, timeout: float, opener=None) -> Verdict:
-    import socket
     import urllib.error
     import urllib.request
 
@@ -169,7 +168,7 @@ def request_verdict(spec: dict[str, Any], secret: str, *, url: str, timeout: flo
         if exc.code == 429:
             return Verdict(UNKNOWN, "rate-limited by the provider (HTTP 429)")
         return classify(spec, exc.code, body)
-    except (socket.timeout, TimeoutError):
+    except TimeoutError:
         return Verdict(UNKNOWN, f"no answer within {timeout:g}s")
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)

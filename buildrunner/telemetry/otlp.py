@@ -33,7 +33,7 @@ import os
 import struct
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
@@ -112,7 +112,7 @@ def _attributes(number: int, attrs: dict[str, Any]) -> bytes:
 def ts_to_unix_nano(ts: str) -> int:
     stamp = datetime.fromisoformat(ts[:-1] + "+00:00" if ts.endswith("Z") else ts)
     if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=timezone.utc)
+        stamp = stamp.replace(tzinfo=UTC)
     return int(stamp.timestamp()) * 1_000_000_000 + stamp.microsecond * 1000
 
 

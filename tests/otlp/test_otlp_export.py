@@ -73,7 +73,7 @@ def test_retries_transient_failures_with_backoff(project, br, receiver, monkeypa
     res = br("telemetry", "export", "--otlp", cwd=project.root)
     assert res.exit_code == 0, res.output
     assert [r["status"] for r in receiver.requests] == [503, 429, 200]
-    gaps = [b["at"] - a["at"] for a, b in zip(receiver.requests, receiver.requests[1:])]
+    gaps = [b["at"] - a["at"] for a, b in zip(receiver.requests, receiver.requests[1:], strict=False)]
     assert gaps[0] >= 0.45 and gaps[1] >= 0.95  # 0.5 s backoff, then Retry-After: 1
     assert time.monotonic() - started < 10
     assert len(receiver.records()) == 2

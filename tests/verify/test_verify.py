@@ -77,7 +77,7 @@ def test_a_key_is_checked_once_and_requests_are_rate_limited(git_repo, br, provi
     _check(br, git_repo.root)
     reqs = providers.all["github"].requests
     assert len(reqs) == 3
-    gaps = [b["at"] - a["at"] for a, b in zip(reqs, reqs[1:])]
+    gaps = [b["at"] - a["at"] for a, b in zip(reqs, reqs[1:], strict=False)]
     assert min(gaps) >= 0.4  # DEFAULT_INTERVAL_S between two requests to one provider
 
 
