@@ -163,14 +163,35 @@ def sha1_hex(value: str) -> str:
     return hashlib.sha1(value.encode("utf-8"), usedforsecurity=False).hexdigest()
 
 
+DELIMITERS = frozenset(" \t'\"`=:,;()[]{}<>")
+MIN_PREFIX = 20  # a shorter prefix of a secret may be shared by many (`MIIEvQIBADANBgkqhkiG`, `sk_live_`)
+NEAREST = 6  # delimiters tried on each side of the secret
+
+
+def _superstrings(value: str, line: str) -> set[str]:
+    """The stretches of the line around the secret that end at delimiters (`https://…/T0/B0/x`,
+    `KEY=value`), as other tools' regexes cut them."""
+    at = line.find(value)
+    if at < 0:
+        return set()
+    end = at + len(value)
+    lefts = [0, at] + [i + 1 for i in range(at) if line[i] in DELIMITERS][-NEAREST:]
+    rights = [len(line), end] + [j for j in range(end, len(line)) if line[j] in DELIMITERS][:NEAREST]
+    return {line[a:b] for a in lefts for b in rights if b - a > len(value)}
+
+
 def _candidates(value: str, line_text: str) -> dict[str, bool]:
-    """SHA-1 → whether it identifies the secret, for br's secret and what other tools hash instead:
-    the token on its line that contains it or that it contains (tools cut values at different
-    delimiters) are strong; the pieces of the value between `_`, `-` and `.` are weak (detect-secrets'
-    GitHub and some other plugins hash only the prefix a regex group captured, e.g. `ghp`): on the
-    same line they mark the entry as carried over, but never import a finding on their own."""
-    strong = {value} | {tok for tok in TOKEN_RE.findall(line_text)
-                        if len(tok) >= 8 and (value in tok or tok in value)}
+    """SHA-1 → whether it identifies the secret, for br's secret and what other tools hash instead.
+
+    Strong: the value; the tokens on its line that contain it or that it contains, and the
+    delimited stretches around it (tools cut values at different delimiters); its prefixes of at
+    least MIN_PREFIX characters (detect-secrets' Stripe plugin hashes `sk_live_` + 24 characters of
+    a longer key). Weak: the pieces of the value between `_`, `-` and `.` (its GitHub plugin hashes
+    only the `ghp` a regex group captured): on the same line they mark the entry as carried over,
+    but never import a finding on their own."""
+    strong = {value} | _superstrings(value, line_text) | {
+        tok for tok in TOKEN_RE.findall(line_text) if len(tok) >= 8 and (value in tok or tok in value)}
+    strong |= {value[:k] for k in range(MIN_PREFIX, len(value))}
     out = {sha1_hex(piece): False for piece in re.split(r"[_\-.]", value) if piece}
     out.update((sha1_hex(c), True) for c in strong)
     return out
