@@ -31,12 +31,14 @@ def value_in_text(text: str, finding: Finding, salt: str, line_offset: int = 0) 
 
 
 class ValueReader:
-    """Reads work-tree files once each (or given texts, e.g. standard input) and hands out values."""
+    """Reads each file once — from the work tree, the given texts (standard input), the index
+    (staged findings) or a commit (history findings) — and hands out values."""
 
     def __init__(self, root: Path, salt: str, texts: dict[str, str] | None = None):
         self.root = root
         self.salt = salt
         self.texts: dict[str, str | None] = dict(texts or {})
+        self.blobs: dict[str, str | None] = {}  # `<rev>:<path>` → text, for staged and history findings
 
     def text(self, path: str) -> str | None:
         if path not in self.texts:
@@ -46,13 +48,33 @@ class ValueReader:
                 self.texts[path] = None
         return self.texts[path]
 
+    def blob(self, rev: str, path: str) -> str | None:
+        """The file as git stored it: `rev` "" is the index (a staged finding), else a commit."""
+        key = f"{rev}:{path}"
+        if key not in self.blobs:
+            from buildrunner.engine.gitio import git
+
+            data = git(self.root, "cat-file", "blob", key, check=False)
+            self.blobs[key] = data.decode("utf-8", "replace") if data else None
+        return self.blobs[key]
+
+    def source_text(self, finding: Finding) -> str | None:
+        kind = finding.origin.kind
+        if kind in ("file", "stdin"):
+            return self.text(finding.path)
+        if kind == "staged":
+            return self.blob("", finding.path)
+        if kind == "history" and finding.origin.commit:
+            return self.blob(finding.origin.commit, finding.path)
+        return None
+
     def value(self, finding: Finding) -> str | None:
-        if finding.kind != "secret" or finding.origin.kind not in ("file", "stdin"):
+        if finding.kind != "secret":
             return None
-        text = self.text(finding.path)
+        text = self.source_text(finding)
         return value_in_text(text, finding, self.salt) if text is not None else None
 
     def line(self, finding: Finding) -> str:
-        text = self.text(finding.path) or ""
+        text = self.source_text(finding) or ""
         lines = text.splitlines()
         return lines[finding.line - 1] if 0 < finding.line <= len(lines) else ""

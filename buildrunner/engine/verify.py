@@ -7,7 +7,7 @@ salted hash), sent in a header to that spec's URL only, and the answer classifie
 
 - `live`: the answer matches the spec's `live` (rotate the key now);
 - `revoked`: it matches `revoked` (the provider rejects the key);
-- `unknown`: no spec for the rule, the value is not readable (history, changed file), a timeout,
+- `unknown`: no spec for the rule, the value is not readable (a file changed since), a timeout,
   a network error, a rate-limit (429) or any other answer.
 
 Each distinct secret is checked once; requests to one provider are spaced by a minimum interval
@@ -224,7 +224,7 @@ def _verdict_for(f, reader, specs, done, urls, limiter, report, *, timeout, max_
         return done[key]
     secret = reader.value(f)
     if secret is None:
-        return Verdict(UNKNOWN, "the value is not in the work tree (history, or the file changed)")
+        return Verdict(UNKNOWN, "the value could not be read back (the file changed since the scan)")
     if len(done) >= max_checks:
         report.skipped_over_limit += 1
         return Verdict(UNKNOWN, f"not checked: more than {max_checks} secrets in one run")

@@ -151,3 +151,27 @@ def test_per_run_limit(git_repo, br, providers):
     assert sum("per-run" in f["extra"]["verify_detail"] or "more than 2" in f["extra"]["verify_detail"]
                for f in found.values()) == 2
     assert "2 not checked" in res.stderr
+
+
+def test_history_and_staged_findings_are_verified_from_git(git_repo, br, providers):
+    """A key deleted since it was committed is still live until revoked: --history --verify reads
+    it from the commit; --staged reads the index, not the (different) work tree."""
+    old, staged = github_pat("hist"), github_pat("staged")
+    providers.live |= {old, staged}
+    git_repo.write("cfg.py", f'T = "{old}"\n')
+    git_repo.add()
+    git_repo.commit("add token")
+    git_repo.write("cfg.py", "import os\nT = os.environ['T']\n")
+    git_repo.add()
+    git_repo.commit("remove token")
+    res = br("security", "check", "--history", "--verify", "--json", cwd=git_repo.root)
+    [f] = json.loads(res.stdout)["findings"]
+    assert f["verified"] == "live" and f["origin"]["kind"] == "history", res.output
+    git_repo.write("new.py", f'S = "{staged}"\n')
+    git_repo.add()
+    git_repo.write("new.py", "S = None\n")  # the work tree no longer has it; the commit would
+    res = br("security", "check", "--staged", "--verify", "--json", cwd=git_repo.root)
+    [f] = json.loads(res.stdout)["findings"]
+    assert f["verified"] == "live", res.output
+    sent = [r["headers"]["Authorization"] for r in providers.all["github"].requests]
+    assert sent == [f"Bearer {old}", f"Bearer {staged}"]
