@@ -28,8 +28,8 @@ def analyze_cmd(path, as_json, fmt, output, quiet, fail_on) -> int:
     from buildrunner import config as cfg
     from buildrunner.cli.output import write_output
     from buildrunner.engine.model import at_or_above
-    from buildrunner.engine.repo import analyze
     from buildrunner.engine.rules import load_rules
+    from buildrunner.quality.gaps import analyze
 
     project = project_at(path)
     conf = cfg.load(project)
@@ -48,7 +48,7 @@ def analyze_cmd(path, as_json, fmt, output, quiet, fail_on) -> int:
         text = _render_text(found, rules)
     else:
         from buildrunner.engine.reporters import render
-        from buildrunner.engine.repo import gaps_result
+        from buildrunner.quality.gaps import gaps_result
 
         text = render(fmt, gaps_result(found, rules, str(project.root)))
     write_output(text, output)

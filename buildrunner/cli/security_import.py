@@ -13,13 +13,14 @@ from buildrunner.errors import BrError
 
 def import_baseline(project, config, target, files, *, jobs=None, as_json=False) -> int:
     from buildrunner.cli.output import emit_json
-    from buildrunner.cli.security import run_scan
     from buildrunner.engine.baseline_import import import_findings, imported_entry
+    from buildrunner.engine.kinds import scanned_kinds
+    from buildrunner.engine.pipeline import scan_project
     from buildrunner.engine.scan import salt_of
     from buildrunner.engine.suppression import baseline_entry, load_baseline, now_iso, write_baseline
 
     existing = load_baseline(target).entries if target.exists() else {}
-    result = run_scan(project, config, jobs=jobs, use_baseline=False)
+    result = scan_project(project, config, scanned_kinds(), require_rules=True, jobs=jobs, use_baseline=False)
     report = import_findings(project.root, result.findings, files, salt_of(config))
     created = now_iso()
     entries = dict(existing)

@@ -325,7 +325,7 @@ def export_events(events, state_path, target: Target, version: str, *, retries: 
                   lock_wait_s: float = 5.0) -> ExportResult:
     """Send what was not sent yet, batch by batch, remembering each accepted batch at once. One
     export at a time per project (a lock next to the state file), so two never send the same events."""
-    from buildrunner.telemetry._files import LockTimeout, file_lock
+    from buildrunner.fsutil import LockTimeout, file_lock
 
     try:
         state_path.parent.mkdir(parents=True, exist_ok=True)

@@ -66,7 +66,7 @@ rules:
   keywords: [acme_]
   regex: (?P<secret>acme_[A-Za-z0-9]{{24}})
   examples:
-    match: ["k = 'acme_abcdefghijklmnopqrstuvwx'"]
+    match: [{{text: "k = 'acme_abcdefghijklmnopqrstuvwx'", secret: acme_abcdefghijklmnopqrstuvwx}}]
   verify:
     provider: acme
     url: {url}
