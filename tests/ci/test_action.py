@@ -102,6 +102,7 @@ def run_gate_step(repo: Path, tmp_path: Path, **inputs: str) -> tuple[dict, str,
 SQLI = 'def f(cur, uid):\n    cur.execute("SELECT * FROM t WHERE id = " + uid)\n'
 
 
+@pytest.mark.slow
 def test_gate_step_fails_on_a_secret_and_writes_sarif_and_summary(git_repo, tmp_path):
     git_repo.write("app.py", f'TOKEN = "{github_pat("ci")}"\n')
     outputs, summary, proc = run_gate_step(git_repo.root, tmp_path)
@@ -114,6 +115,7 @@ def test_gate_step_fails_on_a_secret_and_writes_sarif_and_summary(git_repo, tmp_
     assert github_pat("ci") not in (git_repo.root / "br.sarif").read_text()
 
 
+@pytest.mark.slow
 def test_gate_step_fail_on_and_text_summary(git_repo, tmp_path):
     git_repo.write("db.py", SQLI)  # high
     outputs, summary, proc = run_gate_step(git_repo.root, tmp_path, **{"fail-on": "critical", "format": "text"})

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.migrate.tokens import github_pat, slack_bot
 
 SQL = 'cur.execute("SELECT * FROM users WHERE id = " + uid)'
@@ -80,6 +82,7 @@ def test_sarif_marks_annotation_in_source(git_repo, br):
     assert all(not r.get("suppressions") or r["suppressions"][0]["kind"] == "inSource" for r in results)
 
 
+@pytest.mark.slow
 def test_hook_honours_gitleaks_allow_through_real_commit(hooked):
     from tests.gate.conftest import git_commit, head
 

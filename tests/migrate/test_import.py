@@ -42,6 +42,7 @@ def _write_legacy(repo, gh: str, sl: str) -> None:
     repo.write("deploy/app.yaml", APP_YAML.format(sl=sl))
 
 
+@pytest.mark.slow
 def test_detect_secrets_baseline_from_the_real_tool(git_repo, br):
     gh, sl = github_pat("ds1"), slack_bot("ds2")
     _write_legacy(git_repo, gh, sl)
@@ -150,6 +151,7 @@ def test_missing_import_file(git_repo, br):
     assert res.exit_code == 2 and "nope.json" in res.stderr
 
 
+@pytest.mark.slow
 def test_imported_baseline_unblocks_a_real_commit_but_not_a_new_secret(hooked, br):
     gh, sl = github_pat("hk1"), slack_bot("hk2")
     hooked.write("deploy/app.yaml", APP_YAML.format(sl=sl))

@@ -4,12 +4,15 @@ blocking, and a new secret is still stopped."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.gate.conftest import GITHUB_TOKEN
 from tests.gate.test_pre_commit_framework import framework_repo, run  # noqa: F401
 from tests.migrate.test_import import detect_secrets_scan
 from tests.migrate.tokens import github_pat
 
 
+@pytest.mark.slow
 def test_imported_detect_secrets_baseline_under_pre_commit(framework_repo, br):  # noqa: F811
     repo, env = framework_repo  # old.py holds a token committed before any hook
     assert run(["run", "--all-files"], repo, env).returncode == 1

@@ -8,6 +8,8 @@ import socket
 import sys
 import time
 
+import pytest
+
 from tests.telemetry.conftest import read_events, wait_for
 
 
@@ -65,6 +67,7 @@ def test_only_new_events_are_sent(project, br, receiver, monkeypatch):
     assert _attrs(receiver.records()[-1].attributes)["br.command"] == "telemetry export"
 
 
+@pytest.mark.slow
 def test_retries_transient_failures_with_backoff(project, br, receiver, monkeypatch):
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.url)
     _make_events(br, project)
@@ -119,6 +122,7 @@ def test_unreachable_collector_and_bad_settings(project, br, monkeypatch):
     assert br("telemetry", "export", "--otlp", "out.jsonl", cwd=project.root).exit_code == 2
 
 
+@pytest.mark.slow
 def test_background_export_never_blocks_a_command(project, br, br_subprocess, receiver, monkeypatch):
     """With telemetry.otlp_export on, each command hands the export to a detached process: the
     command returns while the (slow) collector is still answering."""

@@ -70,6 +70,7 @@ def test_each_secret_goes_only_to_its_own_provider(leaky, br, providers):
     assert dd[0]["headers"]["DD-API-KEY"] == keys["dd_live"]
 
 
+@pytest.mark.slow
 def test_a_key_is_checked_once_and_requests_are_rate_limited(git_repo, br, providers):
     tokens = [github_pat(f"r{i}") for i in range(3)]
     git_repo.write("a.py", "\n".join(f'T{i} = "{t}"' for i, t in enumerate(tokens)) + "\n")
@@ -81,6 +82,7 @@ def test_a_key_is_checked_once_and_requests_are_rate_limited(git_repo, br, provi
     assert min(gaps) >= 0.4  # DEFAULT_INTERVAL_S between two requests to one provider
 
 
+@pytest.mark.slow
 def test_timeouts_and_unreachable_are_unknown(git_repo, br, providers):
     assert br("config", "set", "security.verify_timeout_ms", "500", cwd=git_repo.root).exit_code == 0
     providers.all["github"].delay_s = 2.0
