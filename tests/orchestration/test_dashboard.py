@@ -170,6 +170,7 @@ def _commit_as_worker(orch, name: str, edits: dict[str, tuple[str, str]], messag
         "commit_subject": message, "started_at": now_iso(), "finished_at": now_iso()})
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 def test_held_streams_show_their_work_resolution_and_verify_output(project, tmp_path):
     """The held/resolution view: held work on the card, the resolution order, the end of a failing

@@ -43,6 +43,7 @@ def started(project):
     return orch
 
 
+@pytest.mark.slow
 def test_sigkill_mid_batch_leaves_a_valid_status_that_says_so(started, scenario, workers, tmp_path):
     root = started.root
     pidfile = tmp_path / "agent.pid"
@@ -82,6 +83,7 @@ def test_sigkill_mid_batch_leaves_a_valid_status_that_says_so(started, scenario,
     assert read_status(started.paths, "core")["status"] == "complete"
 
 
+@pytest.mark.slow
 def test_what_an_agent_started_dies_when_a_worker_restarts_and_cannot_land(started, scenario, workers, tmp_path):
     """When the worker and the agent's guard are both killed outright (no parent-death signal
     can help then), the agent and what it started live on until the next worker of the stream
