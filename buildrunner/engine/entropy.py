@@ -70,3 +70,38 @@ def is_placeholder(value: str) -> bool:
     body = re.sub(r"[^A-Za-z0-9]", "", value)
     # long values made of two or three distinct characters: abababab, 0000-1111…
     return len(body) >= 12 and len(set(body.lower())) <= 3
+
+
+_ALPHABETS = (
+    (frozenset("0123456789"), 10),
+    (frozenset("0123456789abcdef"), 16),
+    (frozenset("0123456789ABCDEF"), 16),
+    (frozenset("0123456789abcdefghijklmnopqrstuvwxyz"), 36),
+    (frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"), 36),
+    (frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"), 62),
+    (frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ+/=-_"), 66),
+)
+
+
+def alphabet_size(value: str) -> int:
+    """The size of the smallest usual alphabet `value` is drawn from (hex 16, base36, base62,
+    base64/url 66, printable ASCII 95)."""
+    chars = set(value)
+    for alphabet, size in _ALPHABETS:
+        if chars <= alphabet:
+            return size
+    return 95
+
+
+def entropy_floor_met(value: str, floor: float) -> bool:
+    """Whether `value` is random enough for a rule whose entropy floor is `floor` bits/char.
+
+    Entropy is judged on the value's own alphabet and length: a value cannot show more than
+    log2(min(length, alphabet)) bits per character, so the floor is capped at 85 % of that (a
+    random 32-digit hex key passes a 3.5 floor; a random 12-character password too). Non-ASCII
+    text never counts as high entropy.
+    """
+    if not value.isascii():
+        return False
+    ceiling = math.log2(max(2, min(len(value), alphabet_size(value))))
+    return shannon_entropy(value) >= min(floor, 0.85 * ceiling)
