@@ -149,8 +149,10 @@ def _warn(message: str) -> None:
 @click.option("--no-baseline", is_flag=True, help="Ignore .buildrunner/baseline.json.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), help="Worker processes (0 = one per core).")
 @click.option("--fix", "apply_fix", is_flag=True, help="Apply safe autofixes (SQL injection) after scanning.")
+@click.option("--explain", is_flag=True, help="Also list the candidate secrets that were not reported, with the "
+              "filter that dropped each (values masked).")
 def check(paths, staged, history, since, fmt, as_json, output, quiet, no_color, rule_prefixes, report_unused,
-          no_baseline, jobs, apply_fix):
+          no_baseline, jobs, apply_fix, explain):
     """Scan PATHs (default: the whole repository) for secrets and SQL injection.
 
     \b
@@ -201,6 +203,9 @@ def check(paths, staged, history, since, fmt, as_json, output, quiet, no_color, 
         _warn(hint)
     if report_unused:
         _report_unused(result, quiet)
+    if explain:
+        _explain(project, config, paths=paths, staged=staged, history=history, since=since,
+                 rule_prefixes=rule_prefixes, to_stderr=fmt != "text" or bool(output))
     record_last_scan(project, result, code)
     return code
 
@@ -218,6 +223,28 @@ def _emit(fmt: str, result, *, output, quiet: bool, no_color: bool) -> None:
             write_output(text, output)
         except OSError as exc:
             raise BrError(f"cannot write the report to {output}: {exc.strerror or exc}") from None
+
+
+def _explain(project, config, *, paths, staged, history, since, rule_prefixes, to_stderr: bool) -> None:
+    """The candidates secret rules dropped, with the filter's name (after the report)."""
+    from buildrunner.engine import sources
+    from buildrunner.engine.secrets import explain_documents
+
+    try:
+        rules = _load_rules(project, ["secret"], rule_prefixes)
+    except BrError:
+        return  # --rules selected no secret rule: nothing to explain
+    if history:
+        docs = sources.history(project, since=since, config=config)
+    elif staged:
+        docs = sources.staged_for_paths(project, paths, config) if paths else sources.staged(project, config)
+    else:
+        docs = sources.files(project, paths or None, config)
+    lines = explain_documents(docs, rules)
+    click.echo(f"{len(lines)} candidate secret(s) not reported:" if lines else "No candidate secret was dropped.",
+               err=to_stderr)
+    for line in lines:
+        click.echo(f"  {line}", err=to_stderr)
 
 
 def _report_unused(result, quiet: bool) -> None:

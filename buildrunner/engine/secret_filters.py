@@ -87,12 +87,15 @@ def _is_filler_phrase(value: str) -> bool:
     words = _words(value)
     if not words:
         return True
+    unleet = value.lower().translate(_LEET)
+    if len(value) <= 40 and re.fullmatch(r"[a-z_\-. ]+", unleet) and _segments_into(re.sub(r"[^a-z]", "", unleet), _FILLER):
+        return True  # `p@ssw0rd`, `S3cr3tT0k3n`
     digits = [w for w in words if w.isdigit()]
     if sum(map(len, digits)) > 3 or (digits and not words[-1].isdigit()):
         return False  # `Password2024`, `MySecretPw2024`: words plus a year are a human password
     if all(w in _FILLER for w in words if not w.isdigit()):
         return True
-    letters = re.sub(r"[^a-z]", "", value.lower().translate(_LEET)) if len(value) <= 40 else ""
+    letters = re.sub(r"[^a-z]", "", value.lower()) if len(value) <= 40 else ""
     if letters and _segments_into(letters, _FILLER):
         return True
     # lowercase words that name what they stand for: `somepassword`, `usable_password`, `nopasswd`
@@ -134,7 +137,7 @@ def indirect_reference(c: Candidate) -> bool:
     return _INDIRECT.search(c.value) is not None
 
 
-_SEQUENCES = ("0123456789", "abcdefghijklmnopqrstuvwxyz", "qwertyuiopasdfghjklzxcvbnm")
+_SEQUENCES = ("0123456789", "1234567890", "abcdefghijklmnopqrstuvwxyz", "qwertyuiopasdfghjklzxcvbnm")
 
 
 @_filter("sequential_or_repeated", "the value is a run, a repeat or a keyboard sequence (`12345678`, "
@@ -362,6 +365,10 @@ def keyword_not_credential(c: Candidate) -> bool:
     if not c.key:
         return False
     return not any(_credential_word(w) for w in _words(c.key))
+
+
+PROVIDER_PREFIX_REASON = ("the value starts with a provider's prefix (`ghp_`, `xoxb-`): only that provider's "
+                          "rule may report it, and it does not match the provider's format")
 
 
 def claimed_by_provider(value: str, prefixes: tuple[str, ...]) -> bool:

@@ -573,6 +573,39 @@ def masked_line(line: str, spans: list[tuple[int, int]], focus: int) -> str:
     return ("…" if begin else "") + result[begin:end] + ("…" if end < len(result) else "")
 
 
+def explain_documents(documents, rules: list[Rule]) -> list[str]:
+    """`path:line: rule: not reported (filter): masked value — reason` for every candidate value a
+    filter, the entropy floor, an allowlist or shadowing dropped (`br security check --explain`).
+
+    `documents` may hold Documents, FileRefs (loaded here) and Skipped entries (ignored)."""
+    from buildrunner.engine.masking import mask_value
+    from buildrunner.engine.secret_filters import FILTERS, PROVIDER_PREFIX_REASON
+
+    reasons = {name: f.reason for name, f in FILTERS.items()}
+    reasons.update({
+        "provider_prefix": PROVIDER_PREFIX_REASON,
+        "entropy": "not random enough for its alphabet and length",
+        "min_length": "shorter than the rule's minimum length",
+        "shadowed": "the same value is reported by a more specific rule",
+    })
+    matcher = SecretMatcher(rules)
+    lines: list[str] = []
+    for doc in documents:
+        if hasattr(doc, "load"):
+            doc = doc.load()
+        if not isinstance(doc, Document):
+            continue
+        dropped: list[Dropped] = []
+        matcher.spans(doc, dropped)
+        for d in sorted(dropped, key=lambda d: (d.start, d.rule_id)):
+            line = doc.line_offset + doc.text.count("\n", 0, d.line_start) + 1
+            why = reasons.get(d.reason) or ("the rule's own allowlist" if d.reason.startswith("allowlist")
+                                            else "the value fails the rule's structural check")
+            lines.append(f"{doc.path}:{line}: {d.rule_id}: not reported ({d.reason}): "
+                         f"{mask_value(doc.text[d.start:d.end])} — {why}")
+    return lines
+
+
 # -- built-in rules for the masker ------------------------------------------------------------
 def rules_from_cache(data: dict) -> list[Rule]:
     """Rules rebuilt from the masker's JSON cache (see `builtin_secret_rules`)."""
