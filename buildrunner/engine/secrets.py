@@ -256,8 +256,8 @@ class Dropped(NamedTuple):
 
 
 def _is_claim(prefix: str) -> bool:
-    """A literal prefix distinctive enough to claim values: `ghp_`, `xoxb-`, `akia`, not `sk`."""
-    return len(prefix) >= 4 or (len(prefix) == 3 and prefix[-1] in "-_.")
+    """A literal prefix distinctive enough to claim values: `ghp_`, `xoxb-`, `akia`; not `sk_`, `sl.`."""
+    return len(prefix) >= 4
 
 
 class _Compiled:
@@ -447,11 +447,12 @@ class SecretMatcher:
 
         groups = m.re.groupindex
         key = user = ""
-        if "key" in groups and m.start("key") >= 0:
-            start = m.start("key")
-            while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_-."):
-                start -= 1  # the whole identifier: the regex may start at the keyword inside it
-            key = text[start:m.end("key")]
+        for name in ("key", "envkey"):  # a regex with two forms names the second one's key `envkey`
+            if name in groups and m.start(name) >= 0:
+                start = m.start(name)
+                while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_-."):
+                    start -= 1  # the whole identifier: the regex may start at the keyword inside it
+                key = text[start:m.end(name)]
         if "user" in groups and m.start("user") >= 0:
             user = m.group("user")
         return Candidate(m.group("secret"), key=key, line=line, user=user, path=path)
@@ -517,6 +518,15 @@ def _drop_shadowed(found: list[tuple[_Compiled, int, int, int]]) -> list[tuple[_
     overlaps a single-line specific value, but only when it lies wholly inside a multi-line one: a
     PEM block (or any long specific match) never silences the lines around it. O(n log n).
     """
+    specific_seen: set[tuple[int, int]] = set()
+    unique = []
+    for item in found:  # one value, one finding: the first specific rule (pack order) reports it
+        if not item[0].spec["fallback"]:
+            if item[2:] in specific_seen:
+                continue
+            specific_seen.add(item[2:])
+        unique.append(item)
+    found = unique
     if not any(c.spec["fallback"] for c, *_ in found):
         return found
     import bisect
