@@ -14,8 +14,8 @@ is a secret).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from buildrunner.engine.entropy import DOC_EXAMPLE_KEYS, is_placeholder
 
@@ -41,6 +41,10 @@ class SecretFilter:
 FILTERS: dict[str, SecretFilter] = {}
 
 
+def _wordset(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 def _filter(name: str, reason: str):
     def register(func: Callable[[Candidate], bool]) -> Callable[[Candidate], bool]:
         FILTERS[name] = SecretFilter(name, reason, func)
@@ -56,7 +60,7 @@ def _words(text: str) -> list[str]:
 
 # -- placeholders ---------------------------------------------------------------------------------
 # Words that make a value a placeholder when the value is made of nothing else.
-_FILLER = frozenset("""
+_FILLER = _wordset("""
     your my the a an some any our insert enter put add set replace change fill own real actual new
     api access secret secrets auth app application client db database service bot private admin user
     key keys token tokens password passwords passwd pass pwd pw passphrase credential credentials creds
@@ -65,7 +69,7 @@ _FILLER = frozenset("""
     hidden masked invalid valid wrong bad good correct incorrect foo bar baz qux abc xyz xxx
     changeme changeit letmein welcome qwerty hunter s3cr3t p4ssw0rd passw0rd pa55word secure super
     top very bearer basic for of to in is not go
-""".split())
+""")
 
 
 _LEET = str.maketrans("@4301!$57", "aaeoiisst")
@@ -237,7 +241,7 @@ def doc_example_key(c: Candidate) -> bool:
 
 
 # Well-known sample credentials of documentation and test fixtures (never a deployed password).
-SAMPLE_PASSWORDS = frozenset("""
+SAMPLE_PASSWORDS = _wordset("""
     tiger pass password passwd pwd pw secret foo bar baz test tests testing example changeme changeit admin
     root postgres mysql redis mongo guest sa user username scott hunter2 letmein qwerty 1234 12345 123456
     12345678 password1 password123 secret123 s3cret s3cr3t mypassword mypass mysecret mysecretpassword
@@ -245,7 +249,7 @@ SAMPLE_PASSWORDS = frozenset("""
     p@ssw0rd p@ssword default demo dev local localpass devpass testpass testpassword rabbitmq guest1
     airflow superset keycloak grafana minio minioadmin minio123 docker vagrant ubuntu pi raspberry
     tigerpassword postgrespassword mysecret1 sekret sekrit abc abc123 a b x y z
-""".split())
+""")
 
 
 # Documentation's canonical user/password pairs. A CI container often adds a few characters to the
@@ -307,8 +311,8 @@ def test_or_doc_sample(c: Candidate) -> bool:
     return is_test_or_doc_path(c.path) and not strong_random(c.value)
 
 
-_FIXTURE_WORDS = frozenset("test tests testing fake dummy mock mocked sample example masked invalid wrong bad "
-                           "expired bogus stub placeholder fixture".split())
+_FIXTURE_WORDS = _wordset("test tests testing fake dummy mock mocked sample example masked invalid wrong bad "
+                           "expired bogus stub placeholder fixture")
 
 
 @_filter("fixture_name", "the name says the value is a fixture or sample (`TEST_SECRET`, `fake_token`, "
@@ -341,16 +345,16 @@ def words_not_random(c: Candidate) -> bool:
 _IDENTIFIER = re.compile(r"^_*(?:[a-z0-9]+(?:[_\-.][a-z0-9]+)+|[A-Z0-9]+(?:_[A-Z0-9]+)+|[a-z]+)_*$")
 
 
-_CREDENTIAL_WORDS = frozenset("""
+_CREDENTIAL_WORDS = _wordset("""
     key keys apikey secret secrets token password passwords passwd passphrase passcode pass pwd pw auth
     authorization cred creds credential credentials jwt
-""".split())
+""")
 _SUFFIXES = ("key", "token", "secret", "password", "passwd", "pwd", "pass", "creds", "credential", "credentials")
-_COMPOUND_PREFIXES = frozenset("""
+_COMPOUND_PREFIXES = _wordset("""
     api access secret private auth client app db admin root user master signing encryption session bot
     refresh service account deploy mysql postgres redis smtp mail ftp ssh bearer oauth hmac webhook
     consumer license subscription integration personal id jwt login sa
-""".split())
+""")
 
 
 def _credential_word(word: str) -> bool:

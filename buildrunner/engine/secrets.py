@@ -42,9 +42,10 @@ from __future__ import annotations
 import json
 import re
 import string
+from collections.abc import Callable
 from fnmatch import fnmatch
 from pathlib import Path
-from typing import Any, Callable, NamedTuple
+from typing import Any, NamedTuple
 
 from buildrunner.engine.entropy import entropy_floor_met
 from buildrunner.engine.model import Document, Finding, Rule, value_hash
@@ -177,6 +178,16 @@ def _str_list(raw: dict, name: str, field: str) -> list[str]:
     return value
 
 
+def _filter_names(raw: dict) -> list[str]:
+    from buildrunner.engine.secret_filters import FILTERS
+
+    names = _str_list(raw, "filters", "filters")
+    for name in names:
+        if name not in FILTERS:
+            raise _spec_error("filters", f"unknown filter `{name}`; known: {', '.join(sorted(FILTERS))}")
+    return names
+
+
 def compile_spec(raw: dict, rule_id: str) -> dict:
     """Validate a secret rule's own fields into its spec (raises SpecError(field, message))."""
     unknown = set(raw) - SPEC_FIELDS
@@ -217,13 +228,7 @@ def compile_spec(raw: dict, rule_id: str) -> dict:
     if validate is not None and validate not in VALIDATORS:
         raise _spec_error("validate", f"`validate` must be one of {', '.join(VALIDATORS)}")
     spec["validate"] = validate
-    filters = _str_list(raw, "filters", "filters")
-    from buildrunner.engine.secret_filters import FILTERS
-
-    for name in filters:
-        if name not in FILTERS:
-            raise _spec_error("filters", f"unknown filter `{name}`; known: {', '.join(sorted(FILTERS))}")
-    spec["filters"] = filters
+    spec["filters"] = _filter_names(raw)
     spec["prefix"] = literal_prefix(regex)
     allow = raw.get("allowlist") or {}
     if not isinstance(allow, dict):

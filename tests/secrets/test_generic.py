@@ -6,7 +6,6 @@ import pytest
 
 from buildrunner.engine.model import Document
 from buildrunner.engine.secrets import Dropped, SecretMatcher, explain_documents
-from tests.engine.conftest import repo  # noqa: F401
 from tests.secrets.conftest import make_rule
 
 RANDOM = "Zq8wL3mT9vR2xK7pB4nY6cJ1"
