@@ -35,19 +35,21 @@ DOC_EXAMPLE_KEYS = frozenset({
     "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",
 })
 
-_PLACEHOLDER = (
+# Literal markers: any of them anywhere in the (lowercased) value makes it a placeholder.
+_MARKERS = ("xxxxx", "***", "...", "…", "os.environ", "os.getenv", "getenv(", "process.env", "env[",
+            "import.meta.env", "example", "dummy", "changeme", "change_me", "placeholder", "sample", "redacted",
+            "0123456789", "123456789", "12345678", "abcdefgh", "qwerty", "asdfgh", "a1b2c3", "abcd1234", "1234abcd")
+# Structural placeholders, searched only when one of their trigger characters/words occurs.
+_STRUCTURAL = (
     r"""
-      x{5,} | X{5,} | \*{3,} | \.{3} | …                    # xxxxx, *****, ellipses
-    | ^<[^<>]*>$ | <[a-z_\- ]{3,}>                          # <token>, <your key>
-    | \$\{[^}]*\} | \$\(\s*[^)]*\) | ^\$[A-Za-z_]\w*$       # ${VAR}, $(cmd), $VAR
+      ^<[^<>]*>$ | <[a-z_\- ]{3,}>                          # <token>, <your key>
+    | \$\{[^}]*\} | \$\(\s*[^)]*\) | ^\$[a-z_]\w*$       # ${VAR}, $(cmd), $VAR
     | ^\{\w*\}$ | ^%s$ | \{\{[^}]*\}\} | \{%[^%]*%\} | %\([a-z_]+\)s          # {{ var }}, {% x %}, %(name)s
-    | os\.environ | os\.getenv | getenv\( | process\.env | ENV\[ | import\.meta\.env
-    | example | dummy | changeme | change_me | placeholder | sample | redacted | insert[_\-]?your
-    | your[_\-]?(?:api|secret|access|own|real)? [_\-]?(?:key|token|secret|password|here)
+    | insert[_\-]?your | your[_\-]?(?:api|secret|access|own|real)? [_\-]?(?:key|token|secret|password|here)
     | replace[_\-]?(?:me|with|this) | fill[_\-]?me | not[_\-]?a[_\-]?real | fake[_\-]?(?:key|token|secret)
-    | 0123456789 | 123456789 | 12345678 | abcdefgh | qwerty | asdfgh | a1b2c3 | abcd1234 | 1234abcd
     """
 )
+_TRIGGERS = ("<", "$", "{", "%", "your", "replace", "fill", "not", "fake")
 _RUN = r"(.)\1{7,}"  # the same character 8+ times in a row
 _compiled: tuple[re.Pattern, re.Pattern] | None = None
 
@@ -56,7 +58,7 @@ def _patterns() -> tuple[re.Pattern, re.Pattern]:
     """Compiled on first use: importing this module stays cheap for text with no candidates."""
     global _compiled
     if _compiled is None:
-        _compiled = (re.compile(_PLACEHOLDER, re.IGNORECASE | re.VERBOSE), re.compile(_RUN))
+        _compiled = (re.compile(_STRUCTURAL, re.VERBOSE), re.compile(_RUN))
     return _compiled
 
 
@@ -64,8 +66,13 @@ def is_placeholder(value: str) -> bool:
     """True when `value` is evidently a placeholder, template variable or documentation key."""
     if value in DOC_EXAMPLE_KEYS or not value.strip():
         return True
-    placeholder, run = _patterns()
-    if placeholder.search(value) or run.search(value):
+    low = value.lower()
+    if any(m in low for m in _MARKERS):
+        return True
+    structural, run = _patterns()
+    if any(t in low for t in _TRIGGERS) and structural.search(low):
+        return True
+    if run.search(value):
         return True
     body = re.sub(r"[^A-Za-z0-9]", "", value)
     # long values made of two or three distinct characters: abababab, 0000-1111…

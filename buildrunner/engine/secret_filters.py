@@ -45,6 +45,23 @@ def _wordset(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
+class _Lazy:
+    """A regex compiled on first use: importing the filters stays cheap on the pre-commit path.
+
+    The first attribute lookup compiles the pattern and stores the bound method on the instance, so
+    later calls cost a plain attribute lookup."""
+
+    def __init__(self, pattern: str, flags: int = 0):
+        self._args = (pattern, flags)
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        attr = getattr(re.compile(*self._args), name)
+        self.__dict__[name] = attr
+        return attr
+
+
 def _filter(name: str, reason: str):
     def register(func: Callable[[Candidate], bool]) -> Callable[[Candidate], bool]:
         FILTERS[name] = SecretFilter(name, reason, func)
@@ -52,10 +69,12 @@ def _filter(name: str, reason: str):
     return register
 
 
+_WORD_RE = _Lazy(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
+
+
 def _words(text: str) -> list[str]:
     """`myDB_secretKey-2` → ['my', 'db', 'secret', 'key', '2'] (camel, snake, kebab, digits)."""
-    spaced = re.sub(r"([a-z])([A-Z])|([A-Z])([A-Z][a-z])", r"\1\3 \2\4", text)
-    return [w.lower() for w in re.findall(r"[A-Za-z]+|[0-9]+", spaced)]
+    return [w.lower() for w in _WORD_RE.findall(text)]
 
 
 # -- placeholders ---------------------------------------------------------------------------------
@@ -77,33 +96,41 @@ _NAMING_WORDS = ("password", "passwd", "secret", "token", "apikey", "passphrase"
 
 
 def _segments_into(text: str, vocabulary: frozenset) -> bool:
-    """Whether `text` (lowercase letters) splits entirely into words of `vocabulary`."""
+    """Whether `text` (lowercase letters, at most 30) splits entirely into words of `vocabulary`."""
+    if not text or len(text) > 30:
+        return False
     ok = [True] + [False] * len(text)
     for end in range(1, len(text) + 1):
         ok[end] = any(ok[start] and text[start:end] in vocabulary for start in range(max(0, end - 14), end))
     return ok[-1]
 
 
+_LOWER_PHRASE = _Lazy(r"[a-z_\-. ]+")
+_NOT_LOWER = _Lazy(r"[^a-z]")
+
+
 def _is_filler_phrase(value: str) -> bool:
     """`your-api-key-here`, `SuperSecret`, `p@ssw0rd`, `anewpassword`, `password123`: a value made of
     placeholder words only (leetspeak undone), or lowercase words naming a password; at most three
     trailing digits."""
+    if sum(c.isdigit() for c in value) > 3 and any(c in "2689" for c in value):
+        return False  # more than three digits, not all leetspeak: no placeholder phrase (fast path)
     words = _words(value)
     if not words:
         return True
-    unleet = value.lower().translate(_LEET)
-    if len(value) <= 40 and re.fullmatch(r"[a-z_\-. ]+", unleet) and _segments_into(re.sub(r"[^a-z]", "", unleet), _FILLER):
+    low = value.lower()
+    unleet = low.translate(_LEET)
+    if unleet != low and _LOWER_PHRASE.fullmatch(unleet) and _segments_into(_NOT_LOWER.sub("", unleet), _FILLER):
         return True  # `p@ssw0rd`, `S3cr3tT0k3n`
     digits = [w for w in words if w.isdigit()]
     if sum(map(len, digits)) > 3 or (digits and not words[-1].isdigit()):
         return False  # `Password2024`, `MySecretPw2024`: words plus a year are a human password
     if all(w in _FILLER for w in words if not w.isdigit()):
         return True
-    letters = re.sub(r"[^a-z]", "", value.lower()) if len(value) <= 40 else ""
-    if letters and _segments_into(letters, _FILLER):
+    if _segments_into(_NOT_LOWER.sub("", low), _FILLER):
         return True
     # lowercase words that name what they stand for: `somepassword`, `usable_password`, `nopasswd`
-    return bool(re.fullmatch(r"[a-z_\-]+", value)) and any(w in value for w in _NAMING_WORDS)
+    return _LOWER_PHRASE.fullmatch(value) is not None and " " not in value and any(w in value for w in _NAMING_WORDS)
 
 
 @_filter("placeholder", "the whole value is a placeholder (`your-api-key`, `changeme`, `xxxx`, `<token>`)")
@@ -111,7 +138,7 @@ def placeholder(c: Candidate) -> bool:
     return is_placeholder(c.value) or _is_filler_phrase(c.value)
 
 
-_TEMPLATE = re.compile(r"""
+_TEMPLATE = _Lazy(r"""
       \$\{[^}]*\}? | \$\([^)]*\)? | ^\$[A-Za-z_]\w*$ | (?<![A-Za-z0-9])\$[A-Z_][A-Z0-9_]{2,}\b  # ${X}, $(cmd), $VAR
     | \{\{.*?(?:\}\}|$) | \{%.*?%\} | \#\{[^}]*\}                             # {{ x }}, {% x %}, #{x}
     | ^\{[\w.\[\]'"]*\}$ | \{\d*\} | \{[a-z_][\w.]*(?::[^}]*)?\}               # {x} (format / f-string)
@@ -125,7 +152,7 @@ def templated(c: Candidate) -> bool:
     return _TEMPLATE.search(c.value) is not None
 
 
-_INDIRECT = re.compile(r"""
+_INDIRECT = _Lazy(r"""
       ^(?:os\.environ|os\.getenv|getenv|process\.env|import\.meta\.env|ENV\[|env\(|settings\.|config\.|
           conf\.|cfg\.|self\.|this\.|params\.|props\.|options\.|opts\.|args\.|request\.|secrets\.|vars\.|
           System\.getenv|Environment\.|context\.|ctx\.)
@@ -158,13 +185,13 @@ def sequential_or_repeated(c: Candidate) -> bool:
     return any(len(body) >= 3 * n and body == (body[:n] * (len(body) // n + 1))[:len(body)] for n in range(1, 5))
 
 
-_UUID = re.compile(r"^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?$")
-_HASH_TAGGED = re.compile(r"^(?:sha(?:1|224|256|384|512)|md5|blake2[bs]?|sha3-\d+)[:\-=$]"
+_UUID = _Lazy(r"^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?$")
+_HASH_TAGGED = _Lazy(r"^(?:sha(?:1|224|256|384|512)|md5|blake2[bs]?|sha3-\d+)[:\-=$]"
                           r"|^(?:pbkdf2_sha\d+|pbkdf2|argon2\w*|bcrypt\w*|scrypt|crypt|unsalted_\w+)\$"
                           r"|^\$(?:2[abxy]?|5|6|argon2\w*|scrypt|pbkdf2[\w-]*)\$"
                           r"|^\{(?!noop\})[\w\-]+\}.|^\{[A-Za-z0-9+/]{16,}=*\}$", re.IGNORECASE)
-_HEX_DIGEST = re.compile(r"^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{56}|[0-9a-f]{64}|[0-9a-f]{96}|[0-9a-f]{128})$")
-_HASH_CONTEXT = re.compile(r"(?i)hash|digest|checksum|sha\d*|md5|integrity|commit|revision|\brev\b|etag|"
+_HEX_DIGEST = _Lazy(r"^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{56}|[0-9a-f]{64}|[0-9a-f]{96}|[0-9a-f]{128})$")
+_HASH_CONTEXT = _Lazy(r"(?i)hash|digest|checksum|sha\d*|md5|integrity|commit|revision|\brev\b|etag|"
                            r"fingerprint|git[_\-]?ref|\bref\b|nonce|salt")
 
 
@@ -178,7 +205,7 @@ def uuid_or_hash(c: Candidate) -> bool:
     return bool(_HEX_DIGEST.match(v) and _HASH_CONTEXT.search(c.key or c.line))
 
 
-_PATH = re.compile(r"""
+_PATH = _Lazy(r"""
       ^(?:[a-z][a-z0-9+.\-]*://|mailto:|file:|data:)              # a URL (credentials in URLs have their own rules)
     | ^(?:~|\.{1,2})?/[\w.\-~/@%+]*$                              # /etc/ssl/key.pem, ./certs, ~/.ssh/id_rsa
     | ^[A-Za-z]:\\                                                  # C:\keys
@@ -202,9 +229,9 @@ def non_ascii_prose(c: Candidate) -> bool:
     return len(re.findall(r"[A-Za-z]{2,}", v)) >= 3 and v.count(" ") >= 2
 
 
-_PUBLIC_VALUE = re.compile(r"^(?:pk_(?:live|test)_|pk\.|AIza.{4,}public|npub1|0x[0-9a-fA-F]{40}$)|@[\w\-]+\.\w")
+_PUBLIC_VALUE = _Lazy(r"^(?:pk_(?:live|test)_|pk\.|AIza.{4,}public|npub1|0x[0-9a-fA-F]{40}$)|@[\w\-]+\.\w")
 # The key names something other than the credential: its id, name, type, where it is, how long...
-_PUBLIC_KEY_NAME = re.compile(r"""(?ix)
+_PUBLIC_KEY_NAME = _Lazy(r"""(?ix)
     (?:^|[_\-.])(?:ids?|uuid|guid|names?|type|kind|arn|urls?|uris?|path|file|dir|length|len|size|min|max|
         count|version|label|field|header|param|prefix|suffix|pattern|regex|format|endpoint|expir\w*|ttl|
         date|time|timeout|hint|prompt|placeholder|description|desc|title|help|message|msg|error|text|
@@ -271,7 +298,7 @@ def sample_url_credentials(c: Candidate) -> bool:
     return _is_filler_phrase(c.value)
 
 
-_WORDISH = re.compile(r"[aeiouy]", re.IGNORECASE)
+_WORDISH = _Lazy(r"[aeiouy]", re.IGNORECASE)
 
 
 def _word_like(token: str) -> bool:
@@ -285,7 +312,7 @@ def _is_password_key(key: str) -> bool:
                or w.startswith(("password", "passwd")) for w in _words(key))
 
 
-_TEST_OR_DOC_PATH = re.compile(r"""(?ix)
+_TEST_OR_DOC_PATH = _Lazy(r"""(?ix)
     (?:^|/)(?:tests?|testing|spec|specs|__tests__|__mocks__|fixtures?|testdata|test_data|examples?|samples?|
         demos?|docs?|documentation|e2e|mocks?)(?:/|$)
     | (?:^|/)(?:test_[^/]*|[^/]*_tests?\.\w+|[^/]*\.(?:test|spec)\.\w+|conftest\.py|[^/]*_test\.go)$
@@ -342,7 +369,7 @@ def words_not_random(c: Candidate) -> bool:
 
 # snake_case, CONSTANT_CASE, kebab-case and dotted identifiers, migration names: `_user_id`, `my_name_1`,
 # `0006_require_contenttypes_0002`, `FORBIDDEN_VALUE`, `current-password`
-_IDENTIFIER = re.compile(r"^_*(?:[a-z0-9]+(?:[_\-.][a-z0-9]+)+|[A-Z0-9]+(?:_[A-Z0-9]+)+|[a-z]+)_*$")
+_IDENTIFIER = _Lazy(r"^_*(?:[a-z0-9]+(?:[_\-.][a-z0-9]+)+|[A-Z0-9]+(?:_[A-Z0-9]+)+|[a-z]+)_*$")
 
 
 _CREDENTIAL_WORDS = _wordset("""

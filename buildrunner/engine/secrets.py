@@ -268,7 +268,7 @@ def _is_claim(prefix: str) -> bool:
 class _Compiled:
     """A rule's regexes, compiled on first use."""
 
-    __slots__ = ("rule", "spec", "_regex", "_allow_re", "_line_re")
+    __slots__ = ("rule", "spec", "_regex", "_allow_re", "_line_re", "_verdicts")
 
     def __init__(self, rule: Rule):
         self.rule = rule
@@ -276,6 +276,19 @@ class _Compiled:
         self._regex = None
         self._allow_re: list[re.Pattern] | None = None
         self._line_re: list[re.Pattern] | None = None
+        self._verdicts: dict[tuple, str | None] = {}  # the same line in many files is judged once
+
+    def judge(self, candidate, claims: tuple[str, ...], path_kind: bool) -> str | None:
+        """`drop_reason`, memoized on what it reads (`path_kind`: whether the path is a test or doc
+        path). A bounded cache: generated and vendored trees repeat the same lines."""
+        key = (candidate.value, candidate.key, candidate.user, candidate.line, path_kind)
+        verdicts = self._verdicts
+        if key in verdicts:
+            return verdicts[key]
+        if len(verdicts) > 4096:
+            verdicts.clear()
+        verdicts[key] = reason = self.drop_reason(candidate, claims)
+        return reason
 
     @property
     def regex(self) -> re.Pattern:
@@ -409,6 +422,9 @@ class SecretMatcher:
                 end, extra_lines = text.find("\n", end + 1), extra_lines - 1
             return size if end == -1 else end
 
+        from buildrunner.engine.secret_filters import is_test_or_doc_path
+
+        path_kind = is_test_or_doc_path(doc.path)
         found: list[tuple[_Compiled, int, int, int]] = []
         for index in sorted(hits):
             compiled = self.rules[index]
@@ -432,8 +448,8 @@ class SecretMatcher:
                     continue
                 seen.add(s)
                 ls = line_start(s)
-                reason = compiled.drop_reason(self._candidate(m, text, text[ls:line_end(s)], doc.path),
-                                              self.claims)
+                reason = compiled.judge(self._candidate(m, text, text[ls:line_end(s)], doc.path), self.claims,
+                                        path_kind)
                 if reason:
                     if dropped is not None:
                         dropped.append(Dropped(compiled.rule.id, doc.path, ls, s, e, reason))
