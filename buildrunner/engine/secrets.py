@@ -70,7 +70,20 @@ def _check_jwt(value: str) -> bool:
     return isinstance(data, dict) and "alg" in data
 
 
-VALIDATORS: dict[str, Callable[[str], bool]] = {"jwt": _check_jwt}
+def _check_base64_jwt(value: str) -> bool:
+    """A JWT wrapped in standard base64 (`ZXlK…` is base64 of `eyJ…`), as Kubernetes Secret data holds it."""
+    import base64
+    import binascii
+
+    try:
+        inner = base64.b64decode(value + "=" * (-len(value) % 4), validate=True).decode("ascii").strip()
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return False
+    parts = inner.split(".")
+    return len(parts) == 3 and len(parts[1]) >= 10 and _check_jwt(inner)
+
+
+VALIDATORS: dict[str, Callable[[str], bool]] = {"jwt": _check_jwt, "base64_jwt": _check_base64_jwt}
 
 
 def _spec_error(field: str, message: str):

@@ -45,7 +45,20 @@ FORMS = [
     ("src/db.py", 'URL = "postgres://app:MySecretPw2024@db.prod.internal/app"', "MySecretPw2024"),
     ("main.tf", f'  password = "{HUMAN}"', HUMAN),
     ("docker/config.json", f'"auth": "{RANDOM}"', RANDOM),
+    ("infra/variables.tf", f'variable "db_password" {{ default = "{HUMAN}" }}', HUMAN),
 ]
+
+PEM_BODY = ["MIIEpAIBAAKCAQEAYS31YPrGp2eDsCFbno9WAEL/KPfphpvf4gaOxnWDJhgKQsR0",
+            "hQkE8Bg7wDwXgORA30BLMxabXtaejryamzP4jXsiDPyBQt550Y5D9H+Q4IJsN4dF",
+            "l+sxvYEG/B/RsHj7NS77vyGskAcHg6+SwD3H3Pb+9ygCvVxs0bkmRFQEoAA2anxy"]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\\n", "\\r\\n"], ids=["lf", "crlf", "escaped-lf", "escaped-crlf"])
+def test_pem_private_key_in_every_encoding(builtin_matcher, newline):
+    pem = newline.join(["-----BEGIN RSA PRIVATE KEY-----", *PEM_BODY, "-----END RSA PRIVATE KEY-----"])
+    text = f'{{"key": "{pem}"}}\n' if "\\" in newline else pem + "\n"
+    rules = [f.rule_id for f in builtin_matcher.scan(Document(path="config/key.json", text=text))]
+    assert rules == ["secrets.private-key-rsa"]
 
 
 @pytest.mark.parametrize(("path", "line", "value"), FORMS, ids=[f"{p}:{v[:6]}" for p, _l, v in FORMS])
