@@ -55,10 +55,13 @@ _compiled: tuple[re.Pattern, re.Pattern] | None = None
 
 
 def _patterns() -> tuple[re.Pattern, re.Pattern]:
-    """Compiled on first use: importing this module stays cheap for text with no candidates."""
+    """Compiled on first use: importing this module stays cheap for text with no candidates.
+
+    (markers or a run of one character, structural placeholders)"""
     global _compiled
     if _compiled is None:
-        _compiled = (re.compile(_STRUCTURAL, re.VERBOSE), re.compile(_RUN))
+        markers = "|".join(re.escape(m) for m in _MARKERS)
+        _compiled = (re.compile(f"{markers}|{_RUN}"), re.compile(_STRUCTURAL, re.VERBOSE))
     return _compiled
 
 
@@ -67,12 +70,10 @@ def is_placeholder(value: str) -> bool:
     if value in DOC_EXAMPLE_KEYS or not value.strip():
         return True
     low = value.lower()
-    if any(m in low for m in _MARKERS):
+    markers_or_run, structural = _patterns()
+    if markers_or_run.search(low):
         return True
-    structural, run = _patterns()
     if any(t in low for t in _TRIGGERS) and structural.search(low):
-        return True
-    if run.search(value):
         return True
     body = re.sub(r"[^A-Za-z0-9]", "", value)
     # long values made of two or three distinct characters: abababab, 0000-1111…

@@ -16,13 +16,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from buildrunner.engine.entropy import DOC_EXAMPLE_KEYS, is_placeholder
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """A value a rule's regex matched, with what the filters may look at."""
+class Candidate(NamedTuple):
+    """A value a rule's regex matched, with what the filters may look at (a tuple: cheap to make)."""
 
     value: str
     key: str = ""   # the identifier the value is assigned to (`DB_PASSWORD`), when the rule captures it
@@ -92,6 +92,7 @@ _FILLER = _wordset("""
 
 
 _LEET = str.maketrans("@4301!$57", "aaeoiisst")
+_NON_LEET_DIGITS = str.maketrans("", "", "@4301!$57-_. ")  # what is left must be letters for leetspeak
 _NAMING_WORDS = ("password", "passwd", "secret", "token", "apikey", "passphrase")
 
 
@@ -113,7 +114,7 @@ def _is_filler_phrase(value: str) -> bool:
     """`your-api-key-here`, `SuperSecret`, `p@ssw0rd`, `anewpassword`, `password123`: a value made of
     placeholder words only (leetspeak undone), or lowercase words naming a password; at most three
     trailing digits."""
-    if sum(c.isdigit() for c in value) > 3 and any(c in "2689" for c in value):
+    if sum(map(str.isdigit, value)) > 3 and not value.translate(_NON_LEET_DIGITS).isalpha():
         return False  # more than three digits, not all leetspeak: no placeholder phrase (fast path)
     words = _words(value)
     if not words:
