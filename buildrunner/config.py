@@ -55,6 +55,13 @@ KEYS: dict[str, Key] = {k.name: k for k in [
        "Coverage data files to read (empty = .coverage, coverage.xml, coverage.json, lcov.info, coverage/lcov.info...)."),
     _k("security.max_file_size", "int", 2_000_000,
        "Files larger than this many bytes are skipped (and counted) by scans.", minimum=1),
+    _k("security.foreign_annotations", "bool", True,
+       "Honour other tools' inline annotations (gitleaks:allow, pragma: allowlist secret, nosec B608, "
+       "nosemgrep naming a SQL rule)."),
+    _k("security.verify_timeout_ms", "int", 5000,
+       "`br security check --verify`: how long to wait for a provider's answer (then: unknown).", minimum=100),
+    _k("security.verify_max", "int", 50,
+       "`br security check --verify`: at most this many distinct secrets are checked per run.", minimum=1),
     _k("security.exclude", "list", [], "Extra glob patterns excluded from scans."),
     _k("security.fingerprint_salt", "str", "",
        "Salt mixed into finding fingerprints (set by `br init`; keep it stable)."),
@@ -82,6 +89,9 @@ KEYS: dict[str, Key] = {k.name: k for k in [
     # telemetry
     _k("telemetry.enabled", "bool", True, "Collect local, private usage telemetry."),
     _k("telemetry.max_bytes", "int", 50_000, "Rotate events.jsonl above this size.", minimum=1024),
+    _k("telemetry.otlp_export", "bool", False,
+       "After each command, send new events to the OTLP collector named by OTEL_EXPORTER_OTLP_[LOGS_]ENDPOINT "
+       "(in a background process, at most once a minute)."),
     _k("telemetry.slack_webhook", "str", "", "Slack incoming webhook URL for learning-phase alerts."),
     _k("telemetry.email.to", "str", "", "Recipient of learning-phase alert e-mails."),
     _k("telemetry.email.from", "str", "", "Sender address of alert e-mails."),
@@ -134,49 +144,59 @@ def lookup_key(key: str) -> Key:
 def coerce(key: str, raw: Any) -> Any:
     """Turn a command-line string (or YAML value) into the key's type, or raise ConfigError."""
     spec = lookup_key(key)
-    value = raw
     kind = spec.type
     if kind == "map" and key != spec.name:
-        value = _coerce_scalar(raw)
-    elif kind == "bool":
-        if isinstance(raw, bool):
-            value = raw
-        elif isinstance(raw, str) and raw.lower() in {"true", "yes", "on", "1"}:
-            value = True
-        elif isinstance(raw, str) and raw.lower() in {"false", "no", "off", "0"}:
-            value = False
-        else:
-            raise ConfigError(f"{key} expects true or false, got {raw!r}")
-    elif kind in {"int", "float"}:
-        try:
-            value = int(raw) if kind == "int" else float(raw)
-            if isinstance(raw, bool):
-                raise ValueError
-        except (TypeError, ValueError):
-            raise ConfigError(f"{key} expects {'an integer' if kind == 'int' else 'a number'}, got {raw!r}") from None
-        if spec.minimum is not None and value < spec.minimum:
-            raise ConfigError(f"{key} must be >= {spec.minimum:g}, got {value}")
-        if spec.maximum is not None and value > spec.maximum:
-            raise ConfigError(f"{key} must be <= {spec.maximum:g}, got {value}")
-    elif kind == "list":
-        if isinstance(raw, str) and raw.strip().startswith("[") and raw.strip().endswith("]"):
-            value = [p.strip().strip("'\"") for p in raw.strip()[1:-1].split(",") if p.strip()]
-        elif isinstance(raw, str):
-            value = [p.strip() for p in raw.split(",") if p.strip()]
-        elif not isinstance(raw, list):
-            raise ConfigError(f"{key} expects a list (comma-separated on the command line), got {raw!r}")
-    elif kind == "map":
+        return _coerce_scalar(raw)
+    if kind == "bool":
+        return _coerce_bool(key, raw)
+    if kind in {"int", "float"}:
+        return _coerce_number(key, spec, raw)
+    if kind == "list":
+        return _coerce_list(key, raw)
+    if kind == "map":
         if not isinstance(raw, dict):
             raise ConfigError(f"{key} expects a mapping, got {raw!r}")
-    else:  # str
-        if raw is None:
-            value = ""
-        elif not isinstance(raw, str):
-            value = str(raw)
-        if spec.choices and value not in spec.choices:
-            if not (spec.open_choices and spec.pattern and re.match(spec.pattern, value)):
-                raise ConfigError(f"{key} must be one of {', '.join(spec.choices)}, got {value!r}")
+        return raw
+    value = "" if raw is None else raw if isinstance(raw, str) else str(raw)  # str
+    if spec.choices and value not in spec.choices and \
+            not (spec.open_choices and spec.pattern and re.match(spec.pattern, value)):
+        raise ConfigError(f"{key} must be one of {', '.join(spec.choices)}, got {value!r}")
     return value
+
+
+def _coerce_bool(key: str, raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and raw.lower() in {"true", "yes", "on", "1"}:
+        return True
+    if isinstance(raw, str) and raw.lower() in {"false", "no", "off", "0"}:
+        return False
+    raise ConfigError(f"{key} expects true or false, got {raw!r}")
+
+
+def _coerce_number(key: str, spec, raw: Any) -> int | float:
+    kind = spec.type
+    try:
+        value = int(raw) if kind == "int" else float(raw)
+        if isinstance(raw, bool):
+            raise ValueError
+    except (TypeError, ValueError):
+        raise ConfigError(f"{key} expects {'an integer' if kind == 'int' else 'a number'}, got {raw!r}") from None
+    if spec.minimum is not None and value < spec.minimum:
+        raise ConfigError(f"{key} must be >= {spec.minimum:g}, got {value}")
+    if spec.maximum is not None and value > spec.maximum:
+        raise ConfigError(f"{key} must be <= {spec.maximum:g}, got {value}")
+    return value
+
+
+def _coerce_list(key: str, raw: Any) -> list:
+    if isinstance(raw, str) and raw.strip().startswith("[") and raw.strip().endswith("]"):
+        return [p.strip().strip("'\"") for p in raw.strip()[1:-1].split(",") if p.strip()]
+    if isinstance(raw, str):
+        return [p.strip() for p in raw.split(",") if p.strip()]
+    if not isinstance(raw, list):
+        raise ConfigError(f"{key} expects a list (comma-separated on the command line), got {raw!r}")
+    return raw
 
 
 def _coerce_scalar(raw: Any) -> Any:

@@ -37,12 +37,60 @@ class Severity(str, Enum):
 
 
 _RANK = {Severity.CRITICAL: 4, Severity.HIGH: 3, Severity.MEDIUM: 2, Severity.LOW: 1, Severity.INFO: 0}
+SEVERITY_NAMES = tuple(s.value for s in Severity)
+
+
+def at_or_above(severity: Severity | str, threshold: Severity | str | None) -> bool:
+    """Whether `severity` counts under a `--fail-on threshold` (None: everything counts)."""
+    return threshold is None or Severity(severity).rank >= Severity(threshold).rank
+
+
+class Example(str):
+    """One rule example: its text (it IS the string, so it reads like the plain examples it grew
+    from) plus where the finding must be.
+
+    Secret rules: `secret` is the exact value the rule must report and `line` the line it is on
+    (default: the line where `secret` first occurs in the text). Code rules say where in the text
+    itself, Semgrep style: `# ruleid: <rule-id>` (`// ruleid:` in JS/TS) on the line above each
+    reported line. `path` is the document path (rules with path allowlists are tested with theirs).
+    `strict` is False for a plain-string match example (rejected by `br rules test`).
+    """
+
+    secret: str | None
+    line: int | None
+    path: str | None
+    strict: bool
+
+    def __new__(cls, text: str, *, secret: str | None = None, line: int | None = None, path: str | None = None,
+                strict: bool = False):
+        self = super().__new__(cls, text)
+        self.secret, self.line, self.path, self.strict = secret, line, path, strict
+        return self
+
+    def __reduce__(self):  # pickled in the rule cache
+        return (_example, (str(self), self.secret, self.line, self.path, self.strict))
+
+    @property
+    def text(self) -> str:
+        return str(self)
+
+    def expected_line(self) -> int | None:
+        """The line the secret must be reported on (1-based), None when unknown."""
+        if self.line is not None:
+            return self.line
+        if self.secret is None or self.secret not in self:
+            return None
+        return self.count("\n", 0, self.index(self.secret)) + 1
+
+
+def _example(text, secret, line, path, strict) -> Example:
+    return Example(text, secret=secret, line=line, path=path, strict=strict)
 
 
 @dataclass(frozen=True)
 class Examples:
-    match: tuple[str, ...] = ()
-    no_match: tuple[str, ...] = ()
+    match: tuple[Example, ...] = ()
+    no_match: tuple[Example, ...] = ()
 
 
 @dataclass
@@ -144,6 +192,7 @@ class Finding:
     tags: tuple[str, ...] = ()
     cwe: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+    verified: str = ""  # with --verify: "live" | "revoked" | "unknown" (see engine/verify.py)
 
     @property
     def sort_key(self):
@@ -154,6 +203,8 @@ class Finding:
         d["severity"] = self.severity.value
         d["tags"] = list(self.tags)
         d["cwe"] = list(self.cwe)
+        if not self.verified:
+            del d["verified"]
         return d
 
 
@@ -190,7 +241,7 @@ class Skipped:
 @dataclass
 class Suppressed:
     finding: Finding
-    how: str  # "inline" | "whitelist" | "baseline"
+    how: str  # "inline" | "annotation" (another tool's, e.g. gitleaks:allow) | "whitelist" | "baseline"
     reason: str = ""
 
 
@@ -212,8 +263,22 @@ class ScanResult:
     def exit_code(self) -> int:
         return 1 if self.findings else 0
 
+    def exit_code_at(self, fail_on: Severity | None) -> int:
+        """1 when a finding is at or above `fail_on` (None: any finding), like Semgrep's --severity
+        with --error: the report still lists the rest."""
+        return 1 if any(at_or_above(f.severity, fail_on) for f in self.findings) else 0
+
     def skipped_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
         for s in self.skipped:
             counts[s.reason] = counts.get(s.reason, 0) + 1
         return counts
+
+
+class SpecError(Exception):
+    """Raised by a kind's compile_spec: `field` is the offending field name."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message

@@ -15,22 +15,18 @@ same fingerprint in a staged, full or history scan), keep only `changed_lines`, 
 
 from __future__ import annotations
 
-import importlib
 import os
 import time
 from itertools import chain
 from typing import Callable, Iterable, Iterator
 
+from buildrunner.engine import kinds
 from buildrunner.engine.model import Document, Finding, Rule, ScanResult, Skipped, Suppressed, fingerprint_findings
 from buildrunner.engine.parsing import rule_language_matches
 from buildrunner.engine.sources import DEFAULT_MAX_SIZE, FileRef
 from buildrunner.engine.suppression import Suppressions, inline_suppressions, load_suppressions
 from buildrunner.errors import BrError
 
-MATCHERS: dict[str, str] = {
-    "secret": "buildrunner.engine.secrets:SecretMatcher",
-    "code": "buildrunner.engine.code:CodeMatcher",
-}
 DEFAULT_SALT = "buildrunner-default-salt"
 PARALLEL_MIN_FILES = 200
 PARALLEL_MIN_BYTES = 4_000_000
@@ -40,24 +36,9 @@ CHUNK_ITEMS = 64
 Progress = Callable[[int, "int | None"], None]
 
 
-def matcher_class(kind: str):
-    """The matcher class for a kind, or None when its module is not installed (kind skipped)."""
-    target = MATCHERS.get(kind)
-    if not target:
-        return None
-    module, attr = target.split(":")
-    try:
-        return getattr(importlib.import_module(module), attr)
-    except ModuleNotFoundError as exc:
-        if exc.name and module.startswith(exc.name):
-            return None
-        raise
-
-
-def available_kinds() -> set[str]:
-    import importlib.util
-
-    return {k for k, target in MATCHERS.items() if importlib.util.find_spec(target.split(":")[0])}
+def _scanned(rule: Rule) -> bool:
+    entry = kinds.KINDS.get(rule.kind)
+    return rule.enabled and entry is not None and entry.matcher is not None
 
 
 def salt_of(config) -> str:
@@ -80,14 +61,16 @@ def touches(finding: Finding, changed_lines: frozenset[int]) -> bool:
 class Engine:
     """Matchers for one process, built lazily per (kind, language) and reused for every document."""
 
-    def __init__(self, rules: list[Rule], salt: str = "", max_size: int = DEFAULT_MAX_SIZE):
+    def __init__(self, rules: list[Rule], salt: str = "", max_size: int = DEFAULT_MAX_SIZE,
+                 foreign_annotations: bool = True):
         self.salt = salt
+        self.foreign_annotations = foreign_annotations
         self.max_size = max_size
         self.by_kind: dict[str, list[Rule]] = {}
         for r in rules:
-            if r.enabled and r.kind in MATCHERS:
+            if _scanned(r):
                 self.by_kind.setdefault(r.kind, []).append(r)
-        self._classes = {kind: matcher_class(kind) for kind in self.by_kind}
+        self._classes = {kind: kinds.matcher_class(kind) for kind in self.by_kind}
         self._matchers: dict[tuple[str, str | None], object | None] = {}
 
     def matcher(self, kind: str, language: str | None):
@@ -119,7 +102,7 @@ class Engine:
         fingerprint_findings(findings)
         if doc.changed_lines is not None:
             findings = [f for f in findings if touches(f, doc.changed_lines)]
-        return inline_suppressions(doc, findings)
+        return inline_suppressions(doc, findings, foreign=self.foreign_annotations)
 
     def drain_skipped(self) -> list[Skipped]:
         """Documents a matcher could not analyse (e.g. code that does not parse at all)."""
@@ -153,9 +136,9 @@ class Engine:
 _WORKER: Engine | None = None
 
 
-def _init_worker(rules: list[Rule], salt: str, max_size: int) -> None:
+def _init_worker(rules: list[Rule], salt: str, max_size: int, foreign: bool = True) -> None:
     global _WORKER
-    _WORKER = Engine(rules, salt, max_size)
+    _WORKER = Engine(rules, salt, max_size, foreign)
 
 
 def _run_chunk(items: list):
@@ -195,10 +178,13 @@ def scan(project, documents: Iterable, rules: list[Rule], *, config=None, jobs: 
          use_baseline: bool = True, mode: str = "files") -> ScanResult:
     """Scan `documents` (Documents, FileRefs and Skipped, as the sources yield them) with `rules`."""
     started = time.perf_counter()
-    rules = [r for r in rules if r.enabled and r.kind in MATCHERS]
+    rules = [r for r in rules if _scanned(r)]
+    for kind in sorted({r.kind for r in rules}):
+        kinds.matcher_class(kind)  # a matcher that cannot be imported is an error here, not in a worker
     salt = salt_of(config)
     max_size = int(config.get("security.max_file_size")) if config is not None else DEFAULT_MAX_SIZE
     jobs = resolve_jobs(jobs, config)
+    foreign = bool(config.get("security.foreign_annotations")) if config is not None else True
     result = ScanResult(rules=rules, mode=mode, root=str(project.root) if project is not None else "")
 
     total = sum(not isinstance(d, Skipped) for d in documents) if isinstance(documents, (list, tuple)) else None
@@ -219,9 +205,9 @@ def scan(project, documents: Iterable, rules: list[Rule], *, config=None, jobs: 
 
     if parallel:
         found, supp, skipped, scanned = _scan_parallel(chain(buffer, stream), rules, salt, max_size, jobs,
-                                                       result.skipped, progress, total)
+                                                       result.skipped, progress, total, foreign)
     else:
-        engine = Engine(rules, salt, max_size)
+        engine = Engine(rules, salt, max_size, foreign)
         found, supp, skipped, scanned = [], [], [], 0
         for i, item in enumerate(buffer, 1):
             try:
@@ -249,7 +235,8 @@ def scan(project, documents: Iterable, rules: list[Rule], *, config=None, jobs: 
 
 
 def _scan_parallel(items: Iterable, rules: list[Rule], salt: str, max_size: int, jobs: int,
-                   skipped_out: list[Skipped], progress: Progress | None, total: int | None = None):
+                   skipped_out: list[Skipped], progress: Progress | None, total: int | None = None,
+                   foreign: bool = True):
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
@@ -270,7 +257,7 @@ def _scan_parallel(items: Iterable, rules: list[Rule], salt: str, max_size: int,
 
     max_in_flight = jobs * 4
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
-                               initargs=(rules, salt, max_size))
+                               initargs=(rules, salt, max_size, foreign))
     try:
         pending = set()
         chunks = _chunks(docs_only(), CHUNK_BYTES)

@@ -37,7 +37,7 @@ Segment = tuple[str, str | None]  # (text, rich style)
 def render(result: ScanResult, *, color: bool | None = None, width: int | None = None,
            quiet: bool = False, stream=None, **_opts) -> str:
     if color is None:
-        from buildrunner.cli.output import color_enabled
+        from buildrunner.colour import color_enabled
 
         color = color_enabled(stream)
 
@@ -75,12 +75,19 @@ def _rich(lines: list[list[Segment]], width: int | None) -> str:
     return buf.getvalue()
 
 
+VERIFIED_LABEL = {"live": "[LIVE KEY]", "revoked": "[revoked]", "unknown": "[verification: unknown]"}
+VERIFIED_STYLE = {"live": "bold red", "revoked": "green", "unknown": "dim"}
+
+
 def _finding_lines(f: Finding) -> list[list[Segment]]:
     badge = f" {f.severity.value.upper():<{BADGE_WIDTH}} "
     head: list[Segment] = [("  ", None), (badge, BADGE_STYLE[f.severity]), ("  ", None),
                            (one_line(location(f)), "bold"), ("  ", None), (one_line(f.rule_id), "magenta")]
     if f.rule_name:
         head.append((f" · {one_line(f.rule_name)}", None))
+    if f.verified:
+        head.append(("  ", None))
+        head.append((VERIFIED_LABEL[f.verified], VERIFIED_STYLE[f.verified]))
     lines = [head, [(INDENT + one_line(f.message), None)]]
 
     note = history_note(f)
