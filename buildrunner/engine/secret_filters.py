@@ -387,7 +387,9 @@ def fixture_name(c: Candidate) -> bool:
 def words_not_random(c: Candidate) -> bool:
     v = c.value
     if _is_password_key(c.key):
-        return v.isalpha() and v.islower()  # one lowercase word: `swordfish`, `mismatch`, `anything`
+        # one lowercase word (`swordfish`, `mismatch`) or a snake_case name (`card_number`, the
+        # next field of `("password", "card_number")`); dashed passphrases stay passwords
+        return (v.isalpha() and v.islower()) or _SNAKE_NAME.match(v) is not None
     if _has_random_segment(v):
         return False  # `live_4394acbaec88fe67…`: a short leading word does not make a token a name
     if _IDENTIFIER.match(v):
@@ -402,6 +404,7 @@ def words_not_random(c: Candidate) -> bool:
     return in_words >= 0.8 * letters and len(short) <= 2
 
 
+_SNAKE_NAME = _Lazy(r"^[a-z]+(?:_[a-z]+)+$")
 _SEGMENT_SPLIT = _Lazy(r"[_\-.]+")
 
 
