@@ -166,7 +166,20 @@ _INDIRECT = _Lazy(r"""
 @_filter("indirect_reference", "the value names where the secret lives (`settings.X`, `os.environ[...]`, "
          "`config.get(...)`), it is not the secret")
 def indirect_reference(c: Candidate) -> bool:
-    return _INDIRECT.search(c.value) is not None
+    v = c.value
+    if _INDIRECT.search(v) is None:
+        return False
+    # `s.ZC9Ex2…` (a Vault token) is not attribute access: a name's segments are not random runs
+    name = v.split("(", 1)[0].split("[", 1)[0]
+    return "." not in name or not any(_random_run(seg) for seg in name.split("."))
+
+
+def _random_run(segment: str) -> bool:
+    """A name segment that is a random run, not words with digits (`X25519PrivateKey` is words)."""
+    if not _has_random_segment(segment):
+        return False
+    letters = [w for w in _WORD_RE.findall(segment) if not w.isdigit()]
+    return sum(len(w) for w in letters if len(w) >= 3 and _word_like(w)) < 0.6 * sum(map(len, letters))
 
 
 _SEQUENCES = ("0123456789", "1234567890", "abcdefghijklmnopqrstuvwxyz", "qwertyuiopasdfghjklzxcvbnm")
@@ -386,12 +399,13 @@ def fixture_name(c: Candidate) -> bool:
          "lowercase word (`swordfish`)")
 def words_not_random(c: Candidate) -> bool:
     v = c.value
-    if _is_password_key(c.key):
+    if is_password_key(c.key):
         # one lowercase word (`swordfish`, `mismatch`) or a snake_case name (`card_number`, the
         # next field of `("password", "card_number")`); dashed passphrases stay passwords
         return (v.isalpha() and v.islower()) or _SNAKE_NAME.match(v) is not None
-    if _has_random_segment(v):
+    if _has_random_segment(v) or _UUID.match(v):
         return False  # `live_4394acbaec88fe67…`: a short leading word does not make a token a name
+        # (UUIDs are judged by uuid_or_hash, on what their name says)
     if _IDENTIFIER.match(v):
         return True
     parts = re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+", v)
@@ -478,6 +492,11 @@ PROVIDER_PREFIX_REASON = ("the value starts with a provider's prefix (`ghp_`, `x
                           "rule may report it, and it does not match the provider's format")
 
 
+def key_words(key: str) -> list[str]:
+    """The lowercase words of a name: `myDB_secretKey-2` → my, db, secret, key, 2."""
+    return _words(key)
+
+
 def names_provider(key: str, providers: frozenset[str]) -> bool:
     """Whether the name says which provider the value is for (`OPENAI_API_KEY`, `githubToken`),
     among the providers br has a rule for: then br knows the format, and a value that is not in it
@@ -485,8 +504,8 @@ def names_provider(key: str, providers: frozenset[str]) -> bool:
     return bool(key and providers) and not providers.isdisjoint(_words(key))
 
 
-PROVIDER_NAME_REASON = ("the name says which provider the key is for, br knows that provider's format, "
-                        "and a UUID is not it")
+PROVIDER_NAME_REASON = ("the name says which provider the key is for, and that provider's keys are not "
+                        "UUIDs (br's rule for it knows the format)")
 
 
 def claimed_by_provider(value: str, prefixes: tuple[str, ...], key_names_provider: bool = False) -> bool:

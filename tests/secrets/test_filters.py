@@ -32,7 +32,8 @@ CASES = {
     "indirect_reference": (
         ["settings.SECRET_KEY", "os.environ['X']", "config.get('token')", "get_secret('db')",
          "app.config.SECRET", "env['API_KEY']", "process.env.TOKEN", "self.password"],
-        ["Hx7!kP2q@Lm9wZ", "Zq8wL3mT9vR2xK7pB4nY6cJ1", "s3cr3t.Value!2024"],
+        ["Hx7!kP2q@Lm9wZ", "Zq8wL3mT9vR2xK7pB4nY6cJ1", "s3cr3t.Value!2024",
+         "s.Rk7Qm2Xz9Lp4Tw8Nv3Hb6Jc1", "t.8hQ2mZ7xR4kW9pL3vN6bC1"],  # Vault-style tokens, not attribute access
     ),
     "sequential_or_repeated": (
         ["12345678", "aaaaaaaaaa", "abcdefghij", "qwertyuiop", "abcabcabcabc", "0987654321", "a-a-a-a-a-a-a"],
@@ -93,7 +94,8 @@ CASES = {
          Candidate("FORBIDDEN_VALUE", key="api_key"), Candidate("UniqueID", key="key"),
          Candidate("swordfish", key="password"), Candidate("card_number", key="password"), Candidate("0006_require_contenttypes_0002", key="auth")],
         [Candidate("AUn025k50SBh1o/mkukChndsMlxv73FB", key="api_key"),
-         Candidate("MySecretPw2024", key="DB_PASSWORD"), Candidate("plum-anvil-orbit-cedar", key="passphrase"), Candidate("Hx7!kP2q@Lm9wZ", key="dbPass"),
+         Candidate("MySecretPw2024", key="DB_PASSWORD"), Candidate("plum-anvil-orbit-cedar", key="passphrase"),
+         Candidate("mkd3@RFVbgt5", key="PGPASSWORD"),  # a keyboard-walk password under a one-word name Candidate("Hx7!kP2q@Lm9wZ", key="dbPass"),
          Candidate("Zq8wL3mT9vR2xK7pB4nY6cJ1", key="token"),
          # a short word before a long random segment does not make a token an identifier
          Candidate("live_7e1c90ab44d2f83b6a0c5e9d17f2b4a8c3d", key="payments_token"),

@@ -224,3 +224,23 @@ def test_accuracy_corpus_is_split_by_template_and_scores_without_false_alarms():
     for recs in parts.values():
         stats, misses, false_alarms = accuracy.score_br(recs)
         assert false_alarms == [] and len(misses) <= len(recs) // 50
+
+
+def test_a_jwt_with_a_mangled_header_is_still_a_jwt_but_random_eyj_strings_are_not():
+    """Logs and copies damage headers: a header and payload that decode to JSON text are a token's
+    shape; random base64 after `eyJ` decodes to binary and is rejected."""
+    import base64
+    import random
+
+    from buildrunner.engine.secrets import VALIDATORS
+
+    payload = base64.urlsafe_b64encode(b'{"sub":"svc-ingest","iat":1712345678}').decode().rstrip("=")
+    mangled_header = "eyJhbGciOixxxiIsInR5cCI6IkpXVCJ9"  # `{"alg":"` + damaged bytes
+    assert VALIDATORS["jwt"](f"{mangled_header}.{payload}.Qm9xT2tL7pZ3rW8vN1cY5s")
+    rng = random.Random(7)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+    def rand(n):
+        return "".join(rng.choice(alphabet) for _ in range(n))
+
+    assert not any(VALIDATORS["jwt"](f"eyJ{rand(30)}.eyJ{rand(40)}.{rand(20)}") for _ in range(100))
