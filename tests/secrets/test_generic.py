@@ -81,6 +81,9 @@ FORMS = [
      "4b1f7c2e-9a3d-4e6b-8c0f-2d5a7e9b1c3f"),
     ("src/main.go", 'token := env.GetOr("api_token", "4b1f7c2e-9a3d-4e6b-8c0f-2d5a7e9b1c3f")',
      "4b1f7c2e-9a3d-4e6b-8c0f-2d5a7e9b1c3f"),
+    # a UUID under a provider's name is kept when that provider's keys are UUIDs (Snyk, Heroku)
+    ("pom.xml", "<snykApiToken>\n  4b1f7c2e-9a3d-4e6b-8c0f-2d5a7e9b1c3f\n</snykApiToken>",
+     "4b1f7c2e-9a3d-4e6b-8c0f-2d5a7e9b1c3f"),
     # connection strings
     ("appsettings.json", f'"Db": "Server=tcp:sql.internal,1433;Database=app;User ID=app;Password={HUMAN};"', HUMAN),
     # password names take human-chosen passwords without an entropy floor
