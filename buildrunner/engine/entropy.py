@@ -76,9 +76,8 @@ def brackets_nest(value: str) -> bool:
     for ch in value:
         if ch in "([{":
             stack.append(ch)
-        elif ch in _CLOSERS:
-            if not stack or stack.pop() != _CLOSERS[ch]:
-                return False
+        elif ch in _CLOSERS and (not stack or stack.pop() != _CLOSERS[ch]):
+            return False
     return True
 
 
