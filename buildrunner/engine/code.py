@@ -320,6 +320,18 @@ def _inline_format(node) -> bool:
     return False
 
 
+def _name_node(call):
+    """The called name of a call (`filter` in `session.query(User)\n  .filter(...)`), or the call."""
+    func = call.child_by_field_name("function")
+    if func is not None and func.type == "await_expression" and func.named_children:
+        func = func.named_children[-1]
+    if func is not None and func.type in ("attribute", "member_expression"):
+        name = func.child_by_field_name("attribute") or func.child_by_field_name("property")
+        if name is not None and name.start_point.row != call.start_point.row:
+            return name
+    return call
+
+
 def _well_formed_share(root) -> float:
     """Share of the text covered by error-free subtrees: tree-sitter recovers from local syntax
     errors, so a file with a broken function still has most of its code well-formed."""
@@ -529,13 +541,14 @@ class _Scan:
         scope = self.an.scope_of(call)
         fname = scope_name(self.an, scope) if scope.type != self.an.MODULE else ""
         normalized = "".join(self.an.text(call).split())  # survives re-indentation and reflow
-        line = self._line(call)
+        at = _name_node(call)  # a call chained over several lines is reported at its method name
+        line = self._line(at)
         snippet = self.doc.line_text(line).strip()
         unique = dict.fromkeys((s.line, s.column, s.message) for s in steps)
         trace = [TraceStep(ln, msg, col) for ln, col, msg in unique]
         self.findings.append(Finding(
             rule_id=rule.id, severity=rule.severity, message=rule.message.replace("{sink}", f"`{sink}`"),
-            path=self.doc.path, line=line, column=call.start_point.column + 1,
+            path=self.doc.path, line=line, column=at.start_point.column + 1,
             end_line=call.end_point.row + 1 + self.doc.line_offset, end_column=call.end_point.column + 1,
             snippet=sanitize_text(snippet[:200]), fix=rule.fix, kind="code", rule_name=rule.name,
             value_hash=value_hash(f"{fname}:{normalized}", self.m.salt), origin=self.doc.origin,

@@ -546,7 +546,9 @@ class _Calls(cst.CSTVisitor):
         self.calls: list[tuple[cst.Call, object]] = []
 
     def visit_Call(self, node: cst.Call) -> None:
-        self.calls.append((node, self.get_metadata(PositionProvider, node)))
+        # a call chained over several lines is reported at its method name's line
+        at = node.func.attr if isinstance(node.func, cst.Attribute) else node
+        self.calls.append((node, self.get_metadata(PositionProvider, at)))
 
 
 def plan_file(text: str, findings: list[Finding], *, fixable: set[str], placeholder: str = "auto",
