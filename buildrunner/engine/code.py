@@ -320,6 +320,16 @@ def _inline_format(node) -> bool:
     return False
 
 
+def _reportable(value, rule: Rule) -> bool:
+    """SQL text built from runtime values, or request input used as (part of) the SQL. Request input
+    alone does not make a call on a generic name (`run`, `get`: `sql: statement` rules) SQL."""
+    from buildrunner.engine.analysis import DYNAMIC
+
+    if value.kind != DYNAMIC:
+        return False
+    return looks_like_sql(value.text, rule.spec["sql"]) or (value.tainted and rule.spec["sql"] != "statement")
+
+
 def _name_node(call):
     """The called name of a call (`filter` in `session.query(User)\n  .filter(...)`), or the call."""
     func = call.child_by_field_name("function")
@@ -458,11 +468,11 @@ class _Scan:
             return
 
     def _check(self, rule: Rule, call, target) -> None:
-        from buildrunner.engine.analysis import DYNAMIC, PARAM
+        from buildrunner.engine.analysis import PARAM
 
         value = self.an.value_of(target)
         label = self._label(call)
-        if value.kind == DYNAMIC and looks_like_sql(value.text, rule.spec["sql"]):
+        if _reportable(value, rule):
             steps = self._steps(value)
             steps.append(TraceStep(self._line(call), f"the SQL text reaches `{label}` here",
                                    call.start_point.column + 1))
@@ -494,7 +504,7 @@ class _Scan:
 
     def _follow_helpers(self, root) -> None:
         """Calls in this file to functions that forward a parameter to a sink (a few levels deep)."""
-        from buildrunner.engine.analysis import DYNAMIC, PARAM
+        from buildrunner.engine.analysis import PARAM
 
         done: set[tuple[int, str]] = set()
         for _round in range(4):
@@ -511,7 +521,7 @@ class _Scan:
                         continue
                     done.add(key)
                     value = self.an.value_of(targets[0])
-                    if value.kind == DYNAMIC and looks_like_sql(value.text, fw.rule.spec["sql"]):
+                    if _reportable(value, fw.rule):
                         steps = self._steps(value)
                         steps.append(TraceStep(self._line(call), f"the SQL text is passed to `{self._label(call)}` "
                                                "here", call.start_point.column + 1))

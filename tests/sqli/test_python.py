@@ -110,7 +110,7 @@ def test_two_level_helper_chain(scan):
             return run_logged(cur, f"SELECT * FROM t WHERE name = '{name}'")
     '''))
     assert ids(findings) == [("python.sql-injection.dbapi-execute", 10)]
-    assert [t.line for t in findings[0].trace] == [10, 10, 6, 2]
+    assert [t.line for t in findings[0].trace] == [9, 10, 10, 6, 2]  # request input, built, passed, forwarded
 
 
 @pytest.mark.parametrize("code", [

@@ -3,8 +3,13 @@ local def-use (`const/let/var`, `=`, `+=`)."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 from buildrunner.engine.analysis.base import CONST, DYNAMIC, NUMBER, SAFE, UNKNOWN, UNKNOWN_VALUE, Analyzer, Def, Value
 
+# Request input: Express `req.query/body/params/cookies/headers`, Koa `ctx.query`, `ctx.request.body`.
+_REQUEST = re.compile(r"^(?:req|request|ctx|ctx\.request)\.(?:query|body|params|cookies|headers)\b")
 _MATH = frozenset({"Math.min", "Math.max", "Math.abs", "Math.round", "Math.floor", "Math.ceil", "Math.trunc"})
 
 _STR_METHODS = frozenset({"trim", "trimStart", "trimEnd", "toUpperCase", "toLowerCase", "toString",
@@ -66,6 +71,10 @@ class JavaScriptAnalyzer(Analyzer):
             name = node.child_by_field_name("name")
             if name is not None and name.type == "identifier":
                 return [(self.text(name), Def(node, "=", node.child_by_field_name("value"), node.end_byte))]
+            value = node.child_by_field_name("value")
+            if name is not None and name.type == "object_pattern" and value is not None and \
+                    _REQUEST.match(self.text(value)):  # const { sort } = req.query
+                return [(n, Def(node, "=", value, node.end_byte)) for n in self._targets(name)]
             return [(n, Def(node, "unknown", None, node.end_byte)) for n in self._targets(name)]
         if t == "assignment_expression":
             left = node.child_by_field_name("left")
@@ -117,6 +126,8 @@ class JavaScriptAnalyzer(Analyzer):
             return self._binary(node, depth)
         if t == "call_expression":
             return self._call(node, depth)
+        if t in ("member_expression", "subscript_expression") and _REQUEST.match(self.text(node)):
+            return self.source(node)
         if t == "member_expression":
             if self.is_sanitizer(self.text(node)):
                 return SAFE
@@ -199,7 +210,7 @@ class JavaScriptAnalyzer(Analyzer):
         if func.type == "identifier":
             if callee == "String" and len(arglist) == 1:
                 v = self.value_of(arglist[0], depth)
-                return Value(v.kind, v.text, True, v.steps, v.param)
+                return replace(v, stringy=True)
             return UNKNOWN_VALUE
         if func.type != "member_expression":
             return UNKNOWN_VALUE
@@ -260,5 +271,5 @@ class JavaScriptAnalyzer(Analyzer):
             return self.concat(parts, "joined into") if parts else Value(CONST, "", True)
         vo = self.value_of(obj, depth)
         if vo.kind in (CONST, DYNAMIC):
-            return Value(vo.kind, vo.text, True, vo.steps)
+            return replace(vo, stringy=True, param=None)
         return Value(UNKNOWN, stringy=True)

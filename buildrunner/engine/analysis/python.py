@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 from buildrunner.engine.analysis.base import CONST, DYNAMIC, NUMBER, SAFE, UNKNOWN, UNKNOWN_VALUE, Analyzer, Def, Value
 from buildrunner.engine.analysis.templates import Field, split_brace, split_percent
 
@@ -12,6 +15,16 @@ _COMPREHENSIONS = frozenset({"list_comprehension", "generator_expression", "set_
 _AUG_OPS = {"+=": "+=", "%=": "%="}
 _SAME_TEXT = frozenset({"dedent", "textwrap.dedent", "cleandoc", "inspect.cleandoc"})  # reformat, keep the values
 _NUMERIC = frozenset({"min", "max", "abs", "round"})  # of constants only: a constant
+
+
+# Request input: Flask (args, form, values, json, get_json(), data), Django (GET, POST, body,
+# COOKIES, META), Starlette/FastAPI (query_params, path_params); also `self.request` (class-based views).
+_REQUEST = re.compile(r"^(?:self\.)?request\.(?:get_json\s*\(|(?:args|form|values|json|data|GET|POST|body|COOKIES|"
+                      r"cookies|headers|META|query_params|path_params)\b)")
+_NUMERIC_ARG = re.compile(r"\btype\s*=\s*(?:int|float|bool)\b")
+# Route decorators: Flask/Quart `@app.route`, `@bp.get`; FastAPI `@app.get`, `@router.post`...
+_ROUTE = re.compile(r"^@\s*[\w.]+\.(?:route|get|post|put|patch|delete|api_route|websocket)\s*\(")
+_INPUT_TYPES = re.compile(r"^(?:str|Optional\[str\]|str\s*\|\s*None|None\s*\|\s*str|Any)$")
 
 
 def _named(node):
@@ -114,8 +127,38 @@ class PythonAnalyzer(Analyzer):
         return []
 
     # -- evaluation ------------------------------------------------------------------------------
+    def param_value(self, scope, index: int, name: str) -> Value:
+        if self._route_inputs(scope).get(name):
+            return self.source(scope.child_by_field_name("parameters"), f"route input (parameter `{name}`)")
+        return super().param_value(scope, index, name)
+
+    def _route_inputs(self, scope) -> dict[str, bool]:
+        """Parameters of a web route handler that carry request input (str or untyped, not Depends())."""
+        cache = self.__dict__.setdefault("_routes", {})
+        if scope.id in cache:
+            return cache[scope.id]
+        out: dict[str, bool] = {}
+        parent = scope.parent
+        if scope.type == "function_definition" and parent is not None and parent.type == "decorated_definition" and \
+                any(_ROUTE.match(self.text(d)) for d in parent.named_children if d.type == "decorator"):
+            plist = scope.child_by_field_name("parameters")
+            for p in _named(plist) if plist is not None else ():
+                ident = p if p.type == "identifier" else (p.child_by_field_name("name") or next(
+                    (c for c in p.named_children if c.type == "identifier"), None))
+                if ident is None or ident.type != "identifier":
+                    continue
+                ann = p.child_by_field_name("type")
+                default = p.child_by_field_name("value")
+                typed_ok = ann is None or bool(_INPUT_TYPES.match(" ".join(self.text(ann).split())))
+                injected = default is not None and "Depends" in self.text(default)
+                out[self.text(ident)] = typed_ok and not injected and self.text(ident) not in ("self", "cls")
+        cache[scope.id] = out
+        return out
+
     def evaluate(self, node, depth: int) -> Value:
         t = node.type
+        if t in ("subscript", "attribute", "call") and _REQUEST.match(self.text(node)):
+            return SAFE if _NUMERIC_ARG.search(self.text(node)) else self.source(node)
         if t == "string":
             return self._string(node, depth)
         if t == "concatenated_string":
@@ -299,7 +342,7 @@ class PythonAnalyzer(Analyzer):
         if func.type == "identifier":
             if self.text(func) == "str" and args is not None and len(_named(args)) == 1:
                 v = self.value_of(_named(args)[0], depth)
-                return Value(v.kind, v.text, True, v.steps, v.param)
+                return replace(v, stringy=True)
             if self.text(func) in _NUMERIC and args is not None and _named(args) and \
                     all(self.value_of(a, depth).kind == CONST for a in _named(args)):
                 return Value(CONST, "", True)  # min(int(n), 100)
@@ -342,5 +385,5 @@ class PythonAnalyzer(Analyzer):
         else:
             body = self.value_of(iterable, depth)
         if body.kind in (CONST, DYNAMIC):
-            return Value(body.kind, body.text, True, body.steps)
+            return replace(body, stringy=True, param=None)
         return Value(UNKNOWN, stringy=True)
