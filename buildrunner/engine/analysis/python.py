@@ -27,6 +27,16 @@ _ROUTE = re.compile(r"^@\s*[\w.]+\.(?:route|get|post|put|patch|delete|api_route|
 _INPUT_TYPES = re.compile(r"^(?:str|Optional\[str\]|str\s*\|\s*None|None\s*\|\s*str|Any)$")
 
 
+def _numeric(field: Field) -> bool:
+    """A `%d` / `%.2f` / `{:d}` / `{:>5.1f}` field: formatting raises unless the value is a number."""
+    if field.conversion in ("d", "i", "u", "f", "F", "e", "E", "g", "G", "x", "X", "o"):
+        return True
+    return field.conversion == "" and field.spec not in ("", "attr") and field.spec[-1] in "dnfFeEgGxXob%"
+
+
+_QUOTE_DOUBLING = {("'", "''"), ('"', '""')}
+
+
 def _named(node):
     return [c for c in node.named_children if c.type != "comment"]
 
@@ -224,7 +234,11 @@ class PythonAnalyzer(Analyzer):
         `.update()` are not tracked."""
         if node.type in ("dictionary", "list", "tuple"):
             return self.value_of(node, depth).kind == CONST
-        # (not attributes: `request.GET[...]`, `request.POST.get(...)` are ALL_CAPS and user input)
+        # (not attributes: `request.GET[...]`, `request.POST.get(...)` are ALL_CAPS and user input),
+        # except a mapping the object itself holds: `self.operators[lookup]` (Django backends) is an
+        # allowlist lookup, its values written in the class.
+        if node.type == "attribute" and self.text(node.child_by_field_name("object")) in ("self", "cls"):
+            return True
         return node.type == "identifier" and self.is_constant_name(self.text(node)) and \
             self.value_of(node, depth).kind == CONST
 
@@ -246,7 +260,12 @@ class PythonAnalyzer(Analyzer):
             elif c.type == "interpolation" and "f" in prefix:
                 interpolated = True
                 expr = c.child_by_field_name("expression")
-                parts.append((expr, self.value_of(expr, depth)))
+                spec = next((k for k in c.named_children if k.type == "format_specifier"), None)
+                conv = next((k for k in c.named_children if k.type == "type_conversion"), None)
+                if spec is not None and conv is None and _numeric(Field(0, "", self.text(spec).lstrip(":") or "attr")):
+                    parts.append((expr, NUMBER))  # f"{n:d}", f"{x:.2f}"
+                else:
+                    parts.append((expr, self.value_of(expr, depth)))
         if not interpolated:
             return Value(CONST, "".join(v.text for _, v in parts), True)
         return self.concat(parts, "interpolated into")
@@ -313,7 +332,9 @@ class PythonAnalyzer(Analyzer):
             return self.concat(parts, "formatted into")
         parts = []
         for f in fields:
-            if isinstance(f, Field):
+            if isinstance(f, Field) and _numeric(f):
+                parts.append((args[f.key], NUMBER))  # `%d`, `{:d}`, `{:.2f}`: a number cannot inject
+            elif isinstance(f, Field):
                 parts.append((args[f.key], self.value_of(args[f.key], depth)))
             else:
                 parts.append((template_node, Value(CONST, f, True)))
@@ -356,6 +377,10 @@ class PythonAnalyzer(Analyzer):
         if method == "get" and args is not None and self._constant_mapping(obj, depth) and \
                 all(self.value_of(a, depth).kind == CONST for a in _named(args)[1:]):
             return Value(CONST, "", True)  # {"name": "name", "date": "created_at"}.get(sort, "id")
+        if method == "replace":
+            return self._replace(obj, args, depth)
+        if method in ("substitute", "safe_substitute"):
+            return self._substitute(obj, args, depth)
         if method not in ("format", "join") and method not in _STR_METHODS:
             return UNKNOWN_VALUE
         vo = self.value_of(obj, depth)
@@ -366,6 +391,34 @@ class PythonAnalyzer(Analyzer):
         if method == "format":
             return self.format_parts(obj, vo, split_brace, self._call_args(args), depth)
         return self._join(obj, vo, args, depth)
+
+    def _replace(self, obj, args, depth: int) -> Value:
+        """`value.replace("'", "''")` escapes a value for a quoted SQL literal; `TEMPLATE.replace(
+        "{table}", name)` puts a value into SQL text like a format field."""
+        named = _named(args) if args is not None else []
+        if len(named) < 2:
+            return UNKNOWN_VALUE
+        old, new = self.value_of(named[0], depth), self.value_of(named[1], depth)
+        if old.kind == CONST and new.kind == CONST and named[0].type == "string" and \
+                (old.text, new.text) in _QUOTE_DOUBLING:
+            return SAFE
+        vo = self.value_of(obj, depth)
+        if not vo.stringy or new.kind == CONST:
+            return vo if vo.stringy else UNKNOWN_VALUE
+        return self.concat([(obj, vo), (named[1], new)], "substituted into")
+
+    def _substitute(self, obj, args, depth: int) -> Value:
+        """`string.Template(sql).substitute(name=value)`: each value lands in the SQL text."""
+        if obj.type != "call" or self.text(obj.child_by_field_name("function")) not in ("Template", "string.Template"):
+            return UNKNOWN_VALUE
+        targs = _named(obj.child_by_field_name("arguments"))
+        if not targs:
+            return UNKNOWN_VALUE
+        template = self.value_of(targs[0], depth)
+        values = [a.child_by_field_name("value") if a.type == "keyword_argument" else a
+                  for a in (_named(args) if args is not None else [])]
+        return self.concat([(targs[0], template)] + [(v, self.value_of(v, depth)) for v in values if v is not None],
+                           "substituted into")
 
     def _join(self, sep_node, sep: Value, args, depth: int) -> Value:
         if args is None:
