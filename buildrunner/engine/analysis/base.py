@@ -74,6 +74,7 @@ class Analyzer:
     SCOPES: frozenset[str] = frozenset()
     MODULE: str = ""
     BRANCHES: frozenset[str] = frozenset()
+    STRICT_LOCALS = False  # reading a local before any assignment to it is an error (Python)
 
     def __init__(self, root, *, sanitizers: frozenset[str] = frozenset()):
         self.root = root
@@ -243,8 +244,10 @@ class Analyzer:
             params = self.params(scope) if scope.type != self.MODULE else []
             if name in params:
                 bases.append(self.param_value(scope, params.index(name), name))
-            else:
+            elif not (chain and self.STRICT_LOCALS and scope.type != self.MODULE):
                 bases.append(self.outer_value(name, scope, depth))
+            # (a Python local assigned on some paths only: the others raise UnboundLocalError, so
+            # `if c: x = "a"` / `else: x = "b"` is one of the two constants, not an outer value)
         for d in chain:
             if d.op in ("=", "unknown"):
                 bases.append(self.def_value(d, depth))

@@ -44,6 +44,7 @@ def _named(node):
 class PythonAnalyzer(Analyzer):
     SCOPES = frozenset({"function_definition", "lambda", "module"})
     MODULE = "module"
+    STRICT_LOCALS = True
     BRANCHES = frozenset({"if_statement", "elif_clause", "else_clause", "for_statement", "while_statement",
                           "try_statement", "except_clause", "except_group_clause", "match_statement",
                           "case_clause", "conditional_expression", "boolean_operator"})
@@ -190,7 +191,12 @@ class PythonAnalyzer(Analyzer):
             attr = node.child_by_field_name("attribute")
             if self.is_constant_name(self.text(attr)):
                 return Value(CONST, "", True)
-            obj = node.child_by_field_name("object")  # Status.ACTIVE.value: an Enum member's value
+            obj = node.child_by_field_name("object")
+            if self.text(obj) == "self":  # self.sql = "..." + x in one method, executed in another
+                stored = self._stored_on_self(node, self.text(attr), depth)
+                if stored.kind == DYNAMIC:
+                    return stored
+            # Status.ACTIVE.value: an Enum member's value
             if self.text(attr) in ("value", "name") and obj.type == "attribute" and \
                     self.is_constant_name(self.text(obj.child_by_field_name("attribute"))):
                 cls = obj.child_by_field_name("object")  # a class (CapWords), not `request.GET`
@@ -367,7 +373,12 @@ class PythonAnalyzer(Analyzer):
             if self.text(func) in _NUMERIC and args is not None and _named(args) and \
                     all(self.value_of(a, depth).kind == CONST for a in _named(args)):
                 return Value(CONST, "", True)  # min(int(n), 100)
-            return UNKNOWN_VALUE
+            return self._helper_result(node, self.text(func), args, depth)
+        if func.type == "attribute" and self.text(func.child_by_field_name("object")) in ("self", "cls"):
+            helper = self._helper_result(node, self.text(func.child_by_field_name("attribute")), args, depth,
+                                         method=True)
+            if helper.kind in (CONST, DYNAMIC):
+                return helper
         if func.type != "attribute":
             return UNKNOWN_VALUE
         obj = func.child_by_field_name("object")
@@ -391,6 +402,84 @@ class PythonAnalyzer(Analyzer):
         if method == "format":
             return self.format_parts(obj, vo, split_brace, self._call_args(args), depth)
         return self._join(obj, vo, args, depth)
+
+    # -- across functions of the file ------------------------------------------------------------
+    def _functions(self) -> dict[str, list]:
+        """Function definitions of the file by name (module level and methods)."""
+        cached = self.__dict__.get("_function_index")
+        if cached is None:
+            cached = self._function_index = {}
+            stack = [self.root]
+            while stack:
+                n = stack.pop()
+                if n.type == "function_definition":
+                    cached.setdefault(self.text(n.child_by_field_name("name")), []).append(n)
+                if n.type in ("module", "block", "class_definition", "decorated_definition", "function_definition"):
+                    stack.extend(n.named_children)
+        return cached
+
+    def _returns(self, node):
+        for c in node.named_children:
+            if c.type == "return_statement":
+                yield c
+            elif c.type not in ("function_definition", "lambda", "class_definition"):
+                yield from self._returns(c)
+
+    def _helper_result(self, call, name: str, args, depth: int, method: bool = False) -> Value:
+        """`sql = build_query(uid)`: a helper of this file returning SQL text. Its returns are
+        evaluated with its parameters bound to this call's argument values (so a builder called
+        with constants builds constant SQL)."""
+        defs = self._functions().get(name)
+        if not defs or len(defs) > 1 or depth > 20:
+            return UNKNOWN_VALUE
+        helper = defs[0]
+        params = self.params(helper)
+        if method and params:
+            params = params[1:]
+        bound: dict[str, Value] = {}
+        for key, arg in self._call_args(args).items():
+            if key == "*":
+                return UNKNOWN_VALUE
+            pname = params[key] if isinstance(key, int) and key < len(params) else key
+            if isinstance(pname, str):
+                bound[pname] = self.value_of(arg, depth)
+        probe = _Bound(self.root, helper, bound, sanitizers=self.sanitizers)
+        body = helper.child_by_field_name("body")
+        values = [probe.value_of(_named(r)[0], depth) for r in self._returns(body) if _named(r)] if body else []
+        result = self.phi(values) if values else UNKNOWN_VALUE
+        if result.kind == CONST:
+            return result
+        if result.kind != DYNAMIC:
+            return UNKNOWN_VALUE
+        step = self.step(call, f"`{name}()` returns SQL text built from runtime values")
+        return replace(result, steps=result.steps + (step,))
+
+    def _stored_on_self(self, node, attr: str, depth: int) -> Value:
+        """`self.<attr>` assigned SQL built from runtime values anywhere in the enclosing class."""
+        cls = node.parent
+        while cls is not None and cls.type != "class_definition":
+            cls = cls.parent
+        if cls is None:
+            return UNKNOWN_VALUE
+        cache = self.__dict__.setdefault("_self_attrs", {})
+        key = (cls.id, attr)
+        if key in cache:
+            return cache[key]
+        cache[key] = UNKNOWN_VALUE  # cycle guard
+        values, stack = [], [cls]
+        while stack:
+            n = stack.pop()
+            if n.type in ("assignment", "augmented_assignment"):
+                left = n.child_by_field_name("left")
+                if left is not None and left.type == "attribute" and self.text(left) == f"self.{attr}":
+                    value = self.value_of(n.child_by_field_name("right"), depth)
+                    if value.kind == DYNAMIC:
+                        step = self.step(n, f"`self.{attr}` holds SQL text built from runtime values")
+                        value = replace(value, steps=value.steps + (step,))
+                    values.append(value)
+            stack.extend(n.named_children)
+        cache[key] = self.phi(values) if values else UNKNOWN_VALUE
+        return cache[key]
 
     def _replace(self, obj, args, depth: int) -> Value:
         """`value.replace("'", "''")` escapes a value for a quoted SQL literal; `TEMPLATE.replace(
@@ -440,3 +529,17 @@ class PythonAnalyzer(Analyzer):
         if body.kind in (CONST, DYNAMIC):
             return replace(body, stringy=True, param=None)
         return Value(UNKNOWN, stringy=True)
+
+
+class _Bound(PythonAnalyzer):
+    """Evaluates one helper's returns with its parameters bound to a caller's argument values
+    (unbound parameters keep their defaults, taken as constants)."""
+
+    def __init__(self, root, helper, bound: dict[str, Value], *, sanitizers=frozenset()):
+        super().__init__(root, sanitizers=sanitizers)
+        self.helper, self.bound = helper, bound
+
+    def param_value(self, scope, index: int, name: str) -> Value:
+        if scope.id == self.helper.id:
+            return self.bound.get(name, Value(CONST, "", True))
+        return super().param_value(scope, index, name)
