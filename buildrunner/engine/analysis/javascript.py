@@ -126,14 +126,8 @@ class JavaScriptAnalyzer(Analyzer):
             return self._binary(node, depth)
         if t == "call_expression":
             return self._call(node, depth)
-        if t in ("member_expression", "subscript_expression") and _REQUEST.match(self.text(node)):
-            return self.source(node)
         if t == "member_expression":
-            if self.is_sanitizer(self.text(node)):
-                return SAFE
-            prop = node.child_by_field_name("property")
-            return Value(CONST, "", True) if prop is not None and self.is_constant_name(self.text(prop)) \
-                else UNKNOWN_VALUE
+            return self._member(node)
         if t == "ternary_expression":
             return self.phi([self.value_of(node.child_by_field_name("consequence"), depth),
                              self.value_of(node.child_by_field_name("alternative"), depth)])
@@ -147,15 +141,30 @@ class JavaScriptAnalyzer(Analyzer):
             kids = _named(node)
             return NUMBER if all(p.type == "pair" and self.value_of(p.child_by_field_name("value"), depth).kind
                                  == CONST for p in kids) else UNKNOWN_VALUE
-        if t == "subscript_expression":  # SORT_COLUMNS[req.query.sort]: an allowlist lookup
-            obj = node.child_by_field_name("object")
-            allowlist = obj.type in ("object", "array") or (obj.type == "identifier" and
-                                                              self.is_constant_name(self.text(obj)))
-            return Value(CONST, "", True) if allowlist and self.value_of(obj, depth).kind == CONST \
-                else UNKNOWN_VALUE
+        if t == "subscript_expression":
+            return self._subscript(node, depth)
         if t == "assignment_expression":
             return self.value_of(node.child_by_field_name("right"), depth)
         return UNKNOWN_VALUE
+
+    def _member(self, node) -> Value:
+        if _REQUEST.match(self.text(node)):
+            return self.source(node)  # req.query.sort
+        if self.is_sanitizer(self.text(node)):
+            return SAFE
+        prop = node.child_by_field_name("property")
+        return Value(CONST, "", True) if prop is not None and self.is_constant_name(self.text(prop)) \
+            else UNKNOWN_VALUE
+
+    def _subscript(self, node, depth: int) -> Value:
+        """SORT_COLUMNS[req.query.sort]: an allowlist lookup; req.query["sort"]: request input."""
+        if _REQUEST.match(self.text(node)):
+            return self.source(node)
+        obj = node.child_by_field_name("object")
+        allowlist = obj.type in ("object", "array") or (obj.type == "identifier" and
+                                                          self.is_constant_name(self.text(obj)))
+        return Value(CONST, "", True) if allowlist and self.value_of(obj, depth).kind == CONST \
+            else UNKNOWN_VALUE
 
     def _template(self, node, depth: int) -> Value:
         parts: list[tuple[object, Value]] = []

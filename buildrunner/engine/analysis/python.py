@@ -367,13 +367,7 @@ class PythonAnalyzer(Analyzer):
         if self.text(func) in _SAME_TEXT and args is not None and len(_named(args)) == 1:
             return self.value_of(_named(args)[0], depth)  # textwrap.dedent(f"""SELECT ... {x}""")
         if func.type == "identifier":
-            if self.text(func) == "str" and args is not None and len(_named(args)) == 1:
-                v = self.value_of(_named(args)[0], depth)
-                return replace(v, stringy=True)
-            if self.text(func) in _NUMERIC and args is not None and _named(args) and \
-                    all(self.value_of(a, depth).kind == CONST for a in _named(args)):
-                return Value(CONST, "", True)  # min(int(n), 100)
-            return self._helper_result(node, self.text(func), args, depth)
+            return self._function_call(node, func, args, depth)
         if func.type == "attribute" and self.text(func.child_by_field_name("object")) in ("self", "cls"):
             helper = self._helper_result(node, self.text(func.child_by_field_name("attribute")), args, depth,
                                          method=True)
@@ -402,6 +396,15 @@ class PythonAnalyzer(Analyzer):
         if method == "format":
             return self.format_parts(obj, vo, split_brace, self._call_args(args), depth)
         return self._join(obj, vo, args, depth)
+
+    def _function_call(self, node, func, args, depth: int) -> Value:
+        """`str(x)`, `min(...)` of constants, or a helper function of this file."""
+        if self.text(func) == "str" and args is not None and len(_named(args)) == 1:
+            return replace(self.value_of(_named(args)[0], depth), stringy=True)
+        if self.text(func) in _NUMERIC and args is not None and _named(args) and \
+                all(self.value_of(a, depth).kind == CONST for a in _named(args)):
+            return Value(CONST, "", True)  # min(int(n), 100)
+        return self._helper_result(node, self.text(func), args, depth)
 
     # -- across functions of the file ------------------------------------------------------------
     def _functions(self) -> dict[str, list]:
