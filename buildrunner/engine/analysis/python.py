@@ -186,23 +186,7 @@ class PythonAnalyzer(Analyzer):
         if t == "call":
             return self._call(node, depth)
         if t == "attribute":
-            if self.is_sanitizer(self.text(node)):
-                return SAFE
-            attr = node.child_by_field_name("attribute")
-            if self.is_constant_name(self.text(attr)):
-                return Value(CONST, "", True)
-            obj = node.child_by_field_name("object")
-            if self.text(obj) == "self":  # self.sql = "..." + x in one method, executed in another
-                stored = self._stored_on_self(node, self.text(attr), depth)
-                if stored.kind == DYNAMIC:
-                    return stored
-            # Status.ACTIVE.value: an Enum member's value
-            if self.text(attr) in ("value", "name") and obj.type == "attribute" and \
-                    self.is_constant_name(self.text(obj.child_by_field_name("attribute"))):
-                cls = obj.child_by_field_name("object")  # a class (CapWords), not `request.GET`
-                if cls.type == "identifier" and self.text(cls)[:1].isupper():
-                    return Value(CONST, "", True)
-            return UNKNOWN_VALUE
+            return self._attribute(node, depth)
         if t == "subscript":  # SORT_COLUMNS[key]: an entry of a constant mapping is a constant
             return Value(CONST, "", True) if self._constant_mapping(node.child_by_field_name("value"), depth) \
                 else UNKNOWN_VALUE
@@ -224,6 +208,25 @@ class PythonAnalyzer(Analyzer):
             return self.value_of(node.child_by_field_name("right"), depth)
         if t == "named_expression":
             return self.value_of(node.child_by_field_name("value"), depth)
+        return UNKNOWN_VALUE
+
+    def _attribute(self, node, depth: int) -> Value:
+        if self.is_sanitizer(self.text(node)):
+            return SAFE
+        attr = node.child_by_field_name("attribute")
+        if self.is_constant_name(self.text(attr)):
+            return Value(CONST, "", True)
+        obj = node.child_by_field_name("object")
+        if self.text(obj) == "self":  # self.sql = "..." + x in one method, executed in another
+            stored = self._stored_on_self(node, self.text(attr), depth)
+            if stored.kind == DYNAMIC:
+                return stored
+        # Status.ACTIVE.value: an Enum member's value
+        if self.text(attr) in ("value", "name") and obj.type == "attribute" and \
+                self.is_constant_name(self.text(obj.child_by_field_name("attribute"))):
+            cls = obj.child_by_field_name("object")  # a class (CapWords), not `request.GET`
+            if cls.type == "identifier" and self.text(cls)[:1].isupper():
+                return Value(CONST, "", True)
         return UNKNOWN_VALUE
 
     def _constant_iterable(self, node) -> bool:
