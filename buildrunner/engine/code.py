@@ -36,8 +36,8 @@ from dataclasses import dataclass, field
 from buildrunner.engine.model import Document, Finding, Rule, Skipped, TraceStep, value_hash
 from buildrunner.engine.rules import SpecError
 
-FIELDS = {"sink", "when", "sql", "sanitizers", "forward", "autofix"}
-WHEN = ("dynamic-string",)
+FIELDS = {"sink", "when", "sql", "sanitizers", "forward", "autofix", "skip_paths"}
+WHEN = ("dynamic-string", "built-sql")
 SQL_MODES = ("statement", "fragment", "any")
 _NAME_RE = re.compile(r"^[A-Za-z_$][\w$]*$")
 _DOTTED_RE = re.compile(r"^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$")
@@ -80,6 +80,10 @@ def compile_spec(raw: dict, rule_id: str) -> dict:
     if unknown:
         name = sorted(unknown)[0]
         raise SpecError(name, f"unknown field `{name}` for a code rule (known: {', '.join(sorted(FIELDS))})")
+    if raw.get("when") == "built-sql":
+        return _compile_built(raw)
+    if "skip_paths" in raw:
+        raise SpecError("skip_paths", "`skip_paths` is for `when: built-sql` rules")
     sink = raw.get("sink")
     if not isinstance(sink, dict) or not isinstance(sink.get("call"), dict):
         raise SpecError("sink", "`sink` must be a mapping with `call: {method: [...], function: [...]}`")
@@ -137,6 +141,24 @@ def compile_spec(raw: dict, rule_id: str) -> dict:
     return {"methods": methods, "functions": functions, "receiver": receiver,
             "arguments": tuple(argument), "sql": sql, "sanitizers": tuple(sanitizers),
             "conditional_sanitizers": conditional, "forward": forward, "autofix": autofix}
+
+
+def _compile_built(raw: dict) -> dict:
+    """`when: built-sql`: no sink; SQL statements built from runtime values where they are built."""
+    from buildrunner.engine.analysis.built import DEFAULT_SKIP_PATHS
+
+    for name in ("sink", "forward", "autofix", "sql"):
+        if name in raw:
+            raise SpecError(name, f"`{name}` does not apply to a `when: built-sql` rule")
+    skip = raw.get("skip_paths", list(DEFAULT_SKIP_PATHS))
+    if not isinstance(skip, list) or not all(isinstance(p, str) and p for p in skip):
+        raise SpecError("skip_paths", "`skip_paths` must be a list of glob patterns (e.g. `tests/*`)")
+    sanitizers = raw.get("sanitizers") or []
+    if not all(isinstance(x, str) and _DOTTED_RE.match(x) for x in sanitizers):
+        raise SpecError("sanitizers", "each sanitizer is a dotted name (`sql.Identifier`)")
+    return {"methods": (), "functions": (), "receiver": None, "arguments": (), "sql": "statement",
+            "sanitizers": tuple(sanitizers), "conditional_sanitizers": {}, "forward": False, "autofix": None,
+            "built": True, "skip_paths": tuple(skip)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -232,6 +254,7 @@ class _Plan:
     query: object = None
     sanitizers: frozenset[str] = frozenset()
     conditional: dict[str, str] = field(default_factory=dict)
+    built: list[Rule] = field(default_factory=list)  # `when: built-sql` rules
 
 
 @dataclass
@@ -266,6 +289,7 @@ class CodeMatcher:
 
         rules = [r for r in self.rules if rule_language_matches(r.languages, language)]
         by_name: dict[str, list[Rule]] = {}
+        built = [r for r in rules if r.spec.get("built") and FAMILY.get(language) == "python"]
         for r in rules:
             for n in r.spec["methods"] + r.spec["functions"]:
                 by_name.setdefault(n, []).append(r)
@@ -274,7 +298,8 @@ class CodeMatcher:
         prefilter = _Prefilter(by_name) if by_name else None
         plan = _Plan(rules, by_name, prefilter,
                      sanitizers=frozenset(s for r in rules for s in r.spec["sanitizers"]),
-                     conditional={k: v for r in rules for k, v in r.spec["conditional_sanitizers"].items()})
+                     conditional={k: v for r in rules for k, v in r.spec["conditional_sanitizers"].items()},
+                     built=built)
         self._plans[language] = plan
         return plan
 
@@ -299,10 +324,17 @@ class CodeMatcher:
             return []
         plan = self._plan(language)
         hits = plan.prefilter.hits(doc.text) if plan.prefilter is not None else []
-        if not hits:
+        built = []
+        if plan.built:
+            from buildrunner.engine.analysis.built import PREFILTER, skipped
+
+            if PREFILTER.search(doc.text):
+                built = [r for r in plan.built if not skipped(doc.path, r.spec["skip_paths"])]
+        if not hits and not built:
             return []
-        self._query(plan, language)
-        return _Scan(self, plan, doc, language).run(hits)
+        if hits:
+            self._query(plan, language)
+        return _Scan(self, plan, doc, language).run(hits, built)
 
 
 def _inline_format(node) -> bool:
@@ -317,6 +349,18 @@ def _inline_format(node) -> bool:
         func = node.child_by_field_name("function")
         return (func is not None and func.type == "attribute" and func.child_by_field_name("object").type == "string"
                 and func.child_by_field_name("attribute").text == b"format")
+    return False
+
+
+def _malformed_around(node, levels: int = 4) -> bool:
+    """The expression or the statement around it has a syntax error (tree-sitter recovered)."""
+    n = node
+    for _ in range(levels):
+        if n is None:
+            return False
+        if n.has_error or n.type == "ERROR":
+            return True
+        n = n.parent
     return False
 
 
@@ -366,8 +410,9 @@ class _Scan:
         self.forwarders: dict[str, list[_Forwarder]] = {}
         self._seen_calls: set[int] = set()
         self._all_calls: list | None = None
+        self._sink_names: set[tuple[int, str]] = set()  # (scope id, name) used as a sink's SQL argument
 
-    def run(self, hits: list[tuple[int, int]]) -> list[Finding]:
+    def run(self, hits: list[tuple[int, int]], built: list[Rule] = ()) -> list[Finding]:
         from tree_sitter import QueryCursor
 
         from buildrunner.engine.analysis import analyzer_class
@@ -384,7 +429,7 @@ class _Scan:
             kwargs["conditional_sanitizers"] = self.plan.conditional
         self.an = analyzer_class(self.language)(root, **kwargs)
         # The sink query runs only around the prefilter's hits, not over the whole tree.
-        cursor = QueryCursor(self.plan.query)
+        cursor = QueryCursor(self.plan.query) if hits else None
         text = self.doc.text
         ascii_text = text.isascii()
         for start, length in hits:
@@ -403,8 +448,32 @@ class _Scan:
             forwarded = {(f.line, f.column) for f in self.findings[direct:]}
             self.findings = [f for i, f in enumerate(self.findings)
                              if i >= direct or (f.line, f.column) not in forwarded]
+        if built:
+            self._built_sql(root, built)
         self.findings.sort(key=lambda f: (f.line, f.column, f.rule_id))
         return self.findings
+
+    def _built_sql(self, root, rules: list[Rule]) -> None:
+        """`when: built-sql` rules: SQL statements built from runtime values, where no sink finding
+        already covers them."""
+        from buildrunner.engine.analysis import DYNAMIC
+        from buildrunner.engine.analysis.built import candidates, in_message
+
+        covered: set[int] = set()
+        for f in self.findings:
+            covered.update(range(f.line, f.end_line + 1))
+            covered.update(t.line for t in f.trace)
+        evaluated = set(self.an._memo)  # every expression a sink's SQL argument was built from
+        for node in candidates(root):
+            if node.id in evaluated or self._line(node) in covered or in_message(node) or \
+                    _malformed_around(node) or self._judged_by_a_sink(node):
+                continue
+            value = self.an.value_of(node)
+            if value.kind != DYNAMIC or not looks_like_sql(value.text, "statement"):
+                continue
+            steps = self._steps(value)
+            for rule in rules:
+                self._report(rule, node, "the SQL text", steps)
 
     # -- helpers ---------------------------------------------------------------------------------
     def _line(self, node) -> int:
@@ -467,9 +536,22 @@ class _Scan:
                 self._check(rule, call, target)
             return
 
+    def _judged_by_a_sink(self, node) -> bool:
+        """`q = <built SQL>` where `q` is (also) a sink's SQL argument in this function: the sink
+        analysis followed `q`'s definitions (a dead store overwritten before the call is not SQL
+        that gets executed)."""
+        parent = node.parent
+        if parent is None or parent.type != "assignment":
+            return False
+        left = parent.child_by_field_name("left")
+        return left is not None and left.type == "identifier" and \
+            (self.an.scope_of(node).id, self.an.text(left)) in self._sink_names
+
     def _check(self, rule: Rule, call, target) -> None:
         from buildrunner.engine.analysis import PARAM
 
+        if target.type == "identifier":
+            self._sink_names.add((self.an.scope_of(target).id, self.an.text(target)))
         value = self.an.value_of(target)
         label = self._label(call)
         if _reportable(value, rule):

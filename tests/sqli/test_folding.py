@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import ids
+from .conftest import ids, src
 
 DBAPI = "python.sql-injection.dbapi-execute"
 
@@ -47,3 +47,50 @@ class Ops:
         cur.execute("SELECT * FROM t WHERE a = " + self.last_value)
 """
     assert ids(scan(code)) == [(DBAPI, 8)]
+
+
+BUILT = "python.sql-injection.built-sql"
+
+
+def test_sql_built_where_no_sink_receives_it(scan):
+    findings = scan(src('''
+        def user_query(uid):
+            return "SELECT * FROM users WHERE id = " + uid
+
+        def run(cur, name):
+            sql = "SELECT * FROM t WHERE name = '%s'" % name
+            cur.execute(sql)
+
+        def messages(uid):
+            log.warning("SELECT failed for %s" % uid)
+            assert uid, f"DELETE FROM t WHERE id = {uid}"
+    '''))
+    assert ids(findings) == [(BUILT, 2), (DBAPI, 6)]  # the executed one is reported once, at its sink
+    assert findings[0].severity.value == "medium"
+
+
+def test_built_sql_skips_test_files_unless_configured(scan, sqli_rules):
+    from buildrunner.engine.code import CodeMatcher, compile_spec
+
+    text = 'def q(uid):\n    return "SELECT * FROM users WHERE id = " + uid\n'
+    assert ids(scan(text, path="app/queries.py")) == [(BUILT, 2)]
+    assert scan(text, path="tests/test_queries.py") == []
+    assert scan(text, path="pkg/tests/helpers.py") == []
+    rule = next(r for r in sqli_rules if r.id == BUILT)
+    import dataclasses
+
+    everywhere = dataclasses.replace(rule, spec=compile_spec({"when": "built-sql", "skip_paths": []}, BUILT))
+    assert ids(scan(text, path="tests/test_queries.py", matcher=CodeMatcher([everywhere]))) == [(BUILT, 2)]
+
+
+def test_already_compiled_sql_is_not_rebuilt_from_runtime_values(scan):
+    assert scan(src('''
+        def subquery(self, cur, compiler, node):
+            inner_sql, params = self.query.as_sql()
+            cur.execute("SELECT COUNT(*) FROM (%s) subquery" % inner_sql, params)
+            sql, p2 = compiler.compile(node)
+            return "SELECT %s FROM t" % sql, p2
+
+        def describe(self):
+            return "Create index %s on %s" % (self.name, self.table)
+    ''')) == []

@@ -2,7 +2,9 @@
 import sqlite3
 import pymysql
 
+# ruleid: python.sql-injection.built-sql
 query = "SELECT * FROM foo WHERE id = '%s'" % identifier
+# ruleid: python.sql-injection.built-sql
 query = "INSERT INTO foo VALUES ('a', 'b', '%s')" % value
 
 

@@ -96,6 +96,9 @@ class PythonAnalyzer(Analyzer):
                 return []
             if left is not None and left.type == "identifier":
                 return [(self.text(left), Def(node, "=", right, node.end_byte))]
+            if right.type == "call" and self.is_sanitizer(self.text(right.child_by_field_name("function"))):
+                # `sql, params = query.as_sql()`: already compiled SQL, its values bound as params
+                return [(n, Def(node, "=", right, node.end_byte)) for n in self._targets(left)]
             return [(n, Def(node, "unknown", None, node.end_byte)) for n in self._targets(left)]
         if t == "augmented_assignment":
             left = node.child_by_field_name("left")
