@@ -76,14 +76,13 @@ def _names(value, field_name: str, pattern=_NAME_RE) -> tuple[str, ...]:
 
 def compile_spec(raw: dict, rule_id: str) -> dict:
     """Validate a code rule's own fields; raise SpecError(field, message) naming the bad one."""
-    unknown = set(raw) - FIELDS
+    allowed = FIELDS if raw.get("when") == "built-sql" else FIELDS - {"skip_paths"}  # skip_paths: built-sql only
+    unknown = set(raw) - allowed
     if unknown:
         name = sorted(unknown)[0]
         raise SpecError(name, f"unknown field `{name}` for a code rule (known: {', '.join(sorted(FIELDS))})")
     if raw.get("when") == "built-sql":
         return _compile_built(raw)
-    if "skip_paths" in raw:
-        raise SpecError("skip_paths", "`skip_paths` is for `when: built-sql` rules")
     sink = raw.get("sink")
     if not isinstance(sink, dict) or not isinstance(sink.get("call"), dict):
         raise SpecError("sink", "`sink` must be a mapping with `call: {method: [...], function: [...]}`")

@@ -91,15 +91,7 @@ class PythonAnalyzer(Analyzer):
     def collect_defs(self, node) -> list[tuple[str, Def]]:
         t = node.type
         if t == "assignment":
-            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
-            if right is None:
-                return []
-            if left is not None and left.type == "identifier":
-                return [(self.text(left), Def(node, "=", right, node.end_byte))]
-            if right.type == "call" and self.is_sanitizer(self.text(right.child_by_field_name("function"))):
-                # `sql, params = query.as_sql()`: already compiled SQL, its values bound as params
-                return [(n, Def(node, "=", right, node.end_byte)) for n in self._targets(left)]
-            return [(n, Def(node, "unknown", None, node.end_byte)) for n in self._targets(left)]
+            return self._assignment_defs(node)
         if t == "augmented_assignment":
             left = node.child_by_field_name("left")
             op = self.text(node.child_by_field_name("operator"))
@@ -139,6 +131,17 @@ class PythonAnalyzer(Analyzer):
             alias = node.child_by_field_name("alias")
             return [(self.text(alias), Def(node, "unknown", None, node.end_byte))] if alias is not None else []
         return []
+
+    def _assignment_defs(self, node) -> list[tuple[str, Def]]:
+        left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+        if right is None:
+            return []
+        if left is not None and left.type == "identifier":
+            return [(self.text(left), Def(node, "=", right, node.end_byte))]
+        if right.type == "call" and self.is_sanitizer(self.text(right.child_by_field_name("function"))):
+            # `sql, params = query.as_sql()`: already compiled SQL, its values bound as params
+            return [(n, Def(node, "=", right, node.end_byte)) for n in self._targets(left)]
+        return [(n, Def(node, "unknown", None, node.end_byte)) for n in self._targets(left)]
 
     # -- evaluation ------------------------------------------------------------------------------
     def param_value(self, scope, index: int, name: str) -> Value:
