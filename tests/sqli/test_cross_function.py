@@ -82,3 +82,31 @@ def test_a_local_assigned_a_constant_on_every_branch_is_constant(scan):
                 extra = ""
             cur.execute("SELECT * FROM t WHERE a = 1" + extra)
     '''))) == [(DBAPI, 6)]
+
+
+def test_class_constants_properties_and_counters_on_self_are_constant(scan):
+    assert scan(src('''
+        class Introspection:
+            cache_bust_counter = 1
+            suffix = " FROM DUAL"
+
+            @property
+            def bare_select_suffix(self):
+                return " FROM DUAL"
+
+            def describe(self, cur, table):
+                self.cache_bust_counter += 1
+                cur.execute("SELECT 1" + self.bare_select_suffix)
+                cur.execute("SELECT * FROM t WHERE ROWNUM < 2 AND {} > 0".format(self.cache_bust_counter))
+                cur.execute("SELECT 1" + self.suffix)
+    ''')) == []
+    assert ids(scan(src('''
+        class Repo:
+            order = "id"
+
+            def sort_by(self, column):
+                self.order = column
+
+            def rows(self, cur):
+                cur.execute("SELECT * FROM t ORDER BY " + self.order)
+    '''))) == [(DBAPI, 8)]

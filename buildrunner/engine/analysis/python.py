@@ -225,7 +225,7 @@ class PythonAnalyzer(Analyzer):
         obj = node.child_by_field_name("object")
         if self.text(obj) == "self":  # self.sql = "..." + x in one method, executed in another
             stored = self._stored_on_self(node, self.text(attr), depth)
-            if stored.kind == DYNAMIC:
+            if stored.kind in (CONST, DYNAMIC):
                 return stored
         # Status.ACTIVE.value: an Enum member's value
         if self.text(attr) in ("value", "name") and obj.type == "attribute" and \
@@ -467,7 +467,9 @@ class PythonAnalyzer(Analyzer):
         return replace(result, steps=result.steps + (step,))
 
     def _stored_on_self(self, node, attr: str, depth: int) -> Value:
-        """`self.<attr>` assigned SQL built from runtime values anywhere in the enclosing class."""
+        """What `self.<attr>` holds, from the enclosing class: every `self.<attr> = / += ...`, the
+        class-level `attr = ...` and a `@property` of that name. Dynamic when one of them builds SQL
+        from runtime values; constant when all are (`cache_bust_counter = 1` / `+= 1`)."""
         cls = node.parent
         while cls is not None and cls.type != "class_definition":
             cls = cls.parent
@@ -479,6 +481,18 @@ class PythonAnalyzer(Analyzer):
             return cache[key]
         cache[key] = UNKNOWN_VALUE  # cycle guard
         values, stack = [], [cls]
+        body = cls.child_by_field_name("body")
+        for stmt in _named(body) if body is not None else ():
+            inner = stmt.named_children[0] if stmt.type == "expression_statement" and stmt.named_children else None
+            if inner is not None and inner.type == "assignment" and self.text(inner.child_by_field_name("left")) == attr:
+                values.append(self.value_of(inner.child_by_field_name("right"), depth))  # class attribute
+            elif stmt.type == "decorated_definition" and any(
+                    self.text(d).strip() in ("@property", "@cached_property", "@functools.cached_property")
+                    for d in stmt.named_children if d.type == "decorator"):
+                fn = stmt.child_by_field_name("definition")
+                if fn is not None and self.text(fn.child_by_field_name("name")) == attr:
+                    fbody = fn.child_by_field_name("body")
+                    values.extend(self.value_of(_named(r)[0], depth) for r in self._returns(fbody) if _named(r))
         while stack:
             n = stack.pop()
             if n.type in ("assignment", "augmented_assignment"):
