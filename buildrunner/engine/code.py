@@ -86,8 +86,10 @@ def compile_spec(raw: dict, rule_id: str) -> dict:
     sink = raw.get("sink")
     if not isinstance(sink, dict) or not isinstance(sink.get("call"), dict):
         raise SpecError("sink", "`sink` must be a mapping with `call: {method: [...], function: [...]}`")
-    if set(sink) - {"call", "argument"}:
-        raise SpecError("sink", f"unknown `sink` field(s): {sorted(set(sink) - {'call', 'argument'})}")
+    if set(sink) - {"call", "argument", "inline"}:
+        raise SpecError("sink", f"unknown `sink` field(s): {sorted(set(sink) - {'call', 'argument', 'inline'})}")
+    if not isinstance(sink.get("inline", False), bool):
+        raise SpecError("sink", "`sink.inline` must be true or false")
     call = sink["call"]
     if set(call) - {"method", "function", "receiver"}:
         raise SpecError("sink", f"unknown `sink.call` field(s): {sorted(set(call) - {'method', 'function', 'receiver'})}")
@@ -137,7 +139,7 @@ def compile_spec(raw: dict, rule_id: str) -> dict:
     elif autofix is not None:
         raise SpecError("autofix", "`autofix` must be `parameterize` or `{parameterize: <style>}` with a style "
                                    f"of {', '.join(styles)}")
-    return {"methods": methods, "functions": functions, "receiver": receiver,
+    return {"methods": methods, "functions": functions, "receiver": receiver, "inline": sink.get("inline", False),
             "arguments": tuple(argument), "sql": sql, "sanitizers": tuple(sanitizers),
             "conditional_sanitizers": conditional, "forward": forward, "autofix": autofix}
 
@@ -217,8 +219,12 @@ class _Prefilter:
     _TAIL = re.compile(r"\s*(?:<[^()]*?>\s*)?(?:\?\.\s*)?\(")
     _SUFFIXES = ("(", " (", "<", "?.(")
 
-    def __init__(self, names):
+    _INLINE = re.compile(r"\s*[rRbBuUfF]{0,2}[\"'`]")
+
+    def __init__(self, names, inline=frozenset()):
         import ahocorasick
+
+        self.inline = frozenset(inline)  # names only reported with a string written in the call
 
         self.automaton = ahocorasick.Automaton()
         for name in names:
@@ -233,6 +239,9 @@ class _Prefilter:
             start = end - name_len - suffix_len + 1
             if start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_$"):
                 continue
+            if self.inline and text[start:start + name_len] in self.inline and \
+                    not self._INLINE.match(text, text.find("(", start + name_len) + 1 or len(text)):
+                continue  # `select(User)`: not the string form this name is a sink for
             if text[end] != "<" or self._TAIL.match(text, start + name_len):  # `name<T>(`, not `a < b`
                 out.append((start, name_len))
                 if first:
@@ -294,7 +303,8 @@ class CodeMatcher:
                 by_name.setdefault(n, []).append(r)
         for lst in by_name.values():  # receiver-constrained rules first, then pack order (stable)
             lst.sort(key=lambda r: r.spec["receiver"] is None)
-        prefilter = _Prefilter(by_name) if by_name else None
+        inline = {n for n, lst in by_name.items() if all(r.spec.get("inline") for r in lst)}
+        prefilter = _Prefilter(by_name, inline) if by_name else None
         plan = _Plan(rules, by_name, prefilter,
                      sanitizers=frozenset(s for r in rules for s in r.spec["sanitizers"]),
                      conditional={k: v for r in rules for k, v in r.spec["conditional_sanitizers"].items()},
@@ -529,6 +539,9 @@ class _Scan:
                                                  or recv_text is None and name not in spec["functions"]):
                 continue
             targets = self._pick(spec["arguments"], positional, keywords)
+            if spec.get("inline"):
+                targets = [t for t in targets if t.type in ("string", "template_string", "concatenated_string")
+                           or _inline_format(t) or t.type == "binary_operator"]
             if not targets:
                 continue
             for target in targets:

@@ -68,19 +68,30 @@ def in_message(node) -> bool:
     return False
 
 
+_STRINGS: list = []
+
+
+def _strings_query():
+    if not _STRINGS:
+        from tree_sitter import Query
+
+        from buildrunner.engine.parsing import get_language
+
+        _STRINGS.append(Query(get_language("python"), "(string) @s"))
+    return _STRINGS[0]
+
+
 def candidates(root):
     """Outermost building expressions whose first literal starts like a SQL statement."""
+    from tree_sitter import QueryCursor
+
     seen: set[int] = set()
-    stack = [root]
-    while stack:
-        n = stack.pop()
-        if n.type == "string":
-            m = STATEMENT_START.match(_text(n))
-            if m and (m.group(1).isupper() or m.group(1).islower()):  # "Create index x" is prose
-                top = building_expression(n)
-                interpolated = any(c.type == "interpolation" for c in n.named_children)
-                if top.id not in seen and (top is not n or interpolated):
-                    seen.add(top.id)
-                    yield top
-            continue
-        stack.extend(reversed(n.children))
+    strings = QueryCursor(_strings_query()).captures(root).get("s", [])
+    for n in sorted(strings, key=lambda node: node.start_byte):
+        m = STATEMENT_START.match(_text(n))
+        if m and (m.group(1).isupper() or m.group(1).islower()):  # "Create index x" is prose
+            top = building_expression(n)
+            interpolated = any(c.type == "interpolation" for c in n.named_children)
+            if top.id not in seen and (top is not n or interpolated):
+                seen.add(top.id)
+                yield top

@@ -52,6 +52,8 @@ class PythonAnalyzer(Analyzer):
     # -- def-use ---------------------------------------------------------------------------------
     def rebound_globals(self) -> frozenset[str]:
         cached = getattr(self, "_globals", None)
+        if cached is None and b"global" not in self.root.text:
+            cached = self._globals = frozenset()
         if cached is None:
             names: set[str] = set()
             stack = [self.root]
@@ -455,7 +457,7 @@ class PythonAnalyzer(Analyzer):
             pname = params[key] if isinstance(key, int) and key < len(params) else key
             if isinstance(pname, str):
                 bound[pname] = self.value_of(arg, depth)
-        probe = _Bound(self.root, helper, bound, sanitizers=self.sanitizers)
+        probe = _Bound(self, helper, bound)
         body = helper.child_by_field_name("body")
         values = [probe.value_of(_named(r)[0], depth) for r in self._returns(body) if _named(r)] if body else []
         result = self.phi(values) if values else UNKNOWN_VALUE
@@ -561,9 +563,13 @@ class _Bound(PythonAnalyzer):
     """Evaluates one helper's returns with its parameters bound to a caller's argument values
     (unbound parameters keep their defaults, taken as constants)."""
 
-    def __init__(self, root, helper, bound: dict[str, Value], *, sanitizers=frozenset()):
-        super().__init__(root, sanitizers=sanitizers)
+    def __init__(self, parent: PythonAnalyzer, helper, bound: dict[str, Value]):
+        super().__init__(parent.root, sanitizers=parent.sanitizers)
         self.helper, self.bound = helper, bound
+        # what depends only on the tree is shared with the caller's analyzer (values are not)
+        self._defs = parent._defs
+        self._globals = parent.rebound_globals()
+        self._function_index = parent._functions()
 
     def param_value(self, scope, index: int, name: str) -> Value:
         if scope.id == self.helper.id:
