@@ -187,6 +187,7 @@ def test_security_help_lists_commands(br):
         assert name in res.stdout
 
 
+@pytest.mark.slow
 def test_fix_seam_registers_subcommand_and_check_fix(repo, br):
     repo.write("db.py", "import sqlite3\n\n\ndef get(conn, uid):\n    cur = conn.cursor()\n"
                         "    cur.execute(f\"SELECT * FROM users WHERE id = {uid}\")\n")

@@ -90,7 +90,7 @@ class PythonAnalyzer(Analyzer):
             out.extend(self._targets(c))
         return out
 
-    def collect_defs(self, node) -> list[tuple[str, Def]]:
+    def collect_defs(self, node) -> list[tuple[str, Def]]:  # noqa: C901 — existing debt: split it
         t = node.type
         if t == "assignment":
             return self._assignment_defs(node)
@@ -174,7 +174,7 @@ class PythonAnalyzer(Analyzer):
         cache[scope.id] = out
         return out
 
-    def evaluate(self, node, depth: int) -> Value:
+    def evaluate(self, node, depth: int) -> Value:  # noqa: C901 — existing debt: split it
         t = node.type
         if t in ("subscript", "attribute", "call") and _REQUEST.match(self.text(node)):
             return SAFE if _NUMERIC_ARG.search(self.text(node)) else self.source(node)
