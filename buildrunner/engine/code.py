@@ -103,8 +103,9 @@ def _sink(sink) -> tuple[tuple[str, ...], tuple[str, ...], re.Pattern | None, li
         raise SpecError("sink", "`sink` must be a mapping with `call: {method: [...], function: [...]}`")
     if set(sink) - {"call", "argument", "inline"}:
         raise SpecError("sink", f"unknown `sink` field(s): {sorted(set(sink) - {'call', 'argument', 'inline'})}")
-    if not isinstance(sink.get("inline", False), bool):
-        raise SpecError("sink", "`sink.inline` must be true or false")
+    inline = sink.get("inline", False)
+    if not (isinstance(inline, bool) or inline == "names"):
+        raise SpecError("sink", "`sink.inline` must be true, false or `names`")
     call = sink["call"]
     if set(call) - {"method", "function", "receiver"}:
         raise SpecError("sink", f"unknown `sink.call` field(s): {sorted(set(call) - {'method', 'function', 'receiver'})}")
@@ -248,11 +249,15 @@ class _Prefilter:
     _SUFFIXES = ("(", " (", "<", "?.(")
 
     _INLINE = re.compile(r"\s*[rRbBuUfF]{0,2}[\"'`]")
+    # ... or request input, or a plain variable (`order_by(sort)`), not `User.name == x` / `desc(c)`
+    _INLINE_OR_NAME = re.compile(r"\s*(?:[rRbBuUfF]{0,2}[\"'`]|(?:self\.)?request\.|[A-Za-z_]\w*\s*[,)])")
 
-    def __init__(self, names, inline=frozenset()):
+    def __init__(self, names, inline=None):
         import ahocorasick
 
-        self.inline = frozenset(inline)  # names only reported with a string written in the call
+        # name → whether a plain variable argument also counts (`inline: names`); names missing here
+        # take any argument
+        self.inline = dict(inline or {})
 
         self.automaton = ahocorasick.Automaton()
         for name in names:
@@ -267,9 +272,10 @@ class _Prefilter:
             start = end - name_len - suffix_len + 1
             if start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_$"):
                 continue
-            if self.inline and text[start:start + name_len] in self.inline and \
-                    not self._INLINE.match(text, text.find("(", start + name_len) + 1 or len(text)):
-                continue  # `select(User)`: not the string form this name is a sink for
+            loose = self.inline.get(text[start:start + name_len]) if self.inline else None
+            if loose is not None and not (self._INLINE_OR_NAME if loose else self._INLINE).match(
+                    text, text.find("(", start + name_len) + 1 or len(text)):
+                continue  # `select(User)`, `filter(User.id == 1)`: not the form this name is a sink for
             if text[end] != "<" or self._TAIL.match(text, start + name_len):  # `name<T>(`, not `a < b`
                 out.append((start, name_len))
                 if first:
@@ -331,7 +337,8 @@ class CodeMatcher:
                 by_name.setdefault(n, []).append(r)
         for lst in by_name.values():  # receiver-constrained rules first, then pack order (stable)
             lst.sort(key=lambda r: r.spec["receiver"] is None)
-        inline = {n for n, lst in by_name.items() if all(r.spec.get("inline") for r in lst)}
+        inline = {n: any(r.spec["inline"] == "names" for r in lst)
+                  for n, lst in by_name.items() if all(r.spec.get("inline") for r in lst)}
         prefilter = _Prefilter(by_name, inline) if by_name else None
         plan = _Plan(rules, by_name, prefilter,
                      sanitizers=frozenset(s for r in rules for s in r.spec["sanitizers"]),
@@ -567,7 +574,7 @@ class _Scan:
                                                  or recv_text is None and name not in spec["functions"]):
                 continue
             targets = self._pick(spec["arguments"], positional, keywords)
-            if spec.get("inline"):
+            if spec.get("inline") is True:
                 targets = [t for t in targets if t.type in ("string", "template_string", "concatenated_string")
                            or _inline_format(t) or t.type == "binary_operator"]
             if not targets:

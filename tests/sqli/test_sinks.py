@@ -43,6 +43,7 @@ def test_exec_driver_sql_on_any_receiver(scan):
 
 @pytest.mark.parametrize("raw, field", [
     ({"sink": {"call": {"method": ["x"]}, "inline": "yes"}}, "sink"),
+    ({"sink": {"call": {"method": ["x"]}, "inline": 1}}, "sink"),
     ({"sink": {"call": {"method": ["x"]}}, "skip_paths": ["tests/*"]}, "skip_paths"),
     ({"when": "built-sql", "sink": {"call": {"method": ["x"]}}}, "sink"),
     ({"when": "built-sql", "skip_paths": "tests/*"}, "skip_paths"),
@@ -51,3 +52,18 @@ def test_new_schema_fields_are_validated(raw, field):
     with pytest.raises(SpecError) as err:
         compile_spec(raw, "python.sql-injection.x")
     assert err.value.field == field
+
+
+def test_orm_string_sinks_skip_expression_arguments_without_parsing(sqli_rules, monkeypatch):
+    from buildrunner.engine import parsing
+    from buildrunner.engine.code import CodeMatcher
+    from buildrunner.engine.model import Document
+
+    calls = []
+    real = parsing.parse
+    monkeypatch.setattr(parsing, "parse", lambda *a: calls.append(a) or real(*a))
+    m = CodeMatcher(sqli_rules)
+    text = "rows = session.query(User).filter(User.id == uid).order_by(desc(User.created)).all()\n"
+    assert m.scan(Document("a.py", text, "python")) == [] and calls == []
+    text = "rows = session.query(User).order_by(sort).all()\n"  # a variable may hold SQL text
+    assert m.scan(Document("a.py", text, "python")) == [] and len(calls) == 1
