@@ -72,6 +72,9 @@ KEYS: dict[str, Key] = {k.name: k for k in [
     # model routing
     _k("model.routing", "str", "auto", "auto: pick the model per task; manual: always model.default.",
        choices=("auto", "manual")),
+    _k("model.risk", "float", 2.0,
+       "Cost of a failed attempt in units of the task's Sonnet price: higher routes up sooner.",
+       minimum=0, maximum=20),
     _k("model.default", "str", "sonnet", "Model tier or id used in manual mode and as a base.",
        choices=("haiku", "sonnet", "opus"), open_choices=True, pattern=r"^[A-Za-z0-9._:\-@/]+$"),
     _k("model.fallback", "list", [], "Fallback chain of tiers/ids (empty = built-in default)."),
