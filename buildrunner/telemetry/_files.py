@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from buildrunner.errors import BrError
+
 try:  # POSIX
     import fcntl
 except ImportError:  # pragma: no cover - Windows: no advisory locks, best effort
@@ -23,8 +25,17 @@ except ImportError:  # pragma: no cover - Windows: no advisory locks, best effor
 APP_NAME = "buildrunner"
 
 
-class LockTimeout(Exception):
-    """The lock stayed busy past its deadline (telemetry gives up instead of waiting)."""
+class LockTimeout(BrError):
+    """The lock stayed busy past its deadline (telemetry gives up instead of waiting).
+
+    Recording code catches it and moves on; a command that must have the lock (`br telemetry
+    clear`) lets it end the command with a message, never a traceback.
+    """
+
+    def __init__(self, path: str):
+        super().__init__(f"{path} is locked by another br process",
+                         hint="try again in a moment (a long-running br command may be writing telemetry)")
+        self.path = path
 
 
 @contextmanager
