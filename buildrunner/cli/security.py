@@ -174,6 +174,10 @@ def check(paths, staged, history, since, fmt, as_json, output, quiet, no_color, 
         os.environ["NO_COLOR"] = "1"
     if apply_fix and (staged or history):
         raise click.UsageError("--fix rewrites work-tree files: use it without --staged/--history")
+    if output and output != "-":
+        from buildrunner.cli.output import check_output_path
+
+        check_output_path(output)  # before the scan: a mistyped directory fails fast
 
     from buildrunner.engine.state import record_last_scan
     from buildrunner.engine.suppression import load_suppressions
@@ -363,6 +367,10 @@ def baseline(output, update, jobs, as_json):
     from buildrunner.engine.suppression import Baseline, baseline_entry, load_baseline, now_iso, write_baseline
 
     project, config = project_and_config()
+    if output:
+        from buildrunner.cli.output import check_output_path
+
+        check_output_path(output)
     target = Path(output) if output else project.baseline_path
     if target.exists() and not update:
         raise BrError(f"{target} already exists", hint="use --update to rewrite it from a fresh scan")
