@@ -50,3 +50,18 @@ def atomic_write_json(path: Path | str, data: Any, *, indent: int | None = 2, fs
     separators = None if indent else (",", ":")
     text = json.dumps(data, indent=indent, ensure_ascii=False, separators=separators, default=str)
     atomic_write_text(path, text + "\n", fsync=fsync)
+
+
+def escape_undecodable(text: str) -> str:
+    """Text holding a file name that is not valid UTF-8 (os.fsdecode's surrogate escapes), as it is
+    shown: each undecodable byte as `\\xe9`, as gitleaks and git's quoting do. Other text is
+    returned unchanged."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that is not an escaped byte
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")

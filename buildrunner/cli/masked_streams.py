@@ -49,7 +49,12 @@ class MaskingStream:
 
             masked = "\n".join("[line withheld: it could not be checked for secrets]" if looks_opaque(line)
                                 else line for line in text.split("\n"))
-        self._stream.write(masked)
+        try:
+            self._stream.write(masked)
+        except UnicodeEncodeError:  # a non-UTF-8 file name in the text: show its bytes escaped
+            from buildrunner.fsutil import escape_undecodable
+
+            self._stream.write(escape_undecodable(masked))
 
     def __getattr__(self, name):  # encoding, errors, isatty, fileno, buffer...
         return getattr(self._stream, name)

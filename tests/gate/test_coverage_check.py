@@ -192,6 +192,7 @@ def test_corrupt_state_files_fall_back_quietly(py_project, br):
 def test_report_to_a_file(py_project, br, tmp_path):
     measure(py_project.root)
     out = tmp_path / "reports" / "coverage.json"
+    out.parent.mkdir()
     result = br("coverage", "check", "--format", "json", "--output", str(out), cwd=py_project.root)
     assert result.exit_code == 0 and result.stdout == ""
     assert json.loads(out.read_text())["passed"] is True
