@@ -200,6 +200,7 @@ def check(paths, staged, history, since, fmt, as_json, output, quiet, no_color, 
         attach_autofixes(result, project.root, placeholder=config.get("security.sql_placeholder"))
 
     _emit(fmt, result, output=output, quiet=quiet, no_color=no_color)
+    _report_named_skips(project, paths, result)
     hints = sorted({f.extra["hint"] for f in result.findings if f.extra.get("hint")})
     for hint in hints:
         _warn(hint)
@@ -222,6 +223,20 @@ def _emit(fmt: str, result, *, output, quiet: bool, no_color: bool) -> None:
             write_output(text, output)
         except OSError as exc:
             raise BrError(f"cannot write the report to {output}: {exc.strerror or exc}") from None
+
+
+def _report_named_skips(project, paths, result) -> None:
+    """A file named on the command line that was not scanned is said so on stderr, whatever the
+    format: "no findings" for a file that was never read would be a wrong answer."""
+    if not paths or not result.skipped:
+        return
+    from buildrunner.engine.sources import named_path
+
+    named = {named_path(project, p) for p in paths}
+    for s in sorted(result.skipped, key=lambda s: s.path):
+        if s.path in named:
+            detail = f"points to {s.detail}" if s.reason == "broken-symlink" and s.detail else s.detail
+            _warn(f"skipped {s.path}: {s.reason.replace('-', ' ')}" + (f" ({detail})" if detail else ""))
 
 
 def _report_unused(result, quiet: bool) -> None:

@@ -161,6 +161,16 @@ def _classify(root: Path, rel: str, *, explicit: bool, max_size: int) -> FileRef
     return FileRef(rel, abspath, st.st_size)
 
 
+def named_path(project, p: str | Path) -> str:
+    """The project-relative path of a PATH argument, without following a symlink it names (a
+    broken link is reported as such, not as its missing target)."""
+    absolute = Path(p) if Path(p).is_absolute() else Path.cwd() / p
+    if absolute.name in ("", ".", "..") or not absolute.is_symlink():
+        return project.relpath(absolute)
+    parent = project.relpath(absolute.parent)
+    return absolute.name if parent == "." else f"{parent}/{absolute.name}"
+
+
 def files(project, paths: Iterable[str | Path] | None = None, config=None) -> Iterator[FileRef | Skipped]:
     """The files a full scan reads: tracked + untracked-not-ignored in git; a pruned walk outside."""
     root = Path(project.root)
@@ -172,7 +182,7 @@ def files(project, paths: Iterable[str | Path] | None = None, config=None) -> It
         absolute = Path(p) if Path(p).is_absolute() else Path.cwd() / p
         if not os.path.lexists(absolute):
             raise BrError(f"no such file or directory: {p}")
-        rel = project.relpath(absolute)
+        rel = named_path(project, p)
         if rel.startswith("/") or rel.startswith(".."):
             raise BrError(f"{p} is outside the project ({root})")
         specs.append("." if rel == "." else rel)
