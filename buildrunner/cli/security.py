@@ -93,7 +93,7 @@ def _progress_callback(quiet: bool):
     return update, bar
 
 
-def run_scan(project, config, *, paths=(), staged=False, history=False, since=None, rule_prefixes=(),
+def run_scan(project, config, *, paths=(), staged=False, history=False, since=None, log_opts=None, rule_prefixes=(),
              jobs=None, use_baseline=True, quiet=True, suppressions=None):
     """Build the documents for a mode and scan them; returns the ScanResult."""
     from buildrunner.engine import scan as scan_mod
@@ -108,7 +108,7 @@ def run_scan(project, config, *, paths=(), staged=False, history=False, since=No
         raise BrError("no matcher is installed (buildrunner.engine.secrets / .code)")
     rules = _load_rules(project, kinds, rule_prefixes)
     if history:
-        docs, mode = sources.history(project, since=since, config=config), "history"
+        docs, mode = sources.history(project, since=since, config=config, log_opts=log_opts), "history"
     elif staged:
         docs = sources.staged_for_paths(project, paths, config) if paths else sources.staged(project, config)
         mode = "staged"
@@ -136,6 +136,9 @@ def _warn(message: str) -> None:
 @click.option("--staged", is_flag=True, help="Scan what is staged (the git index), reporting changed lines only.")
 @click.option("--history", is_flag=True, help="Scan every commit's added lines for secrets.")
 @click.option("--since", metavar="REV", help="With --history: only commits in REV..HEAD.")
+@click.option("--log-opts", metavar="OPTS",
+              help="With --history: which commits to walk, as git log takes them (default: every ref), "
+                   "e.g. --log-opts='main..feature' or '--branches --since=2024-01-01'.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="Report format.")
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
@@ -149,7 +152,7 @@ def _warn(message: str) -> None:
 @click.option("--no-baseline", is_flag=True, help="Ignore .buildrunner/baseline.json.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), help="Worker processes (0 = one per core).")
 @click.option("--fix", "apply_fix", is_flag=True, help="Apply safe autofixes (SQL injection) after scanning.")
-def check(paths, staged, history, since, fmt, as_json, output, quiet, no_color, rule_prefixes, report_unused,
+def check(paths, staged, history, since, log_opts, fmt, as_json, output, quiet, no_color, rule_prefixes, report_unused,
           no_baseline, jobs, apply_fix):
     """Scan PATHs (default: the whole repository) for secrets and SQL injection.
 
@@ -164,6 +167,8 @@ def check(paths, staged, history, since, fmt, as_json, output, quiet, no_color, 
         raise click.UsageError("--staged and --history are mutually exclusive")
     if since and not history:
         raise click.UsageError("--since needs --history")
+    if log_opts and not history:
+        raise click.UsageError("--log-opts needs --history")
     if history and paths:
         raise click.UsageError("--history scans the whole history; it takes no PATH")
     if report_unused and (paths or staged):
@@ -187,7 +192,7 @@ def check(paths, staged, history, since, fmt, as_json, output, quiet, no_color, 
     for w in suppressions.warnings:
         _warn(w)
     result = run_scan(project, config, paths=paths, staged=staged, history=history, since=since,
-                      rule_prefixes=rule_prefixes, jobs=jobs, use_baseline=not no_baseline, quiet=quiet,
+                      log_opts=log_opts, rule_prefixes=rule_prefixes, jobs=jobs, use_baseline=not no_baseline, quiet=quiet,
                       suppressions=suppressions)
     code = result.exit_code
 

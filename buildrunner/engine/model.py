@@ -80,6 +80,7 @@ class Origin:
     commit: str | None = None
     author_date: str | None = None  # ISO 8601
     author: str | None = None
+    author_email: str | None = None  # shown and reported, never part of a fingerprint
 
 
 @dataclass

@@ -102,11 +102,16 @@ def fingerprint_of(finding: Finding) -> str:
 
 
 def history_note(finding: Finding) -> str:
-    """`commit 1a2b3c4d5e6f, 2024-03-01T10:00:00+00:00` for findings from git history, else ''."""
+    """`commit 1a2b3c4d5e6f by Ada <ada@example.com>, 2024-03-01T10:00:00+00:00` for findings from
+    git history, else ''."""
     origin = finding.origin
     if origin.kind != "history" or not origin.commit:
         return ""
     note = f"commit {clean(origin.commit[:12])}"
+    if origin.author or origin.author_email:
+        who = " ".join(p for p in (clean(origin.author or ""), f"<{clean(origin.author_email)}>"
+                                   if origin.author_email else "") if p)
+        note = f"{note} by {who}"
     return f"{note}, {clean(origin.author_date)}" if origin.author_date else note
 
 

@@ -325,6 +325,10 @@ def sarif_result(f: Finding, rule_index: int, root: str, suppressed: Suppressed 
         props["commit"] = clean(f.origin.commit)
     if f.origin.author_date:
         props["authorDate"] = clean(f.origin.author_date)
+    if f.origin.author:
+        props["author"] = clean(f.origin.author)
+    if f.origin.author_email:
+        props["authorEmail"] = clean(f.origin.author_email)
     if f.fix:
         props["fix"] = clean(f.fix)
     command = whitelist_command(f)
