@@ -143,55 +143,67 @@ def lookup_key(key: str) -> Key:
 def coerce(key: str, raw: Any) -> Any:
     """Turn a command-line string (or YAML value) into the key's type, or raise ConfigError."""
     spec = lookup_key(key)
-    value = raw
     kind = spec.type
     if kind == "map" and key != spec.name:
         value = _coerce_scalar(raw)
         if spec.check:
             VALUE_CHECKS[spec.check](key[len(spec.name) + 1:], value, key)
-    elif kind == "bool":
-        if isinstance(raw, bool):
-            value = raw
-        elif isinstance(raw, str) and raw.lower() in {"true", "yes", "on", "1"}:
-            value = True
-        elif isinstance(raw, str) and raw.lower() in {"false", "no", "off", "0"}:
-            value = False
-        else:
-            raise ConfigError(f"{key} expects true or false, got {raw!r}")
-    elif kind in {"int", "float"}:
-        try:
-            value = int(raw) if kind == "int" else float(raw)
-            if isinstance(raw, bool):
-                raise ValueError
-        except (TypeError, ValueError):
-            raise ConfigError(f"{key} expects {'an integer' if kind == 'int' else 'a number'}, got {raw!r}") from None
-        if spec.minimum is not None and value < spec.minimum:
-            raise ConfigError(f"{key} must be >= {spec.minimum:g}, got {value}")
-        if spec.maximum is not None and value > spec.maximum:
-            raise ConfigError(f"{key} must be <= {spec.maximum:g}, got {value}")
-    elif kind == "list":
-        if isinstance(raw, str) and raw.strip().startswith("[") and raw.strip().endswith("]"):
-            value = [p.strip().strip("'\"") for p in raw.strip()[1:-1].split(",") if p.strip()]
-        elif isinstance(raw, str):
-            value = [p.strip() for p in raw.split(",") if p.strip()]
-        elif not isinstance(raw, list):
-            raise ConfigError(f"{key} expects a list (comma-separated on the command line), got {raw!r}")
+        return value
+    if kind == "bool":
+        return _coerce_bool(key, raw)
+    if kind in {"int", "float"}:
+        return _coerce_number(key, spec, raw)
+    if kind == "list":
+        value = _coerce_list(key, raw)
         for item in value:
             _check_choice(spec, key, str(item))
-    elif kind == "map":
+        return value
+    if kind == "map":
         if not isinstance(raw, dict):
             raise ConfigError(f"{key} expects a mapping, got {raw!r}")
         for sub, item in flatten(raw).items() if spec.check else ():
             VALUE_CHECKS[spec.check](sub, item, f"{key}.{sub}")
-    else:  # str
-        if raw is None:
-            value = ""
-        elif not isinstance(raw, str):
-            value = str(raw)
-        _check_choice(spec, key, value)
-        if spec.check and value:
-            VALUE_CHECKS[spec.check]("", value, key)
+        return raw
+    value = "" if raw is None else raw if isinstance(raw, str) else str(raw)  # str
+    _check_choice(spec, key, value)
+    if spec.check and value:
+        VALUE_CHECKS[spec.check]("", value, key)
     return value
+
+
+def _coerce_bool(key: str, raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and raw.lower() in {"true", "yes", "on", "1"}:
+        return True
+    if isinstance(raw, str) and raw.lower() in {"false", "no", "off", "0"}:
+        return False
+    raise ConfigError(f"{key} expects true or false, got {raw!r}")
+
+
+def _coerce_number(key: str, spec, raw: Any) -> int | float:
+    kind = spec.type
+    try:
+        value = int(raw) if kind == "int" else float(raw)
+        if isinstance(raw, bool):
+            raise ValueError
+    except (TypeError, ValueError):
+        raise ConfigError(f"{key} expects {'an integer' if kind == 'int' else 'a number'}, got {raw!r}") from None
+    if spec.minimum is not None and value < spec.minimum:
+        raise ConfigError(f"{key} must be >= {spec.minimum:g}, got {value}")
+    if spec.maximum is not None and value > spec.maximum:
+        raise ConfigError(f"{key} must be <= {spec.maximum:g}, got {value}")
+    return value
+
+
+def _coerce_list(key: str, raw: Any) -> list:
+    if isinstance(raw, str) and raw.strip().startswith("[") and raw.strip().endswith("]"):
+        return [p.strip().strip("'\"") for p in raw.strip()[1:-1].split(",") if p.strip()]
+    if isinstance(raw, str):
+        return [p.strip() for p in raw.split(",") if p.strip()]
+    if not isinstance(raw, list):
+        raise ConfigError(f"{key} expects a list (comma-separated on the command line), got {raw!r}")
+    return raw
 
 
 def _check_choice(spec: Key, key: str, value: str) -> None:

@@ -65,7 +65,7 @@ def set_cmd(key: str, value: str) -> int:
 
 def _warn_salt_change(project) -> None:
     """Fingerprints hash the salt: a new one voids every whitelist and baseline entry."""
-    from buildrunner.project import has_suppression_entries
+    from buildrunner.init import has_suppression_entries
 
     if has_suppression_entries(project):
         click.echo("warning: every finding fingerprint changes with the salt, so existing whitelist and baseline "

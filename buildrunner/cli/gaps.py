@@ -24,7 +24,7 @@ def analyze_cmd(path, as_json, fmt, output, quiet) -> int:
 
     from buildrunner import config as cfg
     from buildrunner.cli.output import write_output
-    from buildrunner.engine.repo import analyze
+    from buildrunner.quality.gaps import analyze
     from buildrunner.engine.rules import load_rules
 
     project = project_at(path)

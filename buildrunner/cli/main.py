@@ -8,6 +8,7 @@ Command functions return their exit code (0 clean, 1 findings / gate failed) or 
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import os
@@ -86,7 +87,47 @@ def after_command(argv: list[str], exit_code: int, started: float) -> None:
         return  # nothing to record; keeps `br --version` free of telemetry imports
     from buildrunner.telemetry.hook import after_command as telemetry_after_command  # lazy
 
-    telemetry_after_command(argv, exit_code, started)
+    command, rest = split_command(argv)
+    telemetry_after_command(command, rest, exit_code, started)
+
+
+def split_command(argv: list[str]) -> tuple[str, list[str]]:
+    """(`security check`, remaining args) from argv; ('', []) for --help/--version/unknown commands.
+
+    The second word is kept only when it is a real subcommand of an already-imported group, so a
+    positional argument (a file name, a prompt) is never mistaken for a command name.
+    """
+    rest = list(argv)
+    words: list[str] = []
+    while rest:
+        arg = rest.pop(0)
+        if arg.startswith("-"):
+            if words:
+                rest.insert(0, arg)
+                break
+            continue  # group options such as --no-color
+        if not words:
+            if arg not in COMMANDS:
+                return "", []
+            words.append(arg)
+            group = _loaded_command(arg)
+            if not getattr(group, "commands", None):
+                break
+            continue
+        if arg in group.commands:
+            words.append(arg)
+        else:
+            rest.insert(0, arg)
+        break
+    if any(a in ("-h", "--help") for a in rest):
+        return "", []
+    return " ".join(words), rest
+
+
+def _loaded_command(name: str):
+    module, attr = COMMANDS[name][0].split(":")
+    mod = sys.modules.get(module)  # imported by the command that just ran; never import here
+    return getattr(mod, attr, None) if mod else None
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -99,10 +140,8 @@ def main(argv: list[str] | None = None) -> None:
 
         with masked_std_streams():
             code = run_command(args)
-    try:
+    with contextlib.suppress(Exception):  # telemetry must never change a command's result
         after_command(args, code, started)
-    except Exception:  # noqa: BLE001 — telemetry must never change a command's result
-        pass
     sys.exit(code)
 
 
@@ -130,6 +169,12 @@ def run_command(args: list[str]) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # noqa: BLE001 — a bug: say so in one masked line, never a traceback
+        from buildrunner.fsutil import LockTimeout
+
+        if isinstance(exc, LockTimeout):  # a busy lock is not a bug: another br process is working
+            click.echo(f"br: error: {exc}", err=True)
+            click.echo("  hint: try again in a moment (a long-running br command may be holding it)", err=True)
+            return 2
         return internal_error(exc)
 
 

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
+from buildrunner.colour import color_enabled
 
-def color_enabled(stream=None) -> bool:
-    if os.environ.get("NO_COLOR"):
-        return False
-    stream = stream or sys.stdout
-    return bool(getattr(stream, "isatty", lambda: False)())
+__all__ = ["color_enabled", "console", "emit_json", "write_output"]
 
 
 def console(stderr: bool = False):

@@ -7,7 +7,8 @@ import click
 from buildrunner import config as cfg
 from buildrunner.cli.output import emit_json
 from buildrunner.engine.masking import mask_config_value
-from buildrunner.project import discover, initialize
+from buildrunner.init import initialize
+from buildrunner.project import discover
 
 
 @click.command()

@@ -69,7 +69,7 @@ def check_cmd(path, fmt, as_json, output, base, quiet, jobs) -> int:
         from buildrunner.engine.reporters import sarif_document
 
         doc = sarif_document(sarif_runs(gate))
-        for run, check in zip(doc["runs"], gate.checks):  # each run carries its check's verdict
+        for run, check in zip(doc["runs"], gate.checks, strict=True):  # each run carries its check's verdict
             run.setdefault("properties", {}).update(gateCheck=check.name, gateScore=check.score,
                                                     gatePassed=check.passed, gateSummary=check.summary)
         text = json.dumps(doc, indent=2, ensure_ascii=False)

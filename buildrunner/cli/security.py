@@ -53,23 +53,6 @@ def project_and_config():
     return project, config_mod.load(project)
 
 
-
-
-def _load_rules(project, kinds: list[str], prefixes: tuple[str, ...]):
-    from buildrunner.engine.rulecache import load_rules_cached
-    from buildrunner.engine.rules import RuleSet
-
-    ruleset = RuleSet(load_rules_cached(project, tuple(kinds)), [])
-    ids = [p.strip() for item in prefixes for p in item.split(",") if p.strip()]
-    if ids:
-        ruleset = ruleset.select(ids=ids)
-    rules = [r for r in ruleset.rules if r.enabled]
-    if not rules:
-        which = f" matching {', '.join(ids)}" if ids else ""
-        raise BrError(f"no enabled {'/'.join(kinds)} rules{which}", hint="list rules with `br rules list`")
-    return rules
-
-
 def _progress_callback(quiet: bool):
     """A rich progress bar on stderr, only when stdout is a terminal and not --quiet."""
     if quiet or not sys.stdout.isatty():
@@ -95,36 +78,20 @@ def _progress_callback(quiet: bool):
 
 def run_scan(project, config, *, paths=(), staged=False, history=False, since=None, log_opts=None, rule_prefixes=(),
              jobs=None, use_baseline=True, quiet=True, suppressions=None):
-    """Build the documents for a mode and scan them; returns the ScanResult."""
-    from buildrunner.engine import scan as scan_mod
-    from buildrunner.engine import sources
+    """Scan a mode's documents with the enabled rules (`engine.pipeline`); returns the ScanResult."""
+    from buildrunner.engine.kinds import scanned_kinds
+    from buildrunner.engine.pipeline import scan_project
 
-    if staged or history:
-        from buildrunner.engine.gitio import require_repo
-
-        require_repo(project)  # before the (slower) rule loading: fail fast with a clear message
-    kinds = ["secret"] if history else sorted(scan_mod.available_kinds())
-    if not kinds:
-        raise BrError("no matcher is installed (buildrunner.engine.secrets / .code)")
-    rules = _load_rules(project, kinds, rule_prefixes)
-    if history:
-        docs, mode = sources.history(project, since=since, config=config, log_opts=log_opts), "history"
-    elif staged:
-        docs = sources.staged_for_paths(project, paths, config) if paths else sources.staged(project, config)
-        mode = "staged"
-    else:
-        docs, mode = list(sources.files(project, paths or None, config)), "files"
+    kinds = ["secret"] if history else scanned_kinds()
+    ids = [p.strip() for item in rule_prefixes for p in item.split(",") if p.strip()]
     progress, bar = _progress_callback(quiet)
     try:
-        result = scan_mod.scan(project, docs, rules, config=config, jobs=jobs, progress=progress,
-                               use_baseline=use_baseline, mode=mode, suppressions=suppressions)
+        return scan_project(project, config, kinds, rule_ids=ids, require_rules=True, paths=paths, staged=staged,
+                            history=history, since=since, log_opts=log_opts, jobs=jobs, progress=progress,
+                            use_baseline=use_baseline, suppressions=suppressions)
     finally:
         if bar is not None:
             bar.stop()
-    if paths or staged:
-        # Entries for files this scan did not read are not "unused": don't suggest deleting them.
-        result.unused_suppressions = []
-    return result
 
 
 def _warn(message: str) -> None:
@@ -186,6 +153,7 @@ def check(paths, staged, history, since, log_opts, fmt, as_json, output, quiet, 
 
     from buildrunner.engine.state import record_last_scan
     from buildrunner.engine.suppression import load_suppressions
+    from buildrunner.telemetry.scans import record_scan
 
     project, config = project_and_config()
     suppressions = load_suppressions(project, use_baseline=not no_baseline)
@@ -211,6 +179,7 @@ def check(paths, staged, history, since, log_opts, fmt, as_json, output, quiet, 
         _warn(hint)
     if report_unused:
         _report_unused(result, quiet)
+    record_scan(project, result)
     record_last_scan(project, result, code)
     return code
 
@@ -297,7 +266,7 @@ def _findings_at(project, config, path: str, line: int, rule: str | None):
               help="Whitelist a finding by the fingerprint a report printed (repeatable).")
 @click.option("--reason", default="", help="Why this is not a real secret / not exploitable.")
 @click.option("--json", "as_json", is_flag=True, help="Print what was added as JSON.")
-def whitelist(location, rule_id, fingerprints, reason, as_json):
+def whitelist(location, rule_id, fingerprints, reason, as_json):  # noqa: C901 — existing debt: split it
     """Whitelist the finding(s) on PATH:LINE, or findings by --fingerprint.
 
     Entries go to .buildrunner/whitelist.txt as fingerprints (content based: they survive the line

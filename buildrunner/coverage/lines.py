@@ -7,6 +7,7 @@ one JSON file in `.buildrunner/state/`; a corrupt or unwritable cache is ignored
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 from buildrunner.coverage.freshness import LINES_CACHE_NAME, blob_id, write_json_atomic
@@ -66,8 +67,6 @@ class LineCache:
         if len(entries) > MAX_ENTRIES:
             for key in list(entries)[: len(entries) - MAX_ENTRIES]:
                 del entries[key]
-        try:
+        with contextlib.suppress(OSError):  # a cache that cannot be written is only slower
             write_json_atomic(self.path, entries)
-        except OSError:
-            pass
         self.dirty = False

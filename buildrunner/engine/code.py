@@ -34,7 +34,7 @@ import re
 from dataclasses import dataclass, field
 
 from buildrunner.engine.model import Document, Finding, Rule, Skipped, TraceStep, value_hash
-from buildrunner.engine.rules import SpecError
+from buildrunner.engine.model import SpecError
 
 FIELDS = {"sink", "when", "sql", "sanitizers", "forward", "autofix"}
 WHEN = ("dynamic-string",)
@@ -76,11 +76,26 @@ def _names(value, field_name: str, pattern=_NAME_RE) -> tuple[str, ...]:
 
 def compile_spec(raw: dict, rule_id: str) -> dict:
     """Validate a code rule's own fields; raise SpecError(field, message) naming the bad one."""
-    unknown = set(raw) - FIELDS
-    if unknown:
-        name = sorted(unknown)[0]
-        raise SpecError(name, f"unknown field `{name}` for a code rule (known: {', '.join(sorted(FIELDS))})")
-    sink = raw.get("sink")
+    from buildrunner.engine import specs
+
+    specs.refuse_unknown(raw, FIELDS, "a code rule")
+    methods, functions, receiver, argument = _sink(raw.get("sink"))
+    when = raw.get("when", "dynamic-string")
+    if when not in WHEN:
+        raise SpecError("when", f"`when` must be one of {', '.join(WHEN)}")
+    sql = raw.get("sql", "fragment")
+    if sql not in SQL_MODES:
+        raise SpecError("sql", f"`sql` must be one of {', '.join(SQL_MODES)}")
+    sanitizers, conditional = _sanitizers(raw.get("sanitizers") or [])
+    forward = specs.boolean(raw, "forward", True)
+    autofix = _autofix(raw.get("autofix"))
+    return {"methods": methods, "functions": functions, "receiver": receiver,
+            "arguments": tuple(argument), "sql": sql, "sanitizers": tuple(sanitizers),
+            "conditional_sanitizers": conditional, "forward": forward, "autofix": autofix}
+
+
+def _sink(sink) -> tuple[tuple[str, ...], tuple[str, ...], re.Pattern | None, list]:
+    """`sink: {call: {method, function, receiver}, argument}` → (methods, functions, receiver, arguments)."""
     if not isinstance(sink, dict) or not isinstance(sink.get("call"), dict):
         raise SpecError("sink", "`sink` must be a mapping with `call: {method: [...], function: [...]}`")
     if set(sink) - {"call", "argument"}:
@@ -105,15 +120,14 @@ def compile_spec(raw: dict, rule_id: str) -> dict:
     if not argument or not all((isinstance(a, int) and not isinstance(a, bool) and a >= 0) or
                                (isinstance(a, str) and _NAME_RE.match(a)) for a in argument):
         raise SpecError("sink", "`sink.argument` must be a position (0-based), a keyword name, or a list of them")
-    when = raw.get("when", "dynamic-string")
-    if when not in WHEN:
-        raise SpecError("when", f"`when` must be one of {', '.join(WHEN)}")
-    sql = raw.get("sql", "fragment")
-    if sql not in SQL_MODES:
-        raise SpecError("sql", f"`sql` must be one of {', '.join(SQL_MODES)}")
+    return methods, functions, receiver, argument
+
+
+def _sanitizers(raw: list) -> tuple[list[str], dict[str, str]]:
+    """Sanitizer names, and the conditional ones (`{call, unless_template_contains}`)."""
     sanitizers: list[str] = []
     conditional: dict[str, str] = {}
-    for s in raw.get("sanitizers") or []:
+    for s in raw:
         if isinstance(s, str) and _DOTTED_RE.match(s):
             sanitizers.append(s)
         elif isinstance(s, dict) and set(s) == {"call", "unless_template_contains"} and \
@@ -122,21 +136,35 @@ def compile_spec(raw: dict, rule_id: str) -> dict:
         else:
             raise SpecError("sanitizers", "each sanitizer is a dotted name (`sql.Identifier`) or "
                                           "`{call: format, unless_template_contains: '%s'}`")
-    forward = raw.get("forward", True)
-    if not isinstance(forward, bool):
-        raise SpecError("forward", "`forward` must be true or false")
-    autofix = raw.get("autofix")
-    styles = ("qmark", "format", "pyformat", "numeric", "named", "dollar")
-    if autofix == "parameterize":
-        autofix = {"style": None}  # the style of the driver the file imports, or security.sql_placeholder
-    elif isinstance(autofix, dict) and set(autofix) == {"parameterize"} and autofix["parameterize"] in styles:
-        autofix = {"style": autofix["parameterize"]}
-    elif autofix is not None:
-        raise SpecError("autofix", "`autofix` must be `parameterize` or `{parameterize: <style>}` with a style "
-                                   f"of {', '.join(styles)}")
-    return {"methods": methods, "functions": functions, "receiver": receiver,
-            "arguments": tuple(argument), "sql": sql, "sanitizers": tuple(sanitizers),
-            "conditional_sanitizers": conditional, "forward": forward, "autofix": autofix}
+    return sanitizers, conditional
+
+
+PLACEHOLDER_STYLES = ("qmark", "format", "pyformat", "numeric", "named", "dollar")
+FIX_SAFETY = ("safe", "unsafe")
+
+
+def _autofix(value) -> dict | None:
+    """`autofix: parameterize` or `{parameterize: auto|<style>, safety: safe|unsafe}` → {style, safety}.
+
+    Safety as in ruff: a `safe` fix keeps the program's meaning and is applied by `br security fix`
+    and `check --fix`; an `unsafe` one may change behaviour and is only ever suggested. The short
+    forms (`parameterize`, `{parameterize: <style>}`) are safe: the rewrite is verified to parse and
+    to remove its finding. `auto`: the style of the driver the file imports, or security.sql_placeholder.
+    """
+    if value is None:
+        return None
+    if value == "parameterize":
+        value = {"parameterize": "auto"}
+    if not isinstance(value, dict) or "parameterize" not in value or set(value) - {"parameterize", "safety"}:
+        raise SpecError("autofix", "`autofix` must be `parameterize` or `{parameterize: auto|<style>, "
+                                   "safety: safe|unsafe}`")
+    style = value["parameterize"]
+    if style != "auto" and style not in PLACEHOLDER_STYLES:
+        raise SpecError("autofix", f"`autofix.parameterize` must be auto or one of {', '.join(PLACEHOLDER_STYLES)}")
+    safety = value.get("safety", "safe")
+    if safety not in FIX_SAFETY:
+        raise SpecError("autofix", "`autofix.safety` must be safe or unsafe")
+    return {"style": None if style == "auto" else style, "safety": safety}
 
 
 # ---------------------------------------------------------------------------------------------

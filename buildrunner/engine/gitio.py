@@ -280,3 +280,16 @@ def stream_lines(root: Path | str, *args: str) -> Iterator[bytes]:
         if rc != 0:
             err.seek(0)
             raise git_failure(root, args, err.read(), rc)
+
+
+def lenient_lines(root, *args: str) -> list[str]:
+    """git's output lines, or [] when git fails (no commits yet, not a repository): a gap check
+    then finds nothing rather than erroring. Paths are decoded as decode_path does (any bytes survive)."""
+    return git(root, *args, check=False).decode("utf-8", "surrogateescape").splitlines()
+
+
+def git_ignored(root, paths: list[str]) -> set[str]:
+    """Which of `paths` git's ignore rules match (`git check-ignore --no-index`: tracked or not)."""
+    if not paths:
+        return set()
+    return set(lenient_lines(root, "check-ignore", "--no-index", "--", *paths))

@@ -39,10 +39,52 @@ class Severity(str, Enum):
 _RANK = {Severity.CRITICAL: 4, Severity.HIGH: 3, Severity.MEDIUM: 2, Severity.LOW: 1, Severity.INFO: 0}
 
 
+class Example(str):
+    """One rule example: its text (it IS the string, so it reads like the plain examples it grew
+    from) plus where the finding must be.
+
+    Secret rules: `secret` is the exact value the rule must report and `line` the line it is on
+    (default: the line where `secret` first occurs in the text). Code rules say where in the text
+    itself, Semgrep style: `# ruleid: <rule-id>` (`// ruleid:` in JS/TS) on the line above each
+    reported line. `path` is the document path (rules with path allowlists are tested with theirs).
+    `strict` is False for a plain-string match example (rejected by `br rules test`).
+    """
+
+    secret: str | None
+    line: int | None
+    path: str | None
+    strict: bool
+
+    def __new__(cls, text: str, *, secret: str | None = None, line: int | None = None, path: str | None = None,
+                strict: bool = False):
+        self = super().__new__(cls, text)
+        self.secret, self.line, self.path, self.strict = secret, line, path, strict
+        return self
+
+    def __reduce__(self):  # pickled in the rule cache
+        return (_example, (str(self), self.secret, self.line, self.path, self.strict))
+
+    @property
+    def text(self) -> str:
+        return str(self)
+
+    def expected_line(self) -> int | None:
+        """The line the secret must be reported on (1-based), None when unknown."""
+        if self.line is not None:
+            return self.line
+        if self.secret is None or self.secret not in self:
+            return None
+        return self.count("\n", 0, self.index(self.secret)) + 1
+
+
+def _example(text, secret, line, path, strict) -> Example:
+    return Example(text, secret=secret, line=line, path=path, strict=strict)
+
+
 @dataclass(frozen=True)
 class Examples:
-    match: tuple[str, ...] = ()
-    no_match: tuple[str, ...] = ()
+    match: tuple[Example, ...] = ()
+    no_match: tuple[Example, ...] = ()
 
 
 @dataclass
@@ -220,3 +262,12 @@ class ScanResult:
         for s in self.skipped:
             counts[s.reason] = counts.get(s.reason, 0) + 1
         return counts
+
+
+class SpecError(Exception):
+    """Raised by a kind's compile_spec: `field` is the offending field name."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message

@@ -1,172 +1,29 @@
-"""Repository-level rules (kind "repo"): project gaps found by looking at the repository as a whole.
+"""Repository-level rules (kind "repo"): the rule kind and its spec.
 
-A repo rule names one built-in `check` (what to look at) and optional `params`; the check returns
-the files it concerns (possibly none: "no tests" concerns the project) and a detail sentence, and
-the rule's own severity, message and fix make the gap. Examples of repo rules describe repository
-states (e.g. "tracked .env without ignore") that `tests/gate/test_gaps.py` builds and checks; the
-generic example runner skips this kind.
-
-Checks: `secrets-present`, `env-not-ignored`, `env-in-history`, `no-tests`, `coverage-below-minimum`,
-`hook-not-installed`. Nothing is imported at module level beyond the stdlib: the rule loader
-imports this module whenever it validates a pack, including on the pre-commit hook path.
+A repo rule names one built-in `check` (what to look at) and optional `params`; the checks
+themselves run in `buildrunner.quality.gaps` (they read coverage data and the hook's state, which
+sit above the engine). This module only validates specs, so the rule loader can import it on the
+pre-commit hook path: nothing beyond the engine's model.
 """
 
 from __future__ import annotations
 
-import fnmatch
-from dataclasses import dataclass, field
-from pathlib import PurePosixPath
-from typing import Any, Callable
-
-from buildrunner.engine.rules import SpecError
+from buildrunner.engine.model import SpecError
 
 SPEC_FIELDS = {"check", "params"}
-DEFAULT_ENV_ALLOW = [".env.example", ".env.sample", ".env.template", ".env.dist"]
-
-
-@dataclass
-class GapHit:
-    """What a check found: the files concerned and a detail sentence."""
-
-    files: list[str] = field(default_factory=list)
-    detail: str = ""
-
-
-@dataclass
-class Gap:
-    rule_id: str
-    name: str
-    severity: str
-    description: str
-    detail: str
-    files: list[str]
-    remediation: str
-
-    def to_dict(self) -> dict:
-        return {"id": self.rule_id, "name": self.name, "severity": self.severity,
-                "description": self.description, "detail": self.detail, "files": self.files,
-                "remediation": self.remediation}
-
-
-# ---------------------------------------------------------------------------------------------
-# Checks: (project, config, params, context) -> GapHit | None
-
-
-def _git(root, *args: str) -> list[str]:
-    """git's output lines, or [] when git fails (no commits yet, not a repository): a gap check
-    then finds nothing rather than erroring. Paths are decoded as gitio does (any bytes survive)."""
-    from buildrunner.engine.gitio import git
-
-    return git(root, *args, check=False).decode("utf-8", "surrogateescape").splitlines()
-
-
-def git_ignored(root, paths: list[str]) -> set[str]:
-    """Which of `paths` git's ignore rules match (`git check-ignore --no-index`: tracked or not)."""
-    if not paths:
-        return set()
-    return set(_git(root, "check-ignore", "--no-index", "--", *paths))
-
-
-def _is_env_file(path: str, allow: list[str]) -> bool:
-    name = PurePosixPath(path).name
-    if name in allow or any(fnmatch.fnmatchcase(name, a) for a in allow):
-        return False
-    return name == ".env" or name.startswith(".env.")
-
-
-def check_secrets_present(project, config, params, ctx) -> GapHit | None:
-    result = ctx.secret_scan()
-    if not result.findings:
-        return None
-    files = sorted({f.path for f in result.findings})
-    return GapHit(files, f"{len(result.findings)} hardcoded secret(s) in {len(files)} file(s); "
-                         f"`br security check` lists them")
-
-
-def check_env_not_ignored(project, config, params, ctx) -> GapHit | None:
-    if not ctx.is_git:
-        return None
-    allow = list(params.get("allow", DEFAULT_ENV_ALLOW))
-    candidates = {".env"} | {f for f in ctx.all_files() if _is_env_file(f, allow)}
-    exposed = sorted(candidates - git_ignored(project.root, sorted(candidates)))
-    if not exposed:
-        return None
-    return GapHit(exposed, "not matched by any .gitignore rule: `git add .` would commit "
-                  + ("them" if len(exposed) > 1 else "it"))
-
-
-def check_env_in_history(project, config, params, ctx) -> GapHit | None:
-    if not ctx.is_git:
-        return None
-    allow = list(params.get("allow", DEFAULT_ENV_ALLOW))
-    first_commit: dict[str, str] = {}
-    commit = ""
-    for line in _git(project.root, "log", "--all", "--diff-filter=A", "--name-only", "--format=%x00%h"):
-        if line.startswith("\x00"):
-            commit = line[1:]
-        elif line and _is_env_file(line, allow):
-            first_commit[line] = commit  # log is newest first: the last seen is the oldest add
-    if not first_commit:
-        return None
-    files = sorted(first_commit)
-    shown = ", ".join(f"{f} (added in {first_commit[f]})" for f in files[:5])
-    return GapHit(files, f"committed in git history: {shown}; deleting the file now does not remove it "
-                         f"from history")
-
-
-def check_no_tests(project, config, params, ctx) -> GapHit | None:
-    from buildrunner.coverage.check import find_tests
-
-    if find_tests(ctx.all_files()):
-        return None
-    return GapHit([], "no test files found (tests/, test_*.py, *_test.py, *.test.js, *.spec.ts, ...)")
-
-
-def check_coverage_below_minimum(project, config, params, ctx) -> GapHit | None:
-    report = ctx.coverage()
-    pct = report.total_percent
-    if report.data_found and pct is not None and pct < report.minimum:
-        return GapHit([s["path"] for s in report.data_files],
-                      f"total coverage {pct:.1f}% < {report.minimum}% (security.coverage_min)")
-    if not report.data_found and report.tests_found:
-        return GapHit([], f"tests exist but there is no coverage data; produce it with: {report.command}")
-    return None
-
-
-def check_hook_not_installed(project, config, params, ctx) -> GapHit | None:
-    if not ctx.is_git:
-        return None
-    from buildrunner.hooks import hook_state
-
-    state = hook_state(project)
-    if state.installed:
-        return None
-    detail = "another pre-commit hook is installed; `br hooks install` keeps it and runs it first" \
-        if state.foreign else "commits are not checked for secrets, SQL injection or coverage before they happen"
-    return GapHit([str(state.path.relative_to(project.root)) if state.path.is_relative_to(project.root)
-                   else str(state.path)], detail)
-
-
-CHECKS: dict[str, Callable[..., GapHit | None]] = {
-    "secrets-present": check_secrets_present,
-    "env-not-ignored": check_env_not_ignored,
-    "env-in-history": check_env_in_history,
-    "no-tests": check_no_tests,
-    "coverage-below-minimum": check_coverage_below_minimum,
-    "hook-not-installed": check_hook_not_installed,
-}
+CHECK_NAMES = ("secrets-present", "env-not-ignored", "env-in-history", "no-tests", "coverage-below-minimum",
+               "hook-not-installed")
 PARAMS: dict[str, set[str]] = {"env-not-ignored": {"allow"}, "env-in-history": {"allow"}}
 
 
 def compile_spec(raw: dict, rule_id: str) -> dict:
-    """Validate a repo rule's own fields: `check` (one of CHECKS) and optional `params`."""
-    unknown = set(raw) - SPEC_FIELDS
-    if unknown:
-        name = sorted(unknown)[0]
-        raise SpecError(name, f"unknown field `{name}` for a repo rule; known: check, params")
+    """Validate a repo rule's own fields: `check` (one of CHECK_NAMES) and optional `params`."""
+    from buildrunner.engine import specs
+
+    specs.refuse_unknown(raw, SPEC_FIELDS, "a repo rule")
     check = raw.get("check")
-    if check not in CHECKS:
-        raise SpecError("check", f"`check` must be one of {', '.join(CHECKS)}, got {check!r}")
+    if check not in CHECK_NAMES:
+        raise SpecError("check", f"`check` must be one of {', '.join(CHECK_NAMES)}, got {check!r}")
     params = raw.get("params") or {}
     if not isinstance(params, dict):
         raise SpecError("params", "`params` must be a mapping")
@@ -178,61 +35,3 @@ def compile_spec(raw: dict, rule_id: str) -> dict:
     if allow is not None and (not isinstance(allow, list) or not all(isinstance(a, str) for a in allow)):
         raise SpecError("params", "`params.allow` must be a list of file names or globs")
     return {"check": check, "params": dict(params)}
-
-
-# ---------------------------------------------------------------------------------------------
-# Running
-
-
-class Context:
-    """Shared, lazily computed facts (file list, scans) so several rules don't redo the work."""
-
-    def __init__(self, project, config):
-        self.project, self.config = project, config
-        self._files: list[str] | None = None
-        self._secrets = None
-        self._coverage = None
-        from buildrunner.engine import gitio
-
-        self.is_git = gitio.in_repo(project.root)
-
-    def all_files(self) -> list[str]:
-        if self._files is None:
-            from buildrunner.coverage.check import list_project_files
-
-            self._files = list_project_files(self.project)
-        return self._files
-
-    def secret_scan(self):
-        if self._secrets is None:
-            from buildrunner.engine import sources
-            from buildrunner.engine.rulecache import load_rules_cached
-            from buildrunner.engine.scan import scan
-
-            rules = load_rules_cached(self.project, ("secret",))
-            self._secrets = scan(self.project, sources.files(self.project, config=self.config), rules,
-                                 config=self.config)
-        return self._secrets
-
-    def coverage(self):
-        if self._coverage is None:
-            from buildrunner.coverage.check import run_check
-
-            self._coverage = run_check(self.project, self.config)
-        return self._coverage
-
-
-def analyze(project, config, rules: list[Any], *, context: Context | None = None) -> list[Gap]:
-    """Run every enabled repo rule; gaps sorted worst first."""
-    ctx = context or Context(project, config)
-    gaps: list[Gap] = []
-    for rule in rules:
-        if not rule.enabled or rule.kind != "repo":
-            continue
-        hit = CHECKS[rule.spec["check"]](project, config, rule.spec.get("params", {}), ctx)
-        if hit is not None:
-            gaps.append(Gap(rule.id, rule.name, rule.severity.value, rule.message, hit.detail, hit.files, rule.fix))
-    from buildrunner.engine.model import Severity
-
-    gaps.sort(key=lambda g: (-Severity(g.severity).rank, g.rule_id))
-    return gaps

@@ -4,7 +4,8 @@ Loading the built-in packs (YAML construction plus validating ~200 regexes and s
 costs far more than the hook's whole budget; unpickling the result costs ~15 ms. The cache key
 covers everything the result depends on: every pack file (path, mtime, size), the modules that
 validate rules, the BuildRunner and Python versions. The cache lives in the user's cache directory
-(`$XDG_CACHE_HOME/buildrunner`, mode 0700), never in the repository: a cloned repository cannot
+(`fsutil.user_cache_dir()`: `$XDG_CACHE_HOME/buildrunner` on Linux, the platform's cache dir
+elsewhere; mode 0700), never in the repository: a cloned repository cannot
 plant a pickle that a hook would load. Any problem (unwritable, corrupt, stale) means a normal load.
 """
 
@@ -17,13 +18,13 @@ import sys
 from pathlib import Path
 
 from buildrunner import __version__
+from buildrunner.fsutil import atomic_write_bytes, user_cache_dir
 
-_VALIDATORS = ("rules.py", "secrets.py", "code.py", "repo.py", "model.py", "rulecache.py")
+_VALIDATORS = ("rules.py", "kinds.py", "specs.py", "secrets.py", "code.py", "repo.py", "model.py", "rulecache.py")
 
 
 def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "buildrunner" / "rules"
+    return user_cache_dir() / "rules"
 
 
 def _stat_key(path: Path) -> tuple:
@@ -65,9 +66,7 @@ def load_rules_cached(project, kinds: tuple[str, ...]) -> list:
     try:
         directory = cache_dir()
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = directory / f".{os.getpid()}.tmp"
-        tmp.write_bytes(pickle.dumps(rules, protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(tmp, path)
+        atomic_write_bytes(path, pickle.dumps(rules, protocol=pickle.HIGHEST_PROTOCOL))
         for old in sorted(directory.glob("*.pickle"), key=lambda p: p.stat().st_mtime)[:-8]:
             old.unlink(missing_ok=True)  # keep the few most recent keys
     except Exception:  # noqa: BLE001 — a cache that cannot be written is only slower

@@ -66,10 +66,11 @@ def autofix_label(rule: Rule) -> str:
     fix = rule.spec.get("autofix")
     if not fix:
         return "no"
-    name = fix.get("name", "yes") if isinstance(fix, dict) else str(fix)
-    safe = fix.get("safe") if isinstance(fix, dict) else rule.spec.get("autofix_safe")
-    safety = "" if safe is None else (" (safe)" if safe else " (unsafe: review the change)")
-    return f"`{name}`{safety}, applied by `br security fix`"
+    name = fix.get("name", "parameterize") if isinstance(fix, dict) else str(fix)
+    safety = fix.get("safety", "safe") if isinstance(fix, dict) else "safe"
+    if safety == "unsafe":
+        return f"`{name}` ([unsafe](#fix-safety): suggested, never applied automatically)"
+    return f"`{name}` ([safe](#fix-safety)), applied by `br security fix` and `br security check --fix`"
 
 
 def _detection(rule: Rule) -> str:
@@ -145,6 +146,68 @@ def secret_fields_reference() -> str:
                       "Check it with `br rules test .buildrunner/rules/my-pack.yaml`.", ""])
 
 
+EXAMPLES_SECTION = """\
+## Examples: how a rule proves itself
+
+Every rule carries `examples`; `br rules test` (and the test suite, for the built-in packs) runs
+each rule alone over each example. A `match` example says WHERE its finding must be, and the rule
+must report exactly that, nothing more (as gitleaks' rule tests and Semgrep's `# ruleid:`
+annotations do). A plain-string `match` example is rejected, naming the file, the rule and the
+example's index.
+
+Secret rules: a mapping with the text and the exact value the rule reports. `line:` is needed only
+when the text has several lines and the value is reported on another line than the one where it
+first occurs; `path:` when the rule depends on the file's path (its `allowlist.paths`).
+
+```yaml
+examples:
+  match:
+    - {text: 'token = "ghp_Qm3Zr8Tn5Wp2Xk7Ld4Hv9Bc6Fy1Gs0JaPq2W"', secret: 'ghp_Qm3Zr8Tn5Wp2Xk7Ld4Hv9Bc6Fy1Gs0JaPq2W'}
+  no_match:
+    - token = os.environ["GITHUB_TOKEN"]
+    - {text: 'token = "ghp_…"', path: tests/fixtures/fake.py}
+```
+
+Code rules: the snippet itself carries the expectation, Semgrep style. `# ruleid: <rule-id>`
+(`// ruleid:` in JavaScript/TypeScript) goes on the line immediately above each line that must be
+reported, `# ok: <rule-id>` above lines that must not be; the reported lines must equal the
+annotated ones exactly.
+
+```yaml
+examples:
+  match:
+    - |
+      def find(cur, name):
+          # ruleid: python.sql-injection.dbapi-execute
+          cur.execute("SELECT * FROM users WHERE name = '" + name + "'")
+```
+
+`no_match` examples (a string, or `{text:, path:}`) must produce no finding of the rule. To convert
+a pack written with plain strings, run `python scripts/strict_examples.py PACK.yaml`: it rewrites
+each plain `match` example from what the engine reports now, keeping comments and layout, and
+refuses (listing them) the examples that do not produce exactly one finding; make those strict by
+hand. Repository (`repo`) rules describe repository states and are tested with real repositories
+(`tests/gate/test_gaps.py`).
+"""
+
+
+def fix_safety_section(rules: list[Rule]) -> str:
+    """The "Fix safety" section: what safe and unsafe mean, and which rules have which fix."""
+    lines = ["## Fix safety", "",
+             "Autofixes declare their safety, as ruff's do (`autofix: {parameterize: auto, safety: safe}`).",
+             "", "- **safe**: the rewrite keeps the program's meaning; it is verified to parse and to remove its",
+             "  finding. `br security fix` and `br security check --fix` apply it.",
+             "- **unsafe**: the rewrite may change behaviour (a different query result, a different type);",
+             "  it is only suggested and never applied automatically.", "",
+             "| Rule | Fix | Safety |", "| --- | --- | --- |"]
+    for rule in rules:
+        fix = rule.spec.get("autofix")
+        if fix:
+            safety = fix.get("safety", "safe") if isinstance(fix, dict) else "safe"
+            lines.append(f"| [`{rule.id}`](#{_anchor(rule.id)}) | `parameterize` | {safety} |")
+    return "\n".join(lines) + "\n"
+
+
 def render(packs: list[Pack]) -> str:
     """The whole RULES.md for `packs` (in order)."""
     rules = [r for p in packs for r in p.rules if r.kind]
@@ -156,6 +219,9 @@ def render(packs: list[Pack]) -> str:
         desc = " ".join(pack.description.split()) or "—"
         out.append(f"| [{pack.name}](#pack-{_anchor(pack.name)}) | {sum(1 for r in pack.rules if r.kind)} | {desc} |")
     out.append("")
+    out.append(EXAMPLES_SECTION)
+    if any(r.spec.get("autofix") for r in rules):
+        out.append(fix_safety_section(rules))
     if any(r.kind == "secret" for r in rules):
         out.append(secret_fields_reference())
     for pack in packs:
@@ -163,7 +229,8 @@ def render(packs: list[Pack]) -> str:
         out += ["| Rule | Name | Severity | Autofix |", "| --- | --- | --- | --- |"]
         for rule in pack.rules:
             if rule.kind:
-                fix = "yes" if rule.spec.get("autofix") else ""
+                autofix = rule.spec.get("autofix")
+                fix = (autofix.get("safety", "safe") if isinstance(autofix, dict) else "safe") if autofix else ""
                 out.append(f"| [`{rule.id}`](#{_anchor(rule.id)}) | {rule.name} | {rule.severity.value} | {fix} |")
         out.append("")
         for rule in pack.rules:

@@ -1,7 +1,7 @@
 """Rule packs: load, validate and merge YAML rule packs into `Rule` objects.
 
 One schema for every kind. The common fields are checked here; each kind's own matcher fields are
-checked by that kind's `compile_spec(raw, rule_id)` (registered in `KINDS`), which raises
+checked by that kind's `compile_spec(raw, rule_id)` (registered in `engine.kinds.KINDS`), which raises
 `SpecError(field, message)`. Any problem becomes a `RuleError` naming the file, the line, the rule
 id and the field, and the command exits 2.
 
@@ -22,35 +22,22 @@ disables it), new ids extend the set.
 
 from __future__ import annotations
 
-import importlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from buildrunner.engine.model import Examples, Rule, Severity
+from buildrunner.engine import kinds
+from buildrunner.engine.model import Example, Examples, Rule, Severity, SpecError
 from buildrunner.errors import RuleError
 
-# kind → "module:function" compiling/validating the kind's fields (imported lazily)
-KINDS: dict[str, str] = {
-    "secret": "buildrunner.engine.secrets:compile_spec",
-    "code": "buildrunner.engine.code:compile_spec",
-    "repo": "buildrunner.engine.repo:compile_spec",
-}
+# The kinds and their validators: the one registry in engine/kinds.py.
+KINDS = kinds.KINDS
 
 COMMON_FIELDS = {"id", "kind", "name", "severity", "message", "fix", "help", "tags", "cwe",
                  "languages", "examples", "enabled"}
 KNOWN_LANGUAGES = {"python", "javascript", "typescript", "tsx", "generic"}
 RULE_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]*(\.[a-z0-9][a-z0-9_\-]*)+$")
-
-
-class SpecError(Exception):
-    """Raised by a kind's compile_spec: `field` is the offending field name."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 @dataclass
@@ -87,8 +74,7 @@ class RuleSet:
 
 
 def compile_kind(kind: str):
-    module, func = KINDS[kind].split(":")
-    return getattr(importlib.import_module(module), func)
+    return kinds.spec_compiler(kind)
 
 
 def builtin_pack_paths() -> list[Path]:
@@ -189,6 +175,46 @@ def _str_list(raw: dict, name: str) -> tuple[str, ...]:
     return tuple(str(v) for v in value)
 
 
+MATCH_EXAMPLE_FIELDS = ("text", "secret", "line", "path")
+NO_MATCH_EXAMPLE_FIELDS = ("text", "path")
+
+
+def _examples(raw: dict, name: str) -> tuple[Example, ...]:
+    """`examples.match` / `examples.no_match`: strings, or mappings saying where the finding is
+    (`{text, secret, line, path}`; no_match: `{text, path}`). See docs/RULES.md, "Examples"."""
+    value = raw.get(name, [])
+    if isinstance(value, (str, dict)):
+        value = [value]
+    if not isinstance(value, list):
+        raise SpecError("examples", f"`examples.{name}` must be a list")
+    return tuple(_example(item, name, i) for i, item in enumerate(value))
+
+
+def _example(item: Any, name: str, index: int) -> Example:
+    where = f"examples.{name}[{index}]"
+    if isinstance(item, (str, int)):
+        return Example(str(item))
+    if not isinstance(item, dict):
+        raise SpecError("examples", f"`{where}` must be a string or a mapping with `text`")
+    known = MATCH_EXAMPLE_FIELDS if name == "match" else NO_MATCH_EXAMPLE_FIELDS
+    unknown = sorted(str(k) for k in item if k not in known)
+    if unknown:
+        raise SpecError("examples", f"`{where}`: unknown field `{unknown[0]}`; known: {', '.join(known)}")
+    text = item.get("text")
+    if not isinstance(text, str):
+        raise SpecError("examples", f"`{where}.text` is required and must be a string")
+    for key in ("secret", "path"):
+        if key in item and (not isinstance(item[key], str) or not item[key]):
+            raise SpecError("examples", f"`{where}.{key}` must be a non-empty string")
+    line = item.get("line")
+    if line is not None and (isinstance(line, bool) or not isinstance(line, int) or line < 1):
+        raise SpecError("examples", f"`{where}.line` must be a line number (1 or more)")
+    secret = item.get("secret")
+    if secret is not None and secret not in text:
+        raise SpecError("examples", f"`{where}.secret` does not occur in its `text`")
+    return Example(text, secret=secret, line=line, path=item.get("path"), strict=True)
+
+
 def parse_rule(raw: Any, *, source: str = "", validate_kind: bool = True) -> Rule:
     """Validate one raw rule mapping into a Rule (raises SpecError naming the field)."""
     if not isinstance(raw, dict):
@@ -219,8 +245,7 @@ def parse_rule(raw: Any, *, source: str = "", validate_kind: bool = True) -> Rul
     examples_raw = raw.get("examples") or {}
     if not isinstance(examples_raw, dict) or set(examples_raw) - {"match", "no_match"}:
         raise SpecError("examples", "`examples` must be a mapping with `match` and/or `no_match` lists")
-    examples = Examples(match=_str_list(examples_raw, "match") if "match" in examples_raw else (),
-                        no_match=_str_list(examples_raw, "no_match") if "no_match" in examples_raw else ())
+    examples = Examples(match=_examples(examples_raw, "match"), no_match=_examples(examples_raw, "no_match"))
     if not examples.match:
         raise SpecError("examples", "every rule must carry at least one `examples.match` case")
     enabled = raw.get("enabled", True)

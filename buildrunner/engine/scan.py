@@ -15,22 +15,18 @@ same fingerprint in a staged, full or history scan), keep only `changed_lines`, 
 
 from __future__ import annotations
 
-import importlib
 import os
 import time
 from itertools import chain
 from typing import Callable, Iterable, Iterator
 
+from buildrunner.engine import kinds
 from buildrunner.engine.model import Document, Finding, Rule, ScanResult, Skipped, Suppressed, fingerprint_findings
 from buildrunner.engine.parsing import rule_language_matches
 from buildrunner.engine.sources import DEFAULT_MAX_SIZE, FileRef
 from buildrunner.engine.suppression import Suppressions, inline_suppressions, load_suppressions
 from buildrunner.errors import BrError
 
-MATCHERS: dict[str, str] = {
-    "secret": "buildrunner.engine.secrets:SecretMatcher",
-    "code": "buildrunner.engine.code:CodeMatcher",
-}
 DEFAULT_SALT = "buildrunner-default-salt"
 PARALLEL_MIN_FILES = 200
 PARALLEL_MIN_BYTES = 4_000_000
@@ -40,24 +36,9 @@ CHUNK_ITEMS = 64
 Progress = Callable[[int, "int | None"], None]
 
 
-def matcher_class(kind: str):
-    """The matcher class for a kind, or None when its module is not installed (kind skipped)."""
-    target = MATCHERS.get(kind)
-    if not target:
-        return None
-    module, attr = target.split(":")
-    try:
-        return getattr(importlib.import_module(module), attr)
-    except ModuleNotFoundError as exc:
-        if exc.name and module.startswith(exc.name):
-            return None
-        raise
-
-
-def available_kinds() -> set[str]:
-    import importlib.util
-
-    return {k for k, target in MATCHERS.items() if importlib.util.find_spec(target.split(":")[0])}
+def _scanned(rule: Rule) -> bool:
+    entry = kinds.KINDS.get(rule.kind)
+    return rule.enabled and entry is not None and entry.matcher is not None
 
 
 def salt_of(config) -> str:
@@ -85,9 +66,9 @@ class Engine:
         self.max_size = max_size
         self.by_kind: dict[str, list[Rule]] = {}
         for r in rules:
-            if r.enabled and r.kind in MATCHERS:
+            if _scanned(r):
                 self.by_kind.setdefault(r.kind, []).append(r)
-        self._classes = {kind: matcher_class(kind) for kind in self.by_kind}
+        self._classes = {kind: kinds.matcher_class(kind) for kind in self.by_kind}
         self._matchers: dict[tuple[str, str | None], object | None] = {}
 
     def matcher(self, kind: str, language: str | None):
@@ -195,7 +176,9 @@ def scan(project, documents: Iterable, rules: list[Rule], *, config=None, jobs: 
          use_baseline: bool = True, mode: str = "files") -> ScanResult:
     """Scan `documents` (Documents, FileRefs and Skipped, as the sources yield them) with `rules`."""
     started = time.perf_counter()
-    rules = [r for r in rules if r.enabled and r.kind in MATCHERS]
+    rules = [r for r in rules if _scanned(r)]
+    for kind in sorted({r.kind for r in rules}):
+        kinds.matcher_class(kind)  # a matcher that cannot be imported is an error here, not in a worker
     salt = salt_of(config)
     max_size = int(config.get("security.max_file_size")) if config is not None else DEFAULT_MAX_SIZE
     jobs = resolve_jobs(jobs, config)

@@ -65,7 +65,7 @@ VALIDATORS: dict[str, Callable[[str], bool]] = {"jwt": _check_jwt}
 
 
 def _spec_error(field: str, message: str):
-    from buildrunner.engine.rules import SpecError
+    from buildrunner.engine.model import SpecError
 
     return SpecError(field, message)
 
@@ -120,20 +120,16 @@ def _validate_regex(pattern: str, field: str, *, need_secret: bool) -> None:
 
 
 def _str_list(raw: dict, name: str, field: str) -> list[str]:
-    value = raw.get(name, [])
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise _spec_error(field, f"`{field}` must be a list of non-empty strings")
-    return value
+    from buildrunner.engine.specs import str_list
+
+    return str_list(raw, name, field, non_empty_items=True)
 
 
 def compile_spec(raw: dict, rule_id: str) -> dict:
     """Validate a secret rule's own fields into its spec (raises SpecError(field, message))."""
-    unknown = set(raw) - SPEC_FIELDS
-    if unknown:
-        name = sorted(unknown)[0]
-        raise _spec_error(name, f"unknown field `{name}` for a secret rule; known: {', '.join(sorted(SPEC_FIELDS))}")
+    from buildrunner.engine import specs
+
+    specs.refuse_unknown(raw, SPEC_FIELDS, "a secret rule")
     if "keywords" not in raw:
         raise _spec_error("keywords", "`keywords` is required: strings that must occur on a line "
                           "before the regex runs")
@@ -145,21 +141,11 @@ def compile_spec(raw: dict, rule_id: str) -> dict:
         raise _spec_error("regex", "`regex` is required and must be a string")
     _validate_regex(regex, "regex", need_secret=True)
     spec: dict[str, Any] = {"keywords": sorted({k.lower() for k in keywords}), "regex": regex}
-    for name, lo, hi in (("entropy", 0.0, 8.0), ("min_length", 1, 100_000), ("window", 0, 1000)):
-        if name in raw:
-            value = raw[name]
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
-                raise _spec_error(name, f"`{name}` must be a number between {lo} and {hi}")
-            if name != "entropy" and not isinstance(value, int):
-                raise _spec_error(name, f"`{name}` must be a whole number")
-    spec["entropy"] = float(raw.get("entropy", 0.0))
-    spec["min_length"] = int(raw.get("min_length", 1))
-    spec["window"] = int(raw.get("window", 0))
-    for name, default in (("placeholders", True), ("fallback", False)):
-        value = raw.get(name, default)
-        if not isinstance(value, bool):
-            raise _spec_error(name, f"`{name}` must be true or false")
-        spec[name] = value
+    spec["entropy"] = specs.number(raw, "entropy", 0.0, 8.0, whole=False, default=0.0)
+    spec["min_length"] = specs.number(raw, "min_length", 1, 100_000, whole=True, default=1)
+    spec["window"] = specs.number(raw, "window", 0, 1000, whole=True, default=0)
+    spec["placeholders"] = specs.boolean(raw, "placeholders", True)
+    spec["fallback"] = specs.boolean(raw, "fallback", False)
     anchored = raw.get("anchored")
     if anchored not in (None, "keyword", "line"):
         raise _spec_error("anchored", "`anchored` must be `keyword` or `line`")
@@ -168,7 +154,11 @@ def compile_spec(raw: dict, rule_id: str) -> dict:
     if validate is not None and validate not in VALIDATORS:
         raise _spec_error("validate", f"`validate` must be one of {', '.join(VALIDATORS)}")
     spec["validate"] = validate
-    allow = raw.get("allowlist") or {}
+    spec["allowlist"] = _allowlist(raw.get("allowlist") or {})
+    return spec
+
+
+def _allowlist(allow) -> dict[str, list[str]]:
     if not isinstance(allow, dict):
         raise _spec_error("allowlist", "`allowlist` must be a mapping (regexes, stopwords, lines, paths)")
     unknown = set(allow) - ALLOWLIST_FIELDS
@@ -178,13 +168,12 @@ def compile_spec(raw: dict, rule_id: str) -> dict:
     for name in ("regexes", "lines"):
         for pattern in _str_list(allow, name, f"allowlist.{name}"):
             _validate_regex(pattern, f"allowlist.{name}", need_secret=False)
-    spec["allowlist"] = {
+    return {
         "regexes": _str_list(allow, "regexes", "allowlist.regexes"),
         "lines": _str_list(allow, "lines", "allowlist.lines"),
         "stopwords": [s.lower() for s in _str_list(allow, "stopwords", "allowlist.stopwords")],
         "paths": _str_list(allow, "paths", "allowlist.paths"),
     }
-    return spec
 
 
 class _Compiled:
@@ -357,7 +346,7 @@ class SecretMatcher:
         found = self.spans(doc)
         if not found:
             return []
-        from buildrunner.engine.masking import mask_value
+        from buildrunner.mask import mask_value
 
         text = doc.text
         # line numbers: count newlines incrementally between the sorted offsets that need one
@@ -419,7 +408,7 @@ def _drop_shadowed(found: list[tuple[_Compiled, int, int, int]]) -> list[tuple[_
 
 def masked_line(line: str, spans: list[tuple[int, int]], focus: int) -> str:
     """`line` with every secret span masked, cut to ~200 characters around `focus` when long."""
-    from buildrunner.engine.masking import mask_value
+    from buildrunner.mask import mask_value
 
     out, last = [], 0
     shift = 0  # how much masking shortened the text before `focus`
@@ -458,9 +447,9 @@ def builtin_secret_rules() -> list[Rule]:
     Loading and validating the YAML pack costs ~150 ms; `sanitize_text` runs on paths that must stay
     in single-digit milliseconds (telemetry, error messages). The validated specs are therefore
     cached as JSON in the user cache dir, keyed by the pack's size and mtime and the br version
-    (`masking.cache_key`); a stale, corrupt or unwritable cache just means loading the pack again.
+    (`secretcache.cache_key`); a stale, corrupt or unwritable cache just means loading the pack again.
     """
-    from buildrunner.engine.masking import read_cache, write_cache
+    from buildrunner.engine.secretcache import read_cache, write_cache
     from buildrunner.engine.rules import load_pack
 
     data = read_cache()

@@ -7,7 +7,8 @@ State is a convenience: an unwritable or corrupt file is ignored, never an error
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+
+from buildrunner.fsutil import utc_now_iso
 
 from buildrunner.engine.model import ScanResult, Severity
 
@@ -22,7 +23,7 @@ def summary(result: ScanResult, exit_code: int | None = None) -> dict:
     for s in result.suppressed:
         how[s.how] = how.get(s.how, 0) + 1
     return {
-        "timestamp": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        "timestamp": utc_now_iso(),
         "mode": result.mode,
         "exit_code": result.exit_code if exit_code is None else exit_code,
         "findings": len(result.findings),
@@ -37,9 +38,9 @@ def summary(result: ScanResult, exit_code: int | None = None) -> dict:
 def record_last_scan(project, result: ScanResult, exit_code: int | None = None) -> bool:
     """Write the summary atomically; False (and nothing raised) when the directory is unwritable.
 
-    The same moment feeds telemetry's `security` event: counts per rule, never a value.
+    Telemetry's `security` event for the same scan is `telemetry.scans.record_scan` (the engine
+    knows nothing about telemetry; `br security check` calls both).
     """
-    _record_security_event(project, result)
     try:
         from buildrunner.fsutil import atomic_write_json
 
@@ -55,13 +56,3 @@ def read_last_scan(project) -> dict | None:
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
-
-
-def _record_security_event(project, result: ScanResult) -> None:
-    from buildrunner import telemetry
-
-    counts: dict[str, int] = {}
-    for f in result.findings:
-        counts[f.rule_id] = counts.get(f.rule_id, 0) + 1
-    telemetry.record("security", project, counts=counts, total=len(result.findings), scope=result.mode,
-                     suppressed=len(result.suppressed), files=result.files_scanned)

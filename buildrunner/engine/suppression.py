@@ -23,7 +23,7 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 
 from buildrunner.engine.model import Document, Finding, Suppressed
@@ -212,7 +212,10 @@ def write_baseline(path: Path, entries: list[dict]) -> None:
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    """The one timestamp format (`fsutil.utc_now_iso`: UTC, milliseconds, `Z`)."""
+    from buildrunner.fsutil import utc_now_iso
+
+    return utc_now_iso()
 
 
 # ---------------------------------------------------------------------------------------------

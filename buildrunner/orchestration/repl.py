@@ -28,7 +28,7 @@ def render_batch(batch: Batch | dict | None) -> list[str]:
         if tasks:
             lines.append(f"  {stream}: {', '.join(tasks)}")
     for w in data.get("waiting") or []:
-        lines.append(f"  waiting: {w['task']} ({w['stream'] if 'stream' in w else ''}) — {w['reason']}")
+        lines.append(f"  waiting: {w['task']} ({w.get('stream', '')}) — {w['reason']}")
     return lines
 
 
@@ -82,7 +82,7 @@ def render_merge(report: MergeReport, *, dry_run: bool = False) -> list[str]:
     return lines
 
 
-def run(orch: Orchestrator, lines: "queue.Queue[str | None]", out: Callable[[str], None], *,
+def run(orch: Orchestrator, lines: "queue.Queue[str | None]", out: Callable[[str], None], *,  # noqa: C901 — existing debt: split it
         prompt: Callable[[], None] = lambda: None) -> int:
     """Read commands until `quit`/EOF; meanwhile announce stream status changes."""
     seen: dict[str, str] = {}

@@ -8,6 +8,7 @@ as an error on its stream instead of crashing the orchestrator or the dashboard.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from buildrunner.errors import BrError
+from buildrunner.fsutil import utc_now_iso
 
 STREAM_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 STATE_VERSION = 1
@@ -28,7 +30,7 @@ IDLE, READY, RUNNING, COMPLETE, FAILED, INTERRUPTED = "idle", "ready", "running"
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return utc_now_iso()  # the one timestamp format (fsutil)
 
 
 def parse_iso(text: str | None) -> float | None:
@@ -122,10 +124,8 @@ class Paths:
         """Files whose changes the dashboard pushes to the page."""
         files = [self.state_file, self.decisions_file]
         for folder in (self.status_dir, self.commands_dir):
-            try:
+            with contextlib.suppress(OSError):  # not created yet
                 files.extend(sorted(p for p in folder.iterdir() if p.suffix == ".json"))
-            except OSError:
-                pass
         return files
 
 

@@ -263,7 +263,7 @@ def stdin_lines(stream) -> "queue.Queue[str | None]":
     return q
 
 
-def interactive(worker: Worker, lines: "queue.Queue[str | None]", *, auto: bool = False, once: bool = False) -> int:
+def interactive(worker: Worker, lines: "queue.Queue[str | None]", *, auto: bool = False, once: bool = False) -> int:  # noqa: C901 — existing debt: split it
     """`br worker`: announce batches, run them on `continue`, report; returns the exit code."""
     out = worker.out
     announced: tuple | None = None

@@ -42,21 +42,12 @@ class GateReport:
                 "warnings": self.warnings}
 
 
-def load_tier1_rules(project):
-    """Secret and code rules (built-in + the project's packs), through the per-user rule cache."""
-    from buildrunner.engine.rulecache import load_rules_cached
-
-    return load_rules_cached(project, ("secret", "code"))
-
-
 def run_gate(project, config, *, base: str | None = None, jobs: int | None = None) -> GateReport:
     from buildrunner.coverage.check import changed_since, run_check
-    from buildrunner.engine import sources
-    from buildrunner.engine.scan import scan
+    from buildrunner.engine.pipeline import TIER1_KINDS, scan_project
 
     started = time.perf_counter()
-    rules = load_tier1_rules(project)
-    result = scan(project, sources.files(project, config=config), rules, config=config, jobs=jobs, mode="files")
+    result = scan_project(project, config, TIER1_KINDS, jobs=jobs)
     parts = split_scan(result)
     changed = changed_since(project, base) if base else None
     report = run_check(project, config, changed=changed, mode="base" if base else "total")

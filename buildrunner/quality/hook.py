@@ -38,10 +38,8 @@ class HookOutcome:
 
 def run_hook(project, config, files: list[str] | None = None) -> HookOutcome:
     from buildrunner.coverage.check import changed_from_documents, run_check
-    from buildrunner.engine import sources
+    from buildrunner.engine import pipeline
     from buildrunner.engine.model import Document
-    from buildrunner.engine.scan import scan
-    from buildrunner.quality.gate import load_tier1_rules
 
     started = last = time.perf_counter()
     phases: dict[str, float] = {}
@@ -52,12 +50,13 @@ def run_hook(project, config, files: list[str] | None = None) -> HookOutcome:
         phases[name] = round((now - last) * 1000, 1)
         last = now
 
-    items = list(sources.staged_for_paths(project, files, config) if files else sources.staged(project, config))
+    staged, mode = pipeline.documents(project, config, paths=files or (), staged=True)
+    items = list(staged)
     docs = [d for d in items if isinstance(d, Document)]
     lap("read_index_ms")
-    rules = load_tier1_rules(project)
+    rules = pipeline.load_rules(project, pipeline.TIER1_KINDS)
     lap("load_rules_ms")
-    result = scan(project, items, rules, config=config, jobs=1, mode="staged")
+    result = pipeline.scan_documents(project, config, items, rules, mode, partial=True, jobs=1)
     parts = split_scan(result)
     lap("scan_ms")
     changed = changed_from_documents(docs)
@@ -137,7 +136,7 @@ def render_outcome(project, outcome: HookOutcome, *, quiet: bool = False, color:
         out.append(f"br: {note}")
     out.append("Next steps:")
     if by_name[SECRETS].result.findings:
-        from buildrunner.engine.repo import git_ignored
+        from buildrunner.engine.gitio import git_ignored
 
         ignored = bool(git_ignored(project.root, [".env"]))
         out.append("  secret: delete the value from the file, or move it to .env "

@@ -149,7 +149,7 @@ def _wait_for(failure: Failure, attempt: int, settings: CallSettings) -> float |
 
 def caller_error(spec: ModelSpec, failure: Failure, settings: CallSettings) -> CallerError:
     """A clear message for errors that are the caller's fault (never retried on another model)."""
-    from buildrunner.engine.masking import mask_value
+    from buildrunner.mask import mask_value
 
     status = failure.status
     if status == 401:

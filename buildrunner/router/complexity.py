@@ -23,6 +23,7 @@ Signals, in order:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from pathlib import Path
@@ -50,10 +51,8 @@ class TaskContext:
         for raw in paths:
             path = Path(raw)
             full = path if path.is_absolute() else root / path
-            try:
+            with contextlib.suppress(OSError):  # a missing file adds nothing
                 size += full.stat().st_size
-            except OSError:
-                pass
             lang = _EXT_LANG.get(path.suffix.lower())
             if lang:
                 langs.add(lang)
@@ -174,7 +173,7 @@ _SPANS_PACKAGES = re.compile(r"\b(?:across|between) the \w+(?:, \w+)* and \w+ (?
                              r"\bthe \w+, \w+ and \w+ modules\b|\bweb and mobile\b")
 
 
-def estimate_complexity(task: str, context: TaskContext | None = None) -> Complexity:
+def estimate_complexity(task: str, context: TaskContext | None = None) -> Complexity:  # noqa: C901 — existing debt: split it
     """The level of `task` with the reasons that decided it (`br model route --explain`)."""
     ctx = context or TaskContext()
     text = " ".join((task or "").lower().split())
@@ -272,9 +271,8 @@ def _apply_context(level: str, task_type: str, mechanical: bool, ctx: TaskContex
             reasons.append(f"{ctx.files} files, but a tool-driven edit: stays simple")
         return level
     raise_to, why = level, []
-    if ctx.files >= 20 and RANK[level] < RANK["complex"] and level != "simple":
-        raise_to, why = "complex", [f"{ctx.files} files"]
-    elif ctx.files >= 8 and level == "medium":
+    if (ctx.files >= 20 and RANK[level] < RANK["complex"] and level != "simple") or \
+            (ctx.files >= 8 and level == "medium"):
         raise_to, why = "complex", [f"{ctx.files} files"]
     elif ctx.files >= 10 and level == "simple":
         raise_to, why = "medium", [f"{ctx.files} files"]

@@ -20,7 +20,7 @@ by the CLI group itself (`command` events); command modules contain no telemetry
 Modules: `events` (schema), `privacy` (masking, argument shapes), `context` (opt-out, ids),
 `collector` (JSONL log, rotation, summary index), `analyzer`, `thresholds` (+ `phases.yaml`),
 `alerts` (banner, file, Slack, SMTP), `registry` (user-level project registry), `hook` (the CLI
-after-command hook), `features` (features registry and build records). See docs/TELEMETRY.md.
+after-command hook), `scans` (the `security` event of a scan), `features` (features registry and build records). See docs/TELEMETRY.md.
 """
 
 from __future__ import annotations

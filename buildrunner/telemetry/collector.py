@@ -21,6 +21,7 @@ No method of the collector raises on I/O problems: telemetry must never change a
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -161,10 +162,8 @@ class TelemetryCollector:
     def _prune_archives(self) -> None:
         archives = self.archives()
         for old in archives[: max(0, len(archives) - self.max_archives)]:
-            try:
+            with contextlib.suppress(OSError):  # already gone
                 old.unlink()
-            except OSError:
-                pass
 
     # -- summary ---------------------------------------------------------------------------
 

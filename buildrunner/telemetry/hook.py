@@ -1,6 +1,7 @@
 """The CLI's after-command hook and the `record()` implementation.
 
-`after_command` runs once per `br` invocation (called lazily from `buildrunner.cli.main`): it
+`after_command` runs once per `br` invocation (called lazily from `buildrunner.cli.main`, which
+splits argv into the command and its arguments): it
 records a `command` event, syncs the user-level registry, checks the learning-phase thresholds
 against the summary index and prints any due banner to stderr. It imports only small modules; the
 banner/alert code is imported only when a phase is ready. Nothing here may raise into the CLI.
@@ -8,7 +9,6 @@ banner/alert code is imported only when a phase is ready. Nothing here may raise
 
 from __future__ import annotations
 
-import sys
 import time
 from typing import Any
 
@@ -47,53 +47,10 @@ def record_event(event_type: str, data: dict[str, Any], project=None, ts: str | 
     return collector.last_error is None
 
 
-def split_command(argv: list[str]) -> tuple[str, list[str]]:
-    """(`security check`, remaining args) from argv; ('', []) for --help/--version/unknown commands.
-
-    The second word is kept only when it is a real subcommand of an already-imported group, so a
-    positional argument (a file name, a prompt) is never mistaken for a command name.
-    """
-    from buildrunner.cli.main import COMMANDS
-
-    rest = list(argv)
-    words: list[str] = []
-    while rest:
-        arg = rest.pop(0)
-        if arg.startswith("-"):
-            if words:
-                rest.insert(0, arg)
-                break
-            continue  # group options such as --no-color
-        if not words:
-            if arg not in COMMANDS:
-                return "", []
-            words.append(arg)
-            group = _loaded_command(arg)
-            if not getattr(group, "commands", None):
-                break
-            continue
-        if arg in group.commands:
-            words.append(arg)
-        else:
-            rest.insert(0, arg)
-        break
-    if any(a in ("-h", "--help") for a in rest):
-        return "", []
-    return " ".join(words), rest
-
-
-def _loaded_command(name: str):
-    from buildrunner.cli.main import COMMANDS
-
-    module, attr = COMMANDS[name][0].split(":")
-    mod = sys.modules.get(module)  # imported by the command that just ran; never import here
-    return getattr(mod, attr, None) if mod else None
-
-
-def after_command(argv: list[str], exit_code: int, started: float) -> None:
+def after_command(command: str, rest: list[str], exit_code: int, started: float) -> None:
+    """Record `br COMMAND REST…` (split by `cli.main.split_command`); check thresholds when due."""
     if env_opt_out():
         return
-    command, rest = split_command(argv)
     if not command or command in NOT_RECORDED:
         return
     ctx = resolve()
@@ -136,7 +93,7 @@ def check_thresholds(ctx: Context, summary: dict[str, Any], command: str) -> Non
             spawn_delivery(ctx.project, phase["id"])
     due = monitor.banners_due(command)
     if due:
-        from buildrunner.telemetry.alerts import print_banner, render_banner
+        from buildrunner.telemetry.banner import print_banner, render_banner
 
         for phase in due:
             print_banner(render_banner(phase, monitor.progress(phase)))

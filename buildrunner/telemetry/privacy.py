@@ -17,7 +17,7 @@ Privacy is enforced by construction, in three layers:
 
 from __future__ import annotations
 
-from buildrunner.engine.masking import looks_opaque  # shared with config masking
+from buildrunner.mask import looks_opaque  # shared with config masking
 
 
 # Character-set checks instead of regexes: compiling ~10 patterns costs more than the whole

@@ -149,7 +149,7 @@ class ThresholdMonitor:
 
     def write_alert_file(self, phase: dict[str, Any]) -> Path:
         from buildrunner.fsutil import atomic_write_text
-        from buildrunner.telemetry.alerts import render_banner
+        from buildrunner.telemetry.banner import render_banner
 
         path = alert_file(self.project)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -177,7 +177,7 @@ class ThresholdMonitor:
                 due.append(phase)
                 now = utc_now_iso(self.now)
                 update_json(history_path(self.project, scope),
-                            lambda d, pid=phase["id"], marks=marks: d.setdefault(pid, {}).update({m: now for m in marks}))
+                            lambda d, pid=phase["id"], marks=marks, now=now: d.setdefault(pid, {}).update({m: now for m in marks}))
         return due
 
     def dismiss(self, phase_id: str) -> dict[str, Any]:

@@ -44,6 +44,7 @@ def test_each_rule_family_is_masked_as_a_bare_config_value(rule_id, git_repo, br
     assert_never_shown(br, git_repo.root, secrets)
 
 
+@pytest.mark.slow
 @needs_rules
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=st.sampled_from(CASES or [None]), seed=st.integers(0, 2**32 - 1))

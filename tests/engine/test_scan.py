@@ -6,6 +6,7 @@ import os
 
 import pytest
 
+from buildrunner.engine import kinds
 from buildrunner.engine import scan as scan_mod
 from buildrunner.engine import sources
 from buildrunner.engine.model import Document, Finding, Rule, Severity
@@ -109,7 +110,7 @@ def _crash_rules():
 
 @pytest.fixture
 def crash_kind(monkeypatch):
-    monkeypatch.setitem(scan_mod.MATCHERS, "crash", f"{__name__}:Crasher")
+    monkeypatch.setitem(kinds.KINDS, "crash", kinds.Kind("crash", "x:y", f"{__name__}:Crasher"))
 
 
 def test_killed_worker_is_an_error_not_a_hang(repo, crash_kind):
@@ -134,14 +135,15 @@ def test_matcher_exception_names_the_file(repo, crash_kind):
         scan(project_of(repo.root), list(sources.files(project_of(repo.root))), _crash_rules(), jobs=2)
 
 
-def test_missing_matcher_module_skips_the_kind(repo, monkeypatch):
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_missing_matcher_module_is_an_error_not_a_skipped_kind(repo, monkeypatch, jobs):
     from buildrunner.engine.scan import scan
 
-    monkeypatch.setitem(scan_mod.MATCHERS, "crash", "buildrunner.engine.no_such_module:X")
-    repo.write("a.py", "CRASH\n")
-    result = scan(project_of(repo.root), list(sources.files(project_of(repo.root))), _crash_rules(), jobs=1)
-    assert result.findings == [] and result.files_scanned == 1
-    assert "crash" not in scan_mod.available_kinds()
+    monkeypatch.setitem(kinds.KINDS, "crash", kinds.Kind("crash", "x:y", "buildrunner.engine.no_such_module:X"))
+    for i in range(250 if jobs > 1 else 1):
+        repo.write(f"a{i}.py", "CRASH\n")
+    with pytest.raises(kinds.KindUnavailable, match="rule kind 'crash': cannot import buildrunner.engine.no_such_module"):
+        scan(project_of(repo.root), list(sources.files(project_of(repo.root))), _crash_rules(), jobs=jobs)
 
 
 def test_jobs_resolution():

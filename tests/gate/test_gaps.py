@@ -12,7 +12,7 @@ import json
 import pytest
 
 from buildrunner import config as cfg
-from buildrunner.engine.repo import analyze
+from buildrunner.quality.gaps import analyze
 from buildrunner.engine.rules import load_rules
 from buildrunner.hooks import install_hook
 from buildrunner.project import discover

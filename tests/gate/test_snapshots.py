@@ -33,3 +33,28 @@ def test_gaps_json(git_repo, br, snapshot):
     for gap in data["gaps"]:  # commit ids depend on the clock
         gap["detail"] = re.sub(r"added in [0-9a-f]{7,}", "added in <commit>", gap["detail"])
     assert data == snapshot
+
+
+def _normalized(text: str) -> str:
+    """Durations depend on the machine."""
+    return re.sub(r"\d+(\.\d+)? ?(ms|s)\b", "<t>", text)
+
+
+def test_hook_commit_blocked_text(py_project, br, snapshot):
+    """What a developer reads when `git commit` is refused: what, where, why, the next steps."""
+    from .conftest import GITHUB_TOKEN, SQLI
+
+    measure(py_project.root)
+    py_project.write("pkg/settings.py", f'GITHUB_TOKEN = "{GITHUB_TOKEN}"\n')
+    py_project.write("pkg/db.py", SQLI)
+    py_project.add()
+    result = br("hook", "run", cwd=py_project.root)
+    assert result.exit_code == 1
+    assert GITHUB_TOKEN not in result.output
+    assert _normalized(result.stdout + result.stderr) == snapshot
+
+
+def test_quality_check_text(untested_feature, br, snapshot):
+    result = br("quality", "check", "--base", "main", cwd=untested_feature.root)
+    assert result.exit_code == 1
+    assert _normalized(result.stdout) == snapshot

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import json
 import os
 import socket
@@ -39,6 +40,7 @@ def _orchestrate(root, stdin: str, *args):
                           cwd=root, input=stdin, capture_output=True, text=True, timeout=60)
 
 
+@pytest.mark.slow
 def test_orchestrator_prompt_starts_resumes_and_survives_bad_status_files(project):
     root = project.root
     first = _orchestrate(root, "help\nstatus\nquit\n", "--port", "0")
@@ -64,6 +66,7 @@ def test_orchestrator_prompt_starts_resumes_and_survives_bad_status_files(projec
     assert read_json(root / ".buildrunner" / "orchestration" / "state.json")[0]["batch"]["id"] == "batch-1"
 
 
+@pytest.mark.slow
 def test_a_stream_branch_left_from_earlier_work_is_pointed_out(project):
     root = project.root
     project.git("checkout", "-q", "-b", "stream/core")
@@ -94,6 +97,7 @@ def test_orchestrator_reports_a_taken_dashboard_port(project):
     assert f"port {port} on 127.0.0.1 is already in use" in result.stderr and "--port" in result.stderr
 
 
+@pytest.mark.slow
 def test_merge_at_the_prompt_with_a_real_worker(project, scenario, workers):
     root = project.root
     agent = scenario({"core/batch-1": {"message": "core-currency: x", "edits": [

@@ -42,6 +42,7 @@ def running(project):
     server.stop()
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 def test_page_follows_status_files_live(running):
     if not Path(CHROMIUM).exists():  # a skipped browser test is not a passed one

@@ -4,6 +4,7 @@ conflicts resolved → merge → batch 3 → merge → plan complete."""
 
 from __future__ import annotations
 
+import pytest
 import json
 
 from buildrunner.orchestration.orchestrator import Orchestrator
@@ -41,6 +42,7 @@ def steps():
     }
 
 
+@pytest.mark.slow
 def test_three_streams_full_cycle(project, scenario, workers):
     root = project.root
     agent = scenario(steps())
@@ -62,10 +64,10 @@ def test_three_streams_full_cycle(project, scenario, workers):
 
     # workers 2..4: real subprocesses, driven like a person would
     ws = {name: workers(root, name, agent) for name in ("core", "api", "ui")}
-    for name, w in ws.items():
+    for w in ws.values():
         w.expect("Found batch batch-1")
         w.send("continue")
-    for name, w in ws.items():
+    for w in ws.values():
         w.expect("Done.")
     ui_status = read_json(root / ".buildrunner" / "status" / "ui.json")[0]
     assert ui_status["status"] == "complete" and ui_status["completed_tasks"] == ["ui-cart"]
@@ -134,7 +136,7 @@ def test_three_streams_full_cycle(project, scenario, workers):
     assert {s.stream: s.result for s in report.streams} == {"api": "merged", "ui": "merged"}
     assert orch.state["finished"] is True
     assert sorted(orch.state["done"]) == sorted(orch.plan.tasks)
-    for name, w in ws.items():
+    for w in ws.values():
         w.send("check")
         w.expect("All tasks of the plan are merged")
     files = git(root, "ls-files").split()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import queue
+from pathlib import Path
 
 from buildrunner.orchestration import repl
 from buildrunner.orchestration.orchestrator import Orchestrator
@@ -45,7 +46,7 @@ def test_next_force_reoffers_unfinished_work_and_status_reports_workers(project)
 
     cmd = read_json(orch.paths.command_file("api"))[0]
     assert [d["text"] for d in cmd["context"]["decisions"]] == ["money: amounts are integer cents"]
-    assert "money: amounts are integer cents" in open(cmd["prompt_file"]).read()
+    assert "money: amounts are integer cents" in Path(cmd["prompt_file"]).read_text()
 
 
 def test_prompt_announces_finished_streams(project):

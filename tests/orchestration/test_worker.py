@@ -152,6 +152,7 @@ def test_a_stream_missing_from_the_running_plan_is_refused_not_awaited(br, br_su
     assert typo.exit_code == 2 and "stream 'cor' is not in the plan" in typo.stderr and "core" in typo.stderr
 
 
+@pytest.mark.slow
 def test_auto_mode_runs_without_continue_and_never_loops_on_a_failure(started, scenario, workers):
     agent = scenario({"core/batch-1": {"message": "core-currency: auto",
                                        "edits": [{"path": "core/pricing.py", "content": "def price(a, b, c):\n    pass\n"}]},

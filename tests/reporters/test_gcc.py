@@ -29,10 +29,10 @@ def test_matcher_regexp_parses_every_gcc_line(findings_result):
     lines = render("gcc", findings_result).splitlines()
     assert len(lines) == len(findings_result.findings)
     expected = sorted(findings_result.findings, key=lambda f: f.sort_key)
-    for line, f in zip(lines, expected):
+    for line, f in zip(lines, expected, strict=True):
         m = regexp.match(line)
         assert m, line
-        g = lambda key: m.group(pattern[key])  # noqa: E731
+        g = lambda key, m=m: m.group(pattern[key])  # noqa: E731
         assert g("file") == f.path
         assert (int(g("line")), int(g("column"))) == (f.line, f.column)
         assert g("severity") == f.severity.editor_level

@@ -91,7 +91,7 @@ def mutate(secret: str, keywords, rnd: random.Random, tail_only: bool) -> str:
         positions = [i for i, ch in enumerate(chars) if i not in fixed and _class(ch) == cls]
         values = [chars[i] for i in positions]
         rnd.shuffle(values)
-        for i, v in zip(positions, values):
+        for i, v in zip(positions, values, strict=True):
             chars[i] = v
     return "".join(chars)
 
@@ -224,7 +224,7 @@ def test_raw_secret_in_any_free_text_field_is_masked(tmp_path):
     (One example per rule: this plants each value a dozen times, in every field.)"""
     cases = list({rule.id: (rule, example) for rule, example in reversed(CASES)}.values())
     lines, raws, _ = generate_all(cases, random.Random(7))
-    findings = [leaky_finding(rule, line) for (rule, _), line in zip(cases, lines)]
+    findings = [leaky_finding(rule, line) for (rule, _), line in zip(cases, lines, strict=True)]
     result = ScanResult(findings=findings, files_scanned=1, rules=[], root="/srv/project",
                         suppressed=[Suppressed(finding=f, how="baseline", reason=f.fix) for f in findings[:20]],
                         skipped=[Skipped(path=line, reason="binary", detail=line) for line in lines[:20]],

@@ -12,6 +12,7 @@ HAIKU, SONNET, OPUS = "claude-haiku-5-5", "claude-sonnet-5-5", "claude-opus-5-5"
 SIMPLE_TASK = "Fix the typo in the README installation section"
 
 
+@pytest.mark.slow
 def test_streams_answer_and_records_usage(br, fake_api, project, read_ledger):
     fake_api.script(HAIKU, Reply(text="Replaced 'instalation' with 'installation'.",
                                  usage={"input_tokens": 1200, "output_tokens": 30}))

@@ -1,7 +1,7 @@
 """Every built-in rule proves itself: its match examples are found, its no_match examples are not.
 
 Parametrized per rule id so a failure names the rule. Code rules run through the code matcher
-(skipped only while buildrunner.engine.code is not installed); repo rules have their own suite.
+(a matcher that cannot be imported fails the test); repo rules have their own suite.
 """
 
 from __future__ import annotations

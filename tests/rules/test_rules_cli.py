@@ -21,7 +21,8 @@ GOOD_PACK = textwrap.dedent("""\
         regex: '(?P<secret>acme_tok_[A-Za-z0-9]{32})'
         entropy: 3.5
         examples:
-          match: ['TOKEN = "acme_tok_Qm3Zr8Tn5Wp2Xk7Ld4Hv9Bc6Fy1Gs0Ja"']
+          match:
+            - {text: 'TOKEN = "acme_tok_Qm3Zr8Tn5Wp2Xk7Ld4Hv9Bc6Fy1Gs0Ja"', secret: acme_tok_Qm3Zr8Tn5Wp2Xk7Ld4Hv9Bc6Fy1Gs0Ja}
           no_match: ['TOKEN = "acme_tok_<token>"']
 """)
 

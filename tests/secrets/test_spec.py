@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from buildrunner.engine.rules import SpecError
+from buildrunner.engine.model import SpecError
 from buildrunner.engine.secrets import compile_spec
 
 BASE = {"keywords": ["acme_"], "regex": r"(?P<secret>acme_[a-z0-9]{24})"}

@@ -57,7 +57,7 @@ def test_every_format_masks_the_secret(repo, br, fmt):
 
 def test_output_file(repo, br):
     repo.write("a.py", f"KEY = '{token(1)}'\n")
-    (repo.root / "out").mkdir()  # --output never creates directories (tests/issue13)
+    (repo.root / "out").mkdir()  # --output never creates directories (tests/wellbehaved)
     res = br("security", "check", "--json", "--output", "out/report.json", *RULES, cwd=repo.root)
     assert res.exit_code == 1 and res.stdout == ""
     data = json.loads((repo.root / "out" / "report.json").read_text())
@@ -188,6 +188,7 @@ def test_security_help_lists_commands(br):
         assert name in res.stdout
 
 
+@pytest.mark.slow
 def test_fix_seam_registers_subcommand_and_check_fix(repo, br):
     repo.write("db.py", "import sqlite3\n\n\ndef get(conn, uid):\n    cur = conn.cursor()\n"
                         "    cur.execute(f\"SELECT * FROM users WHERE id = {uid}\")\n")

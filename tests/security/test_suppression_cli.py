@@ -186,7 +186,7 @@ def test_partial_scans_do_not_call_other_files_entries_unused(repo, br):
 
 
 def test_a_secret_pasted_into_the_reason_is_not_stored(repo, br):
-    from buildrunner.engine.masking import mask_value
+    from buildrunner.mask import mask_value
 
     pasted = "ghp_" + "Zq8Xv2Lr5Tn9Wc4Yb7Md1Kf6Hs3Jp0Ga2Ue5"
     repo.write("a.py", f"KEY = '{token(1)}'\n")

@@ -117,7 +117,10 @@ def test_a_new_driver_is_a_yaml_change(git_repo, br):
             message: SQL text built from runtime values reaches {sink}.
             fix: Use parameters={...} with {name:Type} placeholders.
             examples:
-              match: ['client.command(f"DROP TABLE {name}")']
+              match:
+                - |
+                  # ruleid: python.sql-injection.clickhouse-command
+                  client.command(f"DROP TABLE {name}")
               no_match: ['client.command("SELECT 1")']
     '''))
     git_repo.write("ch.py", 'def drop(client, t):\n    client.command("ALTER TABLE events DELETE WHERE id = " + t)\n')

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from buildrunner.engine.code import compile_spec
-from buildrunner.engine.rules import SpecError
+from buildrunner.engine.model import SpecError
 
 GOOD = {"sink": {"call": {"method": ["execute"]}, "argument": [0, "sql"]}, "when": "dynamic-string"}
 
@@ -44,7 +44,7 @@ def test_conditional_sanitizer_and_pinned_placeholder():
                          "autofix": {"parameterize": "dollar"}}, "x.y")
     assert spec["sanitizers"] == ("sql.Identifier",)
     assert spec["conditional_sanitizers"] == {"format": "%s"}
-    assert spec["autofix"] == {"style": "dollar"}
+    assert spec["autofix"] == {"style": "dollar", "safety": "safe"}
 
 
 def test_importing_the_code_engine_and_scanning_never_imports_libcst():

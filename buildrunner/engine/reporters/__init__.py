@@ -4,7 +4,7 @@
 imported only when asked for (the pre-commit hook renders `text` and never imports the others).
 
 Options understood (unknown ones are ignored by formats that don't use them):
-- text:   `color` (None → `cli.output.color_enabled()`), `width`, `quiet`
+- text:   `color` (None → `colour.color_enabled()`), `width`, `quiet`
 - json:   `indent`
 - sarif:  `split_runs` (one run per rule category), `category`, `include_suppressed`, `timestamps`
 - gcc:    (none)

@@ -22,10 +22,13 @@ and diffed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
+
+from buildrunner.fsutil import utc_now_iso
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
@@ -50,10 +53,7 @@ MAX_TAGS_PER_RULE = 10
 def render(result: ScanResult, *, split_runs: bool = False, category: str = "br",
            include_suppressed: bool = False, timestamps: bool = False, indent: int = 2,
            **_opts) -> str:
-    if split_runs:
-        runs = split_by_category(result)
-    else:
-        runs = [(category, result)]
+    runs = split_by_category(result) if split_runs else [(category, result)]
     doc = sarif_document(runs, include_suppressed=include_suppressed, timestamps=timestamps)
     return json.dumps(doc, indent=indent, ensure_ascii=False) + "\n"
 
@@ -163,7 +163,8 @@ def invocation(result: ScanResult, timestamps: bool, dropped: int = 0) -> dict:
 
 
 def _utc(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    """The one timestamp format (`fsutil.utc_now_iso`), for a given moment."""
+    return utc_now_iso(moment.timestamp())
 
 
 # --- rules ---------------------------------------------------------------------------------------
@@ -256,10 +257,8 @@ def relative_uri(path: str, root: str = "") -> str:
     as the original bytes: `caf\\udce9.py` → `caf%E9.py`)."""
     posix = sanitize_text(path).replace("\\", "/")
     if root and posix.startswith("/"):
-        try:
+        with contextlib.suppress(ValueError):  # outside the root: keep the absolute path
             posix = PurePosixPath(posix).relative_to(PurePosixPath(root.replace("\\", "/"))).as_posix()
-        except ValueError:
-            pass
     while posix.startswith("./"):
         posix = posix[2:]
     return quote(posix, safe="/", errors="surrogateescape")

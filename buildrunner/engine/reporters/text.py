@@ -37,7 +37,7 @@ Segment = tuple[str, str | None]  # (text, rich style)
 def render(result: ScanResult, *, color: bool | None = None, width: int | None = None,
            quiet: bool = False, stream=None, **_opts) -> str:
     if color is None:
-        from buildrunner.cli.output import color_enabled
+        from buildrunner.colour import color_enabled
 
         color = color_enabled(stream)
 

@@ -8,9 +8,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from tests.gate.conftest import (  # noqa: F401 — fixtures
-    _share_rule_cache, _shared_cache, clean_env, git_commit, hooked, measure, py_project, untested_feature,
-)
+from tests.gate.conftest import clean_env, git_commit
 
 EXAMPLES = Path(__file__).parents[2] / "examples" / "sample-app"
 

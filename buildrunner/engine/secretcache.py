@@ -1,0 +1,55 @@
+"""The built-in secret rules' JSON cache in the user cache dir (validated specs + the keywords).
+
+Written by `engine.secrets.builtin_secret_rules`, read by the masker's keyword prefilter (which
+must not import the matcher for clean text). Keyed on the pack's size/mtime and br's version.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from buildrunner.fsutil import user_cache_dir
+
+CACHE_NAME = "secret-rules.json"
+KEYWORDS_NAME = "secret-keywords.json"  # the prefilter's keywords alone: a few KB to read
+CACHE_FORMAT = 2  # bump when the cached layout changes
+
+
+def cache_path(name: str = CACHE_NAME) -> Path:
+    return user_cache_dir() / name
+
+
+def cache_key() -> str:
+    from buildrunner import __version__
+
+    st = (Path(__file__).resolve().parent.parent / "rules" / "secrets.yaml").stat()
+    return f"{CACHE_FORMAT}:{__version__}:{st.st_size}:{st.st_mtime_ns}"
+
+
+def read_cache(name: str = CACHE_NAME) -> dict | None:
+    """A cache file's data (`rules` or `keywords`), or None when missing, stale or unreadable."""
+    import json
+
+    field = "rules" if name == CACHE_NAME else "keywords"
+    try:
+        data = json.loads(cache_path(name).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if isinstance(data, dict) and data.get("key") == cache_key() and isinstance(data.get(field), list):
+        return data
+    return None
+
+
+def write_cache(rules_payload: list[dict] | None, keywords: list[str]) -> None:
+    """Write the cache files atomically; a read-only or missing cache dir is not an error."""
+    from buildrunner.fsutil import atomic_write_json
+
+    key = cache_key()
+    files = [(KEYWORDS_NAME, {"key": key, "keywords": keywords})]
+    if rules_payload is not None:
+        files.insert(0, (CACHE_NAME, {"key": key, "rules": rules_payload}))
+    try:
+        for name, data in files:
+            atomic_write_json(cache_path(name), data, indent=None)
+    except OSError:
+        pass
