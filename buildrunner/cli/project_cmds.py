@@ -29,6 +29,14 @@ def init(no_hook: bool, quiet: bool) -> int:
             click.echo(f"  kept     {item}")
         for note in report.notes:
             click.echo(f"  note     {note}")
+        from buildrunner.project import TEAM_FILES
+
+        click.echo("Commit (shared with the team):")
+        width = max(len(path) for path, _ in TEAM_FILES)
+        for path, why in TEAM_FILES:
+            click.echo(f"  {path:<{width}}  {why}")
+        click.echo("Never committed (git-ignored above): .buildrunner/state/, telemetry/, alerts/, usage/, "
+                   "orchestration/, status/, commands/, worktrees/, lock and temp files — br keeps them for itself.")
     return 0
 
 
