@@ -155,7 +155,10 @@ def check(paths, staged, history, since, log_opts, fmt, as_json, output, quiet, 
     from buildrunner.engine.suppression import load_suppressions
     from buildrunner.telemetry.scans import record_scan
 
-    project, config = project_and_config()
+    project, paths = scan_target(paths, whole_repo=bool(staged or history or report_unused))
+    from buildrunner import config as config_mod
+
+    config = config_mod.load(project)
     suppressions = load_suppressions(project, use_baseline=not no_baseline)
     for w in suppressions.warnings:
         _warn(w)
@@ -172,7 +175,8 @@ def check(paths, staged, history, since, log_opts, fmt, as_json, output, quiet, 
 
         attach_autofixes(result, project.root, placeholder=config.get("security.sql_placeholder"))
 
-    _emit(fmt, result, output=output, quiet=quiet, no_color=no_color)
+    _emit(fmt, result if fmt == "sarif" else cwd_relative(result, project), output=output, quiet=quiet,
+          no_color=no_color)
     _report_named_skips(project, paths, result)
     hints = sorted({f.extra["hint"] for f in result.findings if f.extra.get("hint")})
     for hint in hints:
@@ -182,6 +186,53 @@ def check(paths, staged, history, since, log_opts, fmt, as_json, output, quiet, 
     record_scan(project, result)
     record_last_scan(project, result, code)
     return code
+
+
+def scan_target(paths: tuple[str, ...], *, whole_repo: bool = False):
+    """(project, paths) for a scan, as `semgrep scan PATH` / `gitleaks dir PATH` / ruff see it:
+    with PATHs, the project that contains them (its config, or the defaults), from wherever br
+    runs; without, the current directory (the whole repository at its root)."""
+    import os
+    from pathlib import Path
+
+    from buildrunner.project import discover
+
+    if not paths:
+        project = discover()
+        cwd = Path.cwd().resolve()
+        if whole_repo or cwd == project.root.resolve():
+            return project, ()
+        return project, (".",)
+    roots = set()
+    for p in paths:
+        if not os.path.lexists(p):
+            raise BrError(f"no such file or directory: {p}")
+        start = Path(p) if Path(p).is_dir() and not Path(p).is_symlink() else Path(p).absolute().parent
+        roots.add(discover(start.resolve()).root)
+    if len(roots) > 1:
+        raise BrError(f"the PATHs belong to different projects ({', '.join(sorted(map(str, roots)))})",
+                      hint="scan each project on its own")
+    return discover(roots.pop()), tuple(paths)
+
+
+def cwd_relative(result, project):
+    """The result with paths as the user sees them: relative to the current directory (ruff,
+    Semgrep). SARIF keeps repository-relative paths; fingerprints were computed before."""
+    import os
+    from dataclasses import replace
+
+    root, cwd = str(project.root.resolve()), os.getcwd()
+    if os.path.realpath(cwd) == root:
+        return result
+
+    def rel(path: str) -> str:
+        shown = os.path.relpath(os.path.join(root, path), cwd)
+        return shown.replace(os.sep, "/")
+
+    findings = [replace(f, path=rel(f.path)) for f in result.findings]
+    suppressed = [replace(s, finding=replace(s.finding, path=rel(s.finding.path))) for s in result.suppressed]
+    skipped = [replace(s, path=rel(s.path)) for s in result.skipped]
+    return replace(result, findings=findings, suppressed=suppressed, skipped=skipped)
 
 
 def _emit(fmt: str, result, *, output, quiet: bool, no_color: bool) -> None:
