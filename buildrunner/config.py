@@ -358,11 +358,13 @@ def defaults() -> dict:
 
 @dataclass
 class Config:
-    """Effective configuration: defaults overlaid with the project's file."""
+    """Effective configuration: defaults, the user's own file, then the project's file — except
+    for personal keys (credentials, the telemetry opt-out), where the user's choice wins."""
 
     path: Path | None
     data: dict = field(default_factory=defaults)
-    user_data: dict = field(default_factory=dict)  # what the file itself says
+    user_data: dict = field(default_factory=dict)  # what the project file itself says
+    personal_data: dict = field(default_factory=dict)  # what the user-level file says
 
     def get(self, key: str, default: Any = None) -> Any:
         value = get_dotted(self.data, key, None)
@@ -449,16 +451,40 @@ def _line_of_key(path: Path, dotted: str) -> int | None:
     return None
 
 
+def user_config_path() -> Path:
+    """The user-level config: personal choices that never go into a committed file
+    (`$XDG_CONFIG_HOME/buildrunner/config.yaml` on Linux, the platform's config dir elsewhere)."""
+    import os
+    import sys
+
+    if sys.platform.startswith(("linux", "freebsd", "openbsd")):
+        base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+        return Path(base) / "buildrunner" / "config.yaml"
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("buildrunner", appauthor=False)) / "config.yaml"
+
+
+def is_personal_key(key: str) -> bool:
+    """Keys that are a person's choice, not a team setting: credentials and the telemetry
+    opt-out. `br config set` writes them to the user config unless told `--project`."""
+    return key == "telemetry.enabled" or is_sensitive_key(key)
+
+
 def load(project_or_path: Any = None) -> Config:
     """The effective config of a project (or of a config file path); defaults if none exists."""
     path = _config_path(project_or_path)
     cfg = Config(path=path)
-    if path is None or not path.exists():
-        return cfg
-    user = validate_mapping(read_yaml_mapping(path), path)
-    cfg.user_data = user
-    for key, value in flatten(user).items():
-        set_dotted(cfg.data, key, value)
+    upath = user_config_path()
+    if upath.is_file():
+        cfg.personal_data = validate_mapping(read_yaml_mapping(upath), upath)
+        for key, value in flatten(cfg.personal_data).items():
+            set_dotted(cfg.data, key, value)
+    if path is not None and path.exists():
+        cfg.user_data = validate_mapping(read_yaml_mapping(path), path)
+        for key, value in flatten(cfg.user_data).items():
+            if not (is_personal_key(key) and get_dotted(cfg.personal_data, key) is not None):
+                set_dotted(cfg.data, key, value)
     return cfg
 
 

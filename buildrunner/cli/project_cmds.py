@@ -50,8 +50,9 @@ def _status_data() -> dict:
     }
     conf = cfg.load(project)
     defaults = cfg.flatten(cfg.defaults())
-    data["config"] = {k: mask_config_value(k, v) for k, v in sorted(cfg.flatten(conf.user_data).items())
-                      if defaults.get(k, object()) != v}  # only what differs from the defaults
+    configured = {**cfg.flatten(conf.personal_data), **cfg.flatten(conf.user_data)}
+    data["config"] = {k: mask_config_value(k, conf.get(k)) for k in sorted(configured)
+                      if defaults.get(k, object()) != conf.get(k)}  # only what differs from the defaults
     data["settings"] = {
         key: conf.get(key)
         for key in ("security.coverage_min", "security.diff_coverage_min", "model.routing", "model.default",
