@@ -43,6 +43,7 @@ RUFF_IGNORE ?= --extend-ignore I,UP
 lint: $(STAMP)
 	$(BIN)/python -m ruff check $(RUFF_IGNORE) buildrunner tests bench scripts
 	$(BIN)/lint-imports
+	$(BIN)/actionlint docs/ci/*.yml
 
 clean:
 	rm -rf $(VENV) .coverage .coverage.* htmlcov .pytest_cache

@@ -60,6 +60,13 @@ KEYS: dict[str, Key] = {k.name: k for k in [
        "Coverage data files to read (empty = .coverage, coverage.xml, coverage.json, lcov.info, coverage/lcov.info...)."),
     _k("security.max_file_size", "int", 2_000_000,
        "Files larger than this many bytes are skipped (and counted) by scans.", minimum=1),
+    _k("security.foreign_annotations", "bool", True,
+       "Honour other tools' inline annotations (gitleaks:allow, pragma: allowlist secret, nosec B608, "
+       "nosemgrep naming a SQL rule)."),
+    _k("security.verify_timeout_ms", "int", 5000,
+       "`br security check --verify`: how long to wait for a provider's answer (then: unknown).", minimum=100),
+    _k("security.verify_max", "int", 50,
+       "`br security check --verify`: at most this many distinct secrets are checked per run.", minimum=1),
     _k("security.exclude", "list", [], "Extra glob patterns excluded from scans."),
     _k("security.fingerprint_salt", "str", "",
        "Salt mixed into finding fingerprints (set by `br init`; keep it stable)."),
@@ -70,6 +77,9 @@ KEYS: dict[str, Key] = {k.name: k for k in [
     # model routing
     _k("model.routing", "str", "auto", "auto: pick the model per task; manual: always model.default.",
        choices=("auto", "manual")),
+    _k("model.risk", "float", 2.0,
+       "Cost of a failed attempt in units of the task's Sonnet price: higher routes up sooner.",
+       minimum=0, maximum=20),
     _k("model.default", "str", "sonnet", "Model tier or id used in manual mode and as a base.",
        choices=MODEL_TIERS, open_choices=True, pattern=MODEL_ID),
     _k("model.fallback", "list", [], "Fallback chain of tiers/ids (empty = built-in default).",
@@ -89,6 +99,9 @@ KEYS: dict[str, Key] = {k.name: k for k in [
     # telemetry
     _k("telemetry.enabled", "bool", True, "Collect local, private usage telemetry."),
     _k("telemetry.max_bytes", "int", 50_000, "Rotate events.jsonl above this size.", minimum=1024),
+    _k("telemetry.otlp_export", "bool", False,
+       "After each command, send new events to the OTLP collector named by OTEL_EXPORTER_OTLP_[LOGS_]ENDPOINT "
+       "(in a background process, at most once a minute)."),
     _k("telemetry.slack_webhook", "str", "", "Slack incoming webhook URL for learning-phase alerts.",
        check="https_url"),
     _k("telemetry.email.to", "str", "", "Recipient of learning-phase alert e-mails.", check="email"),

@@ -12,24 +12,56 @@ import click
 from buildrunner.errors import BrError
 
 
-def _context(files: int | None, paths: tuple[str, ...], root):
+def _context(files: int | None, paths: tuple[str, ...], root, diff: bool = False, base: str | None = None):
+    import os
+
     from buildrunner.router.complexity import TaskContext
 
-    if paths:
-        import os
+    # --file paths are typed relative to where the user is, not to the project root
+    abs_paths = [os.path.abspath(p) for p in paths]
+    if diff or base:
+        from buildrunner.router.diffcontext import context_from_diff
 
-        # --file paths are typed relative to where the user is, not to the project root
-        return TaskContext.from_paths([os.path.abspath(p) for p in paths], root=root, files=files)
+        return context_from_diff(root, base, abs_paths, files)
+    if paths:
+        return TaskContext.from_paths(abs_paths, root=root, files=files)
     return TaskContext(files=files or 0)
 
 
-def _setup(files, paths):
+def _setup(files, paths, diff: bool = False, base: str | None = None):
     from buildrunner import config as cfg
     from buildrunner.project import discover
 
     project = discover()
     conf = cfg.load(project)
-    return project, conf, _context(files, paths, project.root)
+    return project, conf, _context(files, paths, project.root, diff, base)
+
+
+def _read_task(words: tuple[str, ...], command: str) -> str:
+    """The task from its words (a task may start with `-`: `br model route -- "-fix"` or without the
+    `--` when it is no option of the command), or from stdin when it is `-` or absent and piped."""
+    if words in ((), ("-",)):
+        if sys.stdin is None or (not words and sys.stdin.isatty()):
+            raise BrError("no task given", hint=f'br model {command} "TASK"   or   echo "TASK" | br model {command} -')
+        stream = getattr(sys.stdin, "buffer", None)
+        return stream.read().decode("utf-8", errors="replace") if stream is not None else sys.stdin.read()
+    return " ".join(words)
+
+
+def _route(project, conf, ctx, task: str, override, command: str):
+    """Select a model with the project's tuned offsets and record the route (when the project has
+    a .buildrunner/ directory) so outcomes can be attached to it."""
+    from buildrunner.router import outcomes
+    from buildrunner.router.routing import select_model
+
+    selection = select_model(task, ctx, conf, override=override, offsets=outcomes.load_offsets(project))
+    if project.br_dir.is_dir():
+        try:
+            selection.route_id = outcomes.record_route(project, selection, command=command)
+        except OSError as exc:
+            click.echo(f"br: warning: could not record the route in {outcomes.ledger_path(project)}: "
+                       f"{exc.strerror or exc}", err=True)
+    return selection
 
 
 _files_opt = click.option("--files", type=click.IntRange(min=0), default=None,
@@ -37,80 +69,141 @@ _files_opt = click.option("--files", type=click.IntRange(min=0), default=None,
 _file_opt = click.option("--file", "paths", multiple=True, metavar="PATH",
                          help="A file the change touches (repeatable): its size, language and package are "
                               "routing context; its contents are not sent.")
+_diff_opt = click.option("--diff", is_flag=True,
+                         help="Use the changed files and lines of `git diff --numstat` as context (staged "
+                              "changes; the working tree when nothing is staged).")
+_base_opt = click.option("--base", metavar="REF", default=None,
+                         help="With --diff: compare the working tree against REF (e.g. main).")
 _format_opt = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
                            show_default=True, help="Output format (--json is short for --format json).")
 _model_opt = click.option("--model", "override", metavar="MODEL",
                           help="haiku | sonnet | opus | a Claude model id: skip routing.")
+class TaskCommand(click.Command):
+    """A command whose TASK words may start with `-` ("-fix the flag parsing", "-v should mean
+    verbose"): a token that is not one of the command's options is a task word when it starts with
+    a single dash or holds a space; an unknown `--word` is still an error (a mistyped option), and
+    everything after `--` is the task."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        takes_value = {}
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Option):
+                for name in param.opts + param.secondary_opts:
+                    takes_value[name] = 0 if (param.is_flag or param.count) else max(param.nargs, 1)
+        options: list[str] = []
+        words: list[str] = []
+        i = 0
+        while i < len(args):
+            token = args[i]
+            name = token.split("=", 1)[0]
+            if token == "--":
+                words += args[i + 1:]
+                break
+            if name in takes_value:
+                n = takes_value[name] if "=" not in token else 0
+                options += args[i:i + 1 + n]
+                i += 1 + n
+                continue
+            if token.startswith("--") and " " not in token:
+                options.append(token)  # unknown long option: click reports it
+            else:
+                words.append(token)
+            i += 1
+        return super().parse_args(ctx, options + ["--"] + words)
 
 
 @click.group()
 def model() -> None:
-    """Route tasks to Haiku, Sonnet or Opus; run them; show what they cost."""
+    """Route tasks to Haiku, Sonnet or Opus; run them; show what they cost; learn from outcomes."""
 
 
-@model.command("route")
-@click.argument("task")
+@model.command("route", cls=TaskCommand)
+@click.argument("task", nargs=-1, type=click.UNPROCESSED)
 @_files_opt
 @_file_opt
+@_diff_opt
+@_base_opt
 @_model_opt
 @click.option("--json", "as_json", is_flag=True, help="Print the choice as JSON.")
 @_format_opt
-@click.option("--explain", is_flag=True, help="Show the reasons that decided the choice.")
-def route_cmd(task: str, files, paths, override, as_json: bool, fmt: str, explain: bool) -> int:
-    """Print the model TASK would go to (calls nothing)."""
-    from buildrunner.router.routing import select_model
+@click.option("--explain", is_flag=True, help="Show the top feature contributions and the decision margins.")
+def route_cmd(task: tuple[str, ...], files, paths, diff: bool, base, override, as_json: bool, fmt: str,
+              explain: bool) -> int:
+    """Print the model TASK would go to (calls nothing). TASK `-` (or piped) reads stdin.
 
+    The route id it prints takes an outcome: `br model outcome ID ok|failed`.
+    """
     as_json = as_json or fmt == "json"
-    if not task.strip():
+    text = _read_task(task, "route")
+    if not text.strip():
         raise BrError("the task is empty", hint='br model route "TASK"')
-    _, conf, ctx = _setup(files, paths)
-    selection = select_model(task, ctx, conf, override=override)
+    project, conf, ctx = _setup(files, paths, diff, base)
+    selection = _route(project, conf, ctx, text, override, "route")
     if as_json:
         import json
 
         data = selection.as_dict()
         if not explain:
             data.pop("reasons")
+            data.pop("decisions", None)
         click.echo(json.dumps(data, indent=2))
         return 0
     spec = selection.spec
     estimated = " (prices estimated from the tier)" if spec.estimated else ""
+    route = f"  route {selection.route_id}" if selection.route_id else ""
     click.echo(f"{spec.model_id}  [{spec.tier}, {selection.complexity.level} {selection.complexity.task_type} task, "
-               f"{selection.mode}]  ${spec.prices.input:g}/${spec.prices.output:g} per MTok in/out{estimated}")
+               f"{selection.mode}]  ${spec.prices.input:g}/${spec.prices.output:g} per MTok in/out{estimated}{route}")
     if explain:
-        for reason in selection.reasons + selection.complexity.reasons:
-            click.echo(f"  - {reason}")
-        if len(selection.chain) > 1:
-            click.echo(f"  - fallback chain: {' → '.join(s.model_id for s in selection.chain)}")
+        click.echo(render_explain(selection))
     return 0
 
 
-@model.command("run")
-@click.argument("task", required=False)
+def render_explain(selection) -> str:
+    lines = [f"  - {reason}" for reason in selection.reasons]
+    est = selection.complexity.estimate
+    if est is not None:
+        norm = est.features.normalized
+        stripped = [name for name, on in (("code", norm.has_code), ("stack trace", norm.has_trace),
+                                          ("issue template", bool(norm.headings))) if on]
+        if stripped:
+            lines.append(f"  - read as prose after removing: {', '.join(stripped)}")
+        for d in (est.sonnet, est.opus):
+            verdict = "yes" if d.yes else "no"
+            offset = f", project offset {d.offset:+.2f}" if d.offset else ""
+            lines.append(f"  needs {d.name}? {verdict}: p={d.probability:.2f}, threshold {d.threshold:.2f} "
+                         f"(risk {est.risk:g}{offset}), margin {d.margin:+.2f}")
+            for name, c, words in d.contributions[:5]:
+                said = f"  ← {', '.join(repr(w) for w in words[:3])}" if words else ""
+                lines.append(f"      {c:+6.2f}  {name}{said}")
+    if len(selection.chain) > 1:
+        lines.append(f"  - fallback chain: {' → '.join(s.model_id for s in selection.chain)}")
+    return "\n".join(lines)
+
+
+@model.command("run", cls=TaskCommand)
+@click.argument("task", nargs=-1, type=click.UNPROCESSED)
 @_model_opt
 @click.option("--max-tokens", type=click.IntRange(min=1), default=None, help="Cap on the answer's length.")
 @_files_opt
 @_file_opt
+@_diff_opt
+@_base_opt
 @click.option("--json", "as_json", is_flag=True, help="Print the answer and its usage as JSON (no streaming).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the answer (no summary line).")
-def run_cmd(task, override, max_tokens, files, paths, as_json: bool, quiet: bool) -> int:
+def run_cmd(task, override, max_tokens, files, paths, diff, base, as_json: bool, quiet: bool) -> int:
     """Stream the routed model's answer to TASK (or stdin).
 
     The usage (model, tokens, cost, latency, fallbacks; never the task or the answer) is recorded
-    in .buildrunner/usage/model_usage.jsonl for `br model stats`.
+    in .buildrunner/usage/model_usage.jsonl for `br model stats`. Running a task again with a
+    stronger --model records an escalation of the first route (a weaker one, an override down).
     """
     from buildrunner.router import client
-    from buildrunner.router.routing import select_model
 
-    if task is None or task == "-":
-        if sys.stdin is None or (task is None and sys.stdin.isatty()):
-            raise BrError("no task given", hint='br model run "TASK"   or   echo "TASK" | br model run -')
-        stream = getattr(sys.stdin, "buffer", None)
-        task = stream.read().decode("utf-8", errors="replace") if stream is not None else sys.stdin.read()
+    task = _read_task(task, "run")
     if not task.strip():
         raise BrError("the task is empty", hint='br model run "TASK"')
-    project, conf, ctx = _setup(files, paths)
-    selection = select_model(task, ctx, conf, override=override)
+    project, conf, ctx = _setup(files, paths, diff, base)
+    selection = _route(project, conf, ctx, task, override, "run")
     settings = client.CallSettings.from_config(conf, max_tokens=max_tokens)
 
     def on_text(text: str) -> None:
@@ -122,7 +215,7 @@ def run_cmd(task, override, max_tokens, files, paths, as_json: bool, quiet: bool
         click.echo(f"br: fallback: {message}", err=True)
 
     base = {"task_type": selection.complexity.task_type, "complexity": selection.complexity.level,
-            "routing": selection.mode}
+            "routing": selection.mode, "route_id": selection.route_id}
     try:
         result = client.run(task, selection, settings, on_text=on_text, on_notice=on_notice)
     except client.ModelCallError as exc:
@@ -161,8 +254,9 @@ def run_cmd(task, override, max_tokens, files, paths, as_json: bool, quiet: bool
         u = result.usage
         cache = (f", cache {u.cache_read_input_tokens} read / {u.cache_creation_input_tokens} written"
                  if u.cache_read_input_tokens or u.cache_creation_input_tokens else "")
+        route = f" · route {selection.route_id}" if selection.route_id else ""
         click.echo(f"— {result.spec.model_id} · {u.input_tokens} in / {u.output_tokens} out tokens{cache} · "
-                   f"${result.cost_usd:.6f} · {result.duration_ms / 1000:.1f} s", err=True)
+                   f"${result.cost_usd:.6f} · {result.duration_ms / 1000:.1f} s{route}", err=True)
     return 0
 
 
@@ -194,7 +288,13 @@ def stats_cmd(period: str, as_json: bool, fmt: str, output) -> int:
     project = discover()
     catalog = load_catalog(cfg.load(project))
     ledger = usage.read(project, since=since)
-    report = stats.compute(ledger.events, catalog, period=period, corrupt_lines=ledger.corrupt_lines)
+    from buildrunner.router import outcomes
+
+    routes, results, _ = outcomes.read(project)
+    if since is not None:
+        routes = [r for r in routes if r["_t"] >= since]
+    report = stats.compute(ledger.events, catalog, period=period, corrupt_lines=ledger.corrupt_lines,
+                           routes=routes, outcomes=results)
     if as_json:
         import json
 
@@ -234,6 +334,89 @@ def render_stats(r: dict) -> str:
     ]
     if r["fastest"]:
         lines.append(f"Fastest: {r['fastest']}   Slowest: {r['slowest']}")
+    judged = {t: row for t, row in r.get("outcomes", {}).items() if row["ok"] + row["failed"] + row["escalated"]
+              + row["overridden_down"]}
+    if judged:
+        lines += ["", "Task outcomes (br model outcome, re-runs with --model):"]
+        for tier, row in judged.items():
+            lines.append(f"  {tier:<7} {row['routes']:>4} routed: {row['ok']} ok, {row['failed']} failed, "
+                         f"{row['escalated']} escalated, {row['overridden_down']} overridden down")
     lines += ["", "Recommendations:"]
     lines += [f"  - {rec}" for rec in r["recommendations"]] or ["  - none: routing matches the outcomes so far"]
     return "\n".join(lines)
+
+
+@model.command("outcome")
+@click.argument("route_id", metavar="ID")
+@click.argument("verdict", type=click.Choice(["ok", "failed"]))
+def outcome_cmd(route_id: str, verdict: str) -> int:
+    """Record whether the model a route chose was good enough: ok | failed.
+
+    ID is the route id `br model route|run` printed. Outcomes feed `br model tune` and the
+    recommendations of `br model stats`.
+    """
+    from buildrunner.project import discover
+    from buildrunner.router import outcomes
+
+    project = discover()
+    event = outcomes.record_outcome(project, route_id.strip(), verdict)
+    click.echo(f"recorded: route {route_id} on {event['tier']} was {verdict}")
+    return 0
+
+
+@model.command("tune")
+@click.option("--dry-run", is_flag=True, help="Show what would change without saving it.")
+@click.option("--revert", is_flag=True, help="Restore the offsets from before the last tune.")
+@click.option("--min-outcomes", type=click.IntRange(min=1), default=None, hidden=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def tune_cmd(dry_run: bool, revert: bool, min_outcomes, as_json: bool) -> int:
+    """Fit per-project routing offsets from recorded outcomes (at least 50).
+
+    The offsets are fitted on the older 70 % of the outcomes and checked on the newest 30 %: a change
+    that would route more of those tasks too low is refused. Saved in .buildrunner/router/tuning.json;
+    `--revert` restores the previous offsets.
+    """
+    from buildrunner import config as cfg
+    from buildrunner.project import discover
+    from buildrunner.router import outcomes
+    from buildrunner.router.catalog import load_catalog
+    from buildrunner.router.estimator import load_weights, thresholds
+    from buildrunner.router.routing import blended_prices
+
+    project = discover()
+    if revert:
+        previous = outcomes.revert_offsets(project)
+        if previous is None:
+            raise BrError("nothing to revert: `br model tune` has not changed the offsets of this project")
+        click.echo(f"reverted: offsets now {_offsets_text(previous)}")
+        return 0
+    conf = cfg.load(project)
+    risk = conf.get("model.risk")
+    limits = thresholds(blended_prices(load_catalog(conf)),
+                        load_weights()["default_risk"] if risk is None else float(risk))
+    routes, results, _ = outcomes.read(project)
+    current = outcomes.load_offsets(project)
+    result = outcomes.tune(routes, results, current, limits,
+                           min_outcomes=min_outcomes or outcomes.MIN_OUTCOMES)
+    saved = result["accepted"] and not dry_run
+    if saved:
+        outcomes.save_offsets(project, result["proposed"], result["reason"])
+    if as_json:
+        import json
+
+        click.echo(json.dumps({**result, "saved": saved}, indent=2))
+        return 0 if result["accepted"] or result["labelled"] >= (min_outcomes or outcomes.MIN_OUTCOMES) else 1
+    click.echo(f"{result['labelled']} routes with an outcome")
+    if "proposed" in result:
+        click.echo(f"offsets: {_offsets_text(current)} → {_offsets_text(result['proposed'])} "
+                   f"(fitted on {result['train']}, checked on the newest {result['validation']})")
+    click.echo(result["reason"])
+    if saved:
+        click.echo(f"saved to {outcomes.tuning_path(project)} (undo with `br model tune --revert`)")
+    elif result["accepted"]:
+        click.echo("dry run: nothing saved")
+    return 0 if result["accepted"] or "proposed" in result else 1
+
+
+def _offsets_text(offsets: dict) -> str:
+    return ", ".join(f"{name} {offsets.get(name, 0.0):+.2f}" for name in ("sonnet", "opus"))

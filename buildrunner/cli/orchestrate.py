@@ -39,6 +39,28 @@ def _start_dashboard(orch, host: str | None, port: int | None):
     return server, url
 
 
+def _print_streams_and_batch(orch, state: dict, resumed: bool) -> None:
+    """Where each stream works, then the schedule (fresh start) or the current batch (resume)."""
+    from buildrunner.orchestration import repl
+    from buildrunner.orchestration.plan import schedule
+
+    for name, info in state["streams"].items():
+        click.echo(f"  {name}: {info['branch']} in {info['worktree']}   → br worker --stream {name}")
+    if not resumed:  # the schedule starts with the batch just handed out: shown once
+        click.echo("Schedule (if every merge is clean):")
+        _echo_lines(repl.render_schedule(schedule(orch.plan)))
+        if state.get("batch"):
+            click.echo(f"{state['batch']['id']} is handed out: start the workers.")
+    elif state.get("batch"):
+        _echo_lines(repl.render_batch(state["batch"]))
+        unfinished = orch.unfinished_streams()
+        if unfinished and all(v == "complete" for v in unfinished.values()):
+            click.echo(f"Every stream of {state['batch']['id']} is complete: type 'merge'.")
+    held = [n for n, i in state["streams"].items() if i.get("held")]
+    if held:
+        click.echo(f"Held (their workers have resolution prompts): {', '.join(held)}.")
+
+
 @click.command()
 @click.option("--parallel", is_flag=True, help="Start (or resume) the parallel build and wait at a prompt.")
 @click.option("--plan", "plan_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -83,12 +105,7 @@ def orchestrate(parallel, plan_path, restart, dry_run, no_dashboard, host, port,
         click.echo(f"note: branch {branch} already existed with {ahead} commit(s) not on "
                    f"{state['integration_branch']}; they will be merged with the stream's work "
                    f"(rename that branch and run with --restart to start it clean).", err=True)
-    if not resumed:
-        _echo_lines(repl.render_schedule(schedule(orch.plan)))
-    for name, info in state["streams"].items():
-        click.echo(f"  {name}: {info['branch']} in {info['worktree']}   → br worker --stream {name}")
-    if state.get("batch"):
-        _echo_lines(repl.render_batch(state["batch"]))
+    _print_streams_and_batch(orch, state, resumed)
     server = None
     if not no_dashboard:
         server, url = _start_dashboard(orch, host, port)
@@ -147,6 +164,9 @@ def worker(stream, agent_command, auto, once):
     except WorkerStopped as exc:
         click.echo(f"Stopped by {exc}; the status file says so.", err=True)
         return 128 + exc.signum
+    except KeyboardInterrupt:
+        click.echo("Stopped by Ctrl-C; the status file says so.", err=True)
+        return 130
 
 
 @click.command()
@@ -173,25 +193,33 @@ def session(stream, no_copy, output, as_json):
 
 
 @click.command()
-@click.option("--streams", "all_flag", is_flag=True, help="Merge streams (all complete ones unless NAMES are given).")
+@click.option("--streams", "all_streams", is_flag=True,
+              help="Merge every complete stream (and every held one that may be resolved now).")
 @click.argument("names", nargs=-1)
 @click.option("--dry-run", is_flag=True, help="Only detect conflicts; touch nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the merge report as JSON.")
-def merge(all_flag, names, dry_run, as_json):
-    """Detect conflicts, then merge clean streams into the integration branch.
+def merge(all_streams, names, dry_run, as_json):
+    """Detect conflicts, verify, then merge clean streams into the integration branch.
 
-    Exit 1 when a stream was held back because of a conflict.
+    `br merge --streams` merges every complete stream, `br merge NAME...` the named ones; plain
+    `br merge` only shows what `--streams` would do. Exit 1 when a stream was held back (conflict
+    or failing verify), refused or could not merge.
     """
     from buildrunner.orchestration import repl
 
     orch = _orch()
     orch.load()
-    report = orch.merge(list(names) or None, dry_run=dry_run)
+    preview = not all_streams and not names and not dry_run
+    dry_run = dry_run or preview
+    chosen = list(names)
+    report = orch.merge(chosen or None, dry_run=dry_run)
     if as_json:
         emit_json(report.to_json())
     else:
         _echo_lines(repl.render_merge(report, dry_run=dry_run))
-    return 1 if any(s.result in {"held", "error"} for s in report.streams) else 0
+        if preview and report.streams:
+            click.echo("Nothing was merged: `br merge --streams` merges these (or name streams: br merge core api).")
+    return 1 if any(s.result in {"held", "error", "refused"} for s in report.streams) else 0
 
 
 @click.command()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from buildrunner.engine.model import SEVERITY_NAMES
 from buildrunner.quality import project_at
 
 FORMATS = ("text", "json", "sarif", "gcc", "github")
@@ -48,7 +49,9 @@ def render_text(gate, color: bool | None = None, quiet: bool = False) -> str:
 @click.option("--base", metavar="REV", help="Also check coverage of the lines changed since REV (CI).")
 @click.option("--quiet", "-q", is_flag=True, help="Only the score table (text).")
 @click.option("--jobs", "-j", type=int, default=None, help="Worker processes (default: security.jobs).")
-def check_cmd(path, fmt, as_json, output, base, quiet, jobs) -> int:
+@click.option("--fail-on", type=click.Choice(SEVERITY_NAMES), metavar="SEVERITY",
+              help="Secrets/SQL injection fail the gate only at or above SEVERITY; coverage keeps its verdict.")
+def check_cmd(path, fmt, as_json, output, base, quiet, jobs, fail_on) -> int:
     """Run secrets, SQL injection and coverage on PATH (default: this project); score each check
     (0-100) and overall; exit 1 when any check fails. `--format sarif` writes one SARIF log with
     one run per check, ready for GitHub code scanning."""
@@ -78,4 +81,4 @@ def check_cmd(path, fmt, as_json, output, base, quiet, jobs) -> int:
 
         text = render(fmt, combined_result(gate))
     write_output(text, output)
-    return gate.exit_code
+    return gate.exit_code_at(fail_on)

@@ -15,6 +15,7 @@ import sys
 
 import click
 
+from buildrunner.engine.model import SEVERITY_NAMES
 from buildrunner.engine.reporters import FORMATS
 from buildrunner.errors import BrError
 
@@ -77,18 +78,22 @@ def _progress_callback(quiet: bool):
 
 
 def run_scan(project, config, *, paths=(), staged=False, history=False, since=None, log_opts=None, rule_prefixes=(),
-             jobs=None, use_baseline=True, quiet=True, suppressions=None):
-    """Scan a mode's documents with the enabled rules (`engine.pipeline`); returns the ScanResult."""
+             jobs=None, use_baseline=True, quiet=True, suppressions=None, documents=None):
+    """Scan a mode's documents (or the given `documents`, e.g. standard input) with the enabled rules
+    (`engine.pipeline`); returns the ScanResult."""
     from buildrunner.engine.kinds import scanned_kinds
-    from buildrunner.engine.pipeline import scan_project
+    from buildrunner.engine.pipeline import load_rules, scan_documents, scan_project
 
     kinds = ["secret"] if history else scanned_kinds()
     ids = [p.strip() for item in rule_prefixes for p in item.split(",") if p.strip()]
     progress, bar = _progress_callback(quiet)
+    options = {"jobs": jobs, "progress": progress, "use_baseline": use_baseline, "suppressions": suppressions}
     try:
+        if documents is not None:
+            rules = load_rules(project, kinds, ids, require=True)
+            return scan_documents(project, config, documents, rules, "files", partial=True, **options)
         return scan_project(project, config, kinds, rule_ids=ids, require_rules=True, paths=paths, staged=staged,
-                            history=history, since=since, log_opts=log_opts, jobs=jobs, progress=progress,
-                            use_baseline=use_baseline, suppressions=suppressions)
+                            history=history, since=since, log_opts=log_opts, **options)
     finally:
         if bar is not None:
             bar.stop()
@@ -119,8 +124,18 @@ def _warn(message: str) -> None:
 @click.option("--no-baseline", is_flag=True, help="Ignore .buildrunner/baseline.json.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), help="Worker processes (0 = one per core).")
 @click.option("--fix", "apply_fix", is_flag=True, help="Apply safe autofixes (SQL injection) after scanning.")
+@click.option("--fail-on", type=click.Choice(SEVERITY_NAMES), metavar="SEVERITY",
+              help="Exit 1 only for findings at or above SEVERITY (critical|high|medium|low|info); "
+                   "the report still lists the rest.")
+@click.option("--stdin-filename", metavar="NAME",
+              help="With PATH `-`: the name standard input is reported under (picks the language).")
+@click.option("--verify", is_flag=True,
+              help="Ask each found key's own provider (documented endpoint, in a header) whether it is live; "
+                   "findings gain live|revoked|unknown. Opt-in: this sends the keys over the network.")
+@click.option("--explain", is_flag=True, help="Also list the candidate secrets that were not reported, with the "
+              "filter that dropped each (values masked).")
 def check(paths, staged, history, since, log_opts, fmt, as_json, output, quiet, no_color, rule_prefixes, report_unused,
-          no_baseline, jobs, apply_fix):
+          no_baseline, jobs, apply_fix, fail_on, stdin_filename, verify, explain):
     """Scan PATHs (default: the whole repository) for secrets and SQL injection.
 
     \b
@@ -130,6 +145,62 @@ def check(paths, staged, history, since, log_opts, fmt, as_json, output, quiet, 
     """
     import os
 
+    _check_mode_options(paths, staged=staged, history=history, since=since, log_opts=log_opts,
+                        report_unused=report_unused, apply_fix=apply_fix, output=output)
+    if as_json:
+        fmt = "json"
+    if no_color:
+        os.environ["NO_COLOR"] = "1"
+    stdin = _stdin_requested(paths, stdin_filename, staged or history or apply_fix or report_unused)
+
+    from buildrunner.engine.state import record_last_scan
+    from buildrunner.engine.suppression import load_suppressions
+    from buildrunner.telemetry.scans import record_scan
+
+    project, paths = scan_target(() if stdin else paths, whole_repo=bool(staged or history or report_unused or stdin))
+    from buildrunner import config as config_mod
+
+    config = config_mod.load(project)
+    suppressions = load_suppressions(project, use_baseline=not no_baseline)
+    for w in suppressions.warnings:
+        _warn(w)
+    documents = None
+    if stdin:
+        from buildrunner.engine.sources import stdin_document
+
+        documents, paths = [stdin_document(sys.stdin.buffer.read(), stdin_filename)], ()
+    result = run_scan(project, config, paths=paths, staged=staged, history=history, since=since,
+                      log_opts=log_opts, rule_prefixes=rule_prefixes, jobs=jobs, use_baseline=not no_baseline,
+                      quiet=quiet, suppressions=suppressions, documents=documents)
+    code = result.exit_code_at(fail_on)
+    if verify:
+        from buildrunner.cli.security_verify import verify_result
+
+        verify_result(project, config, result, documents, quiet=quiet)
+
+    if apply_fix:
+        fixer = importlib.import_module(FIX_MODULE)
+        code = fixer.fix_findings(project, result, config=config, quiet=quiet)
+    elif fmt == "sarif":
+        from buildrunner.engine.fixes import attach_autofixes  # imports libcst only if a fix is possible
+
+        attach_autofixes(result, project.root, placeholder=config.get("security.sql_placeholder"))
+
+    _emit(fmt, result if fmt == "sarif" or stdin else cwd_relative(result, project), output=output, quiet=quiet,
+          no_color=no_color)
+    _report_named_skips(project, paths, result)
+    _after_report(result, report_unused=report_unused, quiet=quiet)
+    if explain:
+        _explain(project, config, paths=paths, staged=staged, history=history, since=since, documents=documents,
+                 rule_prefixes=rule_prefixes, to_stderr=fmt != "text" or bool(output))
+    record_scan(project, result)
+    if not stdin:  # standard input is not the project: leave its last-scan summary alone
+        record_last_scan(project, result, code)
+    return code
+
+
+def _check_mode_options(paths, *, staged, history, since, log_opts, report_unused, apply_fix, output) -> None:
+    """Usage errors of `br security check`, before anything is read (exit 2)."""
     if staged and history:
         raise click.UsageError("--staged and --history are mutually exclusive")
     if since and not history:
@@ -140,10 +211,6 @@ def check(paths, staged, history, since, log_opts, fmt, as_json, output, quiet, 
         raise click.UsageError("--history scans the whole history; it takes no PATH")
     if report_unused and (paths or staged):
         raise click.UsageError("--report-unused needs a full scan: give no PATH and no --staged")
-    if as_json:
-        fmt = "json"
-    if no_color:
-        os.environ["NO_COLOR"] = "1"
     if apply_fix and (staged or history):
         raise click.UsageError("--fix rewrites work-tree files: use it without --staged/--history")
     if output and output != "-":
@@ -151,41 +218,24 @@ def check(paths, staged, history, since, log_opts, fmt, as_json, output, quiet, 
 
         check_output_path(output)  # before the scan: a mistyped directory fails fast
 
-    from buildrunner.engine.state import record_last_scan
-    from buildrunner.engine.suppression import load_suppressions
-    from buildrunner.telemetry.scans import record_scan
 
-    project, paths = scan_target(paths, whole_repo=bool(staged or history or report_unused))
-    from buildrunner import config as config_mod
-
-    config = config_mod.load(project)
-    suppressions = load_suppressions(project, use_baseline=not no_baseline)
-    for w in suppressions.warnings:
-        _warn(w)
-    result = run_scan(project, config, paths=paths, staged=staged, history=history, since=since,
-                      log_opts=log_opts, rule_prefixes=rule_prefixes, jobs=jobs, use_baseline=not no_baseline, quiet=quiet,
-                      suppressions=suppressions)
-    code = result.exit_code
-
-    if apply_fix:
-        fixer = importlib.import_module(FIX_MODULE)
-        code = fixer.fix_findings(project, result, config=config, quiet=quiet)
-    elif fmt == "sarif":
-        from buildrunner.engine.fixes import attach_autofixes  # imports libcst only if a fix is possible
-
-        attach_autofixes(result, project.root, placeholder=config.get("security.sql_placeholder"))
-
-    _emit(fmt, result if fmt == "sarif" else cwd_relative(result, project), output=output, quiet=quiet,
-          no_color=no_color)
-    _report_named_skips(project, paths, result)
+def _after_report(result, *, report_unused: bool, quiet: bool) -> None:
     hints = sorted({f.extra["hint"] for f in result.findings if f.extra.get("hint")})
     for hint in hints:
         _warn(hint)
     if report_unused:
         _report_unused(result, quiet)
-    record_scan(project, result)
-    record_last_scan(project, result, code)
-    return code
+
+
+def _stdin_requested(paths, stdin_filename, other_mode: bool) -> bool:
+    """Whether PATH `-` asks to scan standard input (alone: no other PATH or scan mode)."""
+    stdin = "-" in paths
+    if stdin and (len(paths) > 1 or other_mode):
+        raise click.UsageError("`-` (standard input) is scanned alone: no other PATH, --staged, --history, "
+                               "--fix or --report-unused")
+    if stdin_filename and not stdin:
+        raise click.UsageError("--stdin-filename needs PATH `-`")
+    return stdin
 
 
 def scan_target(paths: tuple[str, ...], *, whole_repo: bool = False):
@@ -262,6 +312,25 @@ def _report_named_skips(project, paths, result) -> None:
         if s.path in named:
             detail = f"points to {s.detail}" if s.reason == "broken-symlink" and s.detail else s.detail
             _warn(f"skipped {s.path}: {s.reason.replace('-', ' ')}" + (f" ({detail})" if detail else ""))
+
+
+def _explain(project, config, *, paths, staged, history, since, documents, rule_prefixes, to_stderr: bool) -> None:
+    """The candidates secret rules dropped, with the filter's name (after the report)."""
+    from buildrunner.engine import pipeline
+    from buildrunner.engine.secrets import explain_documents
+
+    ids = [p.strip() for item in rule_prefixes for p in item.split(",") if p.strip()]
+    rules = pipeline.load_rules(project, ["secret"], ids)
+    if not rules:
+        return  # --rules selected no secret rule: nothing to explain
+    if documents is None:
+        documents, _mode = pipeline.documents(project, config, paths=paths, staged=staged, history=history,
+                                              since=since)
+    lines = explain_documents(documents, rules)
+    click.echo(f"{len(lines)} candidate secret(s) not reported:" if lines else "No candidate secret was dropped.",
+               err=to_stderr)
+    for line in lines:
+        click.echo(f"  {line}", err=to_stderr)
 
 
 def _report_unused(result, quiet: bool) -> None:
@@ -395,11 +464,15 @@ def whitelist(location, rule_id, fingerprints, reason, as_json):  # noqa: C901 â
 @click.option("--update", is_flag=True, help="Replace an existing baseline (keeping entries' creation dates).")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), help="Worker processes (0 = one per core).")
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
-def baseline(output, update, jobs, as_json):
+@click.option("--import", "imports", multiple=True, type=click.Path(dir_okay=False), metavar="FILE",
+              help="Add the findings another tool accepted: a detect-secrets .secrets.baseline, a gitleaks JSON "
+                   "report or a .gitleaksignore (repeatable). Existing entries are kept.")
+def baseline(output, update, jobs, as_json, imports):
     """Record today's findings so they don't block; new findings still do.
 
     Runs a full scan (inline comments and the whitelist still apply) and writes the fingerprints,
     rule, path and masked value of every finding. The secret itself is never stored.
+    With --import, only the findings the other tool's file accepted are added.
     """
     from pathlib import Path
 
@@ -412,6 +485,10 @@ def baseline(output, update, jobs, as_json):
 
         check_output_path(output)
     target = Path(output) if output else project.baseline_path
+    if imports:
+        from buildrunner.cli.security_import import import_baseline
+
+        return import_baseline(project, config, target, [Path(p) for p in imports], jobs=jobs, as_json=as_json)
     if target.exists() and not update:
         raise BrError(f"{target} already exists", hint="use --update to rewrite it from a fresh scan")
     previous = None

@@ -101,13 +101,26 @@ def ready(phase: str | None, as_json: bool) -> int:
 @click.option("--type", "event_type", help="Only events of this type.")
 @click.option("--since", help="Only events at or after this ISO date/time.")
 @click.option("--until", help="Only events up to this ISO date/time.")
-def export(file: str | None, fmt: str | None, event_type: str | None, since: str | None, until: str | None) -> int:
-    """Export events (archives included) as JSONL or CSV to FILE or stdout."""
+@click.option("--otlp", is_flag=True, help="Send events not sent before as OpenTelemetry logs (OTLP/HTTP protobuf) "
+                                          "to OTEL_EXPORTER_OTLP_[LOGS_]ENDPOINT.")
+@click.option("--endpoint", metavar="URL", help="With --otlp: the full logs URL (default: from the OTEL_* variables).")
+def export(file: str | None, fmt: str | None, event_type: str | None, since: str | None, until: str | None,
+           otlp: bool, endpoint: str | None) -> int:
+    """Export events (archives included) as JSONL or CSV to FILE or stdout, or to an OTLP collector."""
     from buildrunner.telemetry.analyzer import TelemetryAnalyzer
 
+    if endpoint and not otlp:
+        raise click.UsageError("--endpoint needs --otlp")
+    if otlp and (file or fmt):
+        raise click.UsageError("--otlp sends to the collector: it takes no FILE or --format")
     fmt = fmt or ("csv" if file and file.lower().endswith(".csv") else "jsonl")
     since, until = _iso_bound("--since", since), _iso_bound("--until", until)
-    events = list(TelemetryAnalyzer(discover()).query(event_type, since, until))
+    project = discover()
+    if otlp:
+        from buildrunner.cli.telemetry_otlp import export_otlp
+
+        return export_otlp(project, TelemetryAnalyzer(project).query(event_type, since, until), endpoint)
+    events = list(TelemetryAnalyzer(project).query(event_type, since, until))
     if fmt == "jsonl":
         text = "".join(json.dumps(e, ensure_ascii=False, separators=(",", ":")) + "\n" for e in events)
     else:

@@ -282,6 +282,27 @@ def stream_lines(root: Path | str, *args: str) -> Iterator[bytes]:
             raise git_failure(root, args, err.read(), rc)
 
 
+def run(root: Path | str, *args: str, check: bool = True, input: str | bytes | None = None,
+        text: bool = True) -> subprocess.CompletedProcess:
+    """`git args` with the full result (exit code, stdout, stderr), for callers that branch on git's
+    exit code or read porcelain output (worktrees, merges). Text is UTF-8 with surrogateescape, so
+    odd bytes in file names survive the round trip back into git arguments; `text=False` gives
+    bytes. Never prompts for credentials. With `check`, a failure raises the same BrError as `git`.
+    """
+    env = _env()
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    kwargs = {"encoding": "utf-8", "errors": "surrogateescape"} if text else {}
+    try:
+        proc = subprocess.run(["git", *GIT_CONFIG, *args], cwd=root, input=input, capture_output=True, env=env,
+                              text=text, **kwargs)
+    except FileNotFoundError:
+        raise BrError("git is not installed or not on PATH") from None
+    if check and proc.returncode != 0:
+        stderr = proc.stderr.encode("utf-8", "surrogateescape") if text else proc.stderr
+        raise git_failure(root, args, stderr, proc.returncode)
+    return proc
+
+
 def lenient_lines(root, *args: str) -> list[str]:
     """git's output lines, or [] when git fails (no commits yet, not a repository): a gap check
     then finds nothing rather than erroring. Paths are decoded as decode_path does (any bytes survive)."""

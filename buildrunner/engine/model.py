@@ -37,6 +37,12 @@ class Severity(str, Enum):
 
 
 _RANK = {Severity.CRITICAL: 4, Severity.HIGH: 3, Severity.MEDIUM: 2, Severity.LOW: 1, Severity.INFO: 0}
+SEVERITY_NAMES = tuple(s.value for s in Severity)
+
+
+def at_or_above(severity: Severity | str, threshold: Severity | str | None) -> bool:
+    """Whether `severity` counts under a `--fail-on threshold` (None: everything counts)."""
+    return threshold is None or Severity(severity).rank >= Severity(threshold).rank
 
 
 class Example(str):
@@ -187,6 +193,7 @@ class Finding:
     tags: tuple[str, ...] = ()
     cwe: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+    verified: str = ""  # with --verify: "live" | "revoked" | "unknown" (see engine/verify.py)
 
     @property
     def sort_key(self):
@@ -197,6 +204,8 @@ class Finding:
         d["severity"] = self.severity.value
         d["tags"] = list(self.tags)
         d["cwe"] = list(self.cwe)
+        if not self.verified:
+            del d["verified"]
         return d
 
 
@@ -235,7 +244,7 @@ class Skipped:
 @dataclass
 class Suppressed:
     finding: Finding
-    how: str  # "inline" | "whitelist" | "baseline"
+    how: str  # "inline" | "annotation" (another tool's, e.g. gitleaks:allow) | "whitelist" | "baseline"
     reason: str = ""
 
 
@@ -256,6 +265,11 @@ class ScanResult:
     @property
     def exit_code(self) -> int:
         return 1 if self.findings else 0
+
+    def exit_code_at(self, fail_on: Severity | None) -> int:
+        """1 when a finding is at or above `fail_on` (None: any finding), like Semgrep's --severity
+        with --error: the report still lists the rest."""
+        return 1 if any(at_or_above(f.severity, fail_on) for f in self.findings) else 0
 
     def skipped_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}

@@ -35,7 +35,8 @@ from buildrunner.errors import RuleError
 KINDS = kinds.KINDS
 
 COMMON_FIELDS = {"id", "kind", "name", "severity", "message", "fix", "help", "tags", "cwe",
-                 "languages", "examples", "enabled"}
+                 "languages", "examples", "enabled", "verify"}
+VERIFY_SUFFIX = "-verify.yaml"  # verification specs (secrets-verify.yaml), not a rule pack
 KNOWN_LANGUAGES = {"python", "javascript", "typescript", "tsx", "generic"}
 RULE_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_\-]*(\.[a-z0-9][a-z0-9_\-]*)+$")
 
@@ -79,7 +80,7 @@ def compile_kind(kind: str):
 
 def builtin_pack_paths() -> list[Path]:
     here = Path(__file__).resolve().parent.parent / "rules"
-    return sorted(p for p in here.glob("*.yaml") if not p.name.startswith("_"))
+    return sorted(p for p in here.glob("*.yaml") if not p.name.startswith("_") and not p.name.endswith(VERIFY_SUFFIX))
 
 
 def _read_yaml(path: Path) -> Any:
@@ -253,11 +254,25 @@ def parse_rule(raw: Any, *, source: str = "", validate_kind: bool = True) -> Rul
         raise SpecError("enabled", "`enabled` must be true or false")
     kind_raw = {k: v for k, v in raw.items() if k not in COMMON_FIELDS}
     spec = compile_kind(kind)(kind_raw, rid) if validate_kind else kind_raw
+    if "verify" in raw:
+        spec = {**spec, "verify": _inline_verify(kind, raw["verify"])}
     return Rule(id=rid, kind=kind, name=raw["name"].strip(), severity=severity,
                 message=raw["message"].strip(), fix=str(raw.get("fix", "")).strip(),
                 help=str(raw.get("help", "")).strip(), tags=_str_list(raw, "tags"),
                 cwe=_str_list(raw, "cwe"), languages=languages, examples=examples,
                 enabled=enabled, source=source, spec=spec)
+
+
+def _inline_verify(kind: str, raw: Any) -> dict:
+    """A rule's own `verify:` block (secret rules only); see buildrunner/engine/verifyspec.py."""
+    if kind != "secret":
+        raise SpecError("verify", "only secret rules can carry a `verify:` block")
+    from buildrunner.engine.verifyspec import VerifySpecError, parse_verify
+
+    try:
+        return parse_verify(raw)
+    except VerifySpecError as exc:
+        raise SpecError(exc.field, exc.message) from None
 
 
 def merge(packs: list[Pack]) -> list[Rule]:

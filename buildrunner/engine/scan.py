@@ -61,8 +61,10 @@ def touches(finding: Finding, changed_lines: frozenset[int]) -> bool:
 class Engine:
     """Matchers for one process, built lazily per (kind, language) and reused for every document."""
 
-    def __init__(self, rules: list[Rule], salt: str = "", max_size: int = DEFAULT_MAX_SIZE):
+    def __init__(self, rules: list[Rule], salt: str = "", max_size: int = DEFAULT_MAX_SIZE,
+                 foreign_annotations: bool = True):
         self.salt = salt
+        self.foreign_annotations = foreign_annotations
         self.max_size = max_size
         self.by_kind: dict[str, list[Rule]] = {}
         for r in rules:
@@ -100,7 +102,7 @@ class Engine:
         fingerprint_findings(findings)
         if doc.changed_lines is not None:
             findings = [f for f in findings if touches(f, doc.changed_lines)]
-        return inline_suppressions(doc, findings)
+        return inline_suppressions(doc, findings, foreign=self.foreign_annotations)
 
     def drain_skipped(self) -> list[Skipped]:
         """Documents a matcher could not analyse (e.g. code that does not parse at all)."""
@@ -134,9 +136,9 @@ class Engine:
 _WORKER: Engine | None = None
 
 
-def _init_worker(rules: list[Rule], salt: str, max_size: int) -> None:
+def _init_worker(rules: list[Rule], salt: str, max_size: int, foreign: bool = True) -> None:
     global _WORKER
-    _WORKER = Engine(rules, salt, max_size)
+    _WORKER = Engine(rules, salt, max_size, foreign)
 
 
 def _run_chunk(items: list):
@@ -182,6 +184,7 @@ def scan(project, documents: Iterable, rules: list[Rule], *, config=None, jobs: 
     salt = salt_of(config)
     max_size = int(config.get("security.max_file_size")) if config is not None else DEFAULT_MAX_SIZE
     jobs = resolve_jobs(jobs, config)
+    foreign = bool(config.get("security.foreign_annotations")) if config is not None else True
     result = ScanResult(rules=rules, mode=mode, root=str(project.root) if project is not None else "")
 
     total = sum(not isinstance(d, Skipped) for d in documents) if isinstance(documents, (list, tuple)) else None
@@ -202,9 +205,9 @@ def scan(project, documents: Iterable, rules: list[Rule], *, config=None, jobs: 
 
     if parallel:
         found, supp, skipped, scanned = _scan_parallel(chain(buffer, stream), rules, salt, max_size, jobs,
-                                                       result.skipped, progress, total)
+                                                       result.skipped, progress, total, foreign)
     else:
-        engine = Engine(rules, salt, max_size)
+        engine = Engine(rules, salt, max_size, foreign)
         found, supp, skipped, scanned = [], [], [], 0
         for i, item in enumerate(buffer, 1):
             try:
@@ -232,7 +235,8 @@ def scan(project, documents: Iterable, rules: list[Rule], *, config=None, jobs: 
 
 
 def _scan_parallel(items: Iterable, rules: list[Rule], salt: str, max_size: int, jobs: int,
-                   skipped_out: list[Skipped], progress: Progress | None, total: int | None = None):
+                   skipped_out: list[Skipped], progress: Progress | None, total: int | None = None,
+                   foreign: bool = True):
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
@@ -253,7 +257,7 @@ def _scan_parallel(items: Iterable, rules: list[Rule], salt: str, max_size: int,
 
     max_in_flight = jobs * 4
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
-                               initargs=(rules, salt, max_size))
+                               initargs=(rules, salt, max_size, foreign))
     try:
         pending = set()
         chunks = _chunks(docs_only(), CHUNK_BYTES)

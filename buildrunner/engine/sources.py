@@ -93,6 +93,15 @@ def decode_document(path: str, data: bytes, origin: Origin) -> Document | Skippe
     return Document(path=path, text=text, language=language_for_path(path), origin=origin)
 
 
+STDIN_PATH = "<stdin>"
+
+
+def stdin_document(data: bytes, filename: str | None = None) -> Document | Skipped:
+    """Standard input as one document (`br security check -`); `filename` names it in reports and
+    picks the language, like gitleaks' `stdin` and ruff's `--stdin-filename`."""
+    return decode_document(filename or STDIN_PATH, data, Origin("stdin"))
+
+
 def has_binary_extension(path: str) -> bool:
     return PurePosixPath(path).suffix.lower() in BINARY_EXTENSIONS
 
@@ -121,7 +130,9 @@ def _max_size(config) -> int:
 
 # Rule packs carry matching examples by design; br's machine-local output (state/, telemetry/,
 # usage/...: the directories `br init` git-ignores) is br's own data, also before `br init` ran.
-BUILTIN_EXCLUDES = (".buildrunner/rules/",
+# A detect-secrets `.secrets.baseline` holds SHA-1s of accepted secrets, not secrets (detect-secrets
+# skips it too; `br security baseline --import` reads it).
+BUILTIN_EXCLUDES = (".buildrunner/rules/", ".secrets.baseline",
                     *(e for e in GITIGNORE_ENTRIES if e.startswith(".buildrunner/") and e.endswith("/")))
 
 

@@ -5,6 +5,13 @@
   with it followed by a dot, so `br: ignore[secrets]` covers every secret rule but
   `br: ignore[secrets.aws]` does not cover `secrets.aws-access-key`. A bare `br: ignore` naming no
   rule suppresses nothing (the finding carries a hint saying so).
+- **Other tools' annotations** (on by default, `security.foreign_annotations: false` turns them
+  off), so a team moving from gitleaks, detect-secrets, Bandit or Semgrep keeps its reviewed
+  exceptions: `gitleaks:allow` and `pragma: allowlist secret` on a secret's line,
+  `pragma: allowlist nextline secret` on the line above it; `nosec` (bare, or naming B608) and
+  `nosemgrep: <rule>` naming a SQL rule on a SQL-injection finding's line (nosemgrep also on a
+  comment line above). The report names the annotation (`how: annotation`, reason
+  `gitleaks:allow`...).
 - **Whitelist**: one fingerprint per line, `<fingerprint>  # rule-id path:line reason (added
   YYYY-MM-DD)`. The comment is for humans; only the fingerprint matters, and it never contains the
   secret. Malformed lines produce a warning naming the line, not a crash.
@@ -55,9 +62,66 @@ def rule_matches(rule_id: str, ids: list[str]) -> bool:
     return any(rule_id == i or rule_id.startswith(i.rstrip(".") + ".") for i in ids)
 
 
-def inline_suppressions(doc: Document, findings: list[Finding]) -> tuple[list[Finding], list[Suppressed]]:
-    """Split findings into (kept, suppressed by an inline comment). Cheap when no marker exists."""
-    if not findings or not INLINE_RE.search(doc.text):
+# Other tools' annotations. Each regex runs on one line; the prefilter keeps unannotated files cheap.
+FOREIGN_PREFILTER_RE = re.compile(r"gitleaks:allow|pragma:\s*allowlist|nosec|nosemgrep", re.IGNORECASE)
+GITLEAKS_ALLOW_RE = re.compile(r"gitleaks:allow", re.IGNORECASE)
+ALLOWLIST_SECRET_RE = re.compile(r"pragma:\s*allowlist[ -]secret", re.IGNORECASE)
+ALLOWLIST_NEXTLINE_RE = re.compile(r"pragma:\s*allowlist[ -]nextline[ -]secret", re.IGNORECASE)
+# Bandit: `# nosec`, `# nosec B608`, `# nosec: B608, B101`, `# nosec hardcoded_sql_expressions`.
+NOSEC_RE = re.compile(r"#\s*nosec\b:?((?:[ \t]*,?[ \t]*[A-Za-z][\w-]*)*)", re.IGNORECASE)
+# Semgrep: `# nosemgrep`, `// nosemgrep: rule.id, other.rule`.
+NOSEMGREP_RE = re.compile(r"(?:#|//|/\*|--)\s*nosemgrep\b:?((?:[ \t]*,?[ \t]*[\w.\-/]+)*)", re.IGNORECASE)
+BANDIT_SQL_TESTS = {"b608", "hardcoded_sql_expressions"}
+BANDIT_TEST_RE = re.compile(r"^B\d{3}$", re.IGNORECASE)
+
+
+def _is_sql_finding(f: Finding) -> bool:
+    return f.kind == "code" and "sql-injection" in f.rule_id
+
+
+def _names(group: str | None) -> list[str]:
+    return [n.strip() for n in re.split(r"[,\s]+", group or "") if n.strip()]
+
+
+def foreign_annotation(f: Finding, same: str, above: str) -> str | None:
+    """The other tool's annotation that suppresses `f`, given its line and the line above, or None."""
+    if f.kind == "secret":
+        if GITLEAKS_ALLOW_RE.search(same):
+            return "gitleaks:allow"
+        if ALLOWLIST_SECRET_RE.search(same):
+            return "pragma: allowlist secret"
+        if ALLOWLIST_NEXTLINE_RE.search(above):
+            return "pragma: allowlist nextline secret"
+        return None
+    if not _is_sql_finding(f):
+        return None
+    m = NOSEC_RE.search(same)
+    if m:
+        # Words after `nosec` that are not Bandit test ids/names are prose: a blanket nosec.
+        tests = [n for n in _names(m.group(1)) if BANDIT_TEST_RE.match(n) or n.lower() in BANDIT_SQL_TESTS]
+        if not tests:
+            return "nosec"
+        hit = next((n for n in tests if n.lower() in BANDIT_SQL_TESTS), None)
+        if hit:
+            return f"nosec {hit}"
+    for line in (same, above if COMMENT_ONLY_RE.match(above) else ""):
+        for m in NOSEMGREP_RE.finditer(line):
+            sql = next((n for n in _names(m.group(1)) if "sql" in n.lower()), None)
+            if sql:
+                return f"nosemgrep: {sql}"
+    return None
+
+
+def inline_suppressions(doc: Document, findings: list[Finding], *,
+                        foreign: bool = True) -> tuple[list[Finding], list[Suppressed]]:
+    """Split findings into (kept, suppressed by an inline comment). Cheap when no marker exists.
+
+    `foreign` also honours other tools' annotations (see the module docstring)."""
+    if not findings:
+        return findings, []
+    own = bool(INLINE_RE.search(doc.text))
+    foreign = foreign and bool(FOREIGN_PREFILTER_RE.search(doc.text))
+    if not own and not foreign:
         return findings, []
     lines = doc.text.splitlines()
     kept: list[Finding] = []
@@ -66,6 +130,10 @@ def inline_suppressions(doc: Document, findings: list[Finding]) -> tuple[list[Fi
         idx = f.line - 1 - doc.line_offset
         same = lines[idx] if 0 <= idx < len(lines) else ""
         above = lines[idx - 1] if 1 <= idx <= len(lines) else ""
+        annotation = foreign_annotation(f, same, above) if foreign else None
+        if annotation:
+            suppressed.append(Suppressed(f, "annotation", annotation))
+            continue
         ids, bare = _ignore_ids(same)
         if COMMENT_ONLY_RE.match(above):
             more, bare_above = _ignore_ids(above)

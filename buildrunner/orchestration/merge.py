@@ -5,7 +5,9 @@ Nothing is touched until every check has run:
 * textual conflicts: `git merge-tree --write-tree` (git >= 2.38) merges in memory, no checkout;
 * semantic conflicts (tree-sitter, see `symbols.py`): both sides changed the same function, class
   or method; or one side changed a function's signature (or removed it) while the other added or
-  edited calls to it.
+  edited calls to it;
+* broken existing callers: a stream changed a signature (or removed a function) and calls anywhere
+  in the merged tree — also in files no stream touched — no longer fit it (`callcheck.py`).
 
 Each stream is checked against the integration branch (changes since their merge base) and against
 every other stream in the round. Clean streams merge in dependency order; when two streams
@@ -21,6 +23,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 
+from buildrunner.orchestration import callcheck
 from buildrunner.orchestration import symbols as sym
 from buildrunner.orchestration import worktrees as wt
 
@@ -42,18 +45,21 @@ class Side:
 
 @dataclass
 class Conflict:
-    kind: str            # textual | symbol | signature
-    sides: list[str]     # two labels: stream names or "integration:<branch>"
+    kind: str            # textual | symbol | signature | verify
+    sides: list[str]     # two labels: stream names or "integration:<branch>" (verify: the stream)
     file: str
     symbols: list[str] = field(default_factory=list)
     detail: str = ""
     commits: dict[str, list[str]] = field(default_factory=dict)   # label → short shas touching the file
     other_file: str = ""  # signature conflicts: where the call sites are
+    output: str = ""      # verify: the end of the command's output
 
     def to_json(self) -> dict:
         return asdict(self)
 
     def describe(self) -> str:
+        if self.kind == "verify":
+            return f"[verify] {' + '.join(self.sides)}: {self.detail}"
         where = self.file + (f" ({', '.join(self.symbols)})" if self.symbols else "")
         commits = "; ".join(f"{k}: {' '.join(v) or '-'}" for k, v in self.commits.items())
         return f"[{self.kind}] {' vs '.join(self.sides)}: {where}: {self.detail} [commits {commits}]"
@@ -187,6 +193,71 @@ def _refers_to(change: sym.SymbolChange, path: str, text: bytes) -> bool:
     return False
 
 
+def _files_naming(root: Path, tree: str, name: str) -> list[str]:
+    """Files of `tree` that contain the word `name` (git grep on the tree object: no checkout)."""
+    proc = wt.git(root, "grep", "-l", "-z", "-w", "-F", "-I", "-e", name, tree, check=False)
+    if proc.returncode not in (0, 1):
+        return []
+    return [entry.split(":", 1)[1] for entry in proc.stdout.split("\0") if ":" in entry]
+
+
+def broken_callers(root: Path, changer: Side, tree: str, integration_label: str) -> list[Conflict]:
+    """Calls anywhere in `tree` (the stream merged into the integration branch) that no longer fit a
+    signature `changer` changed, or that call a function it removed. One conflict per file."""
+    out: list[Conflict] = []
+    for ch in changer.changes:
+        if ch.change not in {"signature", "removed"} or ch.kind not in {"function", "method", "class"}:
+            continue
+        if ch.change == "signature" and ch.kind == "class":
+            continue  # the bases changed; construction is governed by __init__ / constructor
+        fam = sym.family(sym.language_of(ch.path))
+        short = _called_name(ch)
+        for path in _files_naming(root, tree, short):
+            lang = sym.language_of(path)
+            if sym.family(lang) != fam:
+                continue
+            text = wt.show(root, tree, path) or b""
+            if len(text) > MAX_PARSE_BYTES or not _refers_to(ch, path, text):
+                continue
+            try:
+                _, calls = sym.extract(text, lang)
+            except (ValueError, UnicodeError):
+                continue
+            broken = [c for c in calls if c.callee == short and _call_broken(ch, c, fam)]
+            if not broken:
+                continue
+            what = (f"changed the signature of {ch.name}{ch.old_signature} -> {ch.new_signature}"
+                    if ch.change == "signature" else f"removed {ch.kind} {ch.name}")
+            sites = ", ".join(f"line {c.line}: {c.text[:80]}" for c in broken[:3])
+            more = f" and {len(broken) - 3} more" if len(broken) > 3 else ""
+            out.append(Conflict("signature", [changer.label, integration_label], ch.path, [ch.name],
+                                f"{changer.label} {what}; existing calls in {path} no longer fit ({sites}{more})",
+                                other_file=path))
+    return out
+
+
+def _is_constructor(change: sym.SymbolChange) -> bool:
+    parts = change.name.split("#")[0].split(".")
+    return change.kind == "method" and len(parts) > 1 and parts[-1] in {"__init__", "constructor"}
+
+
+def _called_name(change: sym.SymbolChange) -> str:
+    """The name calls use: `f` for f, `m` for C.m, `C` for C.__init__ / C.constructor (`C(...)`,
+    `new C(...)`)."""
+    parts = change.name.split("#")[0].split(".")
+    return parts[-2] if _is_constructor(change) else parts[-1]
+
+
+def _call_broken(change: sym.SymbolChange, call: sym.Call, fam: str | None) -> bool:
+    if change.change == "removed":
+        return not _is_constructor(change)  # without __init__ the class still constructs
+    if fam == "python":  # `self`/`cls` is not passed explicitly through an instance or the class
+        bound = _is_constructor(change) or callcheck.is_bound_call(call.text, change.kind, change.new_signature)
+    else:  # JavaScript/TypeScript methods declare no `this` parameter
+        bound = False
+    return callcheck.call_fits(change.new_signature, call.text, fam or "", bound=bound) is False
+
+
 def _attach_commits(root: Path, conflict: Conflict, sides: dict[str, Side]) -> None:
     for label in conflict.sides:
         side = sides.get(label)
@@ -199,6 +270,35 @@ def _attach_commits(root: Path, conflict: Conflict, sides: dict[str, Side]) -> N
                 if _short(c) not in shas:
                     shas.append(_short(c))
         conflict.commits[label] = shas
+        other = next((sides[x] for x in conflict.sides if x != label and x in sides), None)
+        if label.startswith("integration:") and conflict.kind == "textual" and other is not None:
+            streams = _blame_merged_streams(root, side, other.tip, conflict.file)
+            if streams:  # name the streams whose merged work the other side collides with
+                conflict.detail += f" (on {label.split(':', 1)[1]}, from stream {', '.join(streams)})"
+
+
+_MERGE_SUBJECT = re.compile(r"^Merge stream/(\S+) into ")
+
+
+def _blame_merged_streams(root: Path, integration: Side, tip: str, path: str) -> list[str]:
+    """Streams merged into the integration branch since the merge base whose own work conflicts
+    textually with `tip` in `path` (not merely every stream that touched the file)."""
+    log = wt.git(root, "log", "--first-parent", "--format=%P%x09%s", f"{integration.base}..{integration.tip}",
+                 "--", path, check=False).stdout
+    touched: list[tuple[str, str]] = []
+    for line in log.splitlines():
+        parents, _, subject = line.partition("\t")
+        m = _MERGE_SUBJECT.match(subject)
+        if m and len(parents.split()) == 2 and all(m.group(1) != s for s, _ in touched):
+            touched.append((m.group(1), parents.split()[1]))
+    clashing = [s for s, stream_tip in touched if path in merge_tree(root, stream_tip, tip).files]
+    return clashing or [s for s, _ in touched]
+
+
+def _not_reported(new: list[Conflict], known: list[Conflict]) -> list[Conflict]:
+    """`new` minus the conflicts already reported on the same symbol and calling file."""
+    seen = {(c.file, tuple(c.symbols), c.other_file) for c in known if c.kind == "signature"}
+    return [c for c in new if (c.file, tuple(c.symbols), c.other_file) not in seen]
 
 
 def fold_textual(textual: list[Conflict], semantic: list[Conflict]) -> list[Conflict]:
@@ -298,6 +398,12 @@ def preflight(root: Path, integration: str, streams: list[tuple[str, str]]) -> M
             int_sides[base] = side_changes(root, label_int, base, int_tip)
         if base != int_tip:  # the integration branch moved since the stream started
             sm.conflicts += check_pair(root, int_sides[base], sides[name])
+        merged = merge_tree(root, int_tip, tip)
+        if merged.tree:
+            callers = broken_callers(root, sides[name], merged.tree, label_int)
+            for c in callers:
+                _attach_commits(root, c, {name: sides[name]})
+            sm.conflicts += _not_reported(callers, sm.conflicts)
     accepted: list[str] = []
     for sm in report.streams:
         if sm.stream not in sides:
@@ -321,7 +427,11 @@ def _suggest(report: MergeReport) -> list[str]:
     for s in report.streams:
         if s.result != "held":
             continue
-        files = sorted({c.file for c in s.conflicts} | {c.other_file for c in s.conflicts if c.other_file})
+        if all(c.kind == "verify" for c in s.conflicts):
+            out.append(f"then fix {s.stream}: the plan's verify command fails once its work is merged; make it pass "
+                       f"in its worktree (after `git merge {report.integration}`), commit, and run merge again")
+            continue
+        files = sorted({c.file for c in s.conflicts if c.file} | {c.other_file for c in s.conflicts if c.other_file})
         syms = sorted({x for c in s.conflicts for x in c.symbols})
         against = sorted({x for c in s.conflicts for x in c.sides if x != s.stream})
         out.append(f"then resolve {s.stream}: in its worktree run `git merge {report.integration}`, reconcile "
@@ -330,33 +440,95 @@ def _suggest(report: MergeReport) -> list[str]:
     return out
 
 
-def run_merge(root: Path, integration: str, streams: list[tuple[str, str]], *, message: str = "",
-              dry_run: bool = False) -> MergeReport:
-    """Preflight every stream, then merge the clean ones one by one (fast-forward updates only)."""
+def run_merge(root: Path, integration: str, streams: list[tuple[str, str]], *, message: str | dict = "",
+              dry_run: bool = False, verify=None) -> MergeReport:
+    """Preflight every stream, build the merge commits of the clean ones on top of each other
+    (nothing moves yet), run `verify` (a `verify.Verifier`) on the result, and only then move the
+    integration branch, by one fast-forward. A failing result holds the stream that made it fail
+    (found by bisecting over the streams) and the rest is tried again; the integration branch
+    never receives a result that fails `verify`.
+
+    `message`: text for the merge commits' subjects (the batch id), or stream → text."""
     report = preflight(root, integration, streams)
     if dry_run:
         return report
-    for sm in report.streams:
-        if sm.result != "pending":
-            continue
-        current = wt.rev(root, f"refs/heads/{integration}")
-        tip = wt.rev(root, f"refs/heads/{sm.branch}")
-        tm = merge_tree(root, current, tip)  # re-check against the branch as it is now
-        if not tm.clean:
-            sm.result = "held"
-            sm.conflicts.extend(Conflict("textual", [f"integration:{integration}", sm.stream], f,
-                                         detail="conflicts with a stream merged in this round") for f in tm.files)
-            continue
-        subject = f"Merge {sm.branch} into {integration}" + (f" ({message})" if message else "")
-        commit = wt.out(root, "commit-tree", tm.tree, "-p", current, "-p", tip, "-m", subject)
-        error = _advance(root, integration, current, commit)
-        if error:
-            sm.result, sm.message = "error", error
-            break  # the integration branch is unchanged; stop here
-        sm.result, sm.commit = "merged", commit
+    start = wt.rev(root, f"refs/heads/{integration}")
+    pending = [sm for sm in report.streams if sm.result == "pending"]
+    chain = _build_chain(root, integration, start, pending, message)
+    if verify is not None and chain:
+        chain = _verified_chain(root, integration, start, chain, verify, message)
+    if chain:
+        error = _advance(root, integration, start, chain[-1][1])
+        for sm, commit in chain:
+            if error:
+                sm.result, sm.message = "error", error
+            else:
+                sm.result, sm.commit = "merged", commit
     report.after = wt.rev(root, f"refs/heads/{integration}")
     report.suggestions = _suggest(report)
     return report
+
+
+def _build_chain(root: Path, integration: str, start: str, pending: list[StreamMerge],
+                 message: str | dict) -> list[tuple[StreamMerge, str]]:
+    """Merge commits of `pending` streams, each on top of the previous one (refs untouched).
+    A stream that no longer merges cleanly on top of the others is held, naming the stream it
+    conflicts with."""
+    chain: list[tuple[StreamMerge, str]] = []
+    tips: dict[str, str] = {}
+    current = start
+    for sm in pending:
+        tip = wt.rev(root, f"refs/heads/{sm.branch}")
+        tm = merge_tree(root, current, tip)
+        if not tm.clean:
+            sm.result = "held"
+            blamed = [other.stream for other, _ in chain if not merge_tree(root, tips[other.stream], tip).clean]
+            against = blamed[0] if blamed else f"integration:{integration}"
+            sm.conflicts.extend(Conflict("textual", [against, sm.stream], f,
+                                         detail=f"conflicts with {against}" + (" (merged in this round)" if blamed else ""))
+                                for f in tm.files)
+            continue
+        label = message.get(sm.stream, "") if isinstance(message, dict) else message
+        subject = f"Merge {sm.branch} into {integration}" + (f" ({label})" if label else "")
+        current = wt.out(root, "commit-tree", tm.tree, "-p", current, "-p", tip, "-m", subject)
+        tips[sm.stream] = tip
+        chain.append((sm, current))
+    return chain
+
+
+def _verified_chain(root: Path, integration: str, start: str, chain: list[tuple[StreamMerge, str]], verify,
+                    message: str | dict) -> list[tuple[StreamMerge, str]]:
+    """The longest chain whose result passes `verify`: bisect over the streams for the first one
+    whose merge makes it fail, hold that one, rebuild without it, repeat."""
+    while chain:
+        if verify(chain[-1][1]).ok:
+            return chain
+        lo, hi = 0, len(chain) - 1  # chain[hi] fails; find the first failing prefix
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if verify(chain[mid][1]).ok:
+                lo = mid + 1
+            else:
+                hi = mid
+        culprit = chain[lo][0]
+        before = chain[lo - 1][1] if lo else start
+        result = verify(chain[lo][1])
+        if lo == 0 and not verify(start).ok:  # the integration branch fails on its own: blame no stream
+            for sm, _ in chain:
+                sm.result = "error"
+                sm.message = (f"verify fails on {integration} itself ({verify(start).summary()}); nothing was "
+                              f"merged. Fix {integration} first.")
+            return []
+        merged_before = [sm.stream for sm, _ in chain[:lo]]
+        culprit.result = "held"
+        culprit.conflicts.append(Conflict(
+            "verify", [culprit.stream], "",
+            detail=f"{result.summary()} on {integration}"
+                   + (f" + {', '.join(merged_before)}" if merged_before else "") + f" + {culprit.stream}"
+                   + f"; it passes without {culprit.stream}" * bool(verify(before).ok),
+            output=result.tail))
+        chain = _build_chain(root, integration, start, [sm for sm, _ in chain if sm is not culprit], message)
+    return chain
 
 
 def _advance(root: Path, branch: str, old: str, new: str) -> str | None:

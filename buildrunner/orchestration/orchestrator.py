@@ -7,7 +7,6 @@ so that a restarted orchestrator resumes where it stopped.
 
 from __future__ import annotations
 
-import subprocess
 import time
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from buildrunner.fsutil import atomic_write_text
 from buildrunner.orchestration import decisions as dec
 from buildrunner.orchestration import merge as mg
 from buildrunner.orchestration import worktrees as wt
+from buildrunner.orchestration.models import route_task
 from buildrunner.orchestration.plan import Batch, Plan, load_plan, next_batch
 from buildrunner.orchestration.prompts import build_prompt
 from buildrunner.orchestration.state import (COMPLETE, FAILED, INTERRUPTED, READY, RUNNING, Paths,
@@ -29,8 +29,7 @@ IGNORE_ALL = "# created by br: machine-local orchestration files\n*\n"
 def main_root(root: Path) -> Path:
     """The main worktree of the repository containing `root` (so a worker started inside a
     stream's worktree still finds the orchestrator's files)."""
-    proc = subprocess.run(["git", "rev-parse", "--path-format=absolute", "--git-common-dir"], cwd=root,
-                          capture_output=True, text=True)
+    proc = wt.git(root, "rev-parse", "--path-format=absolute", "--git-common-dir", check=False)
     if proc.returncode != 0:
         return root
     common = Path(proc.stdout.strip())
@@ -174,29 +173,50 @@ class Orchestrator:
         state["batch"] = {"id": batch_id, "number": number, "started_at": now_iso(),
                           "assignments": {s: [t.id for t in ts] for s, ts in batch.assignments.items()},
                           "waiting": batch.to_json()["waiting"], "merged": []}
-        decisions, _ = dec.load(self.paths)
         tasks = plan.tasks
         completed = [{"id": t, "title": tasks[t].title, "stream": tasks[t].stream} for t in plan.tasks if t in done]
         files_by_stream = {s: sorted({f for t in ts for f in t.files}) for s, ts in batch.assignments.items()}
         for stream in plan.streams:
             info = state["streams"][stream.name]
+            if info.get("held") and info.get("resolution"):
+                continue  # its command file holds the resolution work
             assigned = batch.assignments.get(stream.name, [])
             base = wt.rev(self.root, f"refs/heads/{info['branch']}")
             command = {"stream": stream.name, "plan": plan.name, "batch_id": batch_id, "batch_number": number,
                        "created_at": now_iso(), "branch": info["branch"], "worktree": info["worktree"],
                        "integration_branch": state["integration_branch"], "base_commit": base,
-                       "tasks": [t.to_json() for t in assigned],
+                       "tasks": [self._task_json(t) for t in assigned],
                        "waiting": [{"task": t.id, "reason": r} for t, r in batch.waiting if t.stream == stream.name],
-                       "context": {"completed_tasks": completed, "decisions": decisions,
-                                   "other_streams": {s: f for s, f in files_by_stream.items() if s != stream.name}}}
-            prompt = self.paths.prompts_dir / f"{stream.name}-{batch_id}.md"
-            atomic_write_text(prompt, build_prompt(command))  # `br session` may be reading it
-            command["prompt_file"] = str(prompt)
-            self._write_command(stream.name, command)
+                       "context": self._context(completed, {s: f for s, f in files_by_stream.items()
+                                                            if s != stream.name})}
+            self._hand_out(stream.name, command)
         save_state(self.paths, state)
         emit("orchestration.batch_started", self.root, batch=number, streams=len(batch.assignments),
              tasks=sum(len(v) for v in batch.assignments.values()), waiting=len(batch.waiting))
         return batch
+
+    def _task_json(self, task) -> dict:
+        """A task as the command file carries it, with the model it runs on (task or plan
+        `model:`, else the router's choice) and why."""
+        self._cfg("model.routing")  # loads the project config the router reads
+        routed = route_task(task, plan_model=self.plan.model, root=self.root, config=self.config)
+        emit("orchestration.task_routed", self.root, model=routed["model"], tier=routed["tier"],
+             source=routed["source"], complexity=routed["complexity"])
+        return {**task.to_json(), "model": routed["model"], "model_tier": routed["tier"],
+                "model_source": routed["source"], "model_reason": routed["reason"]}
+
+    def _context(self, completed: list[dict], other_streams: dict) -> dict:
+        """The `context` of a command file (key names as in the product spec; schema in
+        docs/PARALLEL_BUILDS.md)."""
+        decisions, _ = dec.load(self.paths)
+        return {"completed": completed, "shared_decisions": decisions,
+                "contradictory_decisions": dec.topic_conflicts(decisions), "other_streams": other_streams}
+
+    def _hand_out(self, stream: str, command: dict) -> None:
+        prompt = self.paths.prompts_dir / f"{stream}-{command['batch_id']}.md"
+        atomic_write_text(prompt, build_prompt(command))  # `br session` may be reading it
+        command["prompt_file"] = str(prompt)
+        self._write_command(stream, command)
 
     def _write_command(self, stream: str, command: dict) -> None:
         atomic_write_json(self.paths.command_file(stream), command)
@@ -250,13 +270,20 @@ class Orchestrator:
             if status.get("status") == COMPLETE and status.get("batch_id") == batch.get("id"):
                 info["pending_tasks"] = sorted(set(info.get("pending_tasks", [])) |
                                                set((batch.get("assignments") or {}).get(name, [])))
+                info["work_batch"] = info.get("work_batch") or batch.get("id")
         running = [n for n in order if read_status(self.paths, n).get("status") == RUNNING]
-        pairs = [(n, state["streams"][n]["branch"]) for n in order if n not in running]
-        report = mg.run_merge(self.root, state["integration_branch"], pairs,
-                              message=batch.get("id", ""), dry_run=dry_run)
+        moved = {n: why for n in order if n not in running and (why := self._moved_since_report(n))}
+        pairs = [(n, state["streams"][n]["branch"]) for n in order if n not in running and n not in moved]
+        verifier = self._verifier() if not dry_run else None
+        labels = {n: state["streams"][n].get("work_batch") or batch.get("id") or "" for n in order}
+        report = mg.run_merge(self.root, state["integration_branch"], pairs, message=labels, dry_run=dry_run,
+                              verify=verifier)
+        self._emit_verify(verifier)
         for n in running:  # never merge a branch an agent is still committing to
             report.streams.append(mg.StreamMerge(n, state["streams"][n]["branch"], "skipped",
                                                  message="its worker is still running; merge it when it is done"))
+        for n, why in moved.items():
+            report.streams.append(mg.StreamMerge(n, state["streams"][n]["branch"], "refused", message=why))
         if dry_run:
             return report
         entry = {"at": now_iso(), "batch_id": batch.get("id"), "before": report.before, "after": report.after,
@@ -265,18 +292,7 @@ class Orchestrator:
         state["merges"].append(entry)
         open_conflicts = [c for c in state.get("conflicts", []) if not set(c["sides"]) & set(order)]
         for sm in report.streams:
-            info = state["streams"][sm.stream]
-            if sm.result == "merged":
-                state["done"] = sorted(set(state["done"]) | set(info.get("pending_tasks", [])))
-                info["pending_tasks"], info["held"] = [], False
-                batch.setdefault("merged", []).append(sm.stream)
-            elif sm.result == "nothing":
-                info["held"] = False
-            elif sm.result == "held":
-                info["held"] = True
-                open_conflicts += [c.to_json() for c in sm.conflicts]
-            emit("orchestration.merge_result", self.root, stream=sm.stream, result=sm.result,
-                 success=sm.result in {"merged", "nothing"}, conflicts=len(sm.conflicts))
+            open_conflicts += self._record_result(sm, report, batch)
         state["conflicts"] = open_conflicts
         if report.conflicts:
             kinds: dict[str, int] = {}
@@ -294,6 +310,86 @@ class Orchestrator:
                      duration_ms=int((time.time() - started) * 1000) if started else None)
             self.prepare_next_batch(force=True)
         return report
+
+    def _verifier(self):
+        if not self.plan.verify:
+            return None
+        from buildrunner.orchestration.verify import Verifier
+
+        return Verifier(self.root, self.plan.verify, timeout=self.plan.verify_timeout, log_dir=self.paths.logs_dir)
+
+    def _emit_verify(self, verifier) -> None:
+        if verifier is not None and verifier.runs:
+            emit("orchestration.verify", self.root, runs=verifier.runs,
+                 success=all(r.ok for r in verifier.results.values()),
+                 duration_ms=int(sum(r.seconds for r in verifier.results.values()) * 1000))
+
+    def _record_result(self, sm: mg.StreamMerge, report: mg.MergeReport, batch: dict) -> list[dict]:
+        """Apply one stream's merge result to the state; returns its open conflicts."""
+        state = self.state
+        info = state["streams"][sm.stream]
+        conflicts: list[dict] = []
+        if sm.result == "merged":
+            state["done"] = sorted(set(state["done"]) | set(info.get("pending_tasks", [])))
+            info["pending_tasks"] = []
+            info.pop("work_batch", None)
+            batch.setdefault("merged", []).append(sm.stream)
+        elif sm.result == "held":
+            info["held"] = True
+            conflicts = [c.to_json() for c in sm.conflicts]
+            self._hand_out_resolution(sm, report)
+        if sm.result in {"merged", "nothing"}:
+            info["held"] = False
+            for key in ("resolution", "resolution_id"):
+                info.pop(key, None)
+        emit("orchestration.merge_result", self.root, stream=sm.stream, result=sm.result,
+             success=sm.result in {"merged", "nothing"}, conflicts=len(sm.conflicts))
+        return conflicts
+
+    def _hand_out_resolution(self, sm: mg.StreamMerge, report: mg.MergeReport) -> None:
+        """Give a held stream's worker something to act on: a resolution command and prompt."""
+        state, name = self.state, sm.stream
+        info = state["streams"][name]
+        info["resolution_count"] = info.get("resolution_count", 0) + 1
+        rid = f"{info.get('work_batch') or 'held'}-resolve-{info['resolution_count']}"
+        info["resolution_id"], info["resolution"] = rid, True
+        other: dict[str, list[dict]] = {}
+        for c in sm.conflicts:
+            for label, shas in c.commits.items():
+                if label != name:
+                    known = other.setdefault(label, [])
+                    known += [{"sha": sha, "subject": wt.subject(self.root, sha)} for sha in shas
+                              if all(k["sha"] != sha for k in known)]
+        files = sorted({c.file for c in sm.conflicts if c.file} | {c.other_file for c in sm.conflicts if c.other_file})
+        tasks = [self._task_json(self.plan.tasks[t]) for t in info.get("pending_tasks", []) if t in self.plan.tasks]
+        done = set(state["done"])
+        completed = [{"id": t.id, "title": t.title, "stream": t.stream} for t in self.plan.tasks.values()
+                     if t.id in done]
+        command = {"stream": name, "plan": self.plan.name, "kind": "resolution", "batch_id": rid,
+                   "batch_number": None, "created_at": now_iso(), "branch": info["branch"],
+                   "worktree": info["worktree"], "integration_branch": state["integration_branch"],
+                   "base_commit": wt.rev(self.root, f"refs/heads/{info['branch']}"), "tasks": tasks, "waiting": [],
+                   "resolution": {"conflicts": [c.to_json() for c in sm.conflicts], "files": files,
+                                  "other_commits": other, "order": report.suggestions, "verify": self.plan.verify},
+                   "context": self._context(completed, {})}
+        self._hand_out(name, command)
+
+    def _moved_since_report(self, name: str) -> str | None:
+        """Why a stream's branch must not merge: it moved after its worker checked and reported it
+        (e.g. an orphaned agent kept committing), so the commits after the report are unchecked."""
+        status = read_status(self.paths, name)
+        info = self.state["streams"][name]
+        current = {(self.state.get("batch") or {}).get("id"), info.get("resolution_id")} - {None}
+        if status.get("status") != COMPLETE or status.get("batch_id") not in current or not status.get("commit"):
+            return None
+        tip = wt.rev(self.root, f"refs/heads/{info['branch']}")
+        reported = status["commit"]
+        if tip is None or tip == reported:
+            return None
+        return (f"{info['branch']} is at {tip[:10]} but its worker reported {reported[:10]} for "
+                f"{status['batch_id']}: the commits after the report were never checked. Inspect them "
+                f"(git log {reported[:10]}..{info['branch']}), then drop them with "
+                f"`git -C {info['worktree']} reset --keep {reported[:10]}` and merge again")
 
     def sync_stream_branches(self) -> None:
         """Fast-forward idle, unheld stream branches to the integration branch (new context)."""
@@ -315,19 +411,28 @@ class Orchestrator:
             st = read_status(self.paths, stream.name)
             assigned = (batch.get("assignments") or {}).get(stream.name, [])
             status = st.get("status", "idle")
+            plan_done = sum(1 for t in stream.tasks if t.id in self.state["done"])
+            current = st.get("batch_id") == batch.get("id")
             if info.get("held"):
-                status = "conflict" if status in {COMPLETE, "idle"} else status
+                # the held work is what the card shows: its tasks and the resolution's progress
+                assigned = info.get("pending_tasks", [])
+                current = st.get("batch_id") == info.get("resolution_id")
+                resolved = status == COMPLETE and st.get("batch_id") == info.get("resolution_id")
+                status = "resolved" if resolved else "conflict" if status in {COMPLETE, "idle", READY} else status
             elif stream.name in batch.get("merged", []):
                 status = "merged"
+            elif plan_done == len(stream.tasks) and status not in {RUNNING, "error"}:
+                status = "done"  # every task of the stream is merged
             elif not assigned and status not in {RUNNING, "error", INTERRUPTED, FAILED}:
                 status = "waiting"
             elif assigned and st.get("batch_id") != batch.get("id") and status != "error":
                 status = READY  # handed out; no worker has started it yet
-            rows.append({"stream": stream.name, "status": status, "batch_id": batch.get("id"),
-                         "tasks_done": len(st.get("completed_tasks") or []) if st.get("batch_id") == batch.get("id") else 0,
-                         "tasks_total": len(assigned), "tasks": assigned,
-                         "plan_done": sum(1 for t in stream.tasks if t.id in self.state["done"]),
-                         "plan_total": len(stream.tasks),
+            rows.append({"stream": stream.name, "status": status,
+                         "batch_id": info.get("resolution_id") if info.get("held") else batch.get("id"),
+                         "tasks_done": len(st.get("completed_tasks") or []) if current else 0,
+                         "tasks_total": len(assigned), "tasks": assigned, "held": bool(info.get("held")),
+                         "resolution_id": info.get("resolution_id"),
+                         "plan_done": plan_done, "plan_total": len(stream.tasks),
                          "branch": info.get("branch"), "commit": st.get("commit"),
                          "commit_subject": st.get("commit_subject"),
                          "started_at": st.get("started_at"), "finished_at": st.get("finished_at"),
@@ -360,7 +465,16 @@ class Orchestrator:
                           "waiting": batch.get("waiting", [])},
                 "tasks_done": len(state["done"]), "tasks_total": len(self.plan.tasks),
                 "streams": self.stream_rows(), "conflicts": state.get("conflicts", []),
+                "resolution_order": self._resolution_order(),
                 "merges": list(reversed(state.get("merges", [])))[:20]}
+
+    def _resolution_order(self) -> list[str]:
+        """The suggested order of the last merge round that held a stream still held."""
+        held = self._held()
+        for entry in reversed(self.state.get("merges", [])):
+            if held & {s for s, r in (entry.get("streams") or {}).items() if r == "held"}:
+                return entry.get("suggestions") or []
+        return []
 
     def _orphan_rows(self) -> list[dict]:
         """Status files without a run (e.g. the dashboard started before the orchestrator)."""

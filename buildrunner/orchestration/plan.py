@@ -5,6 +5,9 @@ A plan is YAML (see examples/plan.yaml and docs/PARALLEL_BUILDS.md)::
     name: shop
     integration_branch: main          # optional; default: orchestration.integration_branch or HEAD
     max_tasks_per_batch: 3            # optional cap per stream and batch
+    verify: python -m pytest -q       # optional: must pass on the merge result before anything lands
+    verify_timeout: 1800              # optional, seconds
+    model: sonnet                     # optional: every task's model (default: the router picks per task)
     streams:
       - name: api
         description: REST endpoints
@@ -13,6 +16,7 @@ A plan is YAML (see examples/plan.yaml and docs/PARALLEL_BUILDS.md)::
             title: Add the /orders endpoint
             files: [src/api/orders.py]
             depends_on: [core-models]  # task ids, from any stream
+            model: opus                # optional: this task's model (overrides plan and router)
 
 Batching rules: within one batch no two streams touch the same file, and a task runs only after
 every task it depends on is *merged* (a dependency in the same stream may run earlier in the same
@@ -32,9 +36,10 @@ from buildrunner.errors import BrError
 from buildrunner.orchestration.state import STREAM_NAME_RE
 
 TASK_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-PLAN_FIELDS = ("name", "description", "integration_branch", "max_tasks_per_batch", "streams")
+PLAN_FIELDS = ("name", "description", "integration_branch", "max_tasks_per_batch", "verify", "verify_timeout",
+               "model", "streams")
 STREAM_FIELDS = ("name", "description", "tasks")
-TASK_FIELDS = ("id", "title", "description", "files", "depends_on")
+TASK_FIELDS = ("id", "title", "description", "files", "depends_on", "model")
 
 
 def _refuse_unknown(fail, at: str, raw: dict, allowed: tuple[str, ...]) -> None:
@@ -56,6 +61,7 @@ class Task:
     files: tuple[str, ...]
     depends_on: tuple[str, ...] = ()
     description: str = ""
+    model: str = ""  # from the plan file; the routed model is in the command file
 
     def to_json(self) -> dict:
         return {"id": self.id, "title": self.title, "stream": self.stream, "files": list(self.files),
@@ -77,6 +83,9 @@ class Plan:
     integration_branch: str = ""
     max_tasks_per_batch: int = 0
     digest: str = ""
+    verify: str = ""
+    verify_timeout: int = 1800
+    model: str = ""
 
     @property
     def tasks(self) -> dict[str, Task]:
@@ -203,6 +212,7 @@ def parse_plan(data, *, path: Path | None = None, lines: dict[str, int] | None =
     branch = data.get("integration_branch") or ""
     if not isinstance(branch, str):
         fail("integration_branch", "expected a branch name")
+    verify, verify_timeout, plan_model = _plan_settings(fail, data)
 
     streams: list[Stream] = []
     seen_tasks: dict[str, str] = {}
@@ -253,7 +263,8 @@ def parse_plan(data, *, path: Path | None = None, lines: dict[str, int] | None =
             if not isinstance(title, str):
                 fail(f"{tat}.title", "expected text")
             desc = rt.get("description") or ""
-            tasks.append(Task(tid, title, name, tuple(clean_files), tuple(deps), str(desc)))
+            model = _model_field(fail, f"{tat}.model", rt.get("model"))
+            tasks.append(Task(tid, title, name, tuple(clean_files), tuple(deps), str(desc), model))
         streams.append(Stream(name, tuple(tasks), str(raw.get("description") or "")))
 
     all_tasks = {t.id: t for s in streams for t in s.tasks}
@@ -275,7 +286,32 @@ def parse_plan(data, *, path: Path | None = None, lines: dict[str, int] | None =
 
     digest = hashlib.sha256(repr([(s.name, [t.to_json() for t in s.tasks]) for s in streams]).encode()).hexdigest()[:16]
     return Plan(str(data.get("name") or (path.stem if path else "plan")), tuple(streams), path, branch,
-                max_tasks, digest)
+                max_tasks, digest, verify.strip(), verify_timeout, plan_model)
+
+
+def _plan_settings(fail, data: dict) -> tuple[str, int, str]:
+    """`verify`, `verify_timeout` and `model` of a plan, checked."""
+    verify = data.get("verify") or ""
+    if not isinstance(verify, str) or (data.get("verify") is not None and not verify.strip()):
+        fail("verify", "expected a shell command, e.g. `python -m pytest -q`")
+    verify_timeout = data.get("verify_timeout", 1800)
+    if not isinstance(verify_timeout, int) or isinstance(verify_timeout, bool) or verify_timeout <= 0:
+        fail("verify_timeout", "expected a whole number of seconds > 0")
+    return verify, verify_timeout, _model_field(fail, "model", data.get("model"))
+
+
+def _model_field(fail, at: str, value) -> str:
+    """A `model:` value: a tier (haiku, sonnet, opus), an alias or a Claude model id."""
+    if value is None:
+        return ""
+    if not isinstance(value, str) or not value.strip():
+        fail(at, "expected a model name (haiku, sonnet, opus) or a Claude model id")
+    from buildrunner.orchestration.models import check_model_name
+
+    problem = check_model_name(value.strip())
+    if problem:
+        fail(at, problem[0], hint=problem[1])
+    return value.strip()
 
 
 def _find_cycle(tasks: dict[str, Task], streams: list[Stream]) -> list[str] | None:

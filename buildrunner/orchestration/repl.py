@@ -74,6 +74,8 @@ def render_merge(report: MergeReport, *, dry_run: bool = False) -> list[str]:
                      + (f" — {s.message}" if s.message else ""))
         for c in s.conflicts:
             lines.append("    " + c.describe())
+            if c.output:  # the end of a failing verify's output
+                lines += ["      | " + line for line in c.output.splitlines()[-10:]]
     if report.suggestions:
         lines.append("Suggested resolution order:")
         lines += [f"  {i}. {text}" for i, text in enumerate(report.suggestions, 1)]
@@ -82,23 +84,40 @@ def render_merge(report: MergeReport, *, dry_run: bool = False) -> list[str]:
     return lines
 
 
-def run(orch: Orchestrator, lines: "queue.Queue[str | None]", out: Callable[[str], None], *,  # noqa: C901 — existing debt: split it
-        prompt: Callable[[], None] = lambda: None) -> int:
-    """Read commands until `quit`/EOF; meanwhile announce stream status changes."""
-    seen: dict[str, str] = {}
+class _Watcher:
+    """Announces stream status changes between commands (each change once; "type 'merge'" once
+    per batch)."""
 
-    def watch(announce: bool) -> None:
+    def __init__(self, orch: Orchestrator, out: Callable[[str], None]):
+        self.orch, self.out = orch, out
+        self.seen: dict[str, str] = {}
+        self.told_merge: set = set()
+
+    def __call__(self, announce: bool) -> None:
+        orch, out = self.orch, self.out
+        completed = False
         for name in orch.state["streams"]:
             st = read_status(orch.paths, name)
             key = f"{st.get('status')}:{st.get('batch_id')}"
-            if announce and seen.get(name) != key and st.get("status") not in (None, "idle"):
+            if announce and self.seen.get(name) != key and st.get("status") not in (None, "idle"):
                 extra = f" — {st['error']}" if st.get("error") else ""
                 out(f"[{name}] {st.get('status')} ({st.get('batch_id')}){extra}")
-                if st.get("status") == "complete" and all(
-                        v == "complete" for v in orch.unfinished_streams().values()):
-                    out("Every stream of this batch is done: type 'merge'.")
-            seen[name] = key
+                completed = completed or st.get("status") == "complete"
+                info = orch.state["streams"][name]
+                if info.get("held") and st.get("status") == "complete" and st.get("batch_id") == info.get("resolution_id"):
+                    out(f"[{name}] resolved its held work: type 'merge' to land it.")
+            self.seen[name] = key
+        batch_id = (orch.state.get("batch") or {}).get("id")
+        if completed and batch_id not in self.told_merge and all(
+                v == "complete" for v in orch.unfinished_streams().values()):
+            self.told_merge.add(batch_id)
+            out("Every stream of this batch is done: type 'merge'.")
 
+
+def run(orch: Orchestrator, lines: "queue.Queue[str | None]", out: Callable[[str], None], *,
+        prompt: Callable[[], None] = lambda: None) -> int:
+    """Read commands until `quit`/EOF; meanwhile announce stream status changes."""
+    watch = _Watcher(orch, out)
     watch(False)
     prompt()
     while True:

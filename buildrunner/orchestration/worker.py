@@ -1,8 +1,9 @@
 """A stream's worker: watch the command file, run each batch in the stream's worktree, report.
 
-The worker runs `orchestration.agent_command` (e.g. `claude -p --permission-mode acceptEdits`)
-with the prompt on its stdin and `{prompt_file}`, `{stream}`, `{worktree}`, `{branch}`,
-`{batch_id}` substituted (shell-quoted). With no agent command it prints the prompt, copies it to
+The worker runs `orchestration.agent_command` (e.g. `claude -p --model {model}`) with the prompt
+on its stdin and `{prompt_file}`, `{stream}`, `{worktree}`, `{branch}`, `{batch_id}`, `{model}`
+substituted (shell-quoted); the same values are in the environment (`BR_MODEL`, ...). Tasks
+routed to different models run as separate agent runs, one per model. With no agent command it prints the prompt, copies it to
 the clipboard and waits for `done`. Either way it then checks that the stream's branch has new
 commits and writes `.buildrunner/status/<stream>.json`.
 
@@ -28,14 +29,15 @@ from typing import Callable
 from buildrunner.engine.masking import sanitize_text
 from buildrunner.errors import BrError
 from buildrunner.fsutil import atomic_write_text
+from buildrunner.orchestration import agents
 from buildrunner.orchestration import worktrees as wt
 from buildrunner.orchestration.prompts import build_prompt, copy_to_clipboard
-from buildrunner.orchestration.state import (COMPLETE, FAILED, INTERRUPTED, RUNNING, Paths, now_iso, read_json,
-                                             read_status, validate_stream_name, write_status)
+from buildrunner.orchestration.state import (COMPLETE, FAILED, INTERRUPTED, RUNNING, Paths, now_iso, pid_alive,
+                                             read_json, read_status, validate_stream_name, write_status)
 from buildrunner.orchestration.telemetry import emit
 
 POLL_SECONDS = 0.2
-_PLACEHOLDER = re.compile(r"\{(prompt_file|stream|worktree|branch|batch_id)\}")
+_PLACEHOLDER = re.compile(r"\{(prompt_file|stream|worktree|branch|batch_id|model)\}")
 
 
 class WorkerStopped(Exception):
@@ -76,7 +78,7 @@ class Worker:
 
     def is_pending(self, command: dict | None) -> bool:
         """True when the command holds tasks this worker has not completed yet."""
-        if not command or command.get("done") or not command.get("tasks"):
+        if not command or command.get("done") or not (command.get("tasks") or command.get("kind") == "resolution"):
             return False
         status = read_status(self.paths, self.stream)
         return not (status.get("batch_id") == command.get("batch_id") and status.get("status") in {COMPLETE, RUNNING})
@@ -85,6 +87,14 @@ class Worker:
         if command.get("done"):
             return f"All tasks of the plan are merged; nothing left for stream {self.stream}."
         tasks = command.get("tasks") or []
+        if command.get("kind") == "resolution":
+            res = command.get("resolution") or {}
+            lines = [f"Found resolution work {command.get('batch_id')} for stream {self.stream}: its work is held "
+                     f"({len(res.get('conflicts') or [])} conflict(s) in {', '.join(res.get('files') or []) or '-'})."]
+            lines += [f"  - [{c.get('kind')}] {' vs '.join(c.get('sides') or [])}: {c.get('detail')}"
+                      for c in res.get("conflicts") or []]
+            lines.append("Type 'continue' to let the agent resolve it ('show' prints the prompt).")
+            return "\n".join(lines)
         if not tasks:
             lines = [f"No tasks for stream {self.stream} in {command.get('batch_id')}."]
             lines += [f"  - {w['task']} waits: {w['reason']}" for w in command.get("waiting") or []]
@@ -105,6 +115,30 @@ class Worker:
 
     # -- running ----------------------------------------------------------------------------
 
+    def stop_orphaned_agent(self) -> str | None:
+        """Stop the agent a dead worker of this stream left running (e.g. after SIGKILL).
+
+        Only when the recorded worker is gone and the recorded agent is still the process that
+        was started (pid reuse is checked); returns what was done, for the terminal."""
+        data, _ = read_json(self.paths.status_file(self.stream))
+        if not isinstance(data, dict) or not isinstance(data.get("agent_pid"), int):
+            return None
+        if data.get("host") and data["host"] != socket.gethostname():
+            return None
+        if data.get("pid") not in (None, os.getpid()) and pid_alive(data.get("pid"), data.get("host")):
+            return None  # its worker is alive and owns it
+        pgid = data["agent_pid"]
+        message = None
+        if agents.group_alive(pgid) and agents.is_recorded_agent(pgid, data.get("agent_ticks")):
+            stopped = agents.stop_group(pgid)
+            message = (f"Stopped the agent (process group {pgid}) left running by a previous worker of stream "
+                       f"{self.stream}." if stopped else
+                       f"warning: could not stop the agent (process group {pgid}) of a previous worker.")
+        write_status(self.paths, self.stream, agent_pid=None)
+        if message:
+            self.out(message)
+        return message
+
     def run_batch(self, command: dict, *, wait_done: Callable[[], bool] | None = None) -> dict:
         """Run one batch to the end; returns the final status. Never leaves `running` behind
         unless the process is killed outright."""
@@ -124,24 +158,40 @@ class Worker:
                      completed_tasks=[], branch=branch, commit=start, commit_subject=wt.subject(worktree, start),
                      start_commit=start, started_at=now_iso(), finished_at=None, error=None, warnings=[],
                      pid=os.getpid(), host=socket.gethostname(), mode="agent" if self.agent_command else "manual")
+        runs = agent_runs(command)
         emit("orchestration.worker_batch_started", self.project_root, stream=self.stream,
-             batch=command.get("batch_number"),
-             tasks=len(task_ids), mode="agent" if self.agent_command else "manual")
+             batch=command.get("batch_number"), tasks=len(task_ids), mode="agent" if self.agent_command else "manual",
+             models=",".join(sorted({m for m, _ in runs if m})), kind=command.get("kind") or "batch")
         t0 = time.monotonic()
         try:
             if self.agent_command:
-                error = self._run_agent(command, prompt_file, worktree, base, task_ids)
+                error = None
+                for i, (model, tasks) in enumerate(runs, 1):
+                    run_command, run_prompt = command, prompt_file
+                    if len(runs) > 1:  # one agent run per model: the prompt holds that run's tasks
+                        run_command = {**command, "tasks": tasks}
+                        run_prompt = prompt_file.with_name(f"{prompt_file.stem}-{i}{prompt_file.suffix}")
+                        atomic_write_text(run_prompt, self.prompt_text(run_command))
+                    error = self._run_agent(run_command, run_prompt, worktree, base, task_ids, model)
+                    if error:
+                        break
             else:
                 error = self._run_manual(prompt, wait_done)
         except (WorkerStopped, KeyboardInterrupt) as exc:
             why = f"signal {exc}" if isinstance(exc, WorkerStopped) else "Ctrl-C"
             write_status(self.paths, self.stream, status=INTERRUPTED, finished_at=now_iso(),
                          error=f"worker stopped by {why} during the batch", pid=None)
+            self._emit_interrupted(command, time.monotonic() - t0)
             raise
         if error == "stopped":
+            self._emit_interrupted(command, time.monotonic() - t0)
             return write_status(self.paths, self.stream, status=INTERRUPTED, finished_at=now_iso(),
                                 error="stopped before the batch was done", pid=None)
         return self._finish(command, worktree, base, task_ids, error, time.monotonic() - t0)
+
+    def _emit_interrupted(self, command: dict, seconds: float) -> None:
+        emit("orchestration.worker_batch_completed", self.project_root, stream=self.stream,
+             batch=command.get("batch_number"), result=INTERRUPTED, success=False, duration_ms=int(seconds * 1000))
 
     def _finish(self, command, worktree: Path, base: str, task_ids: list[str], error: str | None,
                 seconds: float) -> dict:
@@ -156,6 +206,12 @@ class Worker:
         changed = wt.changed_files(worktree, base, head) if new else []
         allowed = {f for t in command.get("tasks") or [] for f in t.get("files") or []}
         outside = [f for f in changed if not any(f == a or f.startswith(a.rstrip("/") + "/") for a in allowed)]
+        if command.get("kind") == "resolution":
+            outside = []  # merging the integration branch brings in everybody's files
+            target = wt.rev(worktree, f"refs/heads/{command.get('integration_branch')}")
+            if not error and head and target and not wt.is_ancestor(worktree, target, head):
+                error = (f"{command['branch']} does not contain {command.get('integration_branch')} yet: "
+                         f"run `git merge {command.get('integration_branch')}` in the worktree and resolve")
         if outside:
             warnings.append("changed files outside the stream's task list: " + ", ".join(outside))
         if wt.is_dirty(worktree):
@@ -179,19 +235,24 @@ class Worker:
         log = wt.git(worktree, "log", "--format=%B", f"{base}..{head}", check=False).stdout
         return [t for t in task_ids if t in log]
 
-    def _run_agent(self, command: dict, prompt_file: Path, worktree: Path, base: str, task_ids: list[str]) -> str | None:
+    def _run_agent(self, command: dict, prompt_file: Path, worktree: Path, base: str, task_ids: list[str],
+                   model: str = "") -> str | None:
         values = {"prompt_file": str(prompt_file), "stream": self.stream, "worktree": str(worktree),
-                  "branch": command["branch"], "batch_id": command["batch_id"]}
+                  "branch": command["branch"], "batch_id": command["batch_id"], "model": model}
         # only the known placeholders are replaced: other braces (`${HOME}`, JSON) pass through
         cmdline = _PLACEHOLDER.sub(lambda m: shlex.quote(values[m.group(1)]), self.agent_command)
         env = {**os.environ, "BR_STREAM": self.stream, "BR_BATCH_ID": command["batch_id"],
-               "BR_PROMPT_FILE": str(prompt_file), "BR_WORKTREE": str(worktree), "BR_BRANCH": command["branch"]}
+               "BR_PROMPT_FILE": str(prompt_file), "BR_WORKTREE": str(worktree), "BR_BRANCH": command["branch"],
+               "BR_MODEL": model}
         self.paths.logs_dir.mkdir(parents=True, exist_ok=True)
         log_path = self.paths.logs_dir / f"{self.stream}-{command['batch_id']}.log"
         self.out(f"Running: {sanitize_text(cmdline)}  (in {worktree}; log: {log_path})")
         with open(prompt_file, "rb") as stdin, open(log_path, "ab") as log:
-            proc = subprocess.Popen(cmdline, shell=True, cwd=worktree, stdin=stdin, stdout=subprocess.PIPE,
-                                    stderr=subprocess.STDOUT, env=env, start_new_session=True)
+            # own session (process group) + parent-death signal: the agent never outlives the worker
+            proc = subprocess.Popen(agents.guarded(cmdline), cwd=worktree, stdin=stdin, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, env=env, start_new_session=True,
+                                    preexec_fn=agents.child_setup(os.getpid()))
+            write_status(self.paths, self.stream, agent_pid=proc.pid, agent_ticks=agents.start_ticks(proc.pid))
             reader = threading.Thread(target=self._pump, args=(proc, log), daemon=True)
             reader.start()
             try:
@@ -201,11 +262,16 @@ class Worker:
                     done = self._tasks_in_commits(worktree, base, wt.rev(worktree, "HEAD"), task_ids)
                     if done != last_progress:
                         last_progress = done
-                        write_status(self.paths, self.stream, completed_tasks=done,
-                                     commit=wt.rev(worktree, "HEAD"))
+                        head = wt.rev(worktree, "HEAD")
+                        write_status(self.paths, self.stream, completed_tasks=done, commit=head,
+                                     commit_subject=wt.subject(worktree, head) if head else "")
             except BaseException:
-                _kill_group(proc)
+                agents.stop_popen(proc)
+                write_status(self.paths, self.stream, agent_pid=None)
                 raise
+            if agents.group_alive(proc.pid):  # the agent left processes behind: they could still commit
+                agents.stop_group(proc.pid)
+            write_status(self.paths, self.stream, agent_pid=None)
             reader.join(timeout=2)
         if proc.returncode != 0:
             tail = log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
@@ -231,19 +297,21 @@ class Worker:
         return None
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
-    """Stop the agent and everything it started (it runs in its own session)."""
-    for sig, wait in ((signal.SIGTERM, 3), (signal.SIGKILL, 2)):
-        if proc.poll() is not None:
-            return
-        try:
-            os.killpg(proc.pid, sig)
-        except (ProcessLookupError, PermissionError):
-            return
-        try:
-            proc.wait(timeout=wait)
-        except subprocess.TimeoutExpired:
-            continue
+def agent_runs(command: dict) -> list[tuple[str, list[dict]]]:
+    """The agent runs of a batch: consecutive tasks that share a model go to one run on that
+    model (a task never runs on a weaker model than it was routed to). A resolution is one run,
+    on the model of its first held task."""
+    tasks = command.get("tasks") or []
+    if command.get("kind") == "resolution" or not tasks:
+        return [(tasks[0].get("model", "") if tasks else "", tasks)]
+    runs: list[tuple[str, list[dict]]] = []
+    for t in tasks:
+        model = t.get("model") or ""
+        if runs and runs[-1][0] == model:
+            runs[-1][1].append(t)
+        else:
+            runs.append((model, [t]))
+    return runs
 
 
 # ---------------------------------------------------------------------------------------------
@@ -340,6 +408,7 @@ def interactive(worker: Worker, lines: "queue.Queue[str | None]", *, auto: bool 
             last_result = 1
             out(f"Batch {command['batch_id']} did not complete: {status.get('error')}. Type 'continue' to retry.")
 
+    worker.stop_orphaned_agent()
     command = announce()
     if auto and worker.is_pending(command):
         run(command)

@@ -1,17 +1,16 @@
 """Git plumbing for streams: one worktree and one `stream/<name>` branch per stream.
 
-Everything runs `git` as a subprocess with an explicit `cwd`; nothing here changes the user's
-current checkout except `fast_forward`, which uses `merge --ff-only` (git refuses instead of
-overwriting local changes).
+Every git call goes through the engine's runner (`buildrunner.engine.gitio.run`) with an explicit
+`cwd`; nothing here changes the user's current checkout except `fast_forward`, which uses
+`merge --ff-only` (git refuses instead of overwriting local changes).
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from buildrunner.engine.gitio import run as git
 from buildrunner.errors import BrError, NotAGitRepository
 
 BRANCH_PREFIX = "stream/"
@@ -19,16 +18,6 @@ BRANCH_PREFIX = "stream/"
 
 class GitError(BrError):
     pass
-
-
-def git(repo: Path, *args: str, check: bool = True, input: str | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
-    # surrogateescape: odd bytes in file names survive the round trip back into git arguments
-    proc = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, input=input, env=env,
-                          encoding="utf-8", errors="surrogateescape")
-    if check and proc.returncode != 0:
-        raise GitError(f"git {' '.join(args)} failed: {(proc.stderr or proc.stdout).strip()}")
-    return proc
 
 
 def out(repo: Path, *args: str) -> str:
@@ -129,13 +118,17 @@ def merge_base(root: Path, a: str, b: str) -> str | None:
 
 def show(root: Path, commit: str, path: str) -> bytes | None:
     """A file's bytes at a commit, or None when it does not exist there."""
-    proc = subprocess.run(["git", "show", f"{commit}:{path}"], cwd=root, capture_output=True)
+    proc = git(root, "show", f"{commit}:{path}", check=False, text=False)
     return proc.stdout if proc.returncode == 0 else None
 
 
 def subject(root: Path, commit: str) -> str:
     proc = git(root, "log", "-1", "--format=%s", commit, check=False)
     return proc.stdout.strip()
+
+
+def is_ancestor(root: Path, ancestor: str, descendant: str) -> bool:
+    return git(root, "merge-base", "--is-ancestor", ancestor, descendant, check=False).returncode == 0
 
 
 def is_dirty(worktree: Path) -> bool:

@@ -191,3 +191,25 @@ def analyze(project, config, rules: list[Any], *, context: Context | None = None
 
     gaps.sort(key=lambda g: (-Severity(g.severity).rank, g.rule_id))
     return gaps
+
+
+PROJECT_ANCHOR = "."  # where a gap that concerns the project as a whole (no tests, no hook) is reported
+
+
+def gaps_result(gaps: list[Gap], rules: list[Any], root: str):
+    """Gaps as a ScanResult (one finding per file concerned, or one at the project root), so the
+    shared reporters render them as text, JSON, SARIF, gcc and GitHub annotations."""
+    from buildrunner.engine.model import Finding, ScanResult, Severity
+
+    by_id = {r.id: r for r in rules}
+    findings: list[Finding] = []
+    for g in gaps:
+        rule = by_id.get(g.rule_id)
+        message = f"{g.description} {g.detail}".strip()
+        for path in g.files or [PROJECT_ANCHOR]:
+            findings.append(Finding(g.rule_id, Severity(g.severity), message, path, 1, fix=g.remediation,
+                                    kind="repo", rule_name=g.name, tags=rule.tags if rule else (),
+                                    cwe=rule.cwe if rule else ()))
+    # No pipeline fingerprint: a gap is fixed, not whitelisted (reporters derive a stable stand-in).
+    return ScanResult(findings=findings, rules=[r for r in rules if r.enabled and r.kind == "repo"],
+                      mode="files", root=root)

@@ -33,6 +33,19 @@ class GateReport:
     def exit_code(self) -> int:
         return 0 if self.passed else 1
 
+    def exit_code_at(self, fail_on: str | None) -> int:
+        """With `--fail-on SEVERITY`, finding checks fail only on findings at or above it; a check
+        without findings of its own (coverage) keeps its verdict."""
+        if fail_on is None:
+            return self.exit_code
+        for c in self.checks:
+            if c.name == COVERAGE:
+                if not c.passed:
+                    return 1
+            elif c.result.exit_code_at(fail_on):
+                return 1
+        return 0
+
     def check(self, name: str) -> CheckResult:
         return next(c for c in self.checks if c.name == name)
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from buildrunner.errors import BrError
 from buildrunner.router.catalog import Catalog, ModelSpec, Usage, cost
+from buildrunner.router.outcomes import outcome_summary
 
 _PERIOD = re.compile(r"^(\d+)([hdw])$")
 MIN_SAMPLES = 3
@@ -44,7 +45,11 @@ def _num(value: Any) -> float:
 
 
 def compute(events: list[dict[str, Any]], catalog: Catalog, *, period: str = "all",
-            corrupt_lines: int = 0) -> dict[str, Any]:
+            corrupt_lines: int = 0, routes: list[dict] | None = None,
+            outcomes: list[dict] | None = None) -> dict[str, Any]:
+    """The report. `routes`/`outcomes` (router.outcomes.read) are what tasks turned out to need:
+    recommendations are drawn from them, never from API success (a call that returned is not a
+    task that was done well)."""
     baseline_spec = catalog.tiers[catalog.baseline]
     per_model: dict[str, dict[str, Any]] = {}
     total_cost = baseline_cost = 0.0
@@ -87,8 +92,25 @@ def compute(events: list[dict[str, Any]], catalog: Catalog, *, period: str = "al
         "slowest": max(timed, key=lambda r: r["avg_latency_ms"])["model"] if timed else None,
         "fallbacks": fallbacks,
         "corrupt_lines": corrupt_lines,
-        "recommendations": recommendations(events, catalog),
+        "outcomes": outcome_summary(routes or [], outcomes or []),
+        "recommendations": recommendations(events, catalog, routes or [], outcomes or []),
     }
+
+
+def _tier_advice(summary: dict[str, dict[str, int]]) -> list[str]:
+    out = []
+    for tier, row in summary.items():
+        verdicts = row["ok"] + row["failed"] + row["escalated"] + row["overridden_down"]
+        if verdicts < MIN_VERDICTS:
+            continue
+        short = row["failed"] + row["escalated"]
+        if tier != "opus" and short / verdicts >= 0.2:
+            out.append(f"{short} of {verdicts} tasks routed to {tier.capitalize()} failed or were re-run on a stronger "
+                       f"model: `br model tune` (or raise model.risk) to route such tasks up")
+        if tier != "haiku" and row["overridden_down"] / verdicts >= 0.3:
+            out.append(f"{row['overridden_down']} of {verdicts} tasks routed to {tier.capitalize()} were re-run on a "
+                       f"cheaper model: `br model tune` (or lower model.risk) to route such tasks down")
+    return out
 
 
 def _tier_of(catalog: Catalog, model: str) -> str:
@@ -100,28 +122,44 @@ def _spec(catalog: Catalog, tier: str) -> ModelSpec | None:
     return catalog.tiers.get(tier)
 
 
-def recommendations(events: list[dict[str, Any]], catalog: Catalog) -> list[str]:
-    """Advice drawn from outcomes: where routing spends more (or less) than the results justify."""
+def task_verdicts(outcomes: list[dict]) -> dict[str, str]:
+    """route id -> "ok" | "failed": the last verdict on the task (an override down says the routed
+    model was more than enough; an escalation, that it was not)."""
+    verdicts = {}
+    for o in outcomes:
+        verdicts[o["id"]] = "ok" if o["outcome"] in ("ok", "overridden_down") else "failed"
+    return verdicts
+
+
+MIN_VERDICTS = 5
+
+
+def recommendations(events: list[dict[str, Any]], catalog: Catalog, routes: list[dict] | None = None,
+                    outcomes: list[dict] | None = None) -> list[str]:
+    """Advice drawn from task outcomes: where routing spends more (or less) than the results justify."""
     out: list[str] = []
+    verdicts = task_verdicts(outcomes or [])
     by_type: dict[str, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
     for e in events:
-        by_type[e.get("task_type") or "general"][e.get("tier") or _tier_of(catalog, e["model"])].append(e)
+        if verdicts.get(e.get("route_id") or ""):
+            by_type[e.get("task_type") or "general"][e.get("tier") or _tier_of(catalog, e["model"])].append(e)
     haiku = _spec(catalog, "haiku")
     for task_type, tiers in sorted(by_type.items()):
         on_haiku = tiers.get("haiku", [])
-        ok = sum(1 for e in on_haiku if e.get("success"))
-        bigger = [e for t, es in tiers.items() if t not in ("haiku",) for e in es if e.get("success")]
+        ok = sum(1 for e in on_haiku if verdicts[e["route_id"]] == "ok")
+        bigger = [e for t, es in tiers.items() if t not in ("haiku",) for e in es if verdicts[e["route_id"]] == "ok"]
         if haiku and len(on_haiku) >= MIN_SAMPLES and ok == len(on_haiku) and len(bigger) >= MIN_SAMPLES:
             spent = sum(_num(e.get("cost_usd")) for e in bigger)
             would = sum(cost(haiku, usage_of(e)) for e in bigger)
             names = ", ".join(sorted({e.get("tier") or "?" for e in bigger}))
-            out.append(f"'{task_type}' tasks succeeded on Haiku {ok}/{len(on_haiku)} times, yet {len(bigger)} ran on "
-                       f"{names} (${spent:.4f}); on Haiku they would have cost about ${would:.4f}: "
+            out.append(f"'{task_type}' tasks were done well on Haiku {ok}/{len(on_haiku)} times, yet {len(bigger)} ran "
+                       f"on {names} (${spent:.4f}); on Haiku they would have cost about ${would:.4f}: "
                        f"use `br model run --model haiku` for them")
         failed = len(on_haiku) - ok
         if len(on_haiku) >= MIN_SAMPLES and failed / len(on_haiku) >= 0.25:
             out.append(f"'{task_type}' tasks failed on Haiku {failed}/{len(on_haiku)} times: "
                        f"route them to Sonnet (`--model sonnet`)")
+    out += _tier_advice(outcome_summary(routes or [], outcomes or []))
     per_model: dict[str, list[dict]] = defaultdict(list)
     for e in events:
         for model in e.get("fallback_from") or []:

@@ -32,7 +32,7 @@ EVENT_TYPE = "model_usage"
 SCHEMA_VERSION = 1
 LEDGER = Path("usage") / "model_usage.jsonl"
 ALLOWED_FIELDS = (
-    "model", "tier", "task_type", "complexity", "routing", "input_tokens", "output_tokens",
+    "model", "tier", "task_type", "complexity", "routing", "route_id", "input_tokens", "output_tokens",
     "cache_read_input_tokens", "cache_creation_input_tokens", "cache_creation_5m", "cache_creation_1h",
     "cost_usd", "long_context", "duration_ms", "total_ms", "fallback", "fallback_from", "attempts",
     "success", "error", "stop_reason", "prices_estimated",

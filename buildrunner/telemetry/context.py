@@ -32,7 +32,7 @@ unless you configure a Slack webhook or SMTP alerts.
 Opt out: `br telemetry disable [--global]`, BR_TELEMETRY=0 or DO_NOT_TRACK=1.
 Details: docs/TELEMETRY.md"""
 
-SETTINGS_DEFAULTS = {"enabled": True, "max_bytes": 50_000, "slack": False, "email": False}
+SETTINGS_DEFAULTS = {"enabled": True, "max_bytes": 50_000, "slack": False, "email": False, "otlp_export": False}
 
 
 def env_opt_out() -> str | None:
@@ -195,6 +195,7 @@ def project_settings(project) -> dict | None:
             # only whether alert channels exist: credentials are never copied into the cache
             "slack": bool(conf.get("telemetry.slack_webhook")),
             "email": bool(conf.get("telemetry.email.to") and conf.get("telemetry.email.smtp_host")),
+            "otlp_export": bool(conf.get("telemetry.otlp_export")),
         }
     except Exception:  # noqa: BLE001 — corrupt config: do not collect, never fail
         return None

@@ -112,6 +112,19 @@ EVENT_TYPES: dict[str, dict[str, Field]] = {
         "success": _f("bool"),
         "complexity": _f("str"),
     },
+    # `br model route|run`: which tier a task went to (never the task), and what came of it
+    "model_route": {
+        "id": _f("str", True),
+        "tier": _f("str"),
+        "mode": _f("str", choices=("auto", "manual", "override")),
+        "complexity": _f("str"),
+    },
+    "model_outcome": {
+        "id": _f("str", True),
+        "outcome": _f("str", True, choices=("ok", "failed", "escalated", "overridden_down")),
+        "tier": _f("str"),
+        "source": _f("str", choices=("user", "rerun")),
+    },
     # counts per rule id, never a matched value
     "security": {
         "counts": _f("counts", True),

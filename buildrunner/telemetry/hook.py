@@ -72,6 +72,41 @@ def after_command(command: str, rest: list[str], exit_code: int, started: float)
                                      before_save=mark)
     if summary is not None and due:
         check_thresholds(ctx, summary, command)
+    if summary is not None and ctx.settings.get("otlp_export"):
+        spawn_otlp_export(ctx.project)
+
+
+OTLP_INTERVAL_S = 60.0
+OTLP_ENV = ("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT")
+
+
+def spawn_otlp_export(project) -> bool:
+    """Start a detached `python -m buildrunner.telemetry.otlp ROOT` (the command never waits for the
+    network), at most once per OTLP_INTERVAL_S per project; False when skipped."""
+    import os
+    import sys
+
+    if not any(os.environ.get(name) for name in OTLP_ENV):
+        return False
+    marker = project.telemetry_dir / ".otlp-spawned"
+    try:
+        if time.time() - os.stat(marker).st_mtime < OTLP_INTERVAL_S:
+            return False
+    except OSError:
+        pass
+    try:
+        import subprocess
+
+        marker.touch()
+        kwargs: dict[str, Any] = {"stdin": subprocess.DEVNULL, "stdout": subprocess.DEVNULL,
+                                  "stderr": subprocess.DEVNULL, "close_fds": True, "cwd": str(project.root)}
+        if os.name == "posix":
+            kwargs["start_new_session"] = True
+        subprocess.Popen([sys.executable, "-m", "buildrunner.telemetry.otlp", str(project.root)],
+                         env={**os.environ, "BR_TELEMETRY": "0"}, **kwargs)
+        return True
+    except OSError:
+        return False
 
 
 def check_thresholds(ctx: Context, summary: dict[str, Any], command: str) -> None:

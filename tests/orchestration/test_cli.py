@@ -49,6 +49,7 @@ def test_orchestrator_prompt_starts_resumes_and_survives_bad_status_files(projec
     assert "core: stream/core in" in first.stdout and "br worker --stream core" in first.stdout
     assert "Dashboard: http://127.0.0.1:" in first.stdout and "/?token=" in first.stdout
     assert "batch-1" in first.stdout and "State saved" in first.stdout
+    assert first.stdout.count("Batch 1:") == 1 and "Schedule" in first.stdout  # printed once
     assert (root / ".buildrunner" / "orchestration" / "state.json").exists()
     assert git_branches(root) >= {"stream/core", "stream/api", "stream/ui"}
     assert "worktrees" not in subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True,
@@ -64,6 +65,15 @@ def test_orchestrator_prompt_starts_resumes_and_survives_bad_status_files(projec
     assert "the current batch is not finished" in second.stdout  # `next` refuses, politely
     assert "Unknown command 'bogus'" in second.stdout
     assert read_json(root / ".buildrunner" / "orchestration" / "state.json")[0]["batch"]["id"] == "batch-1"
+
+    # resuming when every stream of the batch is complete says what to do
+    from buildrunner.orchestration.state import atomic_write_json
+
+    for name in ("core", "api", "ui"):
+        atomic_write_json(root / ".buildrunner" / "status" / f"{name}.json", {"status": "complete", "batch_id": "batch-1"})
+    third = _orchestrate(root, "quit\n", "--no-dashboard")
+    assert "Every stream of batch-1 is complete: type 'merge'." in third.stdout
+    assert third.stdout.count("type 'merge'") == 1
 
 
 @pytest.mark.slow
@@ -189,6 +199,20 @@ def test_merge_command(br, project):
     assert r.exit_code == 0 and data["streams"][0]["result"] == "pending" and data["before"] == data["after"]
     r = br("merge", "--streams", "nope", cwd=project.root)
     assert r.exit_code == 2 and "not in the plan" in r.stderr
+    # plain `br merge` previews; `--streams` merges every complete stream; names merge those
+    from buildrunner.orchestration.state import atomic_write_json, now_iso
+
+    tip = subprocess.run(["git", "rev-parse", "stream/api"], cwd=project.root, capture_output=True, text=True).stdout.strip()
+    atomic_write_json(project.root / ".buildrunner" / "status" / "api.json", {
+        "status": "complete", "batch_id": "batch-1", "commit": tip, "completed_tasks": ["api-orders"],
+        "started_at": now_iso(), "finished_at": now_iso()})
+    main = subprocess.run(["git", "rev-parse", "main"], cwd=project.root, capture_output=True, text=True).stdout
+    r = br("merge", cwd=project.root)
+    assert r.exit_code == 0 and "api: clean (would merge)" in r.stdout and "br merge --streams" in r.stdout
+    assert subprocess.run(["git", "rev-parse", "main"], cwd=project.root, capture_output=True, text=True).stdout == main
+    r = br("merge", "--streams", cwd=project.root)
+    assert r.exit_code == 0 and "api: merged" in r.stdout
+    assert subprocess.run(["git", "rev-parse", "main"], cwd=project.root, capture_output=True, text=True).stdout != main
 
 
 def test_dashboard_command_serves_until_ctrl_c(project):

@@ -50,6 +50,12 @@ def test_sample_plan_in_examples_is_valid():
      "streams[1].tasks[0].depend_on: unknown field"),
     ("streams:\n  - name: a\n    descripton: x\n    tasks: [{id: t1, files: [a]}]\n", ":3",
      "streams[0].descripton: unknown field"),
+    ("verify: [pytest]\nstreams:\n  - name: a\n    tasks: [{id: t1, files: [a]}]\n", ":1", "verify: expected a shell"),
+    ("verify: ''\nstreams:\n  - name: a\n    tasks: [{id: t1, files: [a]}]\n", ":1", "verify: expected a shell"),
+    ("verify_timeout: 0\nstreams:\n  - name: a\n    tasks: [{id: t1, files: [a]}]\n", ":1", "verify_timeout"),
+    ("model: gpt-4\nstreams:\n  - name: a\n    tasks: [{id: t1, files: [a]}]\n", ":1", "unknown model 'gpt-4'"),
+    ("streams:\n  - name: a\n    tasks:\n      - id: t1\n        files: [a]\n        model: 3\n", ":6",
+     "streams[0].tasks[0].model: expected a model name"),
 ])
 def test_bad_plans_name_file_line_and_field(tmp_path, text, where, message):
     path = write(tmp_path, text)
@@ -119,3 +125,25 @@ def test_held_streams_get_no_work_and_same_stream_dependencies_run_in_one_batch(
     assert [t.id for t in batch.assignments["a"]] == ["a1", "a2"]
     held = next_batch(plan, 1, set(), held={"b"})
     assert "b" not in held.assignments and "conflict resolution" in held.waiting[0][1]
+
+
+def test_verify_and_models_are_read():
+    plan = parse_plan({"verify": "python -m pytest -q", "verify_timeout": 60, "model": "sonnet",
+                       "streams": [{"name": "a", "tasks": [{"id": "t1", "files": ["a"], "model": "opus"},
+                                                           {"id": "t2", "files": ["b"]}]}]})
+    assert (plan.verify, plan.verify_timeout, plan.model) == ("python -m pytest -q", 60, "sonnet")
+    assert plan.tasks["t1"].model == "opus" and plan.tasks["t2"].model == ""
+
+
+def test_handing_out_a_batch_routes_models_without_the_anthropic_sdk(project):
+    """The router is on the orchestrator's path; the SDK (2 s to import) must not be."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from buildrunner.orchestration.orchestrator import Orchestrator; "
+            "o = Orchestrator('.'); o.start(); "
+            "import json; c = json.load(open('.buildrunner/commands/core.json')); "
+            "print(c['tasks'][0]['model'], 'anthropic' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=project.root, capture_output=True, text=True, timeout=60)
+    model, imported = out.stdout.split()
+    assert model.startswith("claude-") and imported == "False", out.stderr

@@ -45,7 +45,7 @@ def test_next_force_reoffers_unfinished_work_and_status_reports_workers(project)
     from buildrunner.orchestration.state import read_json
 
     cmd = read_json(orch.paths.command_file("api"))[0]
-    assert [d["text"] for d in cmd["context"]["decisions"]] == ["money: amounts are integer cents"]
+    assert [d["text"] for d in cmd["context"]["shared_decisions"]] == ["money: amounts are integer cents"]
     assert "money: amounts are integer cents" in Path(cmd["prompt_file"]).read_text()
 
 
@@ -82,3 +82,48 @@ def test_a_running_stream_is_never_merged(project):
     text = drive(orch, "merge api")
     assert "api: skipped — its worker is still running" in text
     assert subprocess.run(["git", "rev-parse", "main"], cwd=project.root, capture_output=True, text=True).stdout == before
+
+
+def test_type_merge_is_said_once_when_the_last_streams_complete_together(project):
+    import threading
+    import time
+
+    orch = Orchestrator(project.root)
+    orch.start()
+    q: queue.Queue = queue.Queue()
+    out: list[str] = []
+    runner = threading.Thread(target=lambda: repl.run(orch, q, out.append), daemon=True)
+    runner.start()
+    time.sleep(0.5)
+    for name in ("core", "api", "ui"):  # all three finish between two polls
+        write_status(orch.paths, name, status="complete", batch_id="batch-1")
+    time.sleep(1.5)
+    q.put("status\n")
+    time.sleep(0.5)
+    q.put(None)
+    runner.join(timeout=10)
+    text = "\n".join(out)
+    assert text.count("[core] complete") == 1 and "[ui] complete" in text
+    assert text.count("type 'merge'") == 1
+
+
+def test_a_resolved_held_stream_is_announced_with_what_to_do(project):
+    import threading
+    import time
+
+    from buildrunner.orchestration.state import save_state
+
+    orch = Orchestrator(project.root)
+    orch.start()
+    orch.state["streams"]["api"].update(held=True, resolution=True, resolution_id="batch-1-resolve-1")
+    save_state(orch.paths, orch.state)
+    q: queue.Queue = queue.Queue()
+    out: list[str] = []
+    runner = threading.Thread(target=lambda: repl.run(orch, q, out.append), daemon=True)
+    runner.start()
+    time.sleep(0.5)
+    write_status(orch.paths, "api", status="complete", batch_id="batch-1-resolve-1")
+    time.sleep(1.0)
+    q.put(None)
+    runner.join(timeout=10)
+    assert "[api] resolved its held work: type 'merge' to land it." in out

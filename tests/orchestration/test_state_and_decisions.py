@@ -164,3 +164,20 @@ def test_an_unwritable_state_directory_is_a_clear_error(paths):
     with pytest.raises(BrError) as err:
         write_status(paths, "core", status="running")
     assert "cannot write" in err.value.message and "status/core.json" in err.value.message
+
+
+def test_prompts_mark_contradictory_decisions(paths):
+    from buildrunner.orchestration.prompts import build_prompt
+
+    dec.record(paths, "auth: sessions use JWT cookies", stream="api")
+    dec.record(paths, "auth: server-side sessions in Redis", stream="ui")
+    dec.record(paths, "money: amounts are integer cents", stream="core")
+    items, _ = dec.load(paths)
+    command = {"stream": "core", "tasks": [{"id": "t1", "title": "x", "files": ["a.py"], "model": "claude-haiku-5-5"}],
+               "context": {"completed": [], "shared_decisions": items}}
+    text = build_prompt(command)
+    assert "- **CONTRADICTED** auth: sessions use JWT cookies (from api)" in text
+    assert "- **CONTRADICTED** auth: server-side sessions in Redis (from ui)" in text
+    assert "- money: amounts are integer cents (from core)" in text
+    assert "Contradictory decisions on 'auth': api says" in text
+    assert "Model: `claude-haiku-5-5`" in text

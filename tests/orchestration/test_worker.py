@@ -43,21 +43,28 @@ def started(project):
     return orch
 
 
+@pytest.mark.slow
 def test_sigkill_mid_batch_leaves_a_valid_status_that_says_so(started, scenario, workers, tmp_path):
     root = started.root
     pidfile = tmp_path / "agent.pid"
-    agent = scenario({"core/batch-1": {"sleep": 30, "edits": [{"path": "core/pricing.py", "content": "x = 1\n"}]}})
-    w = workers(root, "core", agent, env={"FAKE_AGENT_PIDFILE": str(pidfile)})
+    childfile = tmp_path / "child.pid"
+    agent = scenario({"core/batch-1": {"sleep": 30, "edits": [{"path": "core/pricing.py", "content": "x = 1\n"}],
+                                       "child": {"sleep": 30, "path": "core/late.py", "content": "1\n"}}})
+    w = workers(root, "core", agent, env={"FAKE_AGENT_PIDFILE": str(pidfile), "FAKE_AGENT_CHILD_PIDFILE": str(childfile)})
     w.expect("Found batch batch-1")
     w.send("continue")
-    agent_pid = _agent_pid(pidfile)
+    agent_pid, child_pid = _agent_pid(pidfile), _agent_pid(childfile)
     try:
         raw = _wait_for(lambda: (read_json(started.paths.status_file("core"))[0] or {}).get("status") == "running")
         assert raw
         w.proc.send_signal(signal.SIGKILL)
         w.proc.wait(timeout=10)
+        # parent-death signal: neither the agent nor what it started outlives the worker
+        assert _wait_for(lambda: _gone(agent_pid) and _gone(child_pid), timeout=6)
     finally:
-        os.kill(agent_pid, signal.SIGKILL)
+        for pid in (agent_pid, child_pid):
+            if not _gone(pid):
+                os.kill(pid, signal.SIGKILL)
     data, error = read_json(started.paths.status_file("core"))
     assert error is None and data["status"] == "running" and data["pid"] == w.proc.pid  # the file is intact
     status = read_status(started.paths, "core")
@@ -74,6 +81,56 @@ def test_sigkill_mid_batch_leaves_a_valid_status_that_says_so(started, scenario,
     w2.send("continue")
     w2.expect("Done.")
     assert read_status(started.paths, "core")["status"] == "complete"
+
+
+@pytest.mark.slow
+def test_what_an_agent_started_dies_when_a_worker_restarts_and_cannot_land(started, scenario, workers, tmp_path):
+    """When the worker and the agent's guard are both killed outright (no parent-death signal
+    can help then), the agent and what it started live on until the next worker of the stream
+    stops them; a commit made behind a worker's back is refused by merge."""
+    root = started.root
+    pidfile, childfile = tmp_path / "agent.pid", tmp_path / "child.pid"
+    agent = scenario({"core/batch-1": {"sleep": 30, "edits": [{"path": "core/pricing.py", "content": "x = 1\n"}],
+                                       "child": {"sleep": 8, "path": "core/late.py", "content": "late = 1\n"}}})
+    w = workers(root, "core", agent, env={"FAKE_AGENT_PIDFILE": str(pidfile), "FAKE_AGENT_CHILD_PIDFILE": str(childfile)})
+    w.expect("Found batch batch-1")
+    w.send("continue")
+    agent_pid = _agent_pid(pidfile)
+    child_pid = _agent_pid(childfile)
+    guard = _wait_for(lambda: (read_json(started.paths.status_file("core"))[0] or {}).get("agent_pid"))
+    try:
+        os.kill(guard, signal.SIGKILL)
+        w.proc.send_signal(signal.SIGKILL)
+        w.proc.wait(timeout=10)
+        time.sleep(0.5)
+        assert not _gone(agent_pid) and not _gone(child_pid)  # orphaned
+        w2 = workers(root, "core", scenario({"core/batch-1": {
+            "message": "core-currency: redo",
+            "edits": [{"path": "core/pricing.py", "content": "def price(item, qty, currency=None):\n    pass\n"}]}}))
+        w2.expect("Stopped the agent (process group")
+        assert _wait_for(lambda: _gone(child_pid), timeout=5)
+        w2.expect("Found batch batch-1")
+        w2.send("continue")
+        w2.expect("Done.")
+    finally:
+        for pid in (agent_pid, child_pid):
+            if not _gone(pid):
+                os.kill(pid, signal.SIGKILL)
+    time.sleep(0.5)
+    wt = root / ".buildrunner" / "worktrees" / "core"
+    assert not (wt / "core" / "late.py").exists()
+    assert "orphan commit" not in git(wt, "log", "--format=%s")
+    # a commit made after the worker reported is refused, and merge says why
+    reported = read_status(started.paths, "core")["commit"]
+    (wt / "core" / "late.py").write_text("late = 2\n")
+    git(wt, "add", "core/late.py")
+    git(wt, "commit", "-qm", "unchecked")
+    report = started.merge(["core"])
+    (core,) = [s for s in report.streams if s.stream == "core"]
+    assert core.result == "refused" and f"its worker reported {reported[:10]}" in core.message
+    assert git(root, "rev-parse", "main") == report.before == report.after
+    git(wt, "reset", "-q", "--keep", reported)
+    assert {s.stream: s.result for s in started.merge(["core"]).streams}["core"] == "merged"
 
 
 def test_sigterm_mid_batch_stops_the_agent_and_records_it(started, scenario, workers, tmp_path):

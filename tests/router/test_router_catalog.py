@@ -26,7 +26,8 @@ def test_catalog_has_three_tiers_with_dated_prices():
         assert spec.prices_checked >= "2026-11-01"
     # cheapest first and each tier covers more than the one before
     assert cat.tiers["haiku"].prices.input < cat.tiers["sonnet"].prices.input < cat.tiers["opus"].prices.input
-    assert [cat.tier_for_level(lv) for lv in cat.levels] == ["haiku", "sonnet", "opus", "opus"]
+    # the product policy: Haiku up to simple, Sonnet up to complex, Opus for planning
+    assert [cat.tier_for_level(lv) for lv in cat.levels] == ["haiku", "sonnet", "sonnet", "opus"]
 
 
 def test_resolve_tier_alias_id_and_unknown_id():

@@ -1,96 +1,200 @@
-"""The complexity estimator on the labeled set and on the tricky wording it must get right."""
+"""The routing estimator against the product policy and every misroute class of issue 14.
+
+Policy (catalog.yaml): Haiku up to `simple` (formatting, linting, TODO extraction, simple file
+edits), Sonnet up to `complex` (features, tests, bug fixes, refactors, multi-file changes), Opus
+for `planning` (architecture, PRDs, system design, complex design decisions, decisions spanning
+several systems, hard debugging across many components).
+"""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
-from buildrunner.router.catalog import load_catalog
 from buildrunner.router.complexity import TaskContext, estimate_complexity
+from buildrunner.router.estimator import estimate, thresholds
+from buildrunner.router.features import extract
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "routing_tasks.yaml"
-HARD = ("complex", "planning")
-
-
-def _evaluate(rows):
-    cat = load_catalog()
-    exact = too_low = hard = 0
-    for row in rows:
-        ctx = TaskContext(files=row.get("files", 0),
-                          languages=tuple(f"lang{i}" for i in range(row.get("languages", 0))))
-        got = estimate_complexity(row["task"], ctx).level
-        exact += got == row["label"]
-        if row["label"] in HARD:
-            hard += 1
-            got_tier, want_tier = cat.tier_for_level(got), cat.tier_for_level(row["label"])
-            too_low += list(cat.tiers).index(got_tier) < list(cat.tiers).index(want_tier)
-    return exact / len(rows), too_low / hard
+ROOT = Path(__file__).resolve().parents[2]
 
 
-def _data():
-    return yaml.safe_load(DATA.read_text(encoding="utf-8"))
+def tier(task: str, context: TaskContext | None = None) -> str:
+    return estimate(task, context).tier
 
 
-def test_labeled_set_is_large_and_covers_every_level():
-    rows = _data()["tasks"] + _data()["holdout"]
-    assert len(rows) >= 100
-    assert {r["label"] for r in rows} == {"simple", "medium", "complex", "planning"}
-    assert sum(1 for r in rows if r.get("note") == "misleading") >= 20
-
-
-def test_accuracy_on_tuning_set():
-    accuracy, too_low = _evaluate(_data()["tasks"])
-    assert accuracy >= 0.90
-    assert too_low <= 0.03
-
-
-def test_accuracy_on_held_out_set():
-    """Tasks written after tuning: a lower bar, but hard tasks must still rarely land on Haiku/Sonnet."""
-    accuracy, too_low = _evaluate(_data()["holdout"])
-    assert accuracy >= 0.75
-    assert too_low <= 0.10
-
-
-@pytest.mark.parametrize("task, level", [
-    ("Fix the typo in the authentication error message", "simple"),
-    ("Simple fix: the password reset token never expires", "complex"),
-    ("Just quickly migrate the whole codebase to async/await", "complex"),
-    ("No need to redesign anything, just fix the typo in the system design doc", "simple"),
-    ("Rename the variable and migrate the existing rows to the new column", "complex"),
-    ("Write a PRD for the team billing feature", "planning"),
-    ("Do something with the thing", "medium"),  # no signal: biased up, not down
+@pytest.mark.parametrize("task", [
+    "Implement a /health endpoint that returns the version",
+    "Write unit tests for the date parsing utilities",
+    "Fix the off-by-one error in the pagination helper",
+    "Refactor the parse_args function into smaller functions",
+    "Add OAuth login with GitHub",
+    "Fix the SQL injection in the search endpoint",
+    "Fix the deadlock in the connection pool",
+    "Move sessions into Redis",
+    "Make the payment retry logic thread-safe",
 ])
-def test_misleading_wording(task, level):
-    assert estimate_complexity(task).level == level
+def test_ordinary_feature_and_bug_work_is_sonnet_even_with_topic_words(task):
+    """Security, concurrency, migration words no longer escalate Sonnet work to Opus."""
+    assert tier(task) == "sonnet"
 
 
-def test_reasons_explain_the_decision():
-    result = estimate_complexity("Fix the race condition between the cache and the writer thread")
-    assert result.level == "complex" and result.task_type == "concurrency"
-    assert any("race condition" in r for r in result.reasons)
-    negated = estimate_complexity("Don't touch the security logic, only sort the imports in auth.py")
-    assert negated.level == "simple"
-    assert any("negated" in r for r in negated.reasons)
+def test_auth_does_not_match_author():
+    features = extract("Add the author field to setup.cfg")
+    assert "topic:security" not in features.values
+    assert tier("Add the author field to setup.cfg") == "haiku"
+    assert "topic:security" in extract("Fix the auth middleware").values
 
 
-def test_context_raises_ordinary_work_but_not_mechanical_edits():
-    assert estimate_complexity("Refactor the order handling", TaskContext(files=1)).level == "medium"
-    wide = estimate_complexity("Refactor the order handling", TaskContext(files=12))
-    assert wide.level == "complex" and any("12 files" in r for r in wide.reasons)
-    packages = estimate_complexity("Refactor the order handling", TaskContext(files=3, packages=("api", "web")))
-    assert packages.level == "complex"
-    assert estimate_complexity("Format the code with black", TaskContext(files=300)).level == "simple"
+@pytest.mark.parametrize("report", [
+    "### Describe the bug\nRunning `python scripts/migrate.py --dry-run` still writes to the database.\n",
+    "## Bug report\nMigrations fail on SQLite when a column is renamed.\n\n```\n$ python manage.py migrate\n"
+    "django.db.utils.OperationalError: near \"RENAME\": syntax error\n```\n",
+    "### Bug\n`session.commit()` hangs when the database is read-only after failover.\n",
+])
+def test_framework_nouns_and_file_names_do_not_escalate_bug_reports(report):
+    assert tier(report) == "sonnet"
 
 
-def test_context_from_real_paths(tmp_path):
-    (tmp_path / "api").mkdir()
-    (tmp_path / "web").mkdir()
-    (tmp_path / "api" / "views.py").write_text("x = 1\n" * 100)
-    (tmp_path / "web" / "app.ts").write_text("let x = 1;\n")
-    ctx = TaskContext.from_paths(["api/views.py", "web/app.ts", "missing.go"], root=tmp_path)
-    assert ctx.files == 3
-    assert ctx.languages == ("go", "python", "typescript")
-    assert ctx.packages == ("api", "web")
-    assert ctx.total_bytes == 600 + 11
+def test_scope_words_match_only_real_scope():
+    assert "scope:wide" not in extract("Add a docstring to every function in this file").values
+    assert "scope:wide" not in extract("Everyone agreed: rename tmp to buffer").values
+    assert "scope:wide" in extract("Rename UserService across all services").values
+
+
+@pytest.mark.parametrize("task", [
+    "Fix the labels in the architecture doc",
+    "Fix the typo in the system design doc",
+    "Add a table of contents to the architecture document",
+])
+def test_planning_words_as_the_object_of_a_small_edit_are_haiku(task):
+    assert tier(task) == "haiku"
+
+
+def test_issue_template_heading_is_not_an_explain_task():
+    report = ("### Describe the bug\nThe progress bar goes above 100% when files are added during the scan.\n\n"
+              "### Expected behavior\nIt stops at 100%.\n")
+    features = extract(report)
+    assert "act:explain" not in features.values and "issue:report" in features.values
+    assert tier(report) == "sonnet"
+
+
+@pytest.mark.parametrize("report", [
+    "### Describe the bug\nDocstring parsing crashes on Google-style sections with a colon in the type.\n",
+    "### Describe the bug\nType hints for `Response.json()` say it returns `dict` but it can return a list.\n",
+    "### Describe the bug\nThe license check in CI fails for packages with a `License-Expression` field.\n",
+])
+def test_subject_words_of_a_bug_report_are_not_the_action(report):
+    assert tier(report) == "sonnet"
+
+
+def test_a_bug_report_is_never_haiku_unless_plainly_a_typo():
+    typo = "### Describe the bug\nTypo in the docs: \"recieve\" should be \"receive\" on the quickstart page.\n"
+    assert tier(typo) == "haiku"
+    trace = ("Traceback (most recent call last):\n  File \"app.py\", line 3, in <module>\n"
+             "KeyError: 'name'\nthe README example fails")
+    result = estimate(trace)
+    assert result.tier == "sonnet"
+
+
+@pytest.mark.parametrize("task", [
+    "Kafka or RabbitMQ for the order events between billing, shipping and notifications?",
+    "Should tenants get separate schemas, separate databases or row-level security?",
+    "Orders sometimes disappear somewhere between the gateway, the queue and the billing worker; find out where",
+    "How should the web app, the mobile app and the backend share validation rules?",
+])
+def test_opus_work_without_a_giveaway_word(task):
+    assert tier(task) == "opus"
+
+
+@pytest.mark.parametrize("task", [
+    "Write a PRD for the team billing feature",
+    "Design the architecture for a multi-region deployment of the API",
+    "Write an ADR deciding between gRPC and REST for internal services",
+])
+def test_planning_is_opus(task):
+    assert tier(task) == "opus"
+
+
+@pytest.mark.parametrize("task", ["Sort the imports in models.py", "Format src/ with black",
+                                  "Extract all TODO comments into a markdown list", "Fix a typo in the README",
+                                  "Bump the version to 2.3.1"])
+def test_simple_edits_are_haiku(task):
+    assert tier(task) == "haiku"
+
+
+def test_mechanical_edits_stay_haiku_at_any_size_but_wide_renames_do_not():
+    assert tier("Sort imports", TaskContext(files=300)) == "haiku"
+    assert tier("Rename foo to bar", TaskContext(files=1)) == "haiku"
+    assert tier("Rename Client to HttpClient", TaskContext(files=23, packages=("api", "web"))) == "sonnet"
+
+
+def test_an_error_trace_is_a_signal():
+    features = extract("it fails:\nTraceback (most recent call last):\n  File \"x.py\", line 1\nValueError: bad")
+    assert features.values.get("issue:trace") == 1.0
+    assert "valueerror" not in features.normalized.text.lower()
+
+
+def test_risk_raises_the_route_of_a_borderline_task():
+    task = "Intermittent 502s under load: gateway timeouts, nothing in app logs, lock waits in postgres"
+    low, high = estimate(task, risk=0.0), estimate(task, risk=8.0)
+    assert low.opus.threshold > high.opus.threshold and low.sonnet.threshold > high.sonnet.threshold
+    tiers = ["haiku", "sonnet", "opus"]
+    assert tiers.index(high.tier) >= tiers.index(low.tier)
+
+
+def test_thresholds_follow_prices_and_the_cost_of_a_failure():
+    prices = {"haiku": 0.6, "sonnet": 12.0, "opus": 24.0}
+    t = thresholds(prices, 1.0)
+    assert t["sonnet"] == pytest.approx((12 - 0.6) / (12 + 12))
+    assert t["opus"] == pytest.approx((24 - 12) / (24 + 12))
+    cheaper_opus = thresholds({**prices, "opus": 13.0}, 1.0)
+    assert cheaper_opus["opus"] < t["opus"]  # a cheaper Opus is worth trying sooner
+
+
+def test_explanations_name_the_words_and_the_margins():
+    result = estimate_complexity("Write an RFC for replacing our homegrown auth with an identity provider")
+    assert result.level == "planning"
+    decisions = result.estimate
+    assert decisions.opus.yes and decisions.opus.margin > 0
+    names = {name for name, _, _ in decisions.opus.contributions}
+    assert "plan:doc" in names or "lead:plan" in names
+    words = [w for name, _, ws in decisions.opus.contributions for w in ws if name in ("plan:doc", "lead:plan")]
+    assert "rfc" in words
+    assert any("margin" in r for r in result.reasons)
+
+
+def test_negated_wording_is_ignored():
+    features = extract("Don't touch the security logic, only sort the imports in auth.py")
+    assert "topic:security" not in features.values
+    assert tier("Don't touch the security logic, only sort the imports in auth.py") == "haiku"
+
+
+def test_held_out_set_scores_as_reported():
+    """The sealed held-out part of bench/router_data (never used for fitting) at the level the note
+    reports; the tune part is what the weights were fitted on."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import _router_data
+        from router_eval import evaluate
+    finally:
+        sys.path.pop(0)
+    tune, held = _router_data.load("tune"), _router_data.load("holdout")
+    assert len(tune) + len(held) >= 600 and len({i.source for i in held}) >= 5
+    assert not {i.family for i in tune} & {i.family for i in held}  # paraphrases never straddle the split
+    fitted, sealed = evaluate(tune), evaluate(held)
+    assert fitted["acceptable"] / fitted["n"] >= 0.90
+    assert sealed["acceptable"] / sealed["n"] >= HELD_OUT_ACCEPTABLE
+    assert sealed["under"] / sealed["n"] <= HELD_OUT_UNDER
+
+
+HELD_OUT_ACCEPTABLE = 0.85  # measured, see docs/MULTI_MODEL_ROUTING.md; not the 95 % target
+HELD_OUT_UNDER = 0.03
+
+
+def test_config_default_risk_is_the_trained_default():
+    from buildrunner import config as cfg
+    from buildrunner.router.estimator import load_weights
+
+    assert cfg.KEYS["model.risk"].default == load_weights()["default_risk"]

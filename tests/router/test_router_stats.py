@@ -100,21 +100,50 @@ def test_hand_edited_lines_with_wrong_types_do_not_crash_stats(br, tmp_path):
     assert br("model", "stats", "--period", "all", cwd=tmp_path).exit_code == 0
 
 
-def test_recommendations_come_from_outcomes():
+_IDS = iter(range(1, 1_000_000))
+
+
+def _judged(event, verdict):
+    """`event` with a route id, and the outcome recorded for that route."""
+    route_id = f"r{next(_IDS):08x}"
+    return {**event, "route_id": route_id}, {"event": "outcome", "id": route_id, "outcome": verdict}
+
+
+def test_recommendations_come_from_task_outcomes_not_api_success():
     cat = load_catalog()
-    events = ([_event(HAIKU, "haiku", task_type="docs", complexity="simple")] * 4
-              + [_event(SONNET, "sonnet", task_type="docs", complexity="simple")] * 5
-              + [_event(HAIKU, "haiku", task_type="test", success=False)] * 2
-              + [_event(HAIKU, "haiku", task_type="test")] * 2
-              + [_event(SONNET, "sonnet", fallback_from=[HAIKU], task_type="chore")] * 3
-              + [_event(OPUS, "opus", task_type="typo", complexity="simple", routing="manual")] * 3)
-    recs = compute(events, cat)["recommendations"]
+    pairs = ([_judged(_event(HAIKU, "haiku", task_type="docs", complexity="simple"), "ok") for _ in range(4)]
+             + [_judged(_event(SONNET, "sonnet", task_type="docs", complexity="simple"), "ok") for _ in range(5)]
+             # the API call succeeded, but the task was not done well: a task failure
+             + [_judged(_event(HAIKU, "haiku", task_type="test"), "failed") for _ in range(2)]
+             + [_judged(_event(HAIKU, "haiku", task_type="test"), "ok") for _ in range(2)])
+    events = [e for e, _ in pairs] + [_event(SONNET, "sonnet", fallback_from=[HAIKU], task_type="chore")] * 3 \
+        + [_event(OPUS, "opus", task_type="typo", complexity="simple", routing="manual")] * 3
+    results = [o for _, o in pairs]
+    recs = compute(events, cat, outcomes=results)["recommendations"]
     text = "\n".join(recs)
-    assert "'docs' tasks succeeded on Haiku 4/4 times, yet 5 ran on sonnet" in text
+    assert "'docs' tasks were done well on Haiku 4/4 times, yet 5 ran on sonnet" in text
     assert "'test' tasks failed on Haiku 2/4 times" in text
     assert f"{HAIKU} needed a fallback in 3 of" in text
     assert "3 simple tasks ran on bigger models under manual routing" in text
     assert compute([_event(HAIKU, "haiku")], cat)["recommendations"] == []
+    # API failures without a task verdict say nothing about routing
+    api_failures = [_event(HAIKU, "haiku", task_type="test", success=False)] * 6
+    assert not any("failed on Haiku" in r for r in compute(api_failures, cat)["recommendations"])
+
+
+def test_tier_recommendations_from_escalations_and_overrides():
+    cat = load_catalog()
+    routes = [{"event": "route", "id": f"h{i}", "tier": "haiku", "mode": "auto", "_t": 0.0} for i in range(10)]
+    routes += [{"event": "route", "id": f"o{i}", "tier": "opus", "mode": "auto", "_t": 0.0} for i in range(6)]
+    results = ([{"id": f"h{i}", "outcome": "escalated"} for i in range(3)] + [{"id": f"h{i}", "outcome": "ok"}
+                                                                              for i in range(3, 8)]
+               + [{"id": f"o{i}", "outcome": "overridden_down"} for i in range(4)]
+               + [{"id": "o5", "outcome": "ok"}])
+    report = compute([], cat, routes=routes, outcomes=results)
+    text = "\n".join(report["recommendations"])
+    assert "3 of 8 tasks routed to Haiku failed or were re-run on a stronger model" in text
+    assert "4 of 5 tasks routed to Opus were re-run on a cheaper model" in text
+    assert report["outcomes"]["haiku"] == {"routes": 10, "ok": 5, "failed": 0, "escalated": 3, "overridden_down": 0}
 
 
 def test_parse_period():

@@ -17,6 +17,8 @@ def line_for(f: Finding) -> str:
     note = history_note(f)
     if note:
         message = f"{message} (in {one_line(note)})"  # parts already masked one by one
+    if f.verified:
+        message = f"{message} (verified: {f.verified})"
     return (f"{one_line(f.path)}:{f.line}:{f.column}: {f.severity.editor_level}: "
             f"{message} [{one_line(f.rule_id)}]")
 

@@ -47,6 +47,8 @@ def annotation(f: Finding) -> str:
         props["endColumn"] = f.end_column
     props["title"] = f"{one_line(f.rule_id)}: {one_line(f.rule_name)}" if f.rule_name else one_line(f.rule_id)
     body = [printable(f.message)]
+    if f.verified:
+        body.append(f"Verified: {f.verified} ({printable(f.extra.get('verify_detail', ''))})")
     note = history_note(f)
     if note:
         body.append(f"In {note}.")

@@ -317,7 +317,7 @@ def sarif_result(f: Finding, rule_index: int, root: str, suppressed: Suppressed 
             "properties": {"safe": fx.safe},
         }]
     if suppressed is not None:
-        sup: dict = {"kind": "inSource" if suppressed.how == "inline" else "external",
+        sup: dict = {"kind": "inSource" if suppressed.how in ("inline", "annotation") else "external",
                      "status": "accepted"}
         if suppressed.reason:
             sup["justification"] = clean(suppressed.reason)
@@ -326,6 +326,8 @@ def sarif_result(f: Finding, rule_index: int, root: str, suppressed: Suppressed 
     props: dict = {"severity": f.severity.value, "kind": f.kind, "origin": f.origin.kind}
     if f.masked_value:
         props["maskedValue"] = clean(f.masked_value)
+    if f.verified:
+        props["verification"] = f.verified
     if f.origin.commit:
         props["commit"] = clean(f.origin.commit)
     if f.origin.author_date:

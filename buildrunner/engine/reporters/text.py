@@ -75,12 +75,19 @@ def _rich(lines: list[list[Segment]], width: int | None) -> str:
     return buf.getvalue()
 
 
+VERIFIED_LABEL = {"live": "[LIVE KEY]", "revoked": "[revoked]", "unknown": "[verification: unknown]"}
+VERIFIED_STYLE = {"live": "bold red", "revoked": "green", "unknown": "dim"}
+
+
 def _finding_lines(f: Finding) -> list[list[Segment]]:
     badge = f" {f.severity.value.upper():<{BADGE_WIDTH}} "
     head: list[Segment] = [("  ", None), (badge, BADGE_STYLE[f.severity]), ("  ", None),
                            (one_line(location(f)), "bold"), ("  ", None), (one_line(f.rule_id), "magenta")]
     if f.rule_name:
         head.append((f" · {one_line(f.rule_name)}", None))
+    if f.verified:
+        head.append(("  ", None))
+        head.append((VERIFIED_LABEL[f.verified], VERIFIED_STYLE[f.verified]))
     lines = [head, [(INDENT + one_line(f.message), None)]]
 
     note = history_note(f)

@@ -49,11 +49,17 @@ function renderStreams(streams) {
       el("h3", {}, el("span", {class: "name", text: s.stream}), el("span", {class: "badge status", text: status})),
       el("dl", {},
         el("dt", {text: "Batch"}), el("dd", {class: "batch", text: s.batch_id || "–"}),
-        el("dt", {text: "Tasks"}), el("dd", {class: "tasks", text: `${s.tasks_done || 0}/${s.tasks_total || 0}`}),
+        el("dt", {text: s.held ? "Held work" : "Tasks"}), el("dd", {class: "tasks",
+          text: s.held ? `${(s.tasks || []).join(", ") || "–"}` : `${s.tasks_done || 0}/${s.tasks_total || 0}`}),
         el("dt", {text: "Branch"}), el("dd", {class: "branch", text: s.branch || "–"}),
         el("dt", {text: "Last commit"}), el("dd", {class: "commit",
           text: s.commit ? `${s.commit.slice(0, 10)} ${s.commit_subject || ""}` : "–"}),
         el("dt", {text: "Elapsed"}), el("dd", {class: "elapsed", text: fmtElapsed(elapsedOf(s))})));
+    if (s.held) {
+      card.append(el("p", {class: "resolution", text: s.status === "resolved"
+        ? `resolved (${s.resolution_id}): ready to merge`
+        : `waiting for conflict resolution${s.resolution_id ? ` — its worker has ${s.resolution_id}` : ""}`}));
+    }
     if (s.plan_total !== undefined) {
       card.append(el("p", {class: "muted plan-progress", text: `plan: ${s.plan_done}/${s.plan_total} tasks merged`}));
     }
@@ -72,16 +78,25 @@ function renderConflicts(conflicts) {
       el("td", {text: c.kind}), el("td", {text: (c.sides || []).join(" vs ")}),
       el("td", {class: "file", text: c.file + (c.other_file ? ` ↔ ${c.other_file}` : "")}),
       el("td", {class: "symbols", text: (c.symbols || []).join(", ")}),
-      el("td", {text: c.detail || ""}), el("td", {class: "mono", text: commits})));
+      el("td", {}, el("span", {text: c.detail || ""}),
+        c.output ? el("pre", {class: "verify-output", text: c.output}) : null),
+      el("td", {class: "mono", text: commits})));
   }
   document.getElementById("conflicts").hidden = !conflicts.length;
   document.getElementById("no-conflicts").hidden = !!conflicts.length;
+}
+
+function renderOrder(order) {
+  const list = document.getElementById("resolution-order");
+  list.replaceChildren(...order.map(text => el("li", {text})));
+  document.getElementById("resolution").hidden = !order.length;
 }
 
 function renderDecisions(decisions, flags, error) {
   const list = document.getElementById("decisions");
   list.replaceChildren();
   if (error) list.append(el("li", {class: "error", text: error}));
+  if (!error && !decisions.length) list.append(el("li", {class: "empty", text: "No shared decisions yet."}));
   for (const d of decisions) {
     list.append(el("li", {class: "decision", "data-id": d.id},
       d.topic ? el("span", {class: "badge topic", text: d.topic}) : null,
@@ -99,6 +114,7 @@ function renderDecisions(decisions, flags, error) {
 function renderMerges(merges) {
   const body = document.querySelector("#merges tbody");
   body.replaceChildren();
+  if (!merges.length) body.append(el("tr", {class: "empty"}, el("td", {colspan: "4", text: "No merges yet."})));
   for (const m of merges) {
     const result = Object.entries(m.streams || {}).map(([k, v]) => `${k}: ${v}`).join(", ") || "nothing to merge";
     body.append(el("tr", {class: "merge"}, el("td", {text: fmtTime(m.at)}), el("td", {text: m.batch_id || ""}),
@@ -120,10 +136,12 @@ function render(data) {
   document.getElementById("progress-text").textContent = total ? `${done}/${total} tasks merged` : "";
   const bar = document.getElementById("progress");
   bar.max = total || 1; bar.value = done;
-  document.getElementById("waiting").textContent =
-    (b.waiting || []).map(w => `${w.task} waits: ${w.reason}`).join(" · ");
+  document.getElementById("waiting").textContent = (b.waiting || []).length
+    ? b.waiting.map(w => `${w.task} waits: ${w.reason}`).join(" · ")
+    : data.finished ? "" : "No task is waiting.";
   renderStreams(data.streams || []);
   renderConflicts(data.conflicts || []);
+  renderOrder(data.resolution_order || []);
   renderDecisions(data.decisions || [], data.decision_conflicts || [], data.decisions_error);
   renderMerges(data.merges || []);
 }

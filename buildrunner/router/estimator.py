@@ -1,0 +1,147 @@
+"""The learned routing estimator: two logistic decisions over explainable features.
+
+    needs Sonnet  P(the task needs at least Sonnet)  -> else Haiku
+    needs Opus    P(the task needs Opus)             -> Opus
+
+Weights are data (`data/weights.json`, fitted offline by bench/router_train.py on the labelled set
+in bench/router_data/); inference is a dot product in pure Python.
+
+Thresholds come from prices and the cost of a failed attempt. Sending a task to the cheaper model
+costs `cheap + p * (strong + F)` (a failed attempt is retried on the stronger model, and the
+failure itself costs F: the user's time, a broken change to revert); the stronger model costs
+`strong`. Going strong pays off when p > (strong - cheap) / (strong + F). F is counted in units of
+the task's Sonnet price (the baseline): F = risk * sonnet, so
+
+    needs Sonnet: (sonnet - haiku) / (sonnet + risk * sonnet)   ~ 0.95 / (1 + risk)
+    needs Opus:   (opus - sonnet) / (opus + risk * sonnet)      ~ 1 / (2 + risk)
+
+with risk = model.routing.risk (default in weights.json, chosen by cross-validation). A higher risk
+routes up sooner.
+
+Floors (rules, shown in --explain): a bug report (an issue template or a stack trace) is never
+Haiku unless it is plainly a typo.
+
+A higher risk routes up sooner. Per-project offsets (`br model tune`) are added to the logits.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from buildrunner.router.features import Features, extract
+
+WEIGHTS_PATH = Path(__file__).resolve().parent / "data" / "weights.json"
+DECISIONS = ("sonnet", "opus")  # "needs at least Sonnet", "needs Opus"
+_CHEAPER = {"sonnet": "haiku", "opus": "sonnet"}
+_cache: dict[str, dict] = {}
+
+
+def load_weights(path: Path | None = None) -> dict:
+    key = str(path or WEIGHTS_PATH)
+    if key not in _cache:
+        _cache[key] = json.loads(Path(key).read_text(encoding="utf-8"))
+    return _cache[key]
+
+
+class Decision:
+    """One of the two decisions: its probability, threshold, margin and top contributions."""
+
+    __slots__ = ("name", "logit", "probability", "threshold", "contributions", "offset")
+
+    def __init__(self, name: str, logit: float, threshold: float, contributions: list[tuple[str, float, list[str]]],
+                 offset: float) -> None:
+        self.name, self.logit, self.threshold, self.offset = name, logit, threshold, offset
+        self.probability = _sigmoid(logit)
+        self.contributions = contributions
+
+    @property
+    def yes(self) -> bool:
+        return self.probability > self.threshold
+
+    @property
+    def margin(self) -> float:
+        """Logit distance from the threshold: > 0 says yes, and the larger the surer."""
+        return self.logit - _logit(self.threshold)
+
+    def as_dict(self) -> dict:
+        return {"probability": round(self.probability, 4), "threshold": round(self.threshold, 4),
+                "margin": round(self.margin, 3), "offset": self.offset,
+                "top": [{"feature": n, "contribution": round(c, 3), "words": w} for n, c, w in self.contributions[:6]]}
+
+
+class Estimate:
+    __slots__ = ("tier", "sonnet", "opus", "features", "risk", "floors")
+
+    def __init__(self, tier: str, sonnet: Decision, opus: Decision, features: Features, risk: float,
+                 floors: list[str] | None = None) -> None:
+        self.tier, self.sonnet, self.opus, self.features, self.risk = tier, sonnet, opus, features, risk
+        self.floors = floors or []
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, x))))
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
+
+
+def thresholds(prices: dict[str, float], risk: float) -> dict[str, float]:
+    """Decision thresholds from blended $/MTok prices per tier (see module docstring)."""
+    out = {}
+    failure = max(risk, 0.0) * prices["sonnet"]
+    for decision in DECISIONS:
+        cheap, strong = prices[_CHEAPER[decision]], prices[decision]
+        t = (strong - cheap) / (strong + failure) if strong + failure > 0 else 0.5
+        out[decision] = min(max(t, 0.01), 0.99)
+    return out
+
+
+def score(features: Features, decision: str, weights: dict | None = None, offset: float = 0.0) -> tuple[float, list]:
+    model = (weights or load_weights())["decisions"][decision]
+    w = model["weights"]
+    contributions = []
+    total = model["bias"] + offset
+    for name, value in features.values.items():
+        c = w.get(name, 0.0) * value
+        if c:
+            total += c
+            contributions.append((name, c, features.evidence.get(name, [])))
+    contributions.sort(key=lambda item: -abs(item[1]))
+    return total, contributions
+
+
+def estimate(task: str, context=None, *, prices: dict[str, float] | None = None, risk: float | None = None,
+             offsets: dict[str, float] | None = None, weights: dict | None = None,
+             features: Features | None = None) -> Estimate:
+    """Route `task`: the tier and both decisions with their explanations."""
+    weights = weights or load_weights()
+    risk = weights["default_risk"] if risk is None else risk
+    limits = thresholds(prices or weights["reference_prices"], risk)
+    features = features or extract(task, context)
+    decisions = {}
+    for name in DECISIONS:
+        offset = float((offsets or {}).get(name, 0.0))
+        logit, contributions = score(features, name, weights, offset)
+        decisions[name] = Decision(name, logit, limits[name], contributions, offset)
+    floors = []
+    if decisions["opus"].yes:
+        tier = "opus"
+    elif decisions["sonnet"].yes:
+        tier = "sonnet"
+    else:
+        tier = "haiku"
+        if bug_report_floor(features):
+            tier = "sonnet"
+            floors.append("a bug report is never Haiku unless it is plainly a typo: raised to sonnet")
+    return Estimate(tier, decisions["sonnet"], decisions["opus"], features, risk, floors)
+
+
+def bug_report_floor(features: Features) -> bool:
+    values = features.values
+    report = "issue:report" in values or "issue:trace" in values
+    typo_only = "act:typo" in values and "only:simple-actions" in values
+    return report and not typo_only

@@ -1,0 +1,308 @@
+"""Explainable features of a task for the routing estimator.
+
+Each feature has a name a person can read (`act:typo`, `plan:doc`, `ask:decision`, `ctx:files>=8`),
+a value (1.0 for phrase classes, a bounded number for counts) and the words that triggered it, so
+`br model route --explain` can say *why*. The weights live in `data/weights.json` (fitted offline by
+bench/router_train.py); this module only reads text and context, in pure Python.
+
+Phrase classes are matched on the normalised prose (normalize.py: no code, traces, URLs, file
+names or identifiers) with negated spans ("don't touch the auth logic") removed, and with word
+boundaries (`auth` never matches "author"). The *lead* action (the first action verb of the task)
+is a feature of its own: "fix the labels in the architecture doc" leads with a small edit, and
+its planning noun is only the object.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from buildrunner.router.normalize import Normalized, normalize
+from buildrunner.router.rules import rule_level
+
+_F = 0  # the text is lower-cased once; case-insensitive patterns cost ~2x to compile
+
+
+def _rx(*alternatives: str) -> re.Pattern:
+    return re.compile(r"\b(?:" + "|".join(alternatives) + r")\b", _F)
+
+
+# What the task asks for. Order matters only for the lead action (the earliest match wins; ties go
+# to the earlier class).
+ACTIONS: list[tuple[str, re.Pattern]] = [
+    ("act:format", _rx(r"(?:re)?format(?:ted|ting|ter)?", r"black", r"prettier", r"gofmt", r"isort",
+                       r"trailing (?:whitespace|spaces|commas?)", r"whitespace", r"indentation",
+                       r"tabs to spaces", r"newline at (?:the )?end")),
+    ("act:lint", _rx(r"lint(?:s|ing|er)?", r"flake8", r"eslint", r"ruff(?: --fix)?", r"unused imports?",
+                     r"(?:sort|order)(?: the)? imports?", r"import order", r"autofix(?:es)?", r"mypy")),
+    ("act:typo", _rx(r"typos?", r"spell(?:ing|check)?(?: mistakes)?", r"misspell\w*", r"grammar", r"reword\w*",
+                     r"wording", r"(?:broken|dead) (?:markdown )?links?", r"links? (?:is|are) (?:a )?404",
+                     r"rephrase")),
+    ("act:todo", _rx(r"(?:extract|collect|list|find|gather)\w* (?:all |the |every |open )*(?:todo|fixme)s?"
+                     r"(?: comments?)?", r"todos?", r"fixmes?")),
+    ("act:docs", _rx(r"docstrings?", r"comments?", r"readme", r"changelog(?: entry)?", r"changes\.md",
+                     r"license headers?", r"copyright(?: year| notices?)?", r"badges?", r"alt text",
+                     r"table of contents", r"toc", r"help (?:text|string)", r"front matter", r"citation")),
+    ("act:rename", _rx(r"renam\w*", r"renumber\w*")),
+    ("act:version", _rx(r"bump\w*", r"pin(?:ned)?", r"version (?:number|string)", r"python_requires",
+                        r"classifiers?")),
+    ("act:explain", _rx(r"explain\w*", r"summari[sz]\w*", r"tl;?dr", r"what does", r"what is", r"what'?s",
+                        r"which (?:file|port|python|version)", r"where is", r"list (?:the|all|every)",
+                        r"describe")),
+    ("act:text", _rx(r"commit (?:message|msg)", r"translat\w*", r"french", r"description for")),
+    ("act:implement", _rx(r"implement\w*", r"build(?:s|ing)? (?:a|an|the|our)", r"add(?:s|ing)? support",
+                          r"support(?:s|ing)?", r"feature", r"new (?:command|endpoint|option|flag)",
+                          r"endpoint", r"option", r"--[a-z][\w-]*", r"flag", r"command", r"export",
+                          r"integrat\w*", r"instrument\w*", r"code (?:it )?up")),
+    ("act:bug", _rx(r"bugs?", r"crash\w*", r"fail(?:s|ed|ing|ure)?", r"errors?", r"exceptions?", r"broken",
+                    r"regression", r"hangs?", r"deadlock\w*", r"leak\w*", r"race\w*", r"500s?", r"502s?", r"401",
+                    r"400", r"oom", r"flaky", r"raises?", r"throws?", r"corrupt\w*", r"vulnerab\w*", r"injection",
+                    r"xss", r"traversal", r"escalation", r"plaintext")),
+    # symptoms: words bug reports use, but so do small edits ("missing alt text", "wrong order")
+    ("act:symptom", _rx(r"wrong", r"incorrect\w*", r"doesn'?t", r"does not", r"isn'?t", r"never", r"instead of",
+                        r"ignor\w*", r"lags?", r"drops?", r"missing", r"duplicat\w*", r"twice", r"stale",
+                        r"slow")),
+    ("act:test", _rx(r"tests?", r"testing", r"coverage", r"pytest", r"e2e", r"playwright", r"mock\w*")),
+    ("act:refactor", _rx(r"refactor\w*", r"extract\w*", r"split\w*", r"dedupe", r"clean(?:ing)? up",
+                         r"restructur\w*", r"port(?:ed|ing)?", r"rewrit\w*", r"deprecat\w*", r"standardi[sz]e\w*",
+                         r"promisify")),
+    # generic verbs: their object decides ("drop the unused imports" vs "drop the ORM")
+    ("act:swap", _rx(r"convert\w*", r"replace\w*", r"move\w*", r"switch\w*", r"drop\w*", r"shrink\w*")),
+    ("act:perf", _rx(r"optimi[sz]\w*", r"speed(?:s|ing)? up", r"speedup", r"performance", r"faster", r"index",
+                     r"n\+1", r"profil\w*", r"benchmark\w*", r"throttl\w*", r"debounc\w*", r"lazy")),
+    ("act:migrate", _rx(r"migrat\w*", r"upgrad\w*", r"py2", r"python 2")),
+    ("act:fix", _rx(r"fix\w*", r"correct\w*", r"handle\w*", r"make (?:it|them|the \w+) (?:work|safe)")),
+    ("act:change", _rx(r"add\w*", r"updat\w*", r"chang\w*", r"mak(?:e|ing)", r"remov\w*", r"delet\w*",
+                       r"set", r"use", r"write", r"creat\w*", r"generat\w*", r"put", r"point")),
+]
+# Simple edits: the lead action that keeps a planning noun or a scary topic an object, not the task.
+SIMPLE_ACTIONS = {"act:format", "act:lint", "act:typo", "act:docs", "act:rename", "act:todo", "act:version",
+                  "act:explain", "act:text"}
+
+MECHANICAL = {"act:format", "act:lint"}
+_WEAK = {"act:change", "act:swap"}  # vague verbs: the next action or planning word leads
+_GENERIC = {"act:change", "act:fix", "act:swap", "act:symptom"}  # compatible with a simple edit
+SMALL_OBJECTS = _rx(r"port", r"version", r"author\w*", r"metadata", r"setup\.cfg", r"print(?: statements?)?",
+                    r"debug prints", r"\.?gitignore", r"badges?", r"entry", r"headings?", r"labels?", r"alt text",
+                    r"markdown", r"messages?", r"error (?:text|string|message)s?", r"keywords", r"date", r"header",
+                    r"table of contents", r"strings?", r"help", r"constant", r"default value", r"link",
+                    r"one paragraph", r"one line", r"paragraph", r"sentence", r"env(?:ironment)? var\w*")
+
+PLANNING: list[tuple[str, re.Pattern]] = [
+    ("plan:doc", _rx(r"prd", r"rfc", r"adr(?: \d+)?", r"pep(?:-style|-like)?", r"design doc(?:ument)?",
+                     r"tech(?:nical)? spec(?:ification)?", r"spec(?: out|ify)", r"product requirements?",
+                     r"(?:technical|engineering) strategy", r"threat model", r"roadmap", r"proposal",
+                     r"write(?:-| )up", r"dr plan", r"disaster recovery")),
+    ("plan:design", _rx(r"design(?:s|ing)?", r"architect\w*", r"system design", r"data model",
+                        r"api surface", r"module boundaries", r"layering", r"sketch\w*")),
+    ("plan:plan", _rx(r"plan(?:s|ning)?", r"strategy", r"milestones?", r"epic", r"rollout", r"sunset",
+                      r"capacity", r"process", r"polic(?:y|ies)", r"slos?", r"going forward", r"next quarter",
+                      r"next year", r"break \w+(?: \w+){0,4} (?:into|down)", r"decompos\w*")),
+    ("plan:propose", _rx(r"propos\w*", r"define", r"decide", r"decision", r"choos\w*", r"pick",
+                         r"evaluat\w*", r"compar\w*", r"weigh", r"trade-?offs?", r"build vs\.? buy",
+                         r"which (?:is|one|and why)", r"guarantees?", r"ownership", r"own(?:s)? retries")),
+]
+
+TOPICS: list[tuple[str, re.Pattern]] = [
+    ("topic:security", _rx(r"auth", r"authenticat\w*", r"authori[sz]\w*", r"oauth\w*", r"login", r"passwords?",
+                           r"credentials?", r"jwt", r"tokens?", r"csrf", r"xss", r"injection", r"encrypt\w*",
+                           r"crypto\w*", r"permissions?", r"rbac", r"saml", r"sso", r"2fa", r"two-factor",
+                           r"secrets?", r"security", r"privilege", r"signatures?")),
+    ("topic:concurrency", _rx(r"race(?: condition)?", r"deadlock\w*", r"thread\w*", r"concurren\w*",
+                              r"mutex", r"locks?", r"locking", r"async\w*", r"await", r"goroutines?",
+                              r"parallel", r"idempoten\w*", r"signal handler", r"gil")),
+    ("topic:data", _rx(r"schema", r"downtime", r"existing (?:data|rows)", r"transactions?", r"consisten\w*",
+                       r"roll(?:s)? back", r"rollback", r"replication", r"shard\w*", r"failover")),
+]
+
+SCOPE_WIDE = _rx(r"entire", r"whole", r"everywhere", r"throughout", r"codebase-wide", r"repo(?:sitory)?-wide",
+                 r"project-wide", r"all (?:the )?(?:services|modules|packages|endpoints|callers|files|tiers|stores)",
+                 r"every (?:service|module|package|endpoint|caller|query|file)", r"across (?:all|every)")
+SCOPE_SMALL = _rx(r"just", r"only", r"quick(?:ly)?", r"small", r"tiny", r"minor", r"simple", r"trivial",
+                  r"one-line", r"single", r"briefly")
+DEBUG_HARD = _rx(r"root[- ]cause", r"find out (?:why|where|which)", r"figure out why", r"track(?:ing)? down",
+                 r"trac(?:e|ing) why", r"investigat\w*", r"intermittent\w*", r"sometimes", r"drift\w*",
+                 r"disagree\w*", r"not sure where", r"which component", r"differ\w*", r"vanish\w*",
+                 r"spikes?")
+SYSTEMS = _rx(r"services?", r"gateway", r"api gateway", r"queue", r"workers?", r"consumers?", r"producers?",
+              r"db", r"databases?", r"postgres\w*", r"mysql", r"caches?", r"redis", r"cdn", r"kafka", r"broker",
+              r"frontend", r"backend", r"mobile(?: app)?", r"web(?: app)?", r"search index", r"proxy", r"mailer",
+              r"billing", r"checkout", r"payments?", r"shipping", r"inventory", r"cart", r"auth service",
+              r"notifications?", r"thumbnailer", r"ingest\w*", r"regions?", r"platform", r"stores?",
+              r"admin ui", r"reporting", r"clients?", r"tiers?", r"teams?", r"monolith", r"microservices")
+# synonyms name one system: "the database" and "postgres" are one component, not two
+_SYSTEM_CLASS = {**dict.fromkeys(("db", "database", "databases", "postgres", "postgresql", "mysql"), "database"),
+                 **dict.fromkeys(("cache", "caches", "redis"), "cache"),
+                 **dict.fromkeys(("queue", "kafka", "broker"), "queue"),
+                 **dict.fromkeys(("web", "web app", "frontend"), "web"),
+                 **dict.fromkeys(("mobile", "mobile app"), "mobile"),
+                 **dict.fromkeys(("payment", "payments", "checkout", "billing"), "payments")}
+DELIVERABLE = _rx(r"doc(?:ument)?", r"write-?up", r"plan", r"strategy", r"proposal", r"spec", r"report")
+QUESTION_OR = re.compile(r"\b(?:or|vs\.?|versus)\b[^.?!]*\?|\b(?:vs\.?|versus)\b|\?[^.?!]*\bor\b", _F)
+QUESTION_START = _rx(r"should (?:we|i|it|the|this|auth|tenants)", r"how (?:should|do|would|can) we",
+                     r"which is better", r"is it better", r"do we", r"where should", r"what (?:consistency|strategy)",
+                     r"who should")
+LOOKUP = re.compile(r"^\W*(?:what|which|where|when|is|are|does|do|can|how (?:do i|does|many|much))\b", _F)
+NEGATION = re.compile(r"\b(?:don'?t|do not|never touch|without touching|no need to|avoid|rather than|no)\b"
+                      r"[^.;:!?,]*?(?=\b(?:just|only|but|instead)\b|[.;:!?,]|$)", _F)
+_LIST3 = re.compile(r"\b[\w-]+(?: [\w-]+)?, (?:the )?[\w-]+(?: [\w-]+)?,? and (?:the )?[\w-]+", _F)
+_WORD = re.compile(r"[a-z][a-z'-]*", _F)
+
+
+class Features:
+    """Feature values and the words behind each (for --explain)."""
+
+    __slots__ = ("values", "evidence", "lead", "normalized")
+
+    def __init__(self) -> None:
+        self.values: dict[str, float] = {}
+        self.evidence: dict[str, list[str]] = {}
+        self.lead: str | None = None
+        self.normalized: Normalized | None = None
+
+    def set(self, name: str, value: float = 1.0, words: list[str] | None = None) -> None:
+        if value:
+            self.values[name] = float(value)
+            if words:
+                self.evidence[name] = list(dict.fromkeys(w.lower() for w in words))[:4]
+
+
+def _live(pattern: re.Pattern, text: str, negated: list[tuple[int, int]]) -> list[re.Match]:
+    return [m for m in pattern.finditer(text) if not any(a <= m.start() < b for a, b in negated)]
+
+
+def extract(task: str, context=None) -> Features:
+    """The features of `task` (raw text) with `context` (a complexity.TaskContext or None)."""
+    norm = normalize(task)
+    text = norm.text.lower()
+    f = Features()
+    f.normalized = norm
+    negated = [m.span() for m in NEGATION.finditer(text)]
+    firsts: list[tuple[int, int, str, str]] = []
+    taken: list[tuple[int, int]] = []  # a phrase consumes its words: "extract" in "extract the TODOs"
+    for rank, (name, pattern) in enumerate(ACTIONS):
+        hits = [m for m in _live(pattern, text, negated) if not any(m.start() < b and a < m.end() for a, b in taken)]
+        taken += [m.span() for m in hits]
+        if hits:
+            f.set(name, 1.0, [m.group(0) for m in hits])
+            firsts.append((hits[0].start(), rank, name, hits[0].group(0)))
+    firsts.sort()
+    # a vague verb ("add", "write", "make") defers to what follows it: "write an RFC" leads with the RFC
+    first_action = firsts[0] if firsts else None
+    if first_action and first_action[2] in _WEAK:
+        first_action = next((a for a in firsts[1:] if a[0] - first_action[0] <= 40), first_action)
+    first_plan = None
+    for name, pattern in PLANNING + TOPICS:
+        hits = _live(pattern, text, negated)
+        if hits:
+            f.set(name, 1.0, [m.group(0) for m in hits])
+            if name.startswith("plan:") and (first_plan is None or hits[0].start() < first_plan[0]):
+                first_plan = (hits[0].start(), hits[0].group(0))
+    weak_lead = firsts and firsts[0][2] in _WEAK and first_action is firsts[0]
+    if first_plan and (first_action is None or first_plan[0] <= first_action[0]
+                       or (firsts[0][2] in _WEAK and first_plan[0] - firsts[0][0] <= 40
+                           and first_plan[0] < first_action[0]) or weak_lead):
+        f.lead = "plan"
+        f.set("lead:plan", 1.0, [first_plan[1]])
+    elif first_action:
+        f.lead = first_action[2]
+        f.set("lead:" + first_action[2].split(":")[1], 1.0, [first_action[3]])
+        if first_action[2] in SIMPLE_ACTIONS:
+            f.set("lead:simple-edit", 1.0, [first_action[3]])
+        if first_plan:
+            f.set("plan:as-object", 1.0, [first_plan[1]])
+    present = {name for name in f.values if name.startswith("act:")}
+    if present and present <= SIMPLE_ACTIONS | _GENERIC and present & SIMPLE_ACTIONS:
+        f.set("only:simple-actions", 1.0, [w for n in sorted(present & SIMPLE_ACTIONS) for w in f.evidence[n][:1]])
+        wide = _live(SCOPE_WIDE, text, negated)
+        many = getattr(context, "files", 0) or 0
+        if (wide or many >= 8) and not present & MECHANICAL:
+            f.set("simple-edit:wide", 1.0, [wide[0].group(0)] if wide else [f"{many} files"])
+    small = _live(SMALL_OBJECTS, text, negated)
+    if small:
+        f.set("obj:small", 1.0, [m.group(0) for m in small])
+    _shape_features(f, text, negated, norm)
+    _word_features(f, text, negated)
+    level, task_type, mechanical = rule_level(text)
+    f.set("rules:" + level, 1.0, [task_type])
+    if mechanical:
+        f.set("rules:mechanical", 1.0, [task_type])
+    _context_features(f, context)
+    return f
+
+
+def _shape_features(f: Features, text: str, negated: list[tuple[int, int]], norm: Normalized) -> None:
+    for name, pattern in (("scope:wide", SCOPE_WIDE), ("scope:small", SCOPE_SMALL), ("debug:hard", DEBUG_HARD),
+                          ("deliverable", DELIVERABLE)):
+        hits = _live(pattern, text, negated)
+        if hits:
+            f.set(name, 1.0, [m.group(0) for m in hits])
+    systems = {_SYSTEM_CLASS.get(m.group(0).lower(), m.group(0).lower().rstrip("s")) for m in SYSTEMS.finditer(text)}
+    if len(systems) >= 2:
+        f.set("systems:2+", 1.0, sorted(systems))
+    if len(systems) >= 3:
+        f.set("systems:3+", 1.0, sorted(systems))
+    listed = _LIST3.search(text)
+    if listed:
+        f.set("lists:3-things", 1.0, [listed.group(0)])
+    decision = QUESTION_OR.search(text)
+    if decision and "?" in text or (decision and f.values.get("plan:propose")):
+        f.set("ask:decision", 1.0, [decision.group(0)[:40]])
+    start = QUESTION_START.search(text)
+    if start:
+        f.set("ask:should-how", 1.0, [start.group(0)])
+    if "?" in text:
+        f.set("ask:question", 1.0, ["?"])
+        lookup = LOOKUP.match(text)
+        if lookup and not start:
+            f.set("ask:lookup", 1.0, [lookup.group(0)])
+    words = len(_WORD.findall(text))
+    f.set("len:log-words", round(math.log1p(words) / math.log(64), 3), [f"{words} words"])
+    if words <= 6:
+        f.set("len:terse", 1.0, [f"{words} words"])
+    if norm.is_issue:
+        f.set("issue:report", 1.0, norm.headings[:2] or ["bug report"])
+    if norm.has_trace:
+        f.set("issue:trace", 1.0, ["stack trace"])
+    if norm.has_code:
+        f.set("text:code", 1.0, ["code"])
+
+
+_STOPWORDS = """a an the and or but if of to in on at by for with from into onto as is are was were be been
+being it its this that these those there their our we you your i me my us they them he she his her not no do does did
+done so than then too very can could should would will shall may might must have has had just only also all any
+some each every one two three when where which who whom what why how about after before up down out over under
+again further here more most other such own same both few nor file name code"""
+_STOP = frozenset(_STOPWORDS.split())
+_STEM = re.compile(r"(?:ies|es|s|ing|ed)$")
+
+
+def _word_features(f: Features, text: str, negated: list[tuple[int, int]]) -> None:
+    """Bag of words (crudely stemmed): `w:migrat` etc., for what the phrase classes do not name."""
+    for m in _WORD.finditer(text):
+        word = m.group(0).lower().strip("'-")
+        if len(word) < 3 or word in _STOP or any(a <= m.start() < b for a, b in negated):
+            continue
+        stem = _STEM.sub("", word) if len(word) > 5 else word
+        key = "w:" + stem
+        if key not in f.values:
+            f.set(key, 1.0, [word])
+
+
+def _context_features(f: Features, ctx) -> None:
+    if ctx is None:
+        return
+    files = getattr(ctx, "files", 0) or 0
+    for bound in (2, 8, 20):
+        if files >= bound:
+            f.set(f"ctx:files>={bound}", 1.0, [f"{files} files"])
+    packages = getattr(ctx, "packages", ()) or ()
+    if len(packages) >= 2:
+        f.set("ctx:packages>=2", 1.0, list(packages)[:4])
+    languages = getattr(ctx, "languages", ()) or ()
+    if len(languages) >= 2:
+        f.set("ctx:languages>=2", 1.0, list(languages)[:4])
+    lines = getattr(ctx, "changed_lines", 0) or 0
+    for bound in (200, 1000):
+        if lines >= bound:
+            f.set(f"ctx:lines>={bound}", 1.0, [f"{lines} changed lines"])

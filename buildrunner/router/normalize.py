@@ -1,0 +1,102 @@
+"""Turn a task as people paste it into the prose the estimator should read.
+
+Issue reports and chat messages carry a lot that is not the request: code fences, stack traces,
+REPL sessions, URLs, file names, identifiers and issue-template headings ("Describe the bug").
+Their *words* mislead a word-based estimator ("Describe" is not an explain task, `migrate.py` is
+not a migration, `session.commit()` is not session handling), but their *presence* is a signal:
+a stack trace or a bug template means a bug report. `normalize` removes them from the text and
+reports what it removed as flags.
+"""
+
+from __future__ import annotations
+
+import re
+
+
+class Normalized:
+    """The prose of a task plus what was stripped from it."""
+
+    __slots__ = ("text", "has_code", "has_trace", "is_issue", "headings", "identifiers")
+
+    def __init__(self, text: str, has_code: bool, has_trace: bool, is_issue: bool, headings: list[str],
+                 identifiers: int) -> None:
+        self.text, self.has_code, self.has_trace, self.is_issue = text, has_code, has_trace, is_issue
+        self.headings, self.identifiers = headings, identifiers
+
+
+_FENCE = re.compile(r"^[ \t]*(```|~~~)[^\n]*\n.*?(?:^[ \t]*\1[ \t]*$|\Z)", re.S | re.M)
+_TRACE_LINE = re.compile(
+    r"^\s*(?:Traceback \(most recent call last\):|File \"[^\"]+\", line \d+.*|at [\w$.<>]+\([\w.]*:?\d*\)|"
+    r"goroutine \d+ \[.*|panic: .*|thread '.*' panicked at .*|Caused by: .*|"
+    r"(?:[\w.]+\.)?[A-Z]\w*(?:Error|Exception|Interrupt|Warning)(?::.*)?|\w+\.\w+\.\w*Error: .*|"
+    r"Exception ignored in: .*|\^+|~+\^*~*|\d{4}-\d\d-\d\dT[\d:.]+Z? +[A-Z]+ .*)\s*$", re.M)
+_TRACE_START = re.compile(r"Traceback \(most recent call last\)|^\s*File \"[^\"]+\", line \d+|"
+                          r"^\s*at [\w$.<>]+\([\w.]+:\d+\)|^panic: |^goroutine \d+ \[|"
+                          r"\b[A-Z]\w*(?:Error|Exception): ", re.M)
+_REPL = re.compile(r"^(?:>>>|\.\.\.|In \[\d+\]:|\$|PS [A-Z]:\\[^>]*>|#)\s.*$|"
+                   r"^Python \d+\.\d+[^\n]*\[(?:GCC|Clang|MSC)[^\n]*$|"
+                   r"^Type \"help\", \"copyright\".*$", re.M)
+_HEADING = re.compile(
+    r"^[ \t]*(?:#{1,6}[ \t]*|\*\*)?(describe the bug|bug description|bug report|bug|to reproduce|"
+    r"steps to reproduce|reproduction|expected behaviou?r|actual behaviou?r|expected|actual|"
+    r"environment|version|versions|browser|os|logs?|additional context|screenshots|summary|"
+    r"description|documentation|what happened\??|what did you expect\??|what version are you using\??|"
+    r"feature request|motivation|problem|ask|proposal|bisect|"
+    r"is your feature request related to a problem\??|describe the solution you'?d like|"
+    r"describe alternatives you'?ve considered)[ \t]*(?:\*\*)?[ \t]*:?(?:\*\*)?",
+    re.I | re.M)
+_BUG_HEADINGS = {"describe the bug", "bug description", "bug report", "bug", "to reproduce", "steps to reproduce",
+                 "reproduction", "expected behavior", "expected behaviour", "actual behavior", "actual behaviour",
+                 "what happened", "what happened?", "expected", "actual"}
+_URL = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+", re.I)
+_INLINE_CODE = re.compile(r"`[^`\n]+`")
+_PATH = re.compile(r"(?<![\w@])(?:[\w.-]+/)+(?:[\w-]*\.\w+\b|(?=[\s,;:)]|$))|\b[\w-]+\.(?:py|js|jsx|ts|tsx|go|rs|java|kt|rb|php|cs|c|h|"
+                   r"cpp|hpp|swift|sql|sh|md|rst|txt|yaml|yml|json|toml|cfg|ini|lock|html|css|xml|csv)\b")
+_IDENT = re.compile(r"\b(?:[a-z]+_[\w]+|[a-z]+[A-Z]\w*|[A-Z][a-z]+[A-Z]\w*|\w+\.\w+(?:\.\w+)*\(?\)?|\w+\(\))")
+_ENV_LINE = re.compile(r"^[ \t]*[-*][ \t]*(?:os|version|python|browser|platform|node)[ \t]*:.*$", re.I | re.M)
+
+
+def normalize(task: str) -> Normalized:
+    """The prose of `task` and the flags of what was removed (see module docstring)."""
+    text = (task or "").replace("\r\n", "\n")
+    has_code = False
+    has_trace = bool(_TRACE_START.search(text))
+
+    def fence(m: re.Match) -> str:
+        nonlocal has_code
+        has_code = True
+        return "\n"
+
+    text = _FENCE.sub(fence, text)
+    headings = [m.group(1).lower().rstrip("?") for m in _HEADING.finditer(text) if _heading_alone(text, m)]
+    text = _strip_headings(text)
+    if _REPL.search(text):
+        has_code = True
+    text = _REPL.sub(" ", text)
+    text = _TRACE_LINE.sub(" ", text)
+    text = _ENV_LINE.sub(" ", text)
+    text = _URL.sub(" ", text)
+    text, n_inline = _INLINE_CODE.subn(" code ", text)
+    text, n_paths = _PATH.subn(" file ", text)
+    text, n_idents = _IDENT.subn(" name ", text)
+    is_issue = bool(set(headings) & _BUG_HEADINGS) or (has_trace and len(text.split()) > 3)
+    prose = " ".join(text.split())
+    return Normalized(prose, has_code or n_inline > 0, has_trace, is_issue, headings, n_inline + n_paths + n_idents)
+
+
+def _heading_alone(text: str, m: re.Match) -> bool:
+    """A template heading is a line of its own (or a bold label): not "Describe the bug in a sentence"."""
+    line_end = text.find("\n", m.end())
+    rest = text[m.end(): len(text) if line_end < 0 else line_end].strip()
+    raw = m.group(0).lstrip()
+    return not rest or raw.startswith(("#", "**")) or m.group(0).rstrip().endswith(":")
+
+
+def _strip_headings(text: str) -> str:
+    out = []
+    for line in text.split("\n"):
+        m = _HEADING.match(line)
+        if m and _heading_alone(line, m):
+            line = line[m.end():]
+        out.append(line)
+    return "\n".join(out)
