@@ -224,6 +224,7 @@ def extract(task: str, context=None) -> Features:
     if small:
         f.set("obj:small", 1.0, [m.group(0) for m in small])
     _shape_features(f, text, negated, norm)
+    _interactions(f, present, small)
     _word_features(f, text, negated)
     level, task_type, mechanical = rule_level(text)
     f.set("rules:" + level, 1.0, [task_type])
@@ -268,6 +269,26 @@ def _shape_features(f: Features, text: str, negated: list[tuple[int, int]], norm
         f.set("issue:trace", 1.0, ["stack trace"])
     if norm.has_code:
         f.set("text:code", 1.0, ["code"])
+
+
+_BUGGY = {"act:bug", "act:symptom"}
+_WORK = {"act:implement", "act:refactor", "act:test", "act:perf", "act:migrate"}
+
+
+def _interactions(f: Features, present: set[str], small: list[re.Match]) -> None:
+    """Pairs a linear model cannot see from single features: a simple edit with no bug and no real
+    work in a short task is trivial; a simple-edit word next to a bug word names what the bug is
+    about ("the formatter reorders decorators"); a vague verb on a small object is a small change."""
+    words = int(f.evidence.get("len:log-words", ["0"])[0].split()[0])
+    simple = present & SIMPLE_ACTIONS
+    if simple and not present & (_BUGGY | _WORK) and words <= 20:
+        f.set("simple:clean", 1.0, [f.evidence[n][0] for n in sorted(simple)])
+    if simple and present & _BUGGY:
+        f.set("simple:with-bug", 1.0, [f.evidence[n][0] for n in sorted(simple | (present & _BUGGY))][:4])
+    if small and f.lead in _GENERIC and not present & (_BUGGY | _WORK) and words <= 15:
+        f.set("change:small", 1.0, [m.group(0) for m in small][:2])
+    if words > 120 and "issue:report" in f.values:
+        f.set("issue:long-report", 1.0, [f"{words} words"])
 
 
 _STOPWORDS = """a an the and or but if of to in on at by for with from into onto as is are was were be been
