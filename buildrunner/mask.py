@@ -66,4 +66,34 @@ def looks_opaque(text: str) -> bool:
                 return True
             if len(seg) >= 17 and not set(seg).isdisjoint(_DIGITS) and not set(seg).isdisjoint(_LETTERS):
                 return True
+    return _looks_like_password_or_key(text)
+
+
+_SYMBOLS = frozenset("!#$%&*+;<=>?@^`|~'\"()[]{},")
+
+
+def _looks_like_password_or_key(text: str) -> bool:
+    """Whole-token shapes the chunk test misses (its separators split them): a password mixing
+    upper case, lower case, digits and symbols (`Px2!qH7m@Lk9wZ`), hex groups (`1708c76c:79d06da1`,
+    UUIDs), and random mixed case without digits (`sucqErrAvIUtLR`: many upper-case letters in two
+    or more runs), as opposed to CamelCase names (`HTTPServerConfig` has one run)."""
+    import re
+
+    for token in text.split():
+        if len(token) < 8:
+            continue
+        chars = set(token)
+        classes = sum((not chars.isdisjoint(_UPPER), not chars.isdisjoint(_LOWER), not chars.isdisjoint(_DIGITS),
+                       not chars.isdisjoint(_SYMBOLS)))
+        if classes == 4 and "://" not in token:
+            return True
+        if not chars.isdisjoint(_DIGITS) and re.search(
+                r"(?<![0-9A-Za-z])[0-9a-fA-F]{8,}(?:[:\-][0-9a-fA-F]{4,})+(?![0-9A-Za-z])", token):
+            return True
+        letters = [c for c in token if c.isalpha()]
+        if len(letters) >= 12 and len(letters) == len(token):
+            upper = sum(c.isupper() for c in letters)
+            groups = len(re.findall(r"[A-Z]{2,}", token))
+            if 0.3 <= upper / len(letters) <= 0.7 and groups >= 2 and not chars.isdisjoint(_LOWER):
+                return True
     return False

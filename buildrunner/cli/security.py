@@ -129,8 +129,10 @@ def _warn(message: str) -> None:
 @click.option("--verify", is_flag=True,
               help="Ask each found key's own provider (documented endpoint, in a header) whether it is live; "
                    "findings gain live|revoked|unknown. Opt-in: this sends the keys over the network.")
+@click.option("--explain", is_flag=True, help="Also list the candidate secrets that were not reported, with the "
+              "filter that dropped each (values masked).")
 def check(paths, staged, history, since, fmt, as_json, output, quiet, no_color, rule_prefixes, report_unused,
-          no_baseline, jobs, apply_fix, fail_on, stdin_filename, verify):
+          no_baseline, jobs, apply_fix, fail_on, stdin_filename, verify, explain):
     """Scan PATHs (default: the whole repository) for secrets and SQL injection.
 
     \b
@@ -188,6 +190,9 @@ def check(paths, staged, history, since, fmt, as_json, output, quiet, no_color, 
 
     _emit(fmt, result, output=output, quiet=quiet, no_color=no_color)
     _after_report(result, report_unused=report_unused, quiet=quiet)
+    if explain:
+        _explain(project, config, paths=paths, staged=staged, history=history, since=since, documents=documents,
+                 rule_prefixes=rule_prefixes, to_stderr=fmt != "text" or bool(output))
     record_scan(project, result)
     if not stdin:  # standard input is not the project: leave its last-scan summary alone
         record_last_scan(project, result, code)
@@ -226,6 +231,25 @@ def _emit(fmt: str, result, *, output, quiet: bool, no_color: bool) -> None:
             write_output(text, output)
         except OSError as exc:
             raise BrError(f"cannot write the report to {output}: {exc.strerror or exc}") from None
+
+
+def _explain(project, config, *, paths, staged, history, since, documents, rule_prefixes, to_stderr: bool) -> None:
+    """The candidates secret rules dropped, with the filter's name (after the report)."""
+    from buildrunner.engine import pipeline
+    from buildrunner.engine.secrets import explain_documents
+
+    ids = [p.strip() for item in rule_prefixes for p in item.split(",") if p.strip()]
+    rules = pipeline.load_rules(project, ["secret"], ids)
+    if not rules:
+        return  # --rules selected no secret rule: nothing to explain
+    if documents is None:
+        documents, _mode = pipeline.documents(project, config, paths=paths, staged=staged, history=history,
+                                              since=since)
+    lines = explain_documents(documents, rules)
+    click.echo(f"{len(lines)} candidate secret(s) not reported:" if lines else "No candidate secret was dropped.",
+               err=to_stderr)
+    for line in lines:
+        click.echo(f"  {line}", err=to_stderr)
 
 
 def _report_unused(result, quiet: bool) -> None:

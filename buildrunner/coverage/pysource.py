@@ -133,7 +133,97 @@ def _excluded_suites(lines: list[str], excluded: set[int]) -> set[int]:
     return out
 
 
-def analyze(text: str, filename: str = "<source>") -> PythonLines | None:  # noqa: C901 — existing debt: split it
+class _Structure:
+    """What one walk over the AST collects: `multiline` (line → first line of its statement or
+    compound header), `docstrings` (their lines) and `blocks` (header first, header last, block
+    last) of compound statements, for the exclusions."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.multiline: dict[int, int] = {}
+        self.docstrings: set[int] = set()
+        self.blocks: list[tuple[int, int, int]] = []
+        self._raw_lines: list[bytes] | None = None  # source lines as bytes (col_offset counts UTF-8 bytes)
+
+    def walk(self, tree: ast.Module) -> _Structure:
+        stack: list[ast.AST] = [tree]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                doc = _docstring(node)
+                if doc is not None:
+                    self.docstrings.update(range(doc.lineno, doc.end_lineno + 1))
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.match_case):
+                    self._case(child)
+                    stack.append(child)
+                elif isinstance(child, _COMPOUND):
+                    self._compound(child)
+                    stack.append(child)
+                elif isinstance(child, ast.stmt):
+                    _span(self.multiline, child.lineno, child.end_lineno)
+                elif isinstance(child, ast.excepthandler):
+                    self._handler(child)
+                    stack.append(child)
+        return self
+
+    def _case(self, case: ast.match_case) -> None:
+        pat = case.pattern
+        body_first = _start(case.body[0]) if case.body else pat.end_lineno
+        _span(self.multiline, pat.lineno, max(pat.end_lineno, body_first - 1)
+              if body_first > pat.lineno else pat.lineno)
+
+    def _handler(self, handler: ast.excepthandler) -> None:
+        body_first = _start(handler.body[0]) if handler.body else handler.lineno
+        _span(self.multiline, handler.lineno, max(handler.lineno, body_first - 1)
+              if body_first > handler.lineno else handler.lineno)
+
+    def _compound(self, stmt: ast.stmt) -> None:
+        header_last = self._header_last(stmt)
+        _span(self.multiline, stmt.lineno, header_last)
+        for deco in getattr(stmt, "decorator_list", ()):
+            _span(self.multiline, deco.lineno, deco.end_lineno)
+        # an excluded header excludes its own suite, not the `else:`/`except:` that follow
+        suite_last = stmt.body[-1].end_lineno if isinstance(
+            stmt, (ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try)) else stmt.end_lineno
+        self.blocks.append((_start(stmt), header_last, suite_last))
+
+    def _header_last(self, stmt: ast.stmt) -> int:
+        """Last line of a compound statement's header, up to the line before its body."""
+        is_match = isinstance(stmt, ast.Match)
+        first_body = stmt.cases[0].pattern.lineno if is_match else _start(stmt.body[0])
+        header_end = _header_end(stmt)
+        if first_body <= header_end:
+            return header_end
+        # `def f(\n    a,\n): ...`: the body shares the line that closes the header
+        if not is_match and first_body == stmt.body[0].lineno and self._code_before(first_body, stmt.body[0].col_offset):
+            return first_body
+        return max(header_end, first_body - 1)
+
+    def _code_before(self, line: int, col_offset: int) -> bool:
+        if self._raw_lines is None:
+            self._raw_lines = self.text.encode("utf-8", "surrogatepass").split(b"\n")
+        return bool(self._raw_lines[line - 1][:col_offset].strip())
+
+
+def _excluded(text: str, structure: _Structure) -> set[int]:
+    """Lines coverage.py's default exclusions remove, with the blocks and suites they head."""
+    multiline = structure.multiline
+    excluded: set[int] = set()
+    for needles, pattern in DEFAULT_EXCLUDES:
+        if any(n in text for n in needles):
+            excluded |= _lines_matching(text, pattern, multiline)
+    if not excluded:
+        return excluded
+    excluded = {multiline.get(n, n) for n in excluded}
+    for start, header_last, last in structure.blocks:
+        if any(n in excluded for n in range(start, header_last + 1)):
+            excluded.update(range(start, last + 1))
+    excluded |= _excluded_suites(text.splitlines(), excluded)
+    return excluded
+
+
+def analyze(text: str, filename: str = "<source>") -> PythonLines | None:
     """The executable lines of `text`, or None when it is not valid Python."""
     try:
         tree = ast.parse(text, filename)
@@ -142,66 +232,9 @@ def analyze(text: str, filename: str = "<source>") -> PythonLines | None:  # noq
         return None
     raw: set[int] = set()
     _code_lines(code, raw)
-
-    multiline: dict[int, int] = {}
-    docstrings: set[int] = set()
-    blocks: list[tuple[int, int, int]] = []  # (header first, header last, block last) of compounds
-    stack: list[ast.AST] = [tree]
-    raw_lines: list[bytes] | None = None  # source lines as bytes (col_offset counts UTF-8 bytes)
-    while stack:
-        node = stack.pop()
-        doc = _docstring(node) if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef,
-                                                    ast.AsyncFunctionDef)) else None
-        if doc is not None:
-            docstrings.update(range(doc.lineno, doc.end_lineno + 1))
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.match_case):
-                pat = child.pattern
-                body_first = _start(child.body[0]) if child.body else pat.end_lineno
-                _span(multiline, pat.lineno, max(pat.end_lineno, body_first - 1)
-                      if body_first > pat.lineno else pat.lineno)
-                stack.append(child)
-            elif isinstance(child, ast.stmt):
-                if isinstance(child, _COMPOUND):
-                    first_body = (child.cases[0].pattern.lineno if isinstance(child, ast.Match)
-                                  else _start(child.body[0]))
-                    header_end = _header_end(child)
-                    if first_body > header_end:
-                        # `def f(\n    a,\n): ...`: the body shares the line that closes the header
-                        shares = False
-                        if not isinstance(child, ast.Match) and first_body == child.body[0].lineno:
-                            if raw_lines is None:
-                                raw_lines = text.encode("utf-8", "surrogatepass").split(b"\n")
-                            shares = bool(raw_lines[first_body - 1][:child.body[0].col_offset].strip())
-                        header_last = first_body if shares else max(header_end, first_body - 1)
-                    else:
-                        header_last = header_end
-                    _span(multiline, child.lineno, header_last)
-                    for deco in getattr(child, "decorator_list", ()):
-                        _span(multiline, deco.lineno, deco.end_lineno)
-                    # an excluded header excludes its own suite, not the `else:`/`except:` that follow
-                    suite_last = child.body[-1].end_lineno if isinstance(
-                        child, (ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try)) else child.end_lineno
-                    blocks.append((_start(child), header_last, suite_last))
-                    stack.append(child)
-                else:
-                    _span(multiline, child.lineno, child.end_lineno)
-            elif isinstance(child, (ast.excepthandler,)):
-                body_first = _start(child.body[0]) if child.body else child.lineno
-                _span(multiline, child.lineno, max(child.lineno, body_first - 1)
-                      if body_first > child.lineno else child.lineno)
-                stack.append(child)
-
-    excluded: set[int] = set()
-    for needles, pattern in DEFAULT_EXCLUDES:
-        if any(n in text for n in needles):
-            excluded |= _lines_matching(text, pattern, multiline)
-    if excluded:
-        excluded = {multiline.get(n, n) for n in excluded}
-        for start, header_last, last in blocks:
-            if any(n in excluded for n in range(start, header_last + 1)):
-                excluded.update(range(start, last + 1))
-        excluded |= _excluded_suites(text.splitlines(), excluded)
-    ignore = excluded | docstrings
+    structure = _Structure(text).walk(tree)
+    multiline = structure.multiline
+    excluded = _excluded(text, structure)
+    ignore = excluded | structure.docstrings
     statements = {multiline.get(n, n) for n in raw if n not in ignore} - ignore
     return PythonLines(statements, excluded, multiline)

@@ -35,28 +35,33 @@ DOC_EXAMPLE_KEYS = frozenset({
     "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",
 })
 
-_PLACEHOLDER = (
+# Literal markers: any of them anywhere in the (lowercased) value makes it a placeholder.
+_MARKERS = ("xxxxx", "***", "...", "…", "os.environ", "os.getenv", "getenv(", "process.env", "env[",
+            "import.meta.env", "example", "dummy", "changeme", "change_me", "placeholder", "sample", "redacted",
+            "0123456789", "123456789", "12345678", "abcdefgh", "qwerty", "asdfgh", "a1b2c3", "abcd1234", "1234abcd")
+# Structural placeholders, searched only when one of their trigger characters/words occurs.
+_STRUCTURAL = (
     r"""
-      x{5,} | X{5,} | \*{3,} | \.{3} | …                    # xxxxx, *****, ellipses
-    | ^<[^<>]*>$ | <[a-z_\- ]{3,}>                          # <token>, <your key>
-    | \$\{[^}]*\} | \$\(\s*[^)]*\) | ^\$[A-Za-z_]\w*$       # ${VAR}, $(cmd), $VAR
+      ^<[^<>]*>$ | <[a-z_\- ]{3,}>                          # <token>, <your key>
+    | \$\{[^}]*\} | \$\(\s*[^)]*\) | ^\$[a-z_]\w*$       # ${VAR}, $(cmd), $VAR
     | ^\{\w*\}$ | ^%s$ | \{\{[^}]*\}\} | \{%[^%]*%\} | %\([a-z_]+\)s          # {{ var }}, {% x %}, %(name)s
-    | os\.environ | os\.getenv | getenv\( | process\.env | ENV\[ | import\.meta\.env
-    | example | dummy | changeme | change_me | placeholder | sample | redacted | insert[_\-]?your
-    | your[_\-]?(?:api|secret|access|own|real)? [_\-]?(?:key|token|secret|password|here)
+    | insert[_\-]?your | your[_\-]?(?:api|secret|access|own|real)? [_\-]?(?:key|token|secret|password|here)
     | replace[_\-]?(?:me|with|this) | fill[_\-]?me | not[_\-]?a[_\-]?real | fake[_\-]?(?:key|token|secret)
-    | 0123456789 | 123456789 | 12345678 | abcdefgh | qwerty | asdfgh | a1b2c3 | abcd1234 | 1234abcd
     """
 )
+_TRIGGERS = ("<", "$", "{", "%", "your", "replace", "fill", "not", "fake")
 _RUN = r"(.)\1{7,}"  # the same character 8+ times in a row
 _compiled: tuple[re.Pattern, re.Pattern] | None = None
 
 
 def _patterns() -> tuple[re.Pattern, re.Pattern]:
-    """Compiled on first use: importing this module stays cheap for text with no candidates."""
+    """Compiled on first use: importing this module stays cheap for text with no candidates.
+
+    (markers or a run of one character, structural placeholders)"""
     global _compiled
     if _compiled is None:
-        _compiled = (re.compile(_PLACEHOLDER, re.IGNORECASE | re.VERBOSE), re.compile(_RUN))
+        markers = "|".join(re.escape(m) for m in _MARKERS)
+        _compiled = (re.compile(f"{markers}|{_RUN}"), re.compile(_STRUCTURAL, re.VERBOSE))
     return _compiled
 
 
@@ -64,9 +69,47 @@ def is_placeholder(value: str) -> bool:
     """True when `value` is evidently a placeholder, template variable or documentation key."""
     if value in DOC_EXAMPLE_KEYS or not value.strip():
         return True
-    placeholder, run = _patterns()
-    if placeholder.search(value) or run.search(value):
+    low = value.lower()
+    markers_or_run, structural = _patterns()
+    if markers_or_run.search(low):
+        return True
+    if any(t in low for t in _TRIGGERS) and structural.search(low):
         return True
     body = re.sub(r"[^A-Za-z0-9]", "", value)
     # long values made of two or three distinct characters: abababab, 0000-1111…
     return len(body) >= 12 and len(set(body.lower())) <= 3
+
+
+_ALPHABETS = (
+    (frozenset("0123456789"), 10),
+    (frozenset("0123456789abcdef"), 16),
+    (frozenset("0123456789ABCDEF"), 16),
+    (frozenset("0123456789abcdefghijklmnopqrstuvwxyz"), 36),
+    (frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"), 36),
+    (frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"), 62),
+    (frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ+/=-_"), 66),
+)
+
+
+def alphabet_size(value: str) -> int:
+    """The size of the smallest usual alphabet `value` is drawn from (hex 16, base36, base62,
+    base64/url 66, printable ASCII 95)."""
+    chars = set(value)
+    for alphabet, size in _ALPHABETS:
+        if chars <= alphabet:
+            return size
+    return 95
+
+
+def entropy_floor_met(value: str, floor: float) -> bool:
+    """Whether `value` is random enough for a rule whose entropy floor is `floor` bits/char.
+
+    Entropy is judged on the value's own alphabet and length: a value cannot show more than
+    log2(min(length, alphabet)) bits per character, so the floor is capped at 85 % of that (a
+    random 32-digit hex key passes a 3.5 floor; a random 12-character password too). Non-ASCII
+    text never counts as high entropy.
+    """
+    if not value.isascii():
+        return False
+    ceiling = math.log2(max(2, min(len(value), alphabet_size(value))))
+    return shannon_entropy(value) >= min(floor, 0.85 * ceiling)

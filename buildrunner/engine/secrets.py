@@ -19,11 +19,19 @@ Fields of a secret rule (besides the common ones in `engine/rules.py`)::
                                   # the regex is tried only there instead of searching whole lines,
                                   # much faster for generic rules whose keywords hit many lines.
     validate: jwt                 # optional structural check of the value (see VALIDATORS).
+    filters: [words_not_random]   # optional named filters (engine/secret_filters.py) applied on top
+                                  # of the default ones (placeholder, templated, doc_example_key).
+                                  # A regex group `(?P<key>…)` names what the value is assigned to,
+                                  # `(?P<user>…)` a URL's user: filters may look at both.
     allowlist:                    # optional, per rule
       regexes:   ['^sk-ant-api03-test']   # searched in the secret value
       stopwords: [localhost]              # case-insensitive substrings of the secret value
       lines:     ['^\\s*#']               # searched in the whole line
       paths:     ['**/fixtures/**']       # globs on the document path
+
+A fallback rule never reports a value that starts with a specific rule's literal prefix (the
+provider-prefix claim: `ghp_…` is GitHub's to report, well-formed or not). `SecretMatcher.spans`
+can collect the candidates a filter dropped, with the filter's name (`br security check --explain`).
 
 Regexes are validated at load time with the regex parser only and compiled on a rule's first
 keyword hit, so the pre-commit hook pays for the rules whose keywords appear in the staged text.
@@ -34,15 +42,16 @@ from __future__ import annotations
 import json
 import re
 import string
+from collections.abc import Callable
 from fnmatch import fnmatch
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, NamedTuple
 
-from buildrunner.engine.entropy import is_placeholder, shannon_entropy
+from buildrunner.engine.entropy import entropy_floor_met
 from buildrunner.engine.model import Document, Finding, Rule, value_hash
 
 SPEC_FIELDS = {"keywords", "regex", "entropy", "min_length", "window", "placeholders", "fallback",
-               "validate", "allowlist", "anchored"}
+               "validate", "allowlist", "anchored", "filters"}
 ALLOWLIST_FIELDS = {"regexes", "stopwords", "lines", "paths"}
 LONG_LINE = 4096  # lines longer than this (minified files) are searched around keyword hits only
 SNIPPET_WIDTH = 200
@@ -61,7 +70,20 @@ def _check_jwt(value: str) -> bool:
     return isinstance(data, dict) and "alg" in data
 
 
-VALIDATORS: dict[str, Callable[[str], bool]] = {"jwt": _check_jwt}
+def _check_base64_jwt(value: str) -> bool:
+    """A JWT wrapped in standard base64 (`ZXlK…` is base64 of `eyJ…`), as Kubernetes Secret data holds it."""
+    import base64
+    import binascii
+
+    try:
+        inner = base64.b64decode(value + "=" * (-len(value) % 4), validate=True).decode("ascii").strip()
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return False
+    parts = inner.split(".")
+    return len(parts) == 3 and len(parts[1]) >= 10 and _check_jwt(inner)
+
+
+VALIDATORS: dict[str, Callable[[str], bool]] = {"jwt": _check_jwt, "base64_jwt": _check_base64_jwt}
 
 
 def _spec_error(field: str, message: str):
@@ -119,10 +141,61 @@ def _validate_regex(pattern: str, field: str, *, need_secret: bool) -> None:
         raise _spec_error(field, "regex must have a named group `(?P<secret>...)` around the value")
 
 
+def literal_prefix(pattern: str) -> str:
+    """The literal characters every `secret` group match starts with (`ghp_`, `xoxb-`), lowercased.
+
+    Read from the parsed regex: '' when the group starts with a class, an alternation or a repeat.
+    """
+    try:
+        import re._parser as sre_parse
+        from re import _constants as c
+    except ImportError:  # pragma: no cover
+        return ""
+    try:
+        parsed = sre_parse.parse(pattern, 0)
+    except re.error:
+        return ""
+    group = parsed.state.groupdict.get("secret")
+
+    def find(items):
+        for op, av in items:
+            if op is c.SUBPATTERN:
+                if av[0] == group:
+                    return av[-1]
+                found = find(av[-1])
+                if found is not None:
+                    return found
+        return None
+
+    body, out = find(parsed), []
+    while body is not None:
+        nested = None
+        for op, av in body:
+            if op is c.LITERAL:
+                out.append(chr(av))
+            elif op is c.SUBPATTERN and av[0] is None:  # (?i:…) / (?:…) wrapping the prefix
+                nested = av[-1]
+                break
+            else:
+                break
+        body = nested
+    return "".join(out).lower()
+
+
 def _str_list(raw: dict, name: str, field: str) -> list[str]:
     from buildrunner.engine.specs import str_list
 
     return str_list(raw, name, field, non_empty_items=True)
+
+
+def _filter_names(raw: dict) -> list[str]:
+    from buildrunner.engine.secret_filters import FILTERS
+
+    names = _str_list(raw, "filters", "filters")
+    for name in names:
+        if name not in FILTERS:
+            raise _spec_error("filters", f"unknown filter `{name}`; known: {', '.join(sorted(FILTERS))}")
+    return names
 
 
 def compile_spec(raw: dict, rule_id: str) -> dict:
@@ -154,6 +227,8 @@ def compile_spec(raw: dict, rule_id: str) -> dict:
     if validate is not None and validate not in VALIDATORS:
         raise _spec_error("validate", f"`validate` must be one of {', '.join(VALIDATORS)}")
     spec["validate"] = validate
+    spec["filters"] = _filter_names(raw)
+    spec["prefix"] = literal_prefix(regex)
     spec["allowlist"] = _allowlist(raw.get("allowlist") or {})
     return spec
 
@@ -176,10 +251,26 @@ def _allowlist(allow) -> dict[str, list[str]]:
     }
 
 
+class Dropped(NamedTuple):
+    """A candidate value that was not reported, and why (`br security check --explain`)."""
+
+    rule_id: str
+    path: str
+    line_start: int
+    start: int
+    end: int
+    reason: str  # a filter name (engine/secret_filters.py), entropy, min_length, allowlist.*, shadowed
+
+
+def _is_claim(prefix: str) -> bool:
+    """A literal prefix distinctive enough to claim values: `ghp_`, `xoxb-`, `akia`; not `sk_`, `sl.`."""
+    return len(prefix) >= 4
+
+
 class _Compiled:
     """A rule's regexes, compiled on first use."""
 
-    __slots__ = ("rule", "spec", "_regex", "_allow_re", "_line_re")
+    __slots__ = ("rule", "spec", "_regex", "_allow_re", "_line_re", "_verdicts")
 
     def __init__(self, rule: Rule):
         self.rule = rule
@@ -187,6 +278,19 @@ class _Compiled:
         self._regex = None
         self._allow_re: list[re.Pattern] | None = None
         self._line_re: list[re.Pattern] | None = None
+        self._verdicts: dict[tuple, str | None] = {}  # the same line in many files is judged once
+
+    def judge(self, candidate, claims: tuple[str, ...], path_kind: bool) -> str | None:
+        """`drop_reason`, memoized on what it reads (`path_kind`: whether the path is a test or doc
+        path). A bounded cache: generated and vendored trees repeat the same lines."""
+        key = (candidate.value, candidate.key, candidate.user, candidate.line, path_kind)
+        verdicts = self._verdicts
+        if key in verdicts:
+            return verdicts[key]
+        if len(verdicts) > 4096:
+            verdicts.clear()
+        verdicts[key] = reason = self.drop_reason(candidate, claims)
+        return reason
 
     @property
     def regex(self) -> re.Pattern:
@@ -200,33 +304,52 @@ class _Compiled:
                                 rule_id=self.rule.id, field="regex") from None
         return self._regex
 
-    def allowed(self, value: str, line: str) -> bool:
-        """True when the value is not a credential by this rule's own and the global allowlists."""
-        spec = self.spec
+    def drop_reason(self, candidate, claims: tuple[str, ...] = ()) -> str | None:
+        """The name of what drops `candidate` (a filter, the entropy floor, an allowlist), or None."""
+        from buildrunner.engine.secret_filters import DEFAULT_FILTERS, claimed_by_provider, first_drop
+
+        spec, value = self.spec, candidate.value
         if len(value) < spec["min_length"]:
-            return True
-        if spec["entropy"] and shannon_entropy(value) < spec["entropy"]:
-            return True
-        if spec["placeholders"] and is_placeholder(value):
-            return True
+            return "min_length"
+        if spec["fallback"] and claimed_by_provider(value, claims):
+            return "provider_prefix"
+        if spec["entropy"] and not entropy_floor_met(value, spec["entropy"]):
+            return "entropy"
+        if spec["placeholders"]:
+            reason = first_drop(candidate, DEFAULT_FILTERS)
+            if reason:
+                return reason
+        if spec.get("filters"):
+            reason = first_drop(candidate, spec["filters"])
+            if reason:
+                return reason
         if spec["validate"] and not VALIDATORS[spec["validate"]](value):
-            return True
-        allow = spec["allowlist"]
+            return f"validate:{spec['validate']}"
+        return self._allowlisted(value, candidate.line)
+
+    def _allowlisted(self, value: str, line: str) -> str | None:
+        allow = self.spec["allowlist"]
         if allow["stopwords"]:
             low = value.lower()
             if any(s in low for s in allow["stopwords"]):
-                return True
+                return "allowlist.stopwords"
         if allow["regexes"]:
             if self._allow_re is None:
                 self._allow_re = [re.compile(p) for p in allow["regexes"]]
             if any(p.search(value) for p in self._allow_re):
-                return True
+                return "allowlist.regexes"
         if allow["lines"]:
             if self._line_re is None:
                 self._line_re = [re.compile(p) for p in allow["lines"]]
             if any(p.search(line) for p in self._line_re):
-                return True
-        return False
+                return "allowlist.lines"
+        return None
+
+    def allowed(self, value: str, line: str) -> bool:
+        """True when the value is not a credential by this rule's filters and allowlists."""
+        from buildrunner.engine.secret_filters import Candidate
+
+        return self.drop_reason(Candidate(value, line=line)) is not None
 
     def path_allowed(self, path: str) -> bool:
         return any(fnmatch(path, g) for g in self.spec["allowlist"]["paths"])
@@ -263,6 +386,9 @@ class SecretMatcher:
         if by_keyword:
             self.automaton.make_automaton()
         self._empty = not by_keyword
+        # provider-prefix claim: a fallback rule never reports a value a specific rule's prefix starts
+        self.claims = tuple(sorted({c.spec.get("prefix", "") for c in self.rules
+                                    if not c.spec["fallback"] and _is_claim(c.spec.get("prefix", ""))}))
 
     # -- keyword pass -------------------------------------------------------------------------
     def hits(self, text: str) -> dict[int, list[int]]:
@@ -276,11 +402,12 @@ class SecretMatcher:
                 out.setdefault(i, []).append(start)
         return out
 
-    def spans(self, doc: Document) -> list[tuple[_Compiled, int, int, int]]:
+    def spans(self, doc: Document, dropped: list | None = None) -> list[tuple[_Compiled, int, int, int]]:
         """(rule, line start offset, secret start, secret end) of every accepted match in doc.text.
 
         Line bounds are found around each keyword hit with str.find/rfind (C speed); nothing is
-        computed for the lines without a hit.
+        computed for the lines without a hit. With `dropped`, each candidate a filter, the entropy
+        floor, an allowlist or shadowing dropped is appended as a `Dropped`.
         """
         text = doc.text
         hits = self.hits(text)
@@ -297,6 +424,9 @@ class SecretMatcher:
                 end, extra_lines = text.find("\n", end + 1), extra_lines - 1
             return size if end == -1 else end
 
+        from buildrunner.engine.secret_filters import is_test_or_doc_path
+
+        path_kind = is_test_or_doc_path(doc.path)
         found: list[tuple[_Compiled, int, int, int]] = []
         for index in sorted(hits):
             compiled = self.rules[index]
@@ -320,10 +450,35 @@ class SecretMatcher:
                     continue
                 seen.add(s)
                 ls = line_start(s)
-                if compiled.allowed(m.group("secret"), text[ls:line_end(s)]):
+                reason = compiled.judge(self._candidate(m, text, text[ls:line_end(s)], doc.path), self.claims,
+                                        path_kind)
+                if reason:
+                    if dropped is not None:
+                        dropped.append(Dropped(compiled.rule.id, doc.path, ls, s, e, reason))
                     continue
                 found.append((compiled, ls, s, e))
-        return _drop_shadowed(found)
+        kept = _drop_shadowed(found)
+        if dropped is not None and len(kept) < len(found):
+            kept_ids = {id(t) for t in kept}
+            dropped.extend(Dropped(c.rule.id, doc.path, ls, s, e, "shadowed")
+                           for t in found if id(t) not in kept_ids for c, ls, s, e in [t])
+        return kept
+
+    @staticmethod
+    def _candidate(m: re.Match, text: str, line: str, path: str):
+        from buildrunner.engine.secret_filters import Candidate
+
+        groups = m.re.groupindex
+        key = user = ""
+        for name in ("key", "envkey"):  # a regex with two forms names the second one's key `envkey`
+            if name in groups and m.start(name) >= 0:
+                start = m.start(name)
+                while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_-."):
+                    start -= 1  # the whole identifier: the regex may start at the keyword inside it
+                key = text[start:m.end(name)]
+        if "user" in groups and m.start("user") >= 0:
+            user = m.group("user")
+        return Candidate(m.group("secret"), key=key, line=line, user=user, path=path)
 
     @staticmethod
     def _segments(offsets, window, line_start, line_end) -> list[tuple[int, int]]:
@@ -380,30 +535,50 @@ class SecretMatcher:
 
 
 def _drop_shadowed(found: list[tuple[_Compiled, int, int, int]]) -> list[tuple[_Compiled, int, int, int]]:
-    """Drop generic (`fallback`) matches that overlap a specific rule's match or an earlier generic one.
+    """Drop generic (`fallback`) matches that a specific rule's match or an earlier generic one covers.
 
-    `api_key = "ghp_…"` is reported once, as a GitHub token. O(n log n) in the number of matches.
+    `api_key = "ghp_…"` is reported once, as a GitHub token. A generic value is dropped when it
+    overlaps a single-line specific value, but only when it lies wholly inside a multi-line one: a
+    PEM block (or any long specific match) never silences the lines around it. O(n log n).
     """
+    specific_seen: set[tuple[int, int]] = set()
+    unique = []
+    for item in found:  # one value, one finding: the first specific rule (pack order) reports it
+        if not item[0].spec["fallback"]:
+            if item[2:] in specific_seen:
+                continue
+            specific_seen.add(item[2:])
+        unique.append(item)
+    found = unique
     if not any(c.spec["fallback"] for c, *_ in found):
         return found
     import bisect
 
-    specific = sorted((s, e) for c, _ls, s, e in found if not c.spec["fallback"])
+    specific = sorted((s, e) for c, ls, s, e in found if not c.spec["fallback"])
     starts = [s for s, _e in specific]
     max_end, running = [], -1
     for _s, e in specific:
         running = max(running, e)
         max_end.append(running)
+    multi = [(s, e) for c, ls, s, e in found if not c.spec["fallback"] and e > ls and _spans_lines(c, ls, e)]
     out, generic_end = [], -1
     for item in sorted(found, key=lambda t: (t[2], t[0].spec["fallback"])):
         c, _ls, s, e = item
         if c.spec["fallback"]:
             i = bisect.bisect_left(starts, e) - 1  # specific matches starting before this one ends
-            if (i >= 0 and max_end[i] > s) or s < generic_end:
+            overlaps = i >= 0 and max_end[i] > s
+            if overlaps and multi and not any(ms <= s and e <= me for ms, me in multi):
+                overlaps = any(ms < e and s < me for ms, me in specific if (ms, me) not in multi)
+            if overlaps or s < generic_end:
                 continue
             generic_end = max(generic_end, e)
         out.append(item)
     return out
+
+
+def _spans_lines(compiled: _Compiled, line_start: int, end: int) -> bool:
+    """Whether a specific match may cover several lines (only rules with a `window` can)."""
+    return bool(compiled.spec["window"])
 
 
 def masked_line(line: str, spans: list[tuple[int, int]], focus: int) -> str:
@@ -429,6 +604,39 @@ def masked_line(line: str, spans: list[tuple[int, int]], focus: int) -> str:
     begin = max(0, center - SNIPPET_WIDTH // 3)
     end = min(len(result), begin + SNIPPET_WIDTH)
     return ("…" if begin else "") + result[begin:end] + ("…" if end < len(result) else "")
+
+
+def explain_documents(documents, rules: list[Rule]) -> list[str]:
+    """`path:line: rule: not reported (filter): masked value — reason` for every candidate value a
+    filter, the entropy floor, an allowlist or shadowing dropped (`br security check --explain`).
+
+    `documents` may hold Documents, FileRefs (loaded here) and Skipped entries (ignored)."""
+    from buildrunner.mask import mask_value
+    from buildrunner.engine.secret_filters import FILTERS, PROVIDER_PREFIX_REASON
+
+    reasons = {name: f.reason for name, f in FILTERS.items()}
+    reasons.update({
+        "provider_prefix": PROVIDER_PREFIX_REASON,
+        "entropy": "not random enough for its alphabet and length",
+        "min_length": "shorter than the rule's minimum length",
+        "shadowed": "the same value is reported by a more specific rule",
+    })
+    matcher = SecretMatcher(rules)
+    lines: list[str] = []
+    for doc in documents:
+        if hasattr(doc, "load"):
+            doc = doc.load()
+        if not isinstance(doc, Document):
+            continue
+        dropped: list[Dropped] = []
+        matcher.spans(doc, dropped)
+        for d in sorted(dropped, key=lambda d: (d.start, d.rule_id)):
+            line = doc.line_offset + doc.text.count("\n", 0, d.line_start) + 1
+            why = reasons.get(d.reason) or ("the rule's own allowlist" if d.reason.startswith("allowlist")
+                                            else "the value fails the rule's structural check")
+            lines.append(f"{doc.path}:{line}: {d.rule_id}: not reported ({d.reason}): "
+                         f"{mask_value(doc.text[d.start:d.end])} — {why}")
+    return lines
 
 
 # -- built-in rules for the masker ------------------------------------------------------------

@@ -185,9 +185,9 @@ def load_plan(path: Path | str) -> Plan:
     return plan
 
 
-def parse_plan(data, *, path: Path | None = None, lines: dict[str, int] | None = None) -> Plan:  # noqa: C901 — existing debt: split it
-    lines = lines or {}
-    src = str(path) if path else "<plan>"
+def _failer(src: str, lines: dict[str, int]):
+    """`fail(field_path, message, hint)`: raise a PlanError at the line of the field, or of its
+    nearest ancestor that has one."""
 
     def fail(field_path: str, message: str, hint: str | None = None):
         probe = field_path
@@ -200,93 +200,123 @@ def parse_plan(data, *, path: Path | None = None, lines: dict[str, int] | None =
         where = f"{src}:{line}" if line else src
         raise PlanError(f"{where}: {field_path or 'plan'}: {message}", hint=hint)
 
+    return fail
+
+
+def parse_plan(data, *, path: Path | None = None, lines: dict[str, int] | None = None) -> Plan:
+    fail = _failer(str(path) if path else "<plan>", lines or {})
     if not isinstance(data, dict):
         fail("", "expected a mapping with a `streams:` list")
     _refuse_unknown(fail, "", data, PLAN_FIELDS)
     raw_streams = data.get("streams")
     if not isinstance(raw_streams, list) or not raw_streams:
         fail("streams", "expected a non-empty list of streams")
+    max_tasks, branch = _batch_settings(fail, data)
+    verify, verify_timeout, plan_model = _plan_settings(fail, data)
+    streams = _parse_streams(fail, raw_streams)
+    _check_dependencies(fail, streams)
+
+    digest = hashlib.sha256(repr([(s.name, [t.to_json() for t in s.tasks]) for s in streams]).encode()).hexdigest()[:16]
+    return Plan(str(data.get("name") or (path.stem if path else "plan")), tuple(streams), path, branch,
+                max_tasks, digest, verify.strip(), verify_timeout, plan_model)
+
+
+def _batch_settings(fail, data: dict) -> tuple[int, str]:
+    """`max_tasks_per_batch` and `integration_branch` of a plan, checked."""
     max_tasks = data.get("max_tasks_per_batch", 0) or 0
     if not isinstance(max_tasks, int) or isinstance(max_tasks, bool) or max_tasks < 0:
         fail("max_tasks_per_batch", "expected a whole number >= 0 (0 = no limit)")
     branch = data.get("integration_branch") or ""
     if not isinstance(branch, str):
         fail("integration_branch", "expected a branch name")
-    verify, verify_timeout, plan_model = _plan_settings(fail, data)
+    return max_tasks, branch
 
+
+def _parse_streams(fail, raw_streams: list) -> list[Stream]:
     streams: list[Stream] = []
-    seen_tasks: dict[str, str] = {}
+    seen_tasks: dict[str, str] = {}  # task id → its stream, across the plan
     for si, raw in enumerate(raw_streams):
-        at = f"streams[{si}]"
-        if not isinstance(raw, dict):
-            fail(at, "expected a mapping with `name` and `tasks`")
-        _refuse_unknown(fail, at, raw, STREAM_FIELDS)
-        name = raw.get("name")
-        if not isinstance(name, str) or not STREAM_NAME_RE.match(name):
-            fail(f"{at}.name", f"invalid stream name {name!r}",
-                 hint="1-40 lowercase letters, digits, '-' or '_' (it becomes a branch and a file name)")
-        if any(s.name == name for s in streams):
-            fail(f"{at}.name", f"duplicate stream name {name!r}")
-        raw_tasks = raw.get("tasks")
-        if not isinstance(raw_tasks, list) or not raw_tasks:
-            fail(f"{at}.tasks", "expected a non-empty list of tasks")
-        tasks: list[Task] = []
-        for ti, rt in enumerate(raw_tasks):
-            tat = f"{at}.tasks[{ti}]"
-            if not isinstance(rt, dict):
-                fail(tat, "expected a mapping with `id`, `title` and `files`")
-            _refuse_unknown(fail, tat, rt, TASK_FIELDS)
-            tid = rt.get("id")
-            if not isinstance(tid, str) or not TASK_ID_RE.match(tid):
-                fail(f"{tat}.id", f"invalid task id {tid!r}", hint="letters, digits, '.', '-', '_' (max 64)")
-            if tid in seen_tasks:
-                fail(f"{tat}.id", f"duplicate task id {tid!r} (also in stream {seen_tasks[tid]!r})")
-            seen_tasks[tid] = name
-            files = rt.get("files")
-            if isinstance(files, str):
-                files = [files]
-            if not files or not is_str_list(files, non_empty_items=True):
-                fail(f"{tat}.files", "expected a non-empty list of repository-relative paths",
-                     hint="the batcher needs the files a task touches to keep streams apart")
-            clean_files = []
-            for f in files:
-                p = PurePosixPath(f)
-                if p.is_absolute() or ".." in p.parts or f.startswith("~"):
-                    fail(f"{tat}.files", f"{f!r}: paths must be relative to the repository root, without '..'")
-                clean_files.append(p.as_posix())
-            deps = rt.get("depends_on", []) or []
-            if isinstance(deps, str):
-                deps = [deps]
-            if not is_str_list(deps):
-                fail(f"{tat}.depends_on", "expected a list of task ids")
-            title = rt.get("title") or tid
-            if not isinstance(title, str):
-                fail(f"{tat}.title", "expected text")
-            desc = rt.get("description") or ""
-            model = _model_field(fail, f"{tat}.model", rt.get("model"))
-            tasks.append(Task(tid, title, name, tuple(clean_files), tuple(deps), str(desc), model))
-        streams.append(Stream(name, tuple(tasks), str(raw.get("description") or "")))
+        streams.append(_parse_stream(fail, f"streams[{si}]", raw, streams, seen_tasks))
+    return streams
 
+
+def _parse_stream(fail, at: str, raw, earlier: list[Stream], seen_tasks: dict[str, str]) -> Stream:
+    if not isinstance(raw, dict):
+        fail(at, "expected a mapping with `name` and `tasks`")
+    _refuse_unknown(fail, at, raw, STREAM_FIELDS)
+    name = raw.get("name")
+    if not isinstance(name, str) or not STREAM_NAME_RE.match(name):
+        fail(f"{at}.name", f"invalid stream name {name!r}",
+             hint="1-40 lowercase letters, digits, '-' or '_' (it becomes a branch and a file name)")
+    if any(s.name == name for s in earlier):
+        fail(f"{at}.name", f"duplicate stream name {name!r}")
+    raw_tasks = raw.get("tasks")
+    if not isinstance(raw_tasks, list) or not raw_tasks:
+        fail(f"{at}.tasks", "expected a non-empty list of tasks")
+    tasks = [_parse_task(fail, f"{at}.tasks[{ti}]", rt, name, seen_tasks) for ti, rt in enumerate(raw_tasks)]
+    return Stream(name, tuple(tasks), str(raw.get("description") or ""))
+
+
+def _parse_task(fail, at: str, rt, stream: str, seen_tasks: dict[str, str]) -> Task:
+    if not isinstance(rt, dict):
+        fail(at, "expected a mapping with `id`, `title` and `files`")
+    _refuse_unknown(fail, at, rt, TASK_FIELDS)
+    tid = rt.get("id")
+    if not isinstance(tid, str) or not TASK_ID_RE.match(tid):
+        fail(f"{at}.id", f"invalid task id {tid!r}", hint="letters, digits, '.', '-', '_' (max 64)")
+    if tid in seen_tasks:
+        fail(f"{at}.id", f"duplicate task id {tid!r} (also in stream {seen_tasks[tid]!r})")
+    seen_tasks[tid] = stream
+    files = _task_files(fail, at, rt.get("files"))
+    deps = rt.get("depends_on", []) or []
+    if isinstance(deps, str):
+        deps = [deps]
+    if not is_str_list(deps):
+        fail(f"{at}.depends_on", "expected a list of task ids")
+    title = rt.get("title") or tid
+    if not isinstance(title, str):
+        fail(f"{at}.title", "expected text")
+    desc = rt.get("description") or ""
+    model = _model_field(fail, f"{at}.model", rt.get("model"))
+    return Task(tid, title, stream, files, tuple(deps), str(desc), model)
+
+
+def _task_files(fail, at: str, files) -> tuple[str, ...]:
+    """A task's `files:` (one path or a list), each relative to the repository root."""
+    if isinstance(files, str):
+        files = [files]
+    if not files or not is_str_list(files, non_empty_items=True):
+        fail(f"{at}.files", "expected a non-empty list of repository-relative paths",
+             hint="the batcher needs the files a task touches to keep streams apart")
+    clean_files = []
+    for f in files:
+        p = PurePosixPath(f)
+        if p.is_absolute() or ".." in p.parts or f.startswith("~"):
+            fail(f"{at}.files", f"{f!r}: paths must be relative to the repository root, without '..'")
+        clean_files.append(p.as_posix())
+    return tuple(clean_files)
+
+
+def _check_dependencies(fail, streams: list[Stream]) -> None:
+    """Every dependency names a known task, not itself, not a later task of its own stream; no cycles."""
     all_tasks = {t.id: t for s in streams for t in s.tasks}
     for si, s in enumerate(streams):
         for ti, t in enumerate(s.tasks):
             for dep in t.depends_on:
-                if dep not in all_tasks:
-                    fail(f"streams[{si}].tasks[{ti}].depends_on", f"task {t.id!r} depends on unknown task {dep!r}")
-                if dep == t.id:
-                    fail(f"streams[{si}].tasks[{ti}].depends_on", f"task {t.id!r} depends on itself")
-                dt = all_tasks[dep]
-                if dt.stream == t.stream and s.tasks.index(dt) > ti:
-                    fail(f"streams[{si}].tasks[{ti}].depends_on",
-                         f"task {t.id!r} depends on {dep!r}, which comes later in the same stream",
-                         hint="a stream's tasks run in order: move the dependency before it")
+                _check_dependency(fail, f"streams[{si}].tasks[{ti}].depends_on", s, ti, t, all_tasks.get(dep), dep)
     cycle = _find_cycle(all_tasks, streams)
     if cycle:
         fail("streams", "dependency cycle: " + " -> ".join(cycle))
 
-    digest = hashlib.sha256(repr([(s.name, [t.to_json() for t in s.tasks]) for s in streams]).encode()).hexdigest()[:16]
-    return Plan(str(data.get("name") or (path.stem if path else "plan")), tuple(streams), path, branch,
-                max_tasks, digest, verify.strip(), verify_timeout, plan_model)
+
+def _check_dependency(fail, at: str, stream: Stream, index: int, task: Task, dt: Task | None, dep: str) -> None:
+    if dt is None:
+        fail(at, f"task {task.id!r} depends on unknown task {dep!r}")
+    if dep == task.id:
+        fail(at, f"task {task.id!r} depends on itself")
+    if dt.stream == task.stream and stream.tasks.index(dt) > index:
+        fail(at, f"task {task.id!r} depends on {dep!r}, which comes later in the same stream",
+             hint="a stream's tasks run in order: move the dependency before it")
 
 
 def _plan_settings(fail, data: dict) -> tuple[str, int, str]:
@@ -349,14 +379,13 @@ def _find_cycle(tasks: dict[str, Task], streams: list[Stream]) -> list[str] | No
 # Batching
 
 
-def next_batch(plan: Plan, number: int, done: set[str], *, held: set[str] = frozenset(),  # noqa: C901 — existing debt: split it
+def next_batch(plan: Plan, number: int, done: set[str], *, held: set[str] = frozenset(),
                in_progress: set[str] = frozenset()) -> Batch:
     """The next batch given the tasks already merged (`done`).
 
     `held` streams get no work (e.g. a stream whose branch is waiting for conflict resolution);
     `in_progress` tasks are finished on a branch but not merged yet and are not handed out again.
     """
-    tasks = plan.tasks
     batch = Batch(number)
     claimed: dict[str, str] = {}  # file → stream that holds it in this batch
     for stream in plan.streams:
@@ -364,40 +393,62 @@ def next_batch(plan: Plan, number: int, done: set[str], *, held: set[str] = froz
         if not pending:
             continue
         if stream.name in held:
-            for t in pending[:1]:
-                batch.waiting.append((t, f"stream {stream.name!r} has unmerged work waiting for conflict resolution"))
+            batch.waiting.append((pending[0], f"stream {stream.name!r} has unmerged work waiting for conflict "
+                                              "resolution"))
             continue
-        taken: list[Task] = []
-        for t in pending:
-            reason = None
-            for dep in t.depends_on:
-                if dep in done or any(x.id == dep for x in taken):
-                    continue
-                d = tasks[dep]
-                state = "is not merged yet" if dep in in_progress else "has not run yet"
-                reason = f"depends on {dep!r} (stream {d.stream!r}), which {state}"
-                break
-            if reason is None:
-                for f in t.files:
-                    owner = _claim_owner(claimed, f)
-                    if owner and owner != stream.name:
-                        reason = f"file {f!r} is claimed by stream {owner!r} in this batch"
-                        break
-            if reason is None and plan.max_tasks_per_batch and len(taken) >= plan.max_tasks_per_batch:
-                reason = f"stream {stream.name!r} already has {len(taken)} task(s) in this batch (max_tasks_per_batch)"
-            if reason is None and stream.tasks.index(t) > 0:
-                prev = stream.tasks[stream.tasks.index(t) - 1]
-                if prev.id not in done and prev not in taken:
-                    reason = f"comes after {prev.id!r} in stream {stream.name!r}"
-            if reason:
-                batch.waiting.append((t, reason))
-                break  # a stream's tasks keep their order
-            taken.append(t)
-            for f in t.files:
-                claimed.setdefault(f, stream.name)
+        taken = _take_tasks(plan, stream, pending, batch, claimed, done, in_progress)
         if taken:
             batch.assignments[stream.name] = taken
     return batch
+
+
+def _take_tasks(plan: Plan, stream: Stream, pending: list[Task], batch: Batch, claimed: dict[str, str],
+                done: set[str], in_progress: set[str]) -> list[Task]:
+    """The stream's pending tasks that join this batch, in order, up to the first that must wait
+    (recorded in `batch.waiting`: a stream's tasks keep their order); claims their files."""
+    taken: list[Task] = []
+    for t in pending:
+        reason = (_dependency_wait(plan, t, taken, done, in_progress) or _file_wait(stream, t, claimed)
+                  or _cap_wait(plan, stream, taken) or _order_wait(stream, t, taken, done))
+        if reason:
+            batch.waiting.append((t, reason))
+            break
+        taken.append(t)
+        for f in t.files:
+            claimed.setdefault(f, stream.name)
+    return taken
+
+
+def _dependency_wait(plan: Plan, t: Task, taken: list[Task], done: set[str], in_progress: set[str]) -> str | None:
+    for dep in t.depends_on:
+        if dep in done or any(x.id == dep for x in taken):
+            continue
+        state = "is not merged yet" if dep in in_progress else "has not run yet"
+        return f"depends on {dep!r} (stream {plan.tasks[dep].stream!r}), which {state}"
+    return None
+
+
+def _file_wait(stream: Stream, t: Task, claimed: dict[str, str]) -> str | None:
+    for f in t.files:
+        owner = _claim_owner(claimed, f)
+        if owner and owner != stream.name:
+            return f"file {f!r} is claimed by stream {owner!r} in this batch"
+    return None
+
+
+def _cap_wait(plan: Plan, stream: Stream, taken: list[Task]) -> str | None:
+    if plan.max_tasks_per_batch and len(taken) >= plan.max_tasks_per_batch:
+        return f"stream {stream.name!r} already has {len(taken)} task(s) in this batch (max_tasks_per_batch)"
+    return None
+
+
+def _order_wait(stream: Stream, t: Task, taken: list[Task], done: set[str]) -> str | None:
+    index = stream.tasks.index(t)
+    if index > 0:
+        prev = stream.tasks[index - 1]
+        if prev.id not in done and prev not in taken:
+            return f"comes after {prev.id!r} in stream {stream.name!r}"
+    return None
 
 
 def _claim_owner(claimed: dict[str, str], path: str) -> str | None:

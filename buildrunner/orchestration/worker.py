@@ -331,129 +331,194 @@ def stdin_lines(stream) -> "queue.Queue[str | None]":
     return q
 
 
-def interactive(worker: Worker, lines: "queue.Queue[str | None]", *, auto: bool = False, once: bool = False) -> int:  # noqa: C901 — existing debt: split it
-    """`br worker`: announce batches, run them on `continue`, report; returns the exit code."""
-    out = worker.out
-    announced: tuple | None = None
-    last_result = 0
-    eof = False
+class _Session:
+    """One `br worker` session: what was last announced (so a status is printed once, not every
+    poll), the last batch's result (the exit code), whether the input ended, and the batches auto
+    mode already tried (a failed batch is retried only on `continue`)."""
 
-    def announce(force: bool = False) -> dict | None:
-        nonlocal announced
-        command, error = worker.command()
+    def __init__(self, worker: Worker, lines: queue.Queue[str | None], *, auto: bool, once: bool):
+        self.worker = worker
+        self.out = worker.out
+        self.lines = lines
+        self.auto = auto
+        self.once = once
+        self.announced: tuple | None = None
+        self.last_result = 0
+        self.eof = False
+        self.auto_tried: set = set()
+
+    # -- announcing -----------------------------------------------------------------------------
+
+    def announce(self, force: bool = False) -> dict | None:
+        """Read the command file and say what changed since the last announcement (everything
+        when `force`); returns the command, or None when there is none or it is unreadable."""
+        command, error = self.worker.command()
         if error:
-            key = ("error", error)
-            if force or key != announced:
-                out(f"Cannot read the command file: {error}")
-            announced = key
+            self._say_once(("error", error), force, f"Cannot read the command file: {error}")
             return None
         if command is None:
-            key = ("none",)
-            if force or key != announced:
-                out(f"Waiting for the orchestrator to hand out work (no {worker.paths.command_file(worker.stream)} yet).")
-            announced = key
+            self._say_once(("none",), force, "Waiting for the orchestrator to hand out work "
+                           f"(no {self.worker.paths.command_file(self.worker.stream)} yet).")
             return None
-        key = (command.get("batch_id"), bool(command.get("done")), worker.is_pending(command))
-        if force or key != announced:
-            if worker.is_pending(command) or command.get("done") or not command.get("tasks"):
-                out(worker.describe(command))
-            else:
-                st = read_status(worker.paths, worker.stream)
-                if st.get("status") == RUNNING and st.get("batch_id") == command.get("batch_id") \
-                        and st.get("pid") != os.getpid():
-                    out(f"Another worker (pid {st.get('pid')}) is running {command.get('batch_id')} of stream "
-                        f"{worker.stream}; this one waits.")
-                elif force:
-                    out(f"No new batch yet ({command.get('batch_id')} is done; waiting for the orchestrator "
-                        "to merge).")
-        announced = key
+        key = (command.get("batch_id"), bool(command.get("done")), self.worker.is_pending(command))
+        if force or key != self.announced:
+            self._describe(command, force)
+        self.announced = key
         return command
 
-    def wait_done() -> bool:
-        nonlocal eof
+    def _say_once(self, key: tuple, force: bool, message: str) -> None:
+        if force or key != self.announced:
+            self.out(message)
+        self.announced = key
+
+    def _describe(self, command: dict, force: bool) -> None:
+        worker = self.worker
+        if worker.is_pending(command) or command.get("done") or not command.get("tasks"):
+            self.out(worker.describe(command))
+            return
+        st = read_status(worker.paths, worker.stream)
+        if st.get("status") == RUNNING and st.get("batch_id") == command.get("batch_id") \
+                and st.get("pid") != os.getpid():
+            self.out(f"Another worker (pid {st.get('pid')}) is running {command.get('batch_id')} of stream "
+                     f"{worker.stream}; this one waits.")
+        elif force:
+            self.out(f"No new batch yet ({command.get('batch_id')} is done; waiting for the orchestrator "
+                     "to merge).")
+
+    # -- running a batch --------------------------------------------------------------------------
+
+    def wait_done(self) -> bool:
+        """Manual mode: True once the user types `done`; False on `abort`, `quit` or end of input."""
         while True:
-            line = lines.get()
+            line = self.lines.get()
             if line is None:
-                eof = True
+                self.eof = True
                 return False
             word = line.strip().lower()
             if word == "done":
                 return True
             if word in {"quit", "exit"}:
-                eof = True  # stop the worker after recording the interruption
+                self.eof = True  # stop the worker after recording the interruption
                 return False
             if word == "abort":
                 return False
-            out("Type 'done' when the agent has committed its work, or 'abort'.")
+            self.out("Type 'done' when the agent has committed its work, or 'abort'.")
 
-    auto_tried: set = set()
-
-    def run(command: dict) -> None:
-        nonlocal last_result
-        auto_tried.add(command.get("batch_id"))
+    def run(self, command: dict) -> bool:
+        """Run the batch and report; True when the session ends here (`--once`)."""
+        self.auto_tried.add(command.get("batch_id"))
         try:
-            status = worker.run_batch(command, wait_done=wait_done)
+            status = self.worker.run_batch(command, wait_done=self.wait_done)
         except BrError as exc:
-            last_result = 1
-            out(f"error: {exc.message}" + (f"\n  hint: {exc.hint}" if exc.hint else ""))
-            return
+            self.last_result = 1
+            self.out(f"error: {exc.message}" + (f"\n  hint: {exc.hint}" if exc.hint else ""))
+            return self.once
         if status.get("status") == COMPLETE:
-            last_result = 0
-            for w in status.get("warnings") or []:
-                out(f"warning: {w}")
-            out(f"Done. {command['branch']} is at {str(status.get('commit'))[:10]} "
-                f"({status.get('commits')} new commit{'s' if status.get('commits') != 1 else ''}). "
-                "Type 'check' for more.")
+            self.last_result = 0
+            self._report_complete(command, status)
         else:
-            last_result = 1
-            out(f"Batch {command['batch_id']} did not complete: {status.get('error')}. Type 'continue' to retry.")
+            self.last_result = 1
+            self.out(f"Batch {command['batch_id']} did not complete: {status.get('error')}. "
+                     "Type 'continue' to retry.")
+        return self.once
 
-    worker.stop_orphaned_agent()
-    command = announce()
-    if auto and worker.is_pending(command):
-        run(command)
-        if once:
-            return last_result
-    while not eof:
-        try:
-            line = lines.get(timeout=POLL_SECONDS)
-        except queue.Empty:
-            command = announce()
-            if command and command.get("done") and (auto or once):
-                return last_result
-            if auto and worker.is_pending(command) and command.get("batch_id") not in auto_tried:
-                run(command)  # a batch that failed is retried only on `continue`
-                if once:
-                    return last_result
-            continue
-        if line is None:
-            break
-        word = line.strip().lower()
-        if not word:
-            continue
-        if word in {"continue", "c", "go", "run"}:
-            command, error = worker.command()
-            if worker.is_pending(command):
-                run(command)
-                if once:
-                    return last_result
-            else:
-                out(worker.describe(command) if command else f"No batch to run ({error or 'no command yet'}).")
-        elif word in {"check", "refresh"}:
-            announce(force=True)
-        elif word in {"show", "prompt"}:
-            command, _ = worker.command()
-            out(worker.prompt_text(command) if command else "No command yet.")
-        elif word == "status":
-            st = read_status(worker.paths, worker.stream)
-            out(f"{worker.stream}: {st.get('status')} {st.get('batch_id') or ''} {st.get('error') or ''}".rstrip())
-        elif word in {"quit", "exit", "q"}:
-            break
-        elif word in {"help", "?"}:
-            out("Commands: continue (run the batch), check (look for a new batch), show (print the prompt), "
-                "status, quit.")
-        else:
-            out(f"Unknown command {word!r}. Type 'help'.")
-    return last_result
+    def _report_complete(self, command: dict, status: dict) -> None:
+        for w in status.get("warnings") or []:
+            self.out(f"warning: {w}")
+        commits = status.get("commits")
+        self.out(f"Done. {command['branch']} is at {str(status.get('commit'))[:10]} "
+                 f"({commits} new commit{'s' if commits != 1 else ''}). Type 'check' for more.")
+
+    # -- the loop ---------------------------------------------------------------------------------
+
+    def start(self) -> bool:
+        """Before the first prompt: stop a previous worker's orphaned agent, announce, and in auto
+        mode run a pending batch at once; True when the session ends here."""
+        self.worker.stop_orphaned_agent()
+        command = self.announce()
+        if self.auto and self.worker.is_pending(command):
+            return self.run(command)
+        return False
+
+    def idle(self) -> bool:
+        """No input this poll: look for a new batch (auto mode runs it); True when the session ends."""
+        command = self.announce()
+        if command and command.get("done") and (self.auto or self.once):
+            return True
+        if self.auto and self.worker.is_pending(command) and command.get("batch_id") not in self.auto_tried:
+            return self.run(command)  # a batch that failed is retried only on `continue`
+        return False
+
+    def loop(self) -> int:
+        if self.start():
+            return self.last_result
+        while not self.eof:
+            try:
+                line = self.lines.get(timeout=POLL_SECONDS)
+            except queue.Empty:
+                if self.idle():
+                    return self.last_result
+                continue
+            if line is None:
+                break
+            word = line.strip().lower()
+            if word and self.handle(word):
+                break
+        return self.last_result
+
+    def handle(self, word: str) -> bool:
+        """Run one typed command; True when the session ends."""
+        handler = _COMMANDS.get(word)
+        if handler is None:
+            self.out(f"Unknown command {word!r}. Type 'help'.")
+            return False
+        return handler(self)
+
+    # -- typed commands (see _COMMANDS) ------------------------------------------------------------
+
+    def cmd_continue(self) -> bool:
+        command, error = self.worker.command()
+        if self.worker.is_pending(command):
+            return self.run(command)
+        self.out(self.worker.describe(command) if command else f"No batch to run ({error or 'no command yet'}).")
+        return False
+
+    def cmd_check(self) -> bool:
+        self.announce(force=True)
+        return False
+
+    def cmd_show(self) -> bool:
+        command, _ = self.worker.command()
+        self.out(self.worker.prompt_text(command) if command else "No command yet.")
+        return False
+
+    def cmd_status(self) -> bool:
+        st = read_status(self.worker.paths, self.worker.stream)
+        self.out(f"{self.worker.stream}: {st.get('status')} {st.get('batch_id') or ''} {st.get('error') or ''}".rstrip())
+        return False
+
+    def cmd_quit(self) -> bool:
+        return True
+
+    def cmd_help(self) -> bool:
+        self.out("Commands: continue (run the batch), check (look for a new batch), show (print the prompt), "
+                 "status, quit.")
+        return False
+
+
+# The words `br worker` understands, each to its handler (True from a handler ends the session).
+_COMMANDS: dict[str, Callable[[_Session], bool]] = {
+    **dict.fromkeys(("continue", "c", "go", "run"), _Session.cmd_continue),
+    **dict.fromkeys(("check", "refresh"), _Session.cmd_check),
+    **dict.fromkeys(("show", "prompt"), _Session.cmd_show),
+    "status": _Session.cmd_status,
+    **dict.fromkeys(("quit", "exit", "q"), _Session.cmd_quit),
+    **dict.fromkeys(("help", "?"), _Session.cmd_help),
+}
+
+
+def interactive(worker: Worker, lines: queue.Queue[str | None], *, auto: bool = False, once: bool = False) -> int:
+    """`br worker`: announce batches, run them on `continue`, report; returns the exit code."""
+    return _Session(worker, lines, auto=auto, once=once).loop()
 
 

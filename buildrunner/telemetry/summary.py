@@ -9,8 +9,9 @@ the live log; tests check both agree.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import date
-from typing import Any, Iterable
+from typing import Any
 
 SUMMARY_VERSION = 1
 
@@ -48,86 +49,116 @@ def _num(value: Any) -> float:
     return value if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
 
 
-def apply(summary: dict[str, Any], event: dict[str, Any], week_label: str | None = None) -> None:  # noqa: C901 — existing debt: split it
+def apply(summary: dict[str, Any], event: dict[str, Any], week_label: str | None = None) -> None:
     """Count one event into `summary` (in place). Values of the wrong type count as 0, so a
     hand-edited line can never stop the index from advancing."""
     etype = str(event.get("type"))
-    data = event.get("data") or {}
-    ts = event.get("ts") or ""
     summary["events"] += 1
     _bump(summary["by_type"], etype)
-    if ts:
-        if summary["first_ts"] is None or ts < summary["first_ts"]:
-            summary["first_ts"] = ts
-        if summary["last_ts"] is None or ts > summary["last_ts"]:
-            summary["last_ts"] = ts
-        day = ts[:10]
-        if day != summary["last_day"]:
-            summary["active_days"] += 1
-            summary["last_day"] = day
-        week = summary["weeks"].setdefault(week_label or week_of(ts), {})
-    else:
-        week = {}
-    if etype == "command":
-        c = summary["commands"]
-        ok = bool(data.get("success"))
-        c["count"] += 1
-        c["ok" if ok else "failed"] += 1
-        c["duration_ms"] += _num(data.get("duration_ms"))
-        per = summary["by_command"].setdefault(str(data.get("command")), {"count": 0, "ok": 0, "duration_ms": 0.0})
-        per["count"] += 1
-        per["ok"] += ok
-        per["duration_ms"] += _num(data.get("duration_ms"))
-        _bump(week, "commands")
-        _bump(week, "commands_ok", int(ok))
-    elif etype == "feature":
-        f = summary["features"]
-        action = data.get("action")
-        if action in ("added", "started", "completed"):
-            f[action] += 1
-        if action == "added" and data.get("complexity"):
-            _bump(f["by_complexity"], str(data["complexity"]))
-        if action == "completed":
-            f["hours"] += _num(data.get("duration_hours"))
-            _bump(week, "features")
-    elif etype == "build_run":
-        b = summary["builds"]
-        if data.get("action") == "started":
-            b["started"] += 1
-        elif data.get("action") == "completed":
-            b["completed"] += 1
-            b["succeeded"] += int(bool(data.get("success", True)))
-            b["hours"] += _num(data.get("duration_hours"))
-            _bump(week, "builds")
-    elif etype == "quality":
-        q = summary["quality"]
-        q["count"] += 1
-        q["score_sum"] += _num(data.get("score"))
-        q["last_score"] = data.get("score")
-        if isinstance(data.get("coverage"), (int, float)):
-            q["coverage_sum"] += _num(data["coverage"])
-            q["coverage_n"] += 1
-        q["violations"] += _num(data.get("violations"))
-    elif etype == "security":
-        s = summary["security"]
-        s["scans"] += 1
-        counts = data.get("counts") if isinstance(data.get("counts"), dict) else {}
-        total = data.get("total")
-        s["findings"] += _num(total) if total is not None else sum(_num(n) for n in counts.values())
-        for rule, n in counts.items():
-            _bump(s["by_rule"], rule, _num(n))
-    elif etype == "model_usage":
-        m = summary["models"].setdefault(str(data.get("model")), {"calls": 0, "failed": 0, "input_tokens": 0,
-                                                                  "output_tokens": 0, "cost_usd": 0.0})
-        m["calls"] += 1
-        m["failed"] += int(data.get("success") is False)
-        m["input_tokens"] += _num(data.get("input_tokens"))
-        m["output_tokens"] += _num(data.get("output_tokens"))
-        m["cost_usd"] += _num(data.get("cost_usd"))
-        _bump(week, "model_calls")
-        _bump(week, "cost_usd", _num(data.get("cost_usd")))
-    elif etype == "orchestration":
-        _bump(summary["orchestration"], str(data.get("action")))
+    ts = event.get("ts") or ""
+    week = _count_time(summary, ts, week_label) if ts else {}
+    counter = _COUNTERS.get(etype)
+    if counter is not None:
+        counter(summary, event.get("data") or {}, week)
+
+
+def _count_time(summary: dict[str, Any], ts: str, week_label: str | None) -> dict[str, Any]:
+    """First/last timestamp and active days; returns the counters of the event's ISO week."""
+    if summary["first_ts"] is None or ts < summary["first_ts"]:
+        summary["first_ts"] = ts
+    if summary["last_ts"] is None or ts > summary["last_ts"]:
+        summary["last_ts"] = ts
+    day = ts[:10]
+    if day != summary["last_day"]:
+        summary["active_days"] += 1
+        summary["last_day"] = day
+    return summary["weeks"].setdefault(week_label or week_of(ts), {})
+
+
+def _count_command(summary: dict[str, Any], data: dict, week: dict) -> None:
+    c = summary["commands"]
+    ok = bool(data.get("success"))
+    c["count"] += 1
+    c["ok" if ok else "failed"] += 1
+    c["duration_ms"] += _num(data.get("duration_ms"))
+    per = summary["by_command"].setdefault(str(data.get("command")), {"count": 0, "ok": 0, "duration_ms": 0.0})
+    per["count"] += 1
+    per["ok"] += ok
+    per["duration_ms"] += _num(data.get("duration_ms"))
+    _bump(week, "commands")
+    _bump(week, "commands_ok", int(ok))
+
+
+def _count_feature(summary: dict[str, Any], data: dict, week: dict) -> None:
+    f = summary["features"]
+    action = data.get("action")
+    if action in ("added", "started", "completed"):
+        f[action] += 1
+    if action == "added" and data.get("complexity"):
+        _bump(f["by_complexity"], str(data["complexity"]))
+    if action == "completed":
+        f["hours"] += _num(data.get("duration_hours"))
+        _bump(week, "features")
+
+
+def _count_build_run(summary: dict[str, Any], data: dict, week: dict) -> None:
+    b = summary["builds"]
+    if data.get("action") == "started":
+        b["started"] += 1
+    elif data.get("action") == "completed":
+        b["completed"] += 1
+        b["succeeded"] += int(bool(data.get("success", True)))
+        b["hours"] += _num(data.get("duration_hours"))
+        _bump(week, "builds")
+
+
+def _count_quality(summary: dict[str, Any], data: dict, week: dict) -> None:
+    q = summary["quality"]
+    q["count"] += 1
+    q["score_sum"] += _num(data.get("score"))
+    q["last_score"] = data.get("score")
+    if isinstance(data.get("coverage"), (int, float)):
+        q["coverage_sum"] += _num(data["coverage"])
+        q["coverage_n"] += 1
+    q["violations"] += _num(data.get("violations"))
+
+
+def _count_security(summary: dict[str, Any], data: dict, week: dict) -> None:
+    s = summary["security"]
+    s["scans"] += 1
+    counts = data.get("counts") if isinstance(data.get("counts"), dict) else {}
+    total = data.get("total")
+    s["findings"] += _num(total) if total is not None else sum(_num(n) for n in counts.values())
+    for rule, n in counts.items():
+        _bump(s["by_rule"], rule, _num(n))
+
+
+def _count_model_usage(summary: dict[str, Any], data: dict, week: dict) -> None:
+    m = summary["models"].setdefault(str(data.get("model")), {"calls": 0, "failed": 0, "input_tokens": 0,
+                                                              "output_tokens": 0, "cost_usd": 0.0})
+    m["calls"] += 1
+    m["failed"] += int(data.get("success") is False)
+    m["input_tokens"] += _num(data.get("input_tokens"))
+    m["output_tokens"] += _num(data.get("output_tokens"))
+    m["cost_usd"] += _num(data.get("cost_usd"))
+    _bump(week, "model_calls")
+    _bump(week, "cost_usd", _num(data.get("cost_usd")))
+
+
+def _count_orchestration(summary: dict[str, Any], data: dict, week: dict) -> None:
+    _bump(summary["orchestration"], str(data.get("action")))
+
+
+# Event type → what it adds to the summary (other types are counted only in `by_type`).
+_COUNTERS: dict[str, Callable[[dict[str, Any], dict, dict], None]] = {
+    "command": _count_command,
+    "feature": _count_feature,
+    "build_run": _count_build_run,
+    "quality": _count_quality,
+    "security": _count_security,
+    "model_usage": _count_model_usage,
+    "orchestration": _count_orchestration,
+}
 
 
 def apply_lines(summary: dict[str, Any], lines: Iterable[bytes]) -> None:

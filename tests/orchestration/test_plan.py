@@ -56,6 +56,16 @@ def test_sample_plan_in_examples_is_valid():
     ("model: gpt-4\nstreams:\n  - name: a\n    tasks: [{id: t1, files: [a]}]\n", ":1", "unknown model 'gpt-4'"),
     ("streams:\n  - name: a\n    tasks:\n      - id: t1\n        files: [a]\n        model: 3\n", ":6",
      "streams[0].tasks[0].model: expected a model name"),
+    ("streams:\n  - name: a\n    tasks:\n      - {id: t1, files: [a], depends_on: [t1]}\n", ":4", "depends on itself"),
+    ("streams:\n  - name: a\n    tasks:\n      - {id: 'bad id', files: [a]}\n", ":4", "invalid task id 'bad id'"),
+    ("streams:\n  - name: a\n    tasks:\n      - {id: t1, files: [a], depends_on: {x: 1}}\n", ":4",
+     "streams[0].tasks[0].depends_on: expected a list of task ids"),
+    ("streams:\n  - name: a\n    tasks:\n      - {id: t1, files: [a], title: [x]}\n", ":4",
+     "streams[0].tasks[0].title: expected text"),
+    ("max_tasks_per_batch: -1\nstreams:\n  - name: a\n    tasks: [{id: t1, files: [a]}]\n", ":1",
+     "max_tasks_per_batch: expected a whole number"),
+    ("integration_branch: [main]\nstreams:\n  - name: a\n    tasks: [{id: t1, files: [a]}]\n", ":1",
+     "integration_branch: expected a branch name"),
 ])
 def test_bad_plans_name_file_line_and_field(tmp_path, text, where, message):
     path = write(tmp_path, text)
@@ -147,3 +157,16 @@ def test_handing_out_a_batch_routes_models_without_the_anthropic_sdk(project):
     out = subprocess.run([sys.executable, "-c", code], cwd=project.root, capture_output=True, text=True, timeout=60)
     model, imported = out.stdout.split()
     assert model.startswith("claude-") and imported == "False", out.stderr
+
+
+def test_a_stream_is_capped_per_batch_and_waits_behind_its_unmerged_task():
+    plan = parse_plan({"max_tasks_per_batch": 1, "streams": [
+        {"name": "a", "tasks": [{"id": "a1", "files": ["x"]}, {"id": "a2", "files": ["y"]}]}]})
+    batch = next_batch(plan, 1, set())
+    assert [t.id for t in batch.assignments["a"]] == ["a1"]
+    assert [(t.id, r) for t, r in batch.waiting] == [
+        ("a2", "stream 'a' already has 1 task(s) in this batch (max_tasks_per_batch)")]
+    # a1 finished on its branch but not merged: a2 is not handed out ahead of it
+    behind = next_batch(plan, 2, set(), in_progress={"a1"})
+    assert behind.empty and [(t.id, r) for t, r in behind.waiting] == [("a2", "comes after 'a1' in stream 'a'")]
+    assert [t.id for t in next_batch(plan, 2, {"a1"}).assignments["a"]] == ["a2"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import queue
 import signal
 import time
 
@@ -257,3 +258,38 @@ def test_a_key_the_agent_prints_is_masked_in_output_log_and_status(started, work
     assert "exited with code 3" in status["error"] and "sk_l" in status["error"] and key not in status["error"]
     (log,) = (started.root / ".buildrunner" / "orchestration" / "logs").glob("core-*.log")
     assert key not in log.read_text(encoding="utf-8")
+
+
+def _session(started, *typed, auto=False, once=False):
+    """Run `br worker`'s loop in-process on `typed` lines (None = end of input); returns (code, output)."""
+    from buildrunner.orchestration.worker import Worker, interactive
+
+    lines: queue.Queue = queue.Queue()
+    for line in typed:
+        lines.put(line)
+    out: list[str] = []
+    worker = Worker(started.paths, "core", out=out.append, project_root=started.root)
+    return interactive(worker, lines, auto=auto, once=once), out
+
+
+def test_typed_commands_answer_and_quit_stops_reading(started):
+    code, out = _session(started, "help\n", "  BOGUS \n", "\n", "status\n", "prompt\n", "refresh\n", "q\n", "status\n")
+    assert code == 0
+    assert out[0].startswith("Found batch batch-1")
+    assert out[1].startswith("Commands: continue (run the batch)")
+    assert out[2] == "Unknown command 'bogus'. Type 'help'."
+    assert out[3].startswith("core: ")  # the status line, trailing blanks stripped
+    assert out[3] == out[3].rstrip()
+    assert "core-currency" in out[4] and "Stay in your files" in out[4]  # the prompt
+    assert out[5] == out[0]  # `refresh` announces again even though nothing changed
+    assert len(out) == 6  # `q` ended the session: the last `help` was never read
+
+
+def test_end_of_input_ends_the_session_and_a_missing_command_is_reported(project):
+    from buildrunner.orchestration.orchestrator import Orchestrator
+
+    orch = Orchestrator(project.root)  # not started: no command file yet
+    code, out = _session(orch, "show\n", "continue\n", None, "help\n")
+    assert code == 0
+    assert out[0].startswith("Waiting for the orchestrator to hand out work")
+    assert out[1:] == ["No command yet.", "No batch to run (no command yet)."]

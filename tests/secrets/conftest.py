@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from buildrunner.engine.rules import builtin_pack_paths, load_pack, parse_rule
+from tests.engine.conftest import repo  # noqa: F401  (a git repository with the test rule pack)
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from buildrunner.engine import masking
 from buildrunner.engine.masking import mask_config_value, mask_value, sanitize_text
 from buildrunner.engine.model import Document
@@ -115,3 +117,20 @@ def test_clean_text_does_not_load_the_rules(tmp_path):
              "print(sorted(m for m in sys.modules if m.startswith('buildrunner')))")
     out = subprocess.run([sys.executable, "-c", probe], env=env, check=True, capture_output=True, text=True).stdout
     assert "buildrunner.engine.secrets" not in out and "buildrunner.engine.rules" not in out
+
+
+@pytest.mark.parametrize("value", ["Px2!qH7m@Lk9wZ", "1708c76c:79d06da1", "sucqErrAvIUtLR",
+                                   "api-ee2de068-3f88-48d3-2f2a-41f8dd489f66", "sk_Rp+OQKAbkL!rF+25DT5E;rT>kG<Dl"])
+def test_bare_passwords_and_hex_groups_are_opaque(value):
+    """Values the chunk test splits apart (symbols, colons) are still masked when shown bare."""
+    from buildrunner.engine.masking import looks_opaque, mask_config_value
+
+    assert looks_opaque(value) and value not in mask_config_value("project.name", value)
+
+
+@pytest.mark.parametrize("value", ["MyProjectName", "claude-sonnet-4-5-20250929", "Hello, World!",
+                                   "https://example.com/path?x=1", "release-2024.05"])
+def test_names_and_urls_stay_readable(value):
+    from buildrunner.engine.masking import looks_opaque
+
+    assert not looks_opaque(value)

@@ -36,11 +36,10 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def create_app(root: Path, br_dir: Path | None, token: str, stop: threading.Event, *, loopback_only: bool = True):  # noqa: C901 — existing debt: split it
+def create_app(root: Path, br_dir: Path | None, token: str, stop: threading.Event, *, loopback_only: bool = True):
     from flask import Flask, Response, abort, jsonify, make_response, request, send_from_directory
 
     from buildrunner.orchestration.orchestrator import Orchestrator
-    from buildrunner.orchestration.state import fingerprint
 
     app = Flask(__name__, static_folder=None)
     orch = Orchestrator(root, br_dir)
@@ -54,14 +53,9 @@ def create_app(root: Path, br_dir: Path | None, token: str, stop: threading.Even
 
     @app.before_request
     def check_token():
-        if loopback_only:
-            host = (request.host or "").rsplit(":", 1)[0].strip("[]")
-            if not is_loopback(host):
-                abort(403, "unexpected Host header")
-        given = request.args.get("token") or request.cookies.get(COOKIE) or \
-            request.headers.get("Authorization", "").removeprefix("token ").strip()
-        if not given or not hmac.compare_digest(given, token):
-            abort(403, "missing or wrong token: open the URL printed by `br dashboard` / `br orchestrate`")
+        refusal = _refusal(request, token, loopback_only)
+        if refusal:
+            abort(403, refusal)
 
     @app.after_request
     def remember(resp):
@@ -88,30 +82,49 @@ def create_app(root: Path, br_dir: Path | None, token: str, stop: threading.Even
 
     @app.get("/events")
     def events():
-        def stream():
-            last_fp, last_json = None, None
-            last_sent = last_full = time.monotonic()
-            yield "retry: 1000\n\n"
-            while not stop.is_set():
-                now = time.monotonic()
-                fp = fingerprint(orch.paths.watched())
-                if fp != last_fp or now - last_full >= RESNAPSHOT_SECONDS:
-                    last_fp, last_full = fp, now
-                    data = snapshot()
-                    text = json.dumps(data, default=str, sort_keys=True)
-                    body = json.dumps({k: v for k, v in data.items() if k != "server_time"}, default=str, sort_keys=True)
-                    if body != last_json:
-                        last_json, last_sent = body, now
-                        yield f"event: snapshot\ndata: {text}\n\n"
-                if now - last_sent >= KEEPALIVE_SECONDS:
-                    last_sent = now
-                    yield ": keepalive\n\n"
-                stop.wait(POLL_SECONDS)
-
-        return Response(stream(), mimetype="text/event-stream",
+        return Response(_event_stream(orch.paths.watched, snapshot, stop), mimetype="text/event-stream",
                         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
     return app
+
+
+def _refusal(request, token: str, loopback_only: bool) -> str | None:
+    """Why a request is refused (403), or None: a Host that is not loopback (DNS rebinding) when
+    serving on loopback, or a missing or wrong token (URL, cookie or `Authorization: token …`)."""
+    if loopback_only:
+        host = (request.host or "").rsplit(":", 1)[0].strip("[]")
+        if not is_loopback(host):
+            return "unexpected Host header"
+    given = request.args.get("token") or request.cookies.get(COOKIE) or \
+        request.headers.get("Authorization", "").removeprefix("token ").strip()
+    if not given or not hmac.compare_digest(given, token):
+        return "missing or wrong token: open the URL printed by `br dashboard` / `br orchestrate`"
+    return None
+
+
+def _event_stream(watched, snapshot, stop: threading.Event):
+    """Server-Sent Events: a snapshot whenever a watched file changes (or every RESNAPSHOT_SECONDS,
+    sent only if it differs apart from `server_time`), a keepalive comment when idle."""
+    from buildrunner.orchestration.state import fingerprint
+
+    last_fp, last_json = None, None
+    last_sent = last_full = time.monotonic()
+    yield "retry: 1000\n\n"
+    while not stop.is_set():
+        now = time.monotonic()
+        fp = fingerprint(watched())
+        if fp != last_fp or now - last_full >= RESNAPSHOT_SECONDS:
+            last_fp, last_full = fp, now
+            data = snapshot()
+            text = json.dumps(data, default=str, sort_keys=True)
+            body = json.dumps({k: v for k, v in data.items() if k != "server_time"}, default=str, sort_keys=True)
+            if body != last_json:
+                last_json, last_sent = body, now
+                yield f"event: snapshot\ndata: {text}\n\n"
+        if now - last_sent >= KEEPALIVE_SECONDS:
+            last_sent = now
+            yield ": keepalive\n\n"
+        stop.wait(POLL_SECONDS)
 
 
 class DashboardServer:

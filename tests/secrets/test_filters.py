@@ -1,0 +1,146 @@
+"""Each named filter: what it drops and what it must keep (engine/secret_filters.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from buildrunner.engine.entropy import alphabet_size, entropy_floor_met
+from buildrunner.engine.secret_filters import FILTERS, Candidate, claimed_by_provider, first_drop
+
+# filter name → (values or candidates it drops, values or candidates it keeps)
+CASES = {
+    "placeholder": (
+        ["your-api-key-here", "changeme", "xxxxxxxxxxxx", "SuperSecret", "p@ssw0rd", "password123",
+         "anewpassword", "usable_password", "<token>", "INSERT_YOUR_KEY", "REDACTED", "my-secret-token"],
+        ["Password2024!xK9q", "MySecretPw2024", "Hx7!kP2q@Lm9wZ", "AUn025k50SBh1o/mkukChndsMlxv73FB",
+         "secret1234", "S3nd!ng-M4il-2024"],
+    ),
+    "templated": (
+        ["${DB_PASSWORD}", "{{ api_key }}", "<your key>", "%(password)s", "{password}", "$API_TOKEN",
+         "#{secret}", "%DB_PASS%", "{{secret", "$(cat /run/secrets/key)"],
+        ["Hx7!kP2q@Lm9wZ", "AUn025k50SBh1o/mkukChndsMlxv73FB", "a{b}c" * 0 + "Zq8wL3mT9vR2xK7p"],
+    ),
+    "indirect_reference": (
+        ["settings.SECRET_KEY", "os.environ['X']", "config.get('token')", "get_secret('db')",
+         "app.config.SECRET", "env['API_KEY']", "process.env.TOKEN", "self.password"],
+        ["Hx7!kP2q@Lm9wZ", "Zq8wL3mT9vR2xK7pB4nY6cJ1", "s3cr3t.Value!2024"],
+    ),
+    "sequential_or_repeated": (
+        ["12345678", "aaaaaaaaaa", "abcdefghij", "qwertyuiop", "abcabcabcabc", "0987654321", "a-a-a-a-a-a-a"],
+        ["Zq8wL3mT9vR2xK7p", "Password2024!xK9q", "1a9f3c7e2b8d"],
+    ),
+    "uuid_or_hash": (
+        ["8f14e45f-ceea-467f-a9a5-c1f0f34b2e3d", "sha512-FFYLcHGXw8lM9mLOBuQr", "pbkdf2_sha256$600000$abc$def",
+         "$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW", "{bcrypt}$2a$10$abc",
+         "{COQLCE6DU6GtcS5P+Xe9dA==}",
+         Candidate("9f1c2e4b7a3d5f60182b4c6d8e0a1b3c5d7e9f02", key="commit_token")],
+        [Candidate("9f1c2e4b7a3d5f60182b4c6d8e0a1b3c", key="api_key"), "{noop}Hx7!kP2q@Lm9wZ",
+         "Zq8wL3mT9vR2xK7pB4nY6cJ1"],
+    ),
+    "path_or_url": (
+        ["/etc/ssl/private/server.key", "./certs/client.pem", "~/.ssh/id_rsa", "C:\\keys\\prod.pfx",
+         "https://auth.internal/token", "secrets/token.json", "vault.service.internal", "a/b/c"],
+        ["AUn025k50SBh1o/mkukChndsMlxv73FB", "Zq8wL3mT9vR2xK7pB4nY6cJ1", "wJalrXUtnFEMI/K7MDENG/bPxRf"],
+    ),
+    "non_ascii_prose": (
+        ["Le jeton d’accès a expiré", "トークンの有効期限が切れました", "the token has expired already"],
+        ["Zq8wL3mT9vR2xK7pB4nY6cJ1", "Hx7!kP2q@Lm9wZ"],
+    ),
+    "public_identifier": (
+        ["pk_live_51HqLyjWDarjtT1zdp7dcXvLb", "ops@acme.io",
+         Candidate("Zq8wL3mT9vR2xK7pB4nY6cJ1", key="api_key_id"),
+         Candidate("Zq8wL3mT9vR2xK7pB4nY6cJ1", key="nextPageToken"),
+         Candidate("Zq8wL3mT9vR2xK7pB4nY6cJ1", key="SECRET_NAME"),
+         Candidate("Zq8wL3mT9vR2xK7pB4nY6cJ1", key="primaryKey"),
+         Candidate("Zq8wL3mT9vR2xK7pB4nY6cJ1", key="password_hash")],
+        [Candidate("Zq8wL3mT9vR2xK7pB4nY6cJ1", key="api_key"),
+         Candidate("Zq8wL3mT9vR2xK7pB4nY6cJ1", key="privateKey"),
+         Candidate("Zq8wL3mT9vR2xK7pB4nY6cJ1", key="ACCESS_TOKEN"),
+         Candidate("Zq8wL3mT9vR2xK7pB4nY6cJ1", key="client-secret")],
+    ),
+    "doc_example_key": (
+        ["AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "sk_test_4eC39HqLyjWDarjtT1zdp7dc"],
+        ["AKIAZ7QW3RT5YUI8OPL2", "Zq8wL3mT9vR2xK7pB4nY6cJ1"],
+    ),
+    "sample_url_credentials": (
+        [Candidate("tiger", user="scott"), Candidate("tiger^5HHH", user="scott"), Candidate("pass", user="user"),
+         Candidate("bar", user="foo"), Candidate("postgres", user="postgres"), Candidate("app", user="app"),
+         Candidate("password", user="deploy"), Candidate("yourpassword", user="deploy")],
+        [Candidate("MySecretPw2024", user="app"), Candidate("Hx7kP2qLm9wZ", user="deploy"),
+         Candidate("tigerclaw-2024-Xq", user="scott"), Candidate("Password2024!xK9q", user="root")],
+    ),
+    "words_not_random": (
+        [Candidate("ValidationError", key="token"), Candidate("prod_payments_v2", key="secret"),
+         Candidate("FORBIDDEN_VALUE", key="api_key"), Candidate("UniqueID", key="key"),
+         Candidate("swordfish", key="password"), Candidate("0006_require_contenttypes_0002", key="auth")],
+        [Candidate("AUn025k50SBh1o/mkukChndsMlxv73FB", key="api_key"),
+         Candidate("MySecretPw2024", key="DB_PASSWORD"), Candidate("Hx7!kP2q@Lm9wZ", key="dbPass"),
+         Candidate("Zq8wL3mT9vR2xK7pB4nY6cJ1", key="token")],
+    ),
+    "keyword_not_credential": (
+        [Candidate("Zq8wL3mT9vR2xK7p", key="monkey"), Candidate("Zq8wL3mT9vR2xK7p", key="bypass_cache"),
+         Candidate("Zq8wL3mT9vR2xK7p", key="author"), Candidate("Zq8wL3mT9vR2xK7p", key="tokenizer")],
+        [Candidate("Zq8wL3mT9vR2xK7p", key="apiKey"), Candidate("Zq8wL3mT9vR2xK7p", key="DB_PASS"),
+         Candidate("Zq8wL3mT9vR2xK7p", key="accesstoken"), Candidate("Zq8wL3mT9vR2xK7p", key="clientsecret"),
+         Candidate("Zq8wL3mT9vR2xK7p", key="jwt"), Candidate("Zq8wL3mT9vR2xK7p", key="AUTH"),
+         Candidate("Zq8wL3mT9vR2xK7p", key="creds")],
+    ),
+    "fixture_name": (
+        [Candidate("Zq8wL3mT9vR2xK7p", key="TEST_SECRET"), Candidate("Zq8wL3mT9vR2xK7p", key="fake_token"),
+         Candidate("Zq8wL3mT9vR2xK7p", key="invalidPassword")],
+        [Candidate("Zq8wL3mT9vR2xK7p", key="PROD_SECRET"), Candidate("Zq8wL3mT9vR2xK7p", key="latest_token")],
+    ),
+    "test_or_doc_sample": (
+        [Candidate("superS3cret", path="tests/test_auth.py"), Candidate("tiger^5HHH", path="docs/db.rst"),
+         Candidate("Hx7!kP2q@Lm9wZ", path="src/app/auth.test.ts"), Candidate("mypass12", path="README.md")],
+        [Candidate("Hx7!kP2q@Lm9wZ", path="src/app/auth.ts"),
+         Candidate("AUn025k50SBh1o/mkukChndsMlxv73FB", path="tests/test_auth.py"),
+         Candidate("superS3cret", path="src/contest/settings.py")],
+    ),
+}
+
+
+def _cand(item) -> Candidate:
+    return item if isinstance(item, Candidate) else Candidate(item)
+
+
+def test_every_filter_is_tested_and_documented():
+    assert set(CASES) == set(FILTERS)
+    for name, f in FILTERS.items():
+        assert f.name == name and len(f.reason) > 20, name
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_filter_drops_what_it_should(name):
+    drops = FILTERS[name].drops
+    assert [v for v in CASES[name][0] if not drops(_cand(v))] == []
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_filter_keeps_what_it_must(name):
+    drops = FILTERS[name].drops
+    assert [v for v in CASES[name][1] if drops(_cand(v))] == []
+
+
+def test_first_drop_names_the_first_filter_in_order():
+    c = Candidate("${API_TOKEN}")  # both a template and made of placeholder words
+    assert first_drop(c, ["templated", "placeholder"]) == "templated"
+    assert first_drop(c, ["placeholder", "templated"]) == "placeholder"
+    assert first_drop(Candidate("Zq8wL3mT9vR2xK7p"), list(FILTERS)) is None
+
+
+def test_provider_prefix_claim():
+    prefixes = ("ghp_", "xoxb-", "sk_live_")
+    assert claimed_by_provider("ghp_notarealtoken123", prefixes)
+    assert claimed_by_provider("XOXB-1234", prefixes)  # prefixes are lowercase, values compared lowercased
+    assert not claimed_by_provider("Zq8wL3mT9vR2xK7p", prefixes)
+    assert not claimed_by_provider("ghp_x", ())
+
+
+def test_entropy_is_judged_on_the_values_own_alphabet():
+    assert alphabet_size("deadbeef01") == 16 and alphabet_size("AbC123") == 62 and alphabet_size("a!b") == 95
+    # a random 32-digit hex key cannot reach 3.5 bits over 16 symbols... it does pass the capped floor
+    assert entropy_floor_met("9f1c2e4b7a3d5f60182b4c6d8e0a1b3c", 3.5)
+    assert entropy_floor_met("Hx7!kP2q@Lm9", 3.5)  # 12 characters cannot show more than log2(12) bits
+    assert not entropy_floor_met("aaaaaaaabbbbbbbb", 3.5)
+    assert not entropy_floor_met("トークンの有効期限が切れました", 1.0)  # non-ASCII never counts as random
