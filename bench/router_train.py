@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import _router_data  # noqa: E402
 from router_eval import _FEATURES, context_of, evaluate  # noqa: E402
 
+from buildrunner.router import lazyre  # noqa: E402
 from buildrunner.router.features import extract  # noqa: E402
 
 OUT = ROOT / "buildrunner" / "router" / "data" / "weights.json"
@@ -159,13 +160,17 @@ def main() -> int:
                "l2": l2, "default_risk": risk, "over_route_penalty": penalties,
                "reference_prices": REFERENCE_PRICES, **model}
     text = json.dumps(weights, indent=1, sort_keys=True) + "\n"
+    literals = lazyre.literals_table()  # the phrase patterns' required literals (lazyre.py), shipped as data
     if args.check:
         same = OUT.exists() and OUT.read_text(encoding="utf-8") == text
         print("weights up to date" if same else "weights differ from a fresh fit: run bench/router_train.py")
-        return 0 if same else 1
+        table = lazyre.LITERALS_PATH.exists() and lazyre.LITERALS_PATH.read_text(encoding="utf-8") == literals
+        print("pattern literals up to date" if table else "pattern literals differ: run bench/router_train.py")
+        return 0 if same and table else 1
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(text, encoding="utf-8")
-    print(f"wrote {OUT.relative_to(ROOT)}")
+    lazyre.LITERALS_PATH.write_text(literals, encoding="utf-8")
+    print(f"wrote {OUT.relative_to(ROOT)} and {lazyre.LITERALS_PATH.relative_to(ROOT)}")
     return 0
 
 

@@ -9,12 +9,22 @@ pattern cannot match, so it is neither compiled nor run; otherwise it is compile
 The derivation is conservative: anything it does not understand (inline flags, a pattern with no
 required literal) gives "always compile", never a missed match. tests/router check it on every
 pattern of the router against the whole labelled set.
+
+Deriving the literals is itself pure-Python parsing, so they are shipped as data too:
+`data/pattern_literals.json` (written by `bench/router_train.py` with the weights, checked by its
+`--check` and by a test). A pattern missing from it (just edited) is derived at run time.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
+
+LITERALS_PATH = Path(__file__).resolve().parent / "data" / "pattern_literals.json"
+CREATED: list[LazyPattern] = []  # every pattern made here, for the table writer and the tests
+_table: dict[str, list[str] | None] | None = None
 
 _ZERO_WIDTH_ESCAPES = "bBAZ"
 _CLASS_ESCAPES = "wWdDsSntrfv0123456789"
@@ -30,9 +40,10 @@ class LazyPattern:
     def __init__(self, pattern: str, flags: int = 0) -> None:
         self.pattern, self.flags = pattern, flags
         self._fold = bool(flags & re.IGNORECASE)
-        anchors = None if flags & re.VERBOSE else required_literals(pattern)
+        anchors = None if flags & re.VERBOSE else shipped_literals(pattern)
         self.anchors = frozenset(a.lower() for a in anchors) if anchors and self._fold else anchors
         self._compiled: re.Pattern | None = None
+        CREATED.append(self)
 
     def compiled(self) -> re.Pattern:
         if self._compiled is None:
@@ -66,6 +77,29 @@ class LazyPattern:
 
 def lazy(pattern: str, flags: int = 0) -> LazyPattern:
     return LazyPattern(pattern, flags)
+
+
+def shipped_literals(pattern: str) -> frozenset[str] | None:
+    """`required_literals(pattern)`, from the shipped table when it has the pattern."""
+    global _table
+    if _table is None:
+        try:
+            _table = json.loads(LITERALS_PATH.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            _table = {}
+    if pattern in _table:
+        known = _table[pattern]
+        return None if known is None else frozenset(known)
+    return required_literals(pattern)
+
+
+def literals_table() -> str:
+    """The JSON text of `data/pattern_literals.json` for every pattern made so far."""
+    table = {}
+    for p in CREATED:
+        literals = required_literals(p.pattern)
+        table[p.pattern] = None if literals is None else sorted(literals)
+    return json.dumps(dict(sorted(table.items())), indent=0, ensure_ascii=False) + "\n"
 
 
 def required_literals(pattern: str) -> frozenset[str] | None:

@@ -83,3 +83,15 @@ def test_lazy_features_equal_eager_features(monkeypatch):
     lazy_values = [features.extract(t).values for t in texts]
     monkeypatch.setattr(lazyre.LazyPattern, "always", True)
     assert [features.extract(t).values for t in texts] == lazy_values
+
+
+def test_shipped_literal_table_is_current():
+    """data/pattern_literals.json (written by bench/router_train.py) holds every router pattern with
+    a fresh derivation of its literals, so the run-time shortcut never uses stale ones."""
+    import json
+
+    table = json.loads(lazyre.LITERALS_PATH.read_text(encoding="utf-8"))
+    for name, pattern in _router_patterns():
+        assert pattern.pattern in table, name
+        fresh = required_literals(pattern.pattern)
+        assert table[pattern.pattern] == (None if fresh is None else sorted(fresh)), name
