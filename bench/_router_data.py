@@ -4,10 +4,6 @@ Every item belongs to a *family* (paraphrases of one task). The split is by fami
 stable hash of the family's first wording, inside each source (so every source appears in both
 parts): about one family in four is held out. Paraphrases of one task never straddle the split.
 The training script (bench/router_train.py) only ever sees the tune part.
-
-A source marked `split: repo` (real public issues, bench/router_data/real_issues.yaml) is split by
-*repository* instead: about one repository in three is held out, every issue of a repository sits in
-one part, and the repository is the family (so grouped cross-validation never splits a repository).
 """
 
 from __future__ import annotations
@@ -20,25 +16,19 @@ import yaml
 DATA = Path(__file__).resolve().parent / "router_data"
 TIERS = {"h": "haiku", "s": "sonnet", "o": "opus"}
 HELD_OUT_BUCKETS = 4  # 1 in 4 families
-REPO_HELD_OUT_BUCKETS = 3  # 1 in 3 repositories (split: repo sources)
 
 
 class Item:
-    __slots__ = ("text", "tier", "accept", "source", "family", "context", "part", "url")
+    __slots__ = ("text", "tier", "accept", "source", "family", "context", "part")
 
-    def __init__(self, text, tier, accept, source, family, context, part, url=None):
+    def __init__(self, text, tier, accept, source, family, context, part):
         self.text, self.tier, self.accept, self.source = text, tier, accept, source
-        self.family, self.context, self.part, self.url = family, context, part, url
+        self.family, self.context, self.part = family, context, part
 
 
 def _family_part(source: str, first: str) -> str:
     digest = hashlib.sha256(f"{source}\0{first.strip()}".encode()).digest()
     return "holdout" if digest[0] % HELD_OUT_BUCKETS == 0 else "tune"
-
-
-def _repo_part(repo: str) -> str:
-    digest = hashlib.sha256(f"repo\0{repo}".encode()).digest()
-    return "holdout" if digest[0] % REPO_HELD_OUT_BUCKETS == 0 else "tune"
 
 
 def _parse_label(label: str) -> tuple[str, tuple[str, ...]]:
@@ -52,7 +42,6 @@ def load(part: str | None = None) -> list[Item]:
     for path in sorted(DATA.glob("*.yaml")):
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
         source = doc["source"]
-        by_repo = doc.get("split") == "repo"
         for index, fam in enumerate(doc["families"]):
             if isinstance(fam, dict):
                 label, texts, context = fam["l"], list(fam["t"]), fam.get("ctx") or {}
@@ -60,13 +49,10 @@ def load(part: str | None = None) -> list[Item]:
                 label, texts = fam[0], list(fam[1:])
                 context = texts.pop() if texts and isinstance(texts[-1], dict) else {}
             tier, accept = _parse_label(label)
-            if by_repo:
-                family, fam_part = f"{source}-{fam['repo']}", _repo_part(fam["repo"])
-            else:
-                family, fam_part = f"{source}-{index:03d}", _family_part(source, texts[0])
-            url = fam.get("url") if isinstance(fam, dict) else None
+            family = f"{source}-{index:03d}"
+            fam_part = _family_part(source, texts[0])
             for text in texts:
-                items.append(Item(text, tier, accept, source, family, context, fam_part, url))
+                items.append(Item(text, tier, accept, source, family, context, fam_part))
     return [i for i in items if part is None or i.part == part]
 
 

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-import _router_data  # noqa: E402
+import router_dataset as _router_data  # noqa: E402
 
 from buildrunner.router.complexity import TaskContext  # noqa: E402
 from buildrunner.router.estimator import WEIGHTS_PATH, estimate, load_weights  # noqa: E402

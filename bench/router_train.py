@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-import _router_data  # noqa: E402
+import router_dataset as _router_data  # noqa: E402
 from router_eval import _FEATURES, context_of, evaluate  # noqa: E402
 
 from buildrunner.router import lazyre  # noqa: E402

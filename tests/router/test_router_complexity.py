@@ -211,7 +211,7 @@ def test_held_out_set_scores_as_reported():
     reports; the tune part is what the weights were fitted on."""
     sys.path.insert(0, str(ROOT / "bench"))
     try:
-        import _router_data
+        import router_dataset as _router_data
         from router_eval import evaluate
     finally:
         sys.path.pop(0)

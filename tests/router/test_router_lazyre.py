@@ -62,7 +62,7 @@ def _router_patterns() -> list[tuple[str, LazyPattern]]:
 def _labelled_texts() -> list[str]:
     sys.path.insert(0, str(ROOT / "bench"))
     try:
-        import _router_data
+        import router_dataset as _router_data
     finally:
         sys.path.pop(0)
     texts = [item.text for item in _router_data.load()]
