@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 PYTEST_ARGS ?=
 
-.PHONY: demo test bench lint install clean docs browser
+.PHONY: demo test bench lint install clean docs browser services
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,10 +21,14 @@ install: $(STAMP)
 browser:
 	@bash scripts/ensure-chromium.sh
 
+# PostgreSQL server binaries for the executed SQL autofix tests (a throwaway cluster per test run).
+services:
+	@bash scripts/ensure-postgres.sh
+
 demo: $(STAMP)
 	@bash examples/demo.sh
 
-test: $(STAMP) browser
+test: $(STAMP) browser services
 	$(BIN)/python -m coverage erase
 	$(BIN)/python -m coverage run -m pytest -p no:cacheprovider -n 2 $(PYTEST_ARGS); status=$$?; \
 	  $(BIN)/python -m coverage combine --quiet >/dev/null 2>&1; \

@@ -32,13 +32,18 @@ class Key:
     choices: tuple[str, ...] | None = None
     minimum: float | None = None
     maximum: float | None = None
-    open_choices: bool = False  # choices are suggestions; any string matching `pattern` is fine
+    open_choices: bool = False  # choices are tiers; any id naming one (claude-opus-4-5) matching `pattern` is fine
     pattern: str | None = None
+    check: str | None = None  # name of a value check in VALUE_CHECKS (URLs, addresses, hosts, refs...)
 
 
 def _k(name, type_, default, help_, **kw) -> Key:
     return Key(name, type_, default, help_, **kw)
 
+
+MODEL_TIERS = ("haiku", "sonnet", "opus")
+MODEL_ID = r"^[A-Za-z0-9._:\-@/]+$"
+PRICE_FIELDS = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read")
 
 KEYS: dict[str, Key] = {k.name: k for k in [
     _k("project.name", "str", "", "Display name of the project (defaults to the directory name)."),
@@ -76,8 +81,9 @@ KEYS: dict[str, Key] = {k.name: k for k in [
        "Cost of a failed attempt in units of the task's Sonnet price: higher routes up sooner.",
        minimum=0, maximum=20),
     _k("model.default", "str", "sonnet", "Model tier or id used in manual mode and as a base.",
-       choices=("haiku", "sonnet", "opus"), open_choices=True, pattern=r"^[A-Za-z0-9._:\-@/]+$"),
-    _k("model.fallback", "list", [], "Fallback chain of tiers/ids (empty = built-in default)."),
+       choices=MODEL_TIERS, open_choices=True, pattern=MODEL_ID),
+    _k("model.fallback", "list", [], "Fallback chain of tiers/ids (empty = built-in default).",
+       choices=MODEL_TIERS, open_choices=True, pattern=MODEL_ID),
     _k("model.max_tokens", "int", 4096, "Default max_tokens for `br model run`.", minimum=1),
     _k("model.timeout", "float", 120.0, "Request timeout in seconds.", minimum=0.05),
     _k("model.max_retries", "int", 2, "Retries on overload/5xx/timeouts before falling back.",
@@ -87,18 +93,20 @@ KEYS: dict[str, Key] = {k.name: k for k in [
     _k("model.max_retry_after", "float", 60.0,
        "Longest 429 retry-after (s) honoured; a longer wait falls back to the next model instead.", minimum=0),
     _k("model.api_key", "str", "", "Anthropic API key (prefer the ANTHROPIC_API_KEY environment variable)."),
-    _k("model.models", "map", {}, "Per-tier model id overrides, e.g. model.models.haiku."),
-    _k("model.prices", "map", {}, "Per-tier price overrides in $/MTok, e.g. model.prices.sonnet.input."),
+    _k("model.models", "map", {}, "Per-tier model id overrides, e.g. model.models.haiku.", check="model_override"),
+    _k("model.prices", "map", {}, "Per-tier price overrides in $/MTok, e.g. model.prices.sonnet.input.",
+       check="price_override"),
     # telemetry
     _k("telemetry.enabled", "bool", True, "Collect local, private usage telemetry."),
     _k("telemetry.max_bytes", "int", 50_000, "Rotate events.jsonl above this size.", minimum=1024),
     _k("telemetry.otlp_export", "bool", False,
        "After each command, send new events to the OTLP collector named by OTEL_EXPORTER_OTLP_[LOGS_]ENDPOINT "
        "(in a background process, at most once a minute)."),
-    _k("telemetry.slack_webhook", "str", "", "Slack incoming webhook URL for learning-phase alerts."),
-    _k("telemetry.email.to", "str", "", "Recipient of learning-phase alert e-mails."),
-    _k("telemetry.email.from", "str", "", "Sender address of alert e-mails."),
-    _k("telemetry.email.smtp_host", "str", "", "SMTP server host."),
+    _k("telemetry.slack_webhook", "str", "", "Slack incoming webhook URL for learning-phase alerts.",
+       check="https_url"),
+    _k("telemetry.email.to", "str", "", "Recipient of learning-phase alert e-mails.", check="email"),
+    _k("telemetry.email.from", "str", "", "Sender address of alert e-mails.", check="email"),
+    _k("telemetry.email.smtp_host", "str", "", "SMTP server host.", check="host"),
     _k("telemetry.email.smtp_port", "int", 587, "SMTP server port.", minimum=1, maximum=65535),
     _k("telemetry.email.smtp_user", "str", "", "SMTP user name."),
     _k("telemetry.email.smtp_password", "str", "", "SMTP password."),
@@ -106,9 +114,10 @@ KEYS: dict[str, Key] = {k.name: k for k in [
     # orchestration
     _k("orchestration.agent_command", "str", "",
        "Command a worker runs per batch, e.g. `claude -p {prompt_file}` (empty = manual)."),
-    _k("orchestration.dashboard_host", "str", "127.0.0.1", "Interface the dashboard binds to."),
+    _k("orchestration.dashboard_host", "str", "127.0.0.1", "Interface the dashboard binds to.", check="host"),
     _k("orchestration.dashboard_port", "int", 8080, "Dashboard port.", minimum=0, maximum=65535),
-    _k("orchestration.integration_branch", "str", "", "Branch streams merge into (empty = current)."),
+    _k("orchestration.integration_branch", "str", "", "Branch streams merge into (empty = current).",
+       check="branch"),
     _k("orchestration.plan", "str", "",
        "Plan file for `br orchestrate` (empty = .buildrunner/plan.yaml, then plan.yaml)."),
 ]}
@@ -149,21 +158,29 @@ def coerce(key: str, raw: Any) -> Any:
     spec = lookup_key(key)
     kind = spec.type
     if kind == "map" and key != spec.name:
-        return _coerce_scalar(raw)
+        value = _coerce_scalar(raw)
+        if spec.check:
+            VALUE_CHECKS[spec.check](key[len(spec.name) + 1:], value, key)
+        return value
     if kind == "bool":
         return _coerce_bool(key, raw)
     if kind in {"int", "float"}:
         return _coerce_number(key, spec, raw)
     if kind == "list":
-        return _coerce_list(key, raw)
+        value = _coerce_list(key, raw)
+        for item in value:
+            _check_choice(spec, key, str(item))
+        return value
     if kind == "map":
         if not isinstance(raw, dict):
             raise ConfigError(f"{key} expects a mapping, got {raw!r}")
+        for sub, item in flatten(raw).items() if spec.check else ():
+            VALUE_CHECKS[spec.check](sub, item, f"{key}.{sub}")
         return raw
     value = "" if raw is None else raw if isinstance(raw, str) else str(raw)  # str
-    if spec.choices and value not in spec.choices and \
-            not (spec.open_choices and spec.pattern and re.match(spec.pattern, value)):
-        raise ConfigError(f"{key} must be one of {', '.join(spec.choices)}, got {value!r}")
+    _check_choice(spec, key, value)
+    if spec.check and value:
+        VALUE_CHECKS[spec.check]("", value, key)
     return value
 
 
@@ -200,6 +217,95 @@ def _coerce_list(key: str, raw: Any) -> list:
     if not isinstance(raw, list):
         raise ConfigError(f"{key} expects a list (comma-separated on the command line), got {raw!r}")
     return raw
+
+
+def _check_choice(spec: Key, key: str, value: str) -> None:
+    if not spec.choices or value in spec.choices:
+        return
+    if spec.open_choices and spec.pattern and re.match(spec.pattern, value) and _names_a_tier(value, spec.choices):
+        return
+    extra = f" or an id naming one ({_example_id(spec.choices)})" if spec.open_choices else ""
+    raise ConfigError(f"{key} must be one of {', '.join(spec.choices)}{extra}, got {value!r}")
+
+
+def _names_a_tier(value: str, tiers) -> bool:
+    """Model ids are accepted when they name a tier (`claude-opus-4-5`), as the router resolves them."""
+    low = value.lower()
+    return any(t in low for t in tiers)
+
+
+def _example_id(tiers) -> str:
+    return "claude-sonnet-4-5" if "sonnet" in tiers else f"claude-{tiers[0]}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Value checks: every key is validated when it is set (and when the file is read), not when used
+
+
+def _check_model_override(sub: str, value: Any, key: str) -> None:
+    if sub not in MODEL_TIERS:
+        raise ConfigError(f"{key}: unknown tier {sub!r}", hint=f"tiers: {', '.join(MODEL_TIERS)}")
+    if not isinstance(value, str) or not re.match(MODEL_ID, value) or not _names_a_tier(value, MODEL_TIERS):
+        raise ConfigError(f"{key} must be a Claude model id such as claude-{sub}-4-5, got {value!r}")
+
+
+def _check_price_override(sub: str, value: Any, key: str) -> None:
+    parts = sub.split(".")
+    if parts[0] not in MODEL_TIERS:
+        raise ConfigError(f"{key}: unknown tier {parts[0]!r}", hint=f"tiers: {', '.join(MODEL_TIERS)}")
+    field_name = parts[-1]
+    if parts[1:2] == ["long_context"] and field_name == "threshold_tokens":
+        ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
+    else:
+        ok = field_name in PRICE_FIELDS and len(parts) == (3 if parts[1:2] == ["long_context"] else 2)
+        ok = ok and isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
+    if not ok:
+        raise ConfigError(f"{key} must be a price in $/MTok (a number >= 0) for one of "
+                          f"{', '.join(PRICE_FIELDS)}, got {value!r}")
+
+
+def _check_https_url(_sub: str, value: str, key: str) -> None:
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        parts = None
+    loopback = parts is not None and (parts.hostname or "") in ("localhost", "::1") or \
+        (parts is not None and (parts.hostname or "").startswith("127."))
+    scheme_ok = parts is not None and (parts.scheme == "https" or (parts.scheme == "http" and loopback))
+    if not scheme_ok or not parts.hostname or any(c.isspace() for c in value):
+        raise ConfigError(f"{key} must be an https:// URL (http:// only on this machine)",
+                          hint="e.g. https://hooks.slack.com/services/...")
+
+
+_EMAIL = re.compile(r"^[^@\s<>]+@[A-Za-z0-9](?:[A-Za-z0-9.\-]*[A-Za-z0-9])?$")
+_HOST = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.?)+$|^\[?[0-9A-Fa-f:.]+\]?$")
+
+
+def _check_email(_sub: str, value: str, key: str) -> None:
+    if not all(_EMAIL.match(part.strip()) for part in value.split(",")):
+        raise ConfigError(f"{key} must be an e-mail address (name@example.com), got {value!r}")
+
+
+def _check_host(_sub: str, value: str, key: str) -> None:
+    if len(value) > 253 or not _HOST.match(value):
+        raise ConfigError(f"{key} must be a host name or IP address (no scheme, port or path), got {value!r}")
+
+
+def _check_branch(_sub: str, value: str, key: str) -> None:
+    """git check-ref-format's rules for a branch name, without running git."""
+    bad = (value.startswith(("-", "/")) or value.endswith((".", "/", ".lock")) or ".." in value or "//" in value
+           or "@{" in value or value == "@" or any(c in value for c in " ~^:?*[\\") or any(ord(c) < 32 for c in value)
+           or any(part.startswith(".") for part in value.split("/")))
+    if bad:
+        raise ConfigError(f"{key} must be a valid git branch name, got {value!r}")
+
+
+VALUE_CHECKS: dict[str, Callable[[str, Any, str], None]] = {
+    "model_override": _check_model_override, "price_override": _check_price_override,
+    "https_url": _check_https_url, "email": _check_email, "host": _check_host, "branch": _check_branch,
+}
 
 
 def _coerce_scalar(raw: Any) -> Any:
@@ -265,11 +371,13 @@ def defaults() -> dict:
 
 @dataclass
 class Config:
-    """Effective configuration: defaults overlaid with the project's file."""
+    """Effective configuration: defaults, the user's own file, then the project's file — except
+    for personal keys (credentials, the telemetry opt-out), where the user's choice wins."""
 
     path: Path | None
     data: dict = field(default_factory=defaults)
-    user_data: dict = field(default_factory=dict)  # what the file itself says
+    user_data: dict = field(default_factory=dict)  # what the project file itself says
+    personal_data: dict = field(default_factory=dict)  # what the user-level file says
 
     def get(self, key: str, default: Any = None) -> Any:
         value = get_dotted(self.data, key, None)
@@ -356,16 +464,40 @@ def _line_of_key(path: Path, dotted: str) -> int | None:
     return None
 
 
+def user_config_path() -> Path:
+    """The user-level config: personal choices that never go into a committed file
+    (`$XDG_CONFIG_HOME/buildrunner/config.yaml` on Linux, the platform's config dir elsewhere)."""
+    import os
+    import sys
+
+    if sys.platform.startswith(("linux", "freebsd", "openbsd")):
+        base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+        return Path(base) / "buildrunner" / "config.yaml"
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("buildrunner", appauthor=False)) / "config.yaml"
+
+
+def is_personal_key(key: str) -> bool:
+    """Keys that are a person's choice, not a team setting: credentials and the telemetry
+    opt-out. `br config set` writes them to the user config unless told `--project`."""
+    return key == "telemetry.enabled" or is_sensitive_key(key)
+
+
 def load(project_or_path: Any = None) -> Config:
     """The effective config of a project (or of a config file path); defaults if none exists."""
     path = _config_path(project_or_path)
     cfg = Config(path=path)
-    if path is None or not path.exists():
-        return cfg
-    user = validate_mapping(read_yaml_mapping(path), path)
-    cfg.user_data = user
-    for key, value in flatten(user).items():
-        set_dotted(cfg.data, key, value)
+    upath = user_config_path()
+    if upath.is_file():
+        cfg.personal_data = validate_mapping(read_yaml_mapping(upath), upath)
+        for key, value in flatten(cfg.personal_data).items():
+            set_dotted(cfg.data, key, value)
+    if path is not None and path.exists():
+        cfg.user_data = validate_mapping(read_yaml_mapping(path), path)
+        for key, value in flatten(cfg.user_data).items():
+            if not (is_personal_key(key) and get_dotted(cfg.personal_data, key) is not None):
+                set_dotted(cfg.data, key, value)
     return cfg
 
 

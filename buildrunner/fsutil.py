@@ -74,7 +74,15 @@ def atomic_write_json(path: Path | str, data: Any, *, indent: int | None = 2, fs
 
 
 class LockTimeout(Exception):
-    """The lock stayed busy past its deadline (telemetry gives up instead of waiting)."""
+    """The lock stayed busy past its deadline (telemetry gives up instead of waiting).
+
+    Recording code catches it and moves on; a command that must have the lock (`br telemetry
+    clear`) lets it end the command: the CLI prints it as a message, never a traceback.
+    """
+
+    def __init__(self, path: str):
+        super().__init__(f"{path} is locked by another br process")
+        self.path = path
 
 
 @contextmanager
@@ -169,3 +177,18 @@ def user_cache_dir() -> Path:
     import platformdirs  # macOS, Windows
 
     return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
+
+
+def escape_undecodable(text: str) -> str:
+    """Text holding a file name that is not valid UTF-8 (os.fsdecode's surrogate escapes), as it is
+    shown: each undecodable byte as `\\xe9`, as gitleaks and git's quoting do. Other text is
+    returned unchanged."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        pass
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that is not an escaped byte
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")

@@ -5,6 +5,11 @@
 * An existing pre-commit hook that is not ours is kept: it is renamed to `pre-commit.br-chained`
   and our script runs it first (same arguments; its failure blocks the commit). `uninstall`
   removes our script and renames the chained hook back, byte for byte.
+* It coexists with the tools teams already use: with the pre-commit framework
+  (`.pre-commit-config.yaml`) nothing is installed — pre-commit owns the git hook, and br prints
+  the `repos:` entry to add; with a hooks directory committed to the repository (husky:
+  `core.hooksPath=.husky`) a tracked hook is never modified (it is the team's file; an absolute
+  path to one machine's venv must not land in it): br prints the line to add instead.
 * The script finds br robustly: the absolute path of the interpreter that installed it
   (`sys.executable -m buildrunner`, used while that interpreter and the package directory it
   imported BuildRunner from still exist — two file tests, no extra process), then `br` on PATH; if
@@ -47,6 +52,13 @@ exit 1
 """
 
 
+FRAMEWORK_CONFIG = ".pre-commit-config.yaml"
+HOOK_LINE = "br hook run"
+REPO_URL = "https://github.com/buildrunner/buildrunner"
+# git hooks (ours), the pre-commit framework, or a hooks directory committed to the repository
+SETUPS = ("git-hooks", "pre-commit-framework", "committed-hooks-dir")
+
+
 @dataclass
 class HookState:
     path: Path  # where the pre-commit hook lives
@@ -55,9 +67,12 @@ class HookState:
     foreign: bool  # a pre-commit hook that is not ours is installed (and not chained)
     interpreter: str | None  # the interpreter our script calls
     interpreter_ok: bool
+    setup: str = "git-hooks"  # one of SETUPS
+    runs_br: bool = False  # the framework config / the committed hook calls br
 
     def to_dict(self) -> dict:
-        return {"path": str(self.path), "installed": self.installed,
+        return {"path": str(self.path), "installed": self.installed, "setup": self.setup,
+                "runs_br": self.runs_br or self.installed,
                 "chained": str(self.chained) if self.chained else None, "foreign_hook": self.foreign,
                 "interpreter": self.interpreter, "interpreter_exists": self.interpreter_ok}
 
@@ -66,12 +81,24 @@ class HookState:
 class Change:
     """What install/uninstall did; `str()` is the one-line message `br init` and the CLI print."""
 
-    action: str  # "installed" | "updated" | "removed" | "not-installed" | "foreign"
+    action: str  # "installed" | "updated" | "removed" | "not-installed" | "foreign" | "framework" | "committed"
     path: Path
     chained: Path | None = None
     restored: Path | None = None
+    runs_br: bool = False  # framework / committed: br is already wired in
 
     def __str__(self) -> str:
+        if self.action == "framework":
+            if self.runs_br:
+                return f"pre-commit framework in use ({FRAMEWORK_CONFIG} runs buildrunner): no git hook installed"
+            return (f"pre-commit framework in use ({FRAMEWORK_CONFIG}): no second git hook installed; "
+                    f"add this entry under `repos:` and run `pre-commit install`:\n{framework_entry()}")
+        if self.action == "committed":
+            if self.runs_br:
+                return f"committed hooks directory: {self.path} already runs br; left untouched"
+            what = "add this line to" if self.path.exists() else "create it (committed, executable) with this line:"
+            return (f"committed hooks directory (core.hooksPath): {self.path} is the team's file, left untouched; "
+                    f"{what} {self.path}:\n    {HOOK_LINE}")
         if self.action in ("installed", "updated"):
             extra = f"; runs the existing hook first ({self.chained.name})" if self.chained else ""
             return f"pre-commit hook {self.action}: {self.path}{extra}"
@@ -120,9 +147,75 @@ def _write_executable(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def framework_entry() -> str:
+    """The `repos:` entry that runs br under the pre-commit framework."""
+    from buildrunner import __version__
+
+    return (f"  - repo: {REPO_URL}\n    rev: v{__version__}\n    hooks:\n      - id: buildrunner\n"
+            f"  # or, with br installed in the environment:\n"
+            f"  # - repo: local\n  #   hooks:\n  #     - id: buildrunner\n  #       name: BuildRunner\n"
+            f"  #       entry: {HOOK_LINE}\n  #       language: system\n  #       require_serial: true")
+
+
+def _framework_runs_br(project) -> bool:
+    try:
+        text = (project.root / FRAMEWORK_CONFIG).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return "id: buildrunner" in text or "buildrunner hook run" in text or HOOK_LINE in text
+
+
+def _committed_dir(project, directory: Path) -> bool:
+    """True when git runs hooks from a directory of the work tree that holds tracked files
+    (husky's `.husky`, a committed `.githooks`): it is the team's, not br's to write into."""
+    from buildrunner.engine import gitio
+
+    try:
+        rel = directory.resolve().relative_to(project.root.resolve())
+    except ValueError:
+        return False
+    git_dir = project.git_dir
+    if git_dir is not None and _inside(directory, git_dir):
+        return False
+    tracked = gitio.git(project.root, "ls-files", "-z", "--", f":(literal){rel.as_posix()}", check=False)
+    return bool(tracked.strip(b"\0"))
+
+
+def _inside(path: Path, parent: Path) -> bool:
+    try:
+        path.resolve().relative_to(parent.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def _hook_runs_br(hook: Path) -> bool:
+    try:
+        text = hook.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return HOOK_LINE in text or "buildrunner hook run" in text
+
+
+def detect_setup(project, directory: Path | None = None) -> str:
+    """Which hook setup the repository uses (see SETUPS)."""
+    if (project.root / FRAMEWORK_CONFIG).is_file():
+        return "pre-commit-framework"
+    if _committed_dir(project, directory or hooks_dir(project)):
+        return "committed-hooks-dir"
+    return "git-hooks"
+
+
 def install_hook(project, *, python: str | None = None) -> Change:
-    """Install (or refresh) the pre-commit hook; an existing foreign hook is chained, not lost."""
+    """Install (or refresh) the pre-commit hook; an existing foreign hook is chained, not lost.
+    With the pre-commit framework or a committed hooks directory nothing is written (see above)."""
     directory = hooks_dir(project)
+    setup = detect_setup(project, directory)
+    if setup == "pre-commit-framework":
+        return Change("framework", project.root / FRAMEWORK_CONFIG, runs_br=_framework_runs_br(project))
+    if setup == "committed-hooks-dir" and not _is_ours(directory / HOOK_NAME):
+        hook = directory / HOOK_NAME
+        return Change("committed", hook, runs_br=_hook_runs_br(hook))
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -176,14 +269,19 @@ def hook_state(project) -> HookState:
             if line.startswith("BR_PYTHON="):
                 parts = shlex.split(line[len("BR_PYTHON="):])
                 interpreter = parts[0] if parts else None
+    setup = detect_setup(project, directory)
+    runs_br = _framework_runs_br(project) if setup == "pre-commit-framework" else \
+        (not ours and _hook_runs_br(hook)) if setup == "committed-hooks-dir" else False
     return HookState(hook, ours, chained if chained.exists() else None,
                      hook.exists() and not ours, interpreter,
-                     bool(interpreter) and os.access(interpreter, os.X_OK))
+                     bool(interpreter) and os.access(interpreter, os.X_OK), setup, runs_br)
 
 
 def hook_installed(project) -> bool:
-    """True when BuildRunner's pre-commit hook is installed (used by `br status` and `br gaps`)."""
+    """True when commits run br: our hook, the pre-commit framework's config listing it, or a
+    committed hook that calls it (used by `br status` and `br gaps`)."""
     try:
-        return hook_state(project).installed
+        state = hook_state(project)
     except BrError:
         return False
+    return state.installed or state.runs_br

@@ -1,6 +1,6 @@
 """Masking primitives: what a secret looks like when `br` shows it. Dependency-free.
 
-`mask_value` keeps the first and last 4 characters of a value, `mask_spans` masks given spans of a
+`mask_value` reveals at most a quarter of a value (never more than 4 + 4 characters), `mask_spans` masks given spans of a
 text, `looks_opaque` judges whether a bare value looks like a key. Deciding WHERE the secrets are
 is the rule-driven masker's job (`buildrunner.engine.masking`, beside the secret matcher).
 """
@@ -10,14 +10,26 @@ from __future__ import annotations
 ELLIPSIS = "…"
 
 
-def mask_value(value: str, keep: int = 4) -> str:
-    """`sk-ant-api03-abcdef…` → `sk-a…wxyz`; short values are fully masked."""
+MAX_REVEAL = 4  # characters kept at each end, at most
+FULL_MASK_UP_TO = 12  # values this short are masked entirely
+
+
+def mask_value(value: str, keep: int = MAX_REVEAL) -> str:
+    """`sk-ant-api03-abcdef…` → `sk-a…wxyz`: at most a quarter of a value is revealed, never more
+    than `keep` characters at each end, and values of 12 characters or fewer are fully masked.
+
+    A 16-character token shows `ab…yz` (4 of 16), a 20-character AWS key id `AK…YZ`, a 40-character
+    token `abcd…wxyz` (8 of 40). The ends make a finding recognisable; they must never make the
+    value guessable.
+    """
     if value is None:
         return ""
     value = str(value)
-    if len(value) <= keep * 2 + 4:
-        return "*" * min(len(value), 8) if value else ""
-    return f"{value[:keep]}{ELLIPSIS}{value[-keep:]}"
+    n = len(value)
+    per_side = min(keep, MAX_REVEAL, n // 8)
+    if n <= FULL_MASK_UP_TO or per_side <= 0:
+        return "*" * min(n, 8) if value else ""
+    return f"{value[:per_side]}{ELLIPSIS}{value[-per_side:]}"
 
 
 def mask_spans(text: str, spans) -> str:

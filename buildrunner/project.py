@@ -81,11 +81,26 @@ class Project:
             return p.as_posix()
 
 
+# What br writes for itself: a `.buildrunner/` holding nothing else was left by a command run
+# outside any project (older versions did that), not made by `br init` or by a person.
+MACHINE_LOCAL = frozenset({"state", "telemetry"})
+
+
+def is_project_dir(br_dir: Path) -> bool:
+    """Whether a `.buildrunner/` marks a project: anything but br's own machine-local state in it."""
+    try:
+        names = {n for n in os.listdir(br_dir) if not n.endswith((".lock", ".tmp"))}
+    except OSError:
+        return False
+    return not names or not names <= MACHINE_LOCAL
+
+
 def find_root(start: Path | str | None = None) -> Path | None:
-    """The nearest ancestor of `start` that has `.buildrunner/` or `.git`, or None."""
+    """The nearest ancestor of `start` that has `.git` or a `.buildrunner/` that marks a project
+    (never one br created by accident: see `is_project_dir`), or None."""
     here = Path(start or os.getcwd()).resolve()
     for candidate in (here, *here.parents):
-        if (candidate / BR_DIR).is_dir() or (candidate / ".git").exists():
+        if (candidate / ".git").exists() or ((candidate / BR_DIR).is_dir() and is_project_dir(candidate / BR_DIR)):
             return candidate
     return None
 
@@ -96,6 +111,8 @@ def discover(start: Path | str | None = None) -> Project:
     return Project(root if root is not None else Path(start or os.getcwd()).resolve())
 
 
+# What `br init` adds to .gitignore: everything br writes for itself (machine-local state, telemetry,
+# alerts, usage ledger, orchestration status, lock and temp files) and environment files.
 GITIGNORE_ENTRIES = (
     ".buildrunner/telemetry/",
     ".buildrunner/state/",
@@ -104,7 +121,22 @@ GITIGNORE_ENTRIES = (
     ".buildrunner/orchestration/",
     ".buildrunner/status/",
     ".buildrunner/commands/",
+    ".buildrunner/worktrees/",
+    ".buildrunner/**/.*.lock",
+    ".buildrunner/**/.*.tmp",
     ".env",
     ".env.*",
     "!.env.example",
+)
+
+
+# What a team commits (stated by `br init` and docs/SECURITY.md): shared settings and decisions.
+TEAM_FILES = (
+    (".buildrunner/config.yaml", "team settings (personal choices go to the user config: `br config set --user`)"),
+    (".buildrunner/whitelist.txt", "reviewed false positives"),
+    (".buildrunner/baseline.json", "accepted existing findings (after `br security baseline`)"),
+    (".buildrunner/rules/", "the project's own rule packs"),
+    (".buildrunner/features.json, builds.json", "the feature registry and build records"),
+    (".buildrunner/plan.yaml, decisions.json", "the orchestration plan and shared decisions"),
+    (".gitignore", "the entries above that keep br's own files out of git"),
 )

@@ -46,20 +46,35 @@ def get_cmd(key: str, as_json: bool) -> int:
     return 0
 
 
+def _scope_option(f):
+    f = click.option("--project", "scope", flag_value="project",
+                     help="The project's .buildrunner/config.yaml (committed: team settings).")(f)
+    return click.option("--user", "scope", flag_value="user",
+                        help="Your user-level config (never committed: credentials, personal choices).")(f)
+
+
 @config.command("set")
 @click.argument("key")
 @click.argument("value")
-def set_cmd(key: str, value: str) -> int:
-    """Set KEY to VALUE (validated against the key's type)."""
+@_scope_option
+def set_cmd(key: str, value: str, scope: str | None) -> int:
+    """Set KEY to VALUE (validated against the key's type).
+
+    Credentials (model.api_key, passwords, webhooks) and telemetry.enabled go to your user-level
+    config by default, other keys to the project's; --user / --project choose explicitly.
+    """
     project = discover()
+    cfg.lookup_key(key)
+    scope = scope or ("user" if cfg.is_personal_key(key) else "project")
+    target = cfg.user_config_path() if scope == "user" else project.config_path
     salt_before = cfg.load(project).get("security.fingerprint_salt") if key == "security.fingerprint_salt" else None
-    stored = cfg.set_value(project.config_path, key, value)
-    click.echo(f"{key} = {_render_value(mask_config_value(key, stored))}")
+    stored = cfg.set_value(target, key, value)
+    click.echo(f"{key} = {_render_value(mask_config_value(key, stored))}  ({scope}: {target})")
     if key == "security.fingerprint_salt" and stored != salt_before:
         _warn_salt_change(project)
-    if cfg.is_sensitive_key(key) and stored:
-        click.echo("note: config.yaml is usually committed; prefer an environment variable for credentials "
-                   "(e.g. ANTHROPIC_API_KEY).", err=True)
+    if cfg.is_sensitive_key(key) and stored and scope == "project":
+        click.echo("note: config.yaml is usually committed; keep credentials in your user config "
+                   "(`br config set --user`) or an environment variable (e.g. ANTHROPIC_API_KEY).", err=True)
     return 0
 
 
@@ -74,11 +89,14 @@ def _warn_salt_change(project) -> None:
 
 @config.command("unset")
 @click.argument("key")
-def unset_cmd(key: str) -> int:
-    """Remove KEY from the config file (its default applies again)."""
+@_scope_option
+def unset_cmd(key: str, scope: str | None) -> int:
+    """Remove KEY from the config file (its default applies again); --user / --project as for set."""
     project = discover()
+    cfg.lookup_key(key)
+    scope = scope or ("user" if cfg.is_personal_key(key) else "project")
     had_salt = key == "security.fingerprint_salt" and cfg.load(project).get(key)
-    removed = cfg.unset_value(project.config_path, key)
+    removed = cfg.unset_value(cfg.user_config_path() if scope == "user" else project.config_path, key)
     if removed and had_salt:
         _warn_salt_change(project)
     click.echo(f"{key} unset" if removed else f"{key} was not set")
@@ -93,12 +111,14 @@ def list_cmd(show_all: bool, as_json: bool) -> int:
     project = discover()
     conf = cfg.load(project)
     user = cfg.flatten(conf.user_data)
+    personal = cfg.flatten(conf.personal_data)
     rows = []
-    keys = sorted(set(user) | (set(k for k, s in cfg.KEYS.items() if s.type != "map") if show_all else set()))
-    for key in keys:
-        value = user[key] if key in user else conf.get(key)
-        rows.append({"key": key, "value": mask_config_value(key, value),
-                     "source": "config" if key in user else "default"})
+    known = set(k for k, s in cfg.KEYS.items() if s.type != "map") if show_all else set()
+    for key in sorted(set(user) | set(personal) | known):
+        value = conf.get(key)
+        wins_personal = key in personal and (key not in user or cfg.is_personal_key(key))
+        source = "user" if wins_personal else "config" if key in user else "default"
+        rows.append({"key": key, "value": mask_config_value(key, value), "source": source})
     if as_json:
         emit_json({"path": str(project.config_path), "keys": rows})
         return 0
@@ -107,6 +127,6 @@ def list_cmd(show_all: bool, as_json: bool) -> int:
         return 0
     width = max(len(r["key"]) for r in rows)
     for row in rows:
-        suffix = "" if row["source"] == "config" else "  (default)"
+        suffix = {"config": "", "user": "  (user)"}.get(row["source"], "  (default)")
         click.echo(f"{row['key']:<{width}}  {_render_value(row['value'])}{suffix}")
     return 0

@@ -47,8 +47,19 @@ def status_cmd(as_json: bool) -> int:
     if as_json:
         emit_json(state.to_dict())
         return 0
+    setups = {"git-hooks": "git hooks directory (BuildRunner's script)",
+              "pre-commit-framework": "pre-commit framework (.pre-commit-config.yaml)",
+              "committed-hooks-dir": f"committed hooks directory {state.path.parent.name}/ (core.hooksPath)"}
+    click.echo(f"Setup        {setups[state.setup]}")
     click.echo(f"Hook         {state.path}")
-    if state.installed:
+    if state.setup == "pre-commit-framework" and not state.installed:
+        click.echo("Status       " + ("runs br (the config lists the buildrunner hook)" if state.runs_br else
+                                     "does not run br — add the buildrunner entry under `repos:` "
+                                     "(`br hooks install` prints it)"))
+    elif state.setup == "committed-hooks-dir" and not state.installed:
+        click.echo("Status       " + ("runs br (the committed hook calls `br hook run`)" if state.runs_br else
+                                     f"does not run br — add the line `br hook run` to {state.path.name}"))
+    elif state.installed:
         click.echo("Status       installed (BuildRunner)")
         click.echo(f"Runs         {state.interpreter} -m buildrunner hook run"
                    + ("" if state.interpreter_ok else "  (interpreter missing: falls back to `br` on PATH)"))

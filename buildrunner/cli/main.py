@@ -133,28 +133,59 @@ def _loaded_command(name: str):
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     started = time.perf_counter()
-    code = 0
+    if args[:1] in (["-V"], ["--version"]):  # nothing to mask; keeps `br --version` at click only
+        code = run_command(args)
+    else:
+        from buildrunner.cli.masked_streams import masked_std_streams
+
+        with masked_std_streams():
+            code = run_command(args)
+    with contextlib.suppress(Exception):  # telemetry must never change a command's result
+        after_command(args, code, started)
+    sys.exit(code)
+
+
+def run_command(args: list[str]) -> int:
+    """Run one command; every failure becomes a message on stderr and an exit code, never a traceback."""
     try:
         rv = cli.main(args=args, prog_name="br", standalone_mode=False)
-        code = rv if isinstance(rv, int) else 0
+        return rv if isinstance(rv, int) else 0
     except click.exceptions.Exit as exc:
-        code = exc.exit_code
+        return exc.exit_code
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
-        code = 1
+        return 1
     except click.ClickException as exc:
         exc.show()
-        code = exc.exit_code
+        return exc.exit_code
     except BrError as exc:
         click.echo(f"br: error: {exc.message}", err=True)
         if exc.hint:
             click.echo(f"  hint: {exc.hint}", err=True)
-        code = exc.exit_code
+        return exc.exit_code
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
-        code = 130
+        return 130
     except BrokenPipeError:
-        code = 0
-    with contextlib.suppress(Exception):  # telemetry must never change a command's result
-        after_command(args, code, started)
-    sys.exit(code)
+        return 0
+    except Exception as exc:  # noqa: BLE001 — a bug: say so in one masked line, never a traceback
+        from buildrunner.fsutil import LockTimeout
+
+        if isinstance(exc, LockTimeout):  # a busy lock is not a bug: another br process is working
+            click.echo(f"br: error: {exc}", err=True)
+            click.echo("  hint: try again in a moment (a long-running br command may be holding it)", err=True)
+            return 2
+        return internal_error(exc)
+
+
+def internal_error(exc: BaseException) -> int:
+    """Report an unexpected exception without a traceback (BR_TRACEBACK=1 shows it, masked)."""
+    if os.environ.get("BR_TRACEBACK"):
+        import traceback
+
+        click.echo("".join(traceback.format_exception(exc)).rstrip("\n"), err=True)
+    detail = str(exc).strip().splitlines()
+    click.echo(f"br: internal error: {type(exc).__name__}" + (f": {detail[0]}" if detail else ""), err=True)
+    click.echo("  hint: this is a bug in br; rerun with BR_TRACEBACK=1 to see where it happened, and report it",
+               err=True)
+    return 2

@@ -69,7 +69,8 @@ def _print_streams_and_batch(orch, state: dict, resumed: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Check the plan and print the batches; change nothing.")
 @click.option("--no-dashboard", is_flag=True, help="Do not start the dashboard.")
 @click.option("--host", default=None, help="Dashboard interface (default 127.0.0.1; others only if you ask).")
-@click.option("--port", type=int, default=None, help="Dashboard port (default orchestration.dashboard_port, 8080).")
+@click.option("--port", type=click.IntRange(0, 65535), default=None,
+              help="Dashboard port, 1-65535, or 0 for any free port (default orchestration.dashboard_port, 8080).")
 @click.option("--json", "as_json", is_flag=True, help="With --dry-run: print the batches as JSON.")
 def orchestrate(parallel, plan_path, restart, dry_run, no_dashboard, host, port, as_json):
     """Plan batches of streams, hand them to workers, merge them safely.
@@ -260,7 +261,8 @@ def decide(text, stream, topic, list_, as_json):
 
 @click.command()
 @click.option("--host", default=None, help="Interface (default 127.0.0.1).")
-@click.option("--port", type=int, default=None, help="Port (default orchestration.dashboard_port, 8080).")
+@click.option("--port", type=click.IntRange(0, 65535), default=None,
+              help="Port, 1-65535, or 0 for any free port (default orchestration.dashboard_port, 8080).")
 def dashboard(host, port):
     """Serve the live dashboard until Ctrl-C."""
     import time

@@ -35,4 +35,20 @@ def write_output(text: str, output: str | Path | None) -> None:
         return
     from buildrunner.fsutil import atomic_write_text
 
-    atomic_write_text(Path(output), text if text.endswith("\n") else text + "\n")
+    path = check_output_path(output)
+    atomic_write_text(path, text if text.endswith("\n") else text + "\n")
+
+
+def check_output_path(output: str | Path) -> Path:
+    """`--output FILE` as a Path, once its directory is known to exist: a mistyped directory is a
+    usage error (exit 2), never created (`-o /nonexistent/x.sarif` must not make `/nonexistent`)."""
+    from buildrunner.errors import BrError
+
+    path = Path(output)
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise BrError(f"--output {output}: is a directory", hint="name a file to write the report to")
+    if not parent.is_dir():
+        raise BrError(f"--output {output}: directory {parent} does not exist",
+                      hint=f"create it first (mkdir -p {parent}) or check the path")
+    return path

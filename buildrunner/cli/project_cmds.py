@@ -29,6 +29,14 @@ def init(no_hook: bool, quiet: bool) -> int:
             click.echo(f"  kept     {item}")
         for note in report.notes:
             click.echo(f"  note     {note}")
+        from buildrunner.project import TEAM_FILES
+
+        click.echo("Commit (shared with the team):")
+        width = max(len(path) for path, _ in TEAM_FILES)
+        for path, why in TEAM_FILES:
+            click.echo(f"  {path:<{width}}  {why}")
+        click.echo("Never committed (git-ignored above): .buildrunner/state/, telemetry/, alerts/, usage/, "
+                   "orchestration/, status/, commands/, worktrees/, lock and temp files — br keeps them for itself.")
     return 0
 
 
@@ -42,8 +50,9 @@ def _status_data() -> dict:
     }
     conf = cfg.load(project)
     defaults = cfg.flatten(cfg.defaults())
-    data["config"] = {k: mask_config_value(k, v) for k, v in sorted(cfg.flatten(conf.user_data).items())
-                      if defaults.get(k, object()) != v}  # only what differs from the defaults
+    configured = {**cfg.flatten(conf.personal_data), **cfg.flatten(conf.user_data)}
+    data["config"] = {k: mask_config_value(k, conf.get(k)) for k in sorted(configured)
+                      if defaults.get(k, object()) != conf.get(k)}  # only what differs from the defaults
     data["settings"] = {
         key: conf.get(key)
         for key in ("security.coverage_min", "security.diff_coverage_min", "model.routing", "model.default",

@@ -26,7 +26,7 @@ def render_text(gate, color: bool | None = None, quiet: bool = False) -> str:
     out.append("Tier 1 quality gate" + (f" (changed lines since {gate.base})" if gate.base else ""))
     for check in gate.checks:
         score = "n/a" if check.score is None else f"{check.score:>3}"
-        out.append(f"  {'PASS' if check.passed else 'FAIL'}  {check.name:<14} {score:>4}  {check.summary}")
+        out.append(f"  {check.status:<4}  {check.name:<14} {score:>4}  {check.summary}")
         for note in check.notes:
             out.append(f"        {note}")
         if check.coverage is not None and not quiet:

@@ -77,7 +77,7 @@ def _progress_callback(quiet: bool):
     return update, bar
 
 
-def run_scan(project, config, *, paths=(), staged=False, history=False, since=None, rule_prefixes=(),
+def run_scan(project, config, *, paths=(), staged=False, history=False, since=None, log_opts=None, rule_prefixes=(),
              jobs=None, use_baseline=True, quiet=True, suppressions=None, documents=None):
     """Scan a mode's documents (or the given `documents`, e.g. standard input) with the enabled rules
     (`engine.pipeline`); returns the ScanResult."""
@@ -93,7 +93,7 @@ def run_scan(project, config, *, paths=(), staged=False, history=False, since=No
             rules = load_rules(project, kinds, ids, require=True)
             return scan_documents(project, config, documents, rules, "files", partial=True, **options)
         return scan_project(project, config, kinds, rule_ids=ids, require_rules=True, paths=paths, staged=staged,
-                            history=history, since=since, **options)
+                            history=history, since=since, log_opts=log_opts, **options)
     finally:
         if bar is not None:
             bar.stop()
@@ -108,6 +108,9 @@ def _warn(message: str) -> None:
 @click.option("--staged", is_flag=True, help="Scan what is staged (the git index), reporting changed lines only.")
 @click.option("--history", is_flag=True, help="Scan every commit's added lines for secrets.")
 @click.option("--since", metavar="REV", help="With --history: only commits in REV..HEAD.")
+@click.option("--log-opts", metavar="OPTS",
+              help="With --history: which commits to walk, as git log takes them (default: every ref), "
+                   "e.g. --log-opts='main..feature' or '--branches --since=2024-01-01'.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="Report format.")
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
@@ -131,7 +134,7 @@ def _warn(message: str) -> None:
                    "findings gain live|revoked|unknown. Opt-in: this sends the keys over the network.")
 @click.option("--explain", is_flag=True, help="Also list the candidate secrets that were not reported, with the "
               "filter that dropped each (values masked).")
-def check(paths, staged, history, since, fmt, as_json, output, quiet, no_color, rule_prefixes, report_unused,
+def check(paths, staged, history, since, log_opts, fmt, as_json, output, quiet, no_color, rule_prefixes, report_unused,
           no_baseline, jobs, apply_fix, fail_on, stdin_filename, verify, explain):
     """Scan PATHs (default: the whole repository) for secrets and SQL injection.
 
@@ -142,27 +145,22 @@ def check(paths, staged, history, since, fmt, as_json, output, quiet, no_color, 
     """
     import os
 
-    if staged and history:
-        raise click.UsageError("--staged and --history are mutually exclusive")
-    if since and not history:
-        raise click.UsageError("--since needs --history")
-    if history and paths:
-        raise click.UsageError("--history scans the whole history; it takes no PATH")
-    if report_unused and (paths or staged):
-        raise click.UsageError("--report-unused needs a full scan: give no PATH and no --staged")
+    _check_mode_options(paths, staged=staged, history=history, since=since, log_opts=log_opts,
+                        report_unused=report_unused, apply_fix=apply_fix, output=output)
     if as_json:
         fmt = "json"
     if no_color:
         os.environ["NO_COLOR"] = "1"
-    if apply_fix and (staged or history):
-        raise click.UsageError("--fix rewrites work-tree files: use it without --staged/--history")
     stdin = _stdin_requested(paths, stdin_filename, staged or history or apply_fix or report_unused)
 
     from buildrunner.engine.state import record_last_scan
     from buildrunner.engine.suppression import load_suppressions
     from buildrunner.telemetry.scans import record_scan
 
-    project, config = project_and_config()
+    project, paths = scan_target(() if stdin else paths, whole_repo=bool(staged or history or report_unused or stdin))
+    from buildrunner import config as config_mod
+
+    config = config_mod.load(project)
     suppressions = load_suppressions(project, use_baseline=not no_baseline)
     for w in suppressions.warnings:
         _warn(w)
@@ -172,8 +170,8 @@ def check(paths, staged, history, since, fmt, as_json, output, quiet, no_color, 
 
         documents, paths = [stdin_document(sys.stdin.buffer.read(), stdin_filename)], ()
     result = run_scan(project, config, paths=paths, staged=staged, history=history, since=since,
-                      rule_prefixes=rule_prefixes, jobs=jobs, use_baseline=not no_baseline, quiet=quiet,
-                      suppressions=suppressions, documents=documents)
+                      log_opts=log_opts, rule_prefixes=rule_prefixes, jobs=jobs, use_baseline=not no_baseline,
+                      quiet=quiet, suppressions=suppressions, documents=documents)
     code = result.exit_code_at(fail_on)
     if verify:
         from buildrunner.cli.security_verify import verify_result
@@ -188,7 +186,9 @@ def check(paths, staged, history, since, fmt, as_json, output, quiet, no_color, 
 
         attach_autofixes(result, project.root, placeholder=config.get("security.sql_placeholder"))
 
-    _emit(fmt, result, output=output, quiet=quiet, no_color=no_color)
+    _emit(fmt, result if fmt == "sarif" or stdin else cwd_relative(result, project), output=output, quiet=quiet,
+          no_color=no_color)
+    _report_named_skips(project, paths, result)
     _after_report(result, report_unused=report_unused, quiet=quiet)
     if explain:
         _explain(project, config, paths=paths, staged=staged, history=history, since=since, documents=documents,
@@ -197,6 +197,26 @@ def check(paths, staged, history, since, fmt, as_json, output, quiet, no_color, 
     if not stdin:  # standard input is not the project: leave its last-scan summary alone
         record_last_scan(project, result, code)
     return code
+
+
+def _check_mode_options(paths, *, staged, history, since, log_opts, report_unused, apply_fix, output) -> None:
+    """Usage errors of `br security check`, before anything is read (exit 2)."""
+    if staged and history:
+        raise click.UsageError("--staged and --history are mutually exclusive")
+    if since and not history:
+        raise click.UsageError("--since needs --history")
+    if log_opts and not history:
+        raise click.UsageError("--log-opts needs --history")
+    if history and paths:
+        raise click.UsageError("--history scans the whole history; it takes no PATH")
+    if report_unused and (paths or staged):
+        raise click.UsageError("--report-unused needs a full scan: give no PATH and no --staged")
+    if apply_fix and (staged or history):
+        raise click.UsageError("--fix rewrites work-tree files: use it without --staged/--history")
+    if output and output != "-":
+        from buildrunner.cli.output import check_output_path
+
+        check_output_path(output)  # before the scan: a mistyped directory fails fast
 
 
 def _after_report(result, *, report_unused: bool, quiet: bool) -> None:
@@ -218,6 +238,53 @@ def _stdin_requested(paths, stdin_filename, other_mode: bool) -> bool:
     return stdin
 
 
+def scan_target(paths: tuple[str, ...], *, whole_repo: bool = False):
+    """(project, paths) for a scan, as `semgrep scan PATH` / `gitleaks dir PATH` / ruff see it:
+    with PATHs, the project that contains them (its config, or the defaults), from wherever br
+    runs; without, the current directory (the whole repository at its root)."""
+    import os
+    from pathlib import Path
+
+    from buildrunner.project import discover
+
+    if not paths:
+        project = discover()
+        cwd = Path.cwd().resolve()
+        if whole_repo or cwd == project.root.resolve():
+            return project, ()
+        return project, (".",)
+    roots = set()
+    for p in paths:
+        if not os.path.lexists(p):
+            raise BrError(f"no such file or directory: {p}")
+        start = Path(p) if Path(p).is_dir() and not Path(p).is_symlink() else Path(p).absolute().parent
+        roots.add(discover(start.resolve()).root)
+    if len(roots) > 1:
+        raise BrError(f"the PATHs belong to different projects ({', '.join(sorted(map(str, roots)))})",
+                      hint="scan each project on its own")
+    return discover(roots.pop()), tuple(paths)
+
+
+def cwd_relative(result, project):
+    """The result with paths as the user sees them: relative to the current directory (ruff,
+    Semgrep). SARIF keeps repository-relative paths; fingerprints were computed before."""
+    import os
+    from dataclasses import replace
+
+    root, cwd = str(project.root.resolve()), os.getcwd()
+    if os.path.realpath(cwd) == root:
+        return result
+
+    def rel(path: str) -> str:
+        shown = os.path.relpath(os.path.join(root, path), cwd)
+        return shown.replace(os.sep, "/")
+
+    findings = [replace(f, path=rel(f.path)) for f in result.findings]
+    suppressed = [replace(s, finding=replace(s.finding, path=rel(s.finding.path))) for s in result.suppressed]
+    skipped = [replace(s, path=rel(s.path)) for s in result.skipped]
+    return replace(result, findings=findings, suppressed=suppressed, skipped=skipped)
+
+
 def _emit(fmt: str, result, *, output, quiet: bool, no_color: bool) -> None:
     from buildrunner.cli.output import color_enabled, write_output
     from buildrunner.engine.reporters import render
@@ -231,6 +298,20 @@ def _emit(fmt: str, result, *, output, quiet: bool, no_color: bool) -> None:
             write_output(text, output)
         except OSError as exc:
             raise BrError(f"cannot write the report to {output}: {exc.strerror or exc}") from None
+
+
+def _report_named_skips(project, paths, result) -> None:
+    """A file named on the command line that was not scanned is said so on stderr, whatever the
+    format: "no findings" for a file that was never read would be a wrong answer."""
+    if not paths or not result.skipped:
+        return
+    from buildrunner.engine.sources import named_path
+
+    named = {named_path(project, p) for p in paths}
+    for s in sorted(result.skipped, key=lambda s: s.path):
+        if s.path in named:
+            detail = f"points to {s.detail}" if s.reason == "broken-symlink" and s.detail else s.detail
+            _warn(f"skipped {s.path}: {s.reason.replace('-', ' ')}" + (f" ({detail})" if detail else ""))
 
 
 def _explain(project, config, *, paths, staged, history, since, documents, rule_prefixes, to_stderr: bool) -> None:
@@ -399,6 +480,10 @@ def baseline(output, update, jobs, as_json, imports):
     from buildrunner.engine.suppression import Baseline, baseline_entry, load_baseline, now_iso, write_baseline
 
     project, config = project_and_config()
+    if output:
+        from buildrunner.cli.output import check_output_path
+
+        check_output_path(output)
     target = Path(output) if output else project.baseline_path
     if imports:
         from buildrunner.cli.security_import import import_baseline

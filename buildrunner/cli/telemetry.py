@@ -197,23 +197,25 @@ def clear(yes: bool) -> int:
     return 0
 
 
-def _switch(enabled: bool, global_: bool) -> None:
+def _switch(enabled: bool, team: bool) -> None:
     from buildrunner import config as cfg
     from buildrunner.telemetry.context import env_opt_out, identity_path, set_identity_flag
 
     project = discover()
-    if global_ or not project.br_dir.is_dir():
+    if not team:  # a personal choice: the user's own files, never the committed config
         if not set_identity_flag("disabled", not enabled):
             raise BrError(f"cannot write {identity_path()}")
         where = f"for this user ({identity_path()})"
     else:
+        if not project.br_dir.is_dir():
+            raise BrError("--project needs a project: run `br init` first")
         cfg.set_value(project.config_path, "telemetry.enabled", enabled)
-        where = f"for this project ({project.config_path})"
+        where = f"as the team default in {project.config_path} (commit it to share it)"
     click.echo(f"Telemetry {'enabled' if enabled else 'disabled'} {where}.")
     env = env_opt_out()
     if enabled and env:
         click.echo(f"note: {env} is set in the environment, so nothing is collected until it is unset.", err=True)
-    elif enabled and not global_ and _global_disabled():
+    elif enabled and team and _global_disabled():
         click.echo("note: telemetry is still disabled for this user; `br telemetry enable --global` lifts that.",
                    err=True)
 
@@ -226,18 +228,21 @@ def _global_disabled() -> bool:
 
 
 @telemetry.command()
-@click.option("--global", "global_", is_flag=True, help="For every project of this user.")
-def disable(global_: bool) -> int:
-    """Stop collecting (sets telemetry.enabled: false, or the user-level switch with --global)."""
-    _switch(False, global_)
+@click.option("--global", "global_", is_flag=True, help="Same as the default: for this user (kept for scripts).")
+@click.option("--project", "team", is_flag=True, help="Set the team default in .buildrunner/config.yaml instead.")
+def disable(global_: bool, team: bool) -> int:
+    """Stop collecting, for you (your user-level switch: no committed file changes); --project
+    sets telemetry.enabled: false for the whole team in the project config."""
+    _switch(False, team and not global_)
     return 0
 
 
 @telemetry.command()
-@click.option("--global", "global_", is_flag=True, help="Clear the user-level switch only.")
-def enable(global_: bool) -> int:
-    """Collect again."""
-    _switch(True, global_)
+@click.option("--global", "global_", is_flag=True, help="Same as the default: for this user (kept for scripts).")
+@click.option("--project", "team", is_flag=True, help="Set the team default in .buildrunner/config.yaml instead.")
+def enable(global_: bool, team: bool) -> int:
+    """Collect again (clears your user-level switch; --project: the team default)."""
+    _switch(True, team and not global_)
     return 0
 
 

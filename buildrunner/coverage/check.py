@@ -6,7 +6,8 @@ lines in the hook (`changed_from_documents`), lines changed since a base revisio
 lines, messages (each with the exact command to run), pass/fail and a score.
 
 Rules of the check (also in docs/QUALITY_GATE.md):
-* no coverage data and no tests → passes with a notice;
+* no coverage data and no tests → not applicable (no score; does not fail, does not lift the overall
+  score);
 * tests but no data, or data older than the code it measures → warning naming the command that
   produces it; fails only with `security.coverage_strict: true`;
 * total coverage below `security.coverage_min` → fails (not checked in the hook: a commit is judged
@@ -53,6 +54,7 @@ class FileLines:
 class Message:
     level: str  # "error" | "warning" | "notice"
     text: str
+    kind: str = ""  # "missing" | "stale" | "total" | "unknown" | "diff" | "data": what it is about
 
     def to_dict(self) -> dict:
         return {"level": self.level, "text": self.text}
@@ -71,6 +73,7 @@ class CoverageReport:
     total_covered: int = 0
     files: list[FileLines] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)  # measured files changed since the data was made
+    uncovered_by_file: dict[str, list[int]] = field(default_factory=dict)  # total check: lines never run
     messages: list[Message] = field(default_factory=list)
     freshness: str = ""
     checked_total: bool = True
@@ -102,20 +105,26 @@ class CoverageReport:
         return not any(m.level == "error" for m in self.messages)
 
     @property
+    def applicable(self) -> bool:
+        """False for a project without tests and without coverage data: there is nothing for
+        coverage to measure (the spec's "if tests exist"), which is not a pass."""
+        return self.data_found or self.tests_found
+
+    @property
     def score(self) -> int | None:
-        """The lower of total and changed-line coverage; 100 with nothing to measure; None when
-        tests exist but there is no data to judge them by."""
+        """The lower of total and changed-line coverage; 100 when the data measures nothing that
+        changed; None (no score, not averaged into the overall one) without data."""
         values = [v for v in (self.total_percent, self.diff_percent) if v is not None]
         if values:
             return int(min(values))  # floor: 79.9 % is not 80
         if not self.data_found:
-            return None if self.tests_found else 100
+            return None
         return 100
 
     def to_dict(self) -> dict:
         covered, uncovered, unknown = self.diff_counts
         return {
-            "passed": self.passed, "score": self.score, "mode": self.mode,
+            "passed": self.passed, "applicable": self.applicable, "score": self.score, "mode": self.mode,
             "minimum": self.minimum, "diff_minimum": self.diff_minimum, "strict": self.strict,
             "data_files": self.data_files, "tests_found": self.tests_found, "freshness": self.freshness,
             "total": {"percent": _round(self.total_percent), "statements": self.total_statements,
@@ -224,7 +233,7 @@ def run_check(project, config, *, changed: list[Changed] | None = None, mode: st
         data = readers.load(project.root, list(config.get("security.coverage_files") or []) or None)
     report.data_files = [{"path": s.path, "format": s.format, "files": s.files} for s in data.sources]
     for err in data.errors:
-        report.messages.append(Message("warning", err))
+        report.messages.append(Message("warning", err, "data"))
     fresh = Freshness(project, data, staged=(mode == "staged"))
     report.freshness = fresh.method if data.found else ""
     cache = LineCache(project)
@@ -236,10 +245,10 @@ def run_check(project, config, *, changed: list[Changed] | None = None, mode: st
     if not data.found:
         report.tests_found = bool(find_tests(list_project_files(project)))
         if report.tests_found:
-            report.messages.append(Message(soft, f"tests exist but there is no coverage data; {produce}"))
+            report.messages.append(Message(soft, f"tests exist but there is no coverage data; {produce}", "missing"))
         else:
-            report.messages.append(Message("notice", "no tests and no coverage data: coverage not checked "
-                                                     "(add tests, then produce coverage data)"))
+            report.messages.append(Message("notice", "coverage not applicable: no tests and no coverage data "
+                                                     "(add tests, then produce coverage data)", "missing"))
         return report
     report.tests_found = True  # data exists: something was measured
 
@@ -254,19 +263,22 @@ def run_check(project, config, *, changed: list[Changed] | None = None, mode: st
                 continue
             report.total_statements += len(executable)
             report.total_covered += len(executed & executable)
+            if executable - executed:
+                report.uncovered_by_file[rel] = sorted(executable - executed)
             if not fresh.is_fresh(rel, content if fresh.manifest else None):
                 report.stale.append(rel)
         if report.stale:
             shown = ", ".join(report.stale[:5]) + (f" and {len(report.stale) - 5} more" if len(report.stale) > 5 else "")
             report.messages.append(Message(soft, f"coverage data is older than {len(report.stale)} of the files it "
-                                                 f"measures ({shown}); rerun: {rerun}"))
+                                                 f"measures ({shown}); rerun: {rerun}", "stale"))
         pct = report.total_percent
         if pct is not None and pct < report.minimum:
             # From stale data the total is a guess (old hit lines against new code): it fails, like
             # any stale data, only when strict.
             report.messages.append(Message("error" if not report.stale else soft,
                                            f"total coverage {pct:.1f}% is below the minimum {report.minimum}% "
-                                           f"(security.coverage_min)" + (" by stale data" if report.stale else "")))
+                                           f"(security.coverage_min)" + (" by stale data" if report.stale else ""),
+                                           "total"))
 
     if changed is not None:
         measured_dirs = {str(PurePosixPath(p).parent) for p in data.files}
@@ -279,12 +291,12 @@ def run_check(project, config, *, changed: list[Changed] | None = None, mode: st
             stale_files = [f.path for f in report.files if f.unknown]
             report.messages.append(Message(
                 soft, f"{unknown} changed line(s) in {len(stale_files)} file(s) changed after the coverage data was "
-                      f"produced ({', '.join(stale_files[:5])}): their coverage is unknown; rerun: {rerun}"))
+                      f"produced ({', '.join(stale_files[:5])}): their coverage is unknown; rerun: {rerun}", "unknown"))
         pct = report.diff_percent
         if pct is not None and pct < report.diff_minimum:
             report.messages.append(Message("error", f"coverage of changed lines {pct:.1f}% is below the minimum "
                                                     f"{report.diff_minimum}% (security.diff_coverage_min): "
-                                                    f"{uncovered} changed line(s) never ran in the tests"))
+                                                    f"{uncovered} changed line(s) never ran in the tests", "diff"))
     cache.save()
     return report
 
@@ -298,10 +310,31 @@ def _rerun_command(fresh: Freshness, default: str) -> str:
     if not command:
         return default
     try:
-        as_argv = shlex.join(shlex.split(command)) == command
+        words = shlex.split(command)
+        as_argv = shlex.join(words) == command
     except ValueError:
         as_argv = False
+    if as_argv:
+        command = shlex.join(portable_argv(words, fresh.root))
     return f"br coverage run -- {command if as_argv else shlex.quote(command)}"
+
+
+def portable_argv(words: list[str], root) -> list[str]:
+    """A command as anyone on the team can type it: absolute paths inside the project become
+    relative (`.venv/bin/pytest`), other absolute programs their name (`/usr/bin/python3` →
+    `python3`; whatever PATH finds on the reader's machine)."""
+    import os
+
+    out = []
+    for i, word in enumerate(words):
+        if os.path.isabs(word):
+            rel = os.path.relpath(word, root)
+            if not rel.startswith(".."):
+                word = rel if i or "/" in rel else f"./{rel}"
+            elif i == 0 or os.path.basename(os.path.dirname(word)) == "bin":
+                word = os.path.basename(word)
+        out.append(word)
+    return out
 
 
 def _read(path: Path) -> bytes | None:

@@ -59,6 +59,7 @@ def run_and_record(project, config, argv: list[str]) -> RunResult:
     if not argv:
         argv = [(config.get("security.coverage_command") or "").strip() or DEFAULT_COMMAND]
     shell = len(argv) == 1 and any(ch in argv[0] for ch in " &|;<>$`")
+    typed = argv[0] if shell else shlex.join(argv)  # what `br coverage run` reruns: no venv path in it
     if not shell:
         argv = under_coverage(argv)
     shown = argv[0] if shell else shlex.join(argv)
@@ -75,7 +76,7 @@ def run_and_record(project, config, argv: list[str]) -> RunResult:
                                   f"(looked for {', '.join(readers.DEFAULT_FILES[:4])}); is it a coverage command, "
                                   f"e.g. `coverage run -m pytest && coverage xml`?")
     files = sorted(set(data.files) | {f for f in list_project_files(project) if f.endswith(SOURCE_SUFFIXES)})
-    manifest = write_manifest(project, data, files, shown)
+    manifest = write_manifest(project, data, files, typed)
     cache = LineCache(project)
     for rel in files:
         if rel.endswith(".py"):

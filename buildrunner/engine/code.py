@@ -36,8 +36,8 @@ from dataclasses import dataclass, field
 from buildrunner.engine.model import Document, Finding, Rule, Skipped, TraceStep, value_hash
 from buildrunner.engine.model import SpecError
 
-FIELDS = {"sink", "when", "sql", "sanitizers", "forward", "autofix"}
-WHEN = ("dynamic-string",)
+FIELDS = {"sink", "when", "sql", "sanitizers", "forward", "autofix", "skip_paths"}
+WHEN = ("dynamic-string", "built-sql")
 SQL_MODES = ("statement", "fragment", "any")
 _NAME_RE = re.compile(r"^[A-Za-z_$][\w$]*$")
 _DOTTED_RE = re.compile(r"^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$")
@@ -78,7 +78,10 @@ def compile_spec(raw: dict, rule_id: str) -> dict:
     """Validate a code rule's own fields; raise SpecError(field, message) naming the bad one."""
     from buildrunner.engine import specs
 
-    specs.refuse_unknown(raw, FIELDS, "a code rule")
+    allowed = FIELDS if raw.get("when") == "built-sql" else FIELDS - {"skip_paths"}  # skip_paths: built-sql only
+    specs.refuse_unknown(raw, allowed, "a code rule")
+    if raw.get("when") == "built-sql":
+        return _compile_built(raw)
     methods, functions, receiver, argument = _sink(raw.get("sink"))
     when = raw.get("when", "dynamic-string")
     if when not in WHEN:
@@ -89,17 +92,20 @@ def compile_spec(raw: dict, rule_id: str) -> dict:
     sanitizers, conditional = _sanitizers(raw.get("sanitizers") or [])
     forward = specs.boolean(raw, "forward", True)
     autofix = _autofix(raw.get("autofix"))
-    return {"methods": methods, "functions": functions, "receiver": receiver,
+    return {"methods": methods, "functions": functions, "receiver": receiver, "inline": raw["sink"].get("inline", False),
             "arguments": tuple(argument), "sql": sql, "sanitizers": tuple(sanitizers),
             "conditional_sanitizers": conditional, "forward": forward, "autofix": autofix}
 
 
 def _sink(sink) -> tuple[tuple[str, ...], tuple[str, ...], re.Pattern | None, list]:
-    """`sink: {call: {method, function, receiver}, argument}` → (methods, functions, receiver, arguments)."""
+    """`sink: {call: {method, function, receiver}, argument, inline}` → (methods, functions, receiver, arguments)."""
     if not isinstance(sink, dict) or not isinstance(sink.get("call"), dict):
         raise SpecError("sink", "`sink` must be a mapping with `call: {method: [...], function: [...]}`")
-    if set(sink) - {"call", "argument"}:
-        raise SpecError("sink", f"unknown `sink` field(s): {sorted(set(sink) - {'call', 'argument'})}")
+    if set(sink) - {"call", "argument", "inline"}:
+        raise SpecError("sink", f"unknown `sink` field(s): {sorted(set(sink) - {'call', 'argument', 'inline'})}")
+    inline = sink.get("inline", False)
+    if not (isinstance(inline, bool) or inline == "names"):
+        raise SpecError("sink", "`sink.inline` must be true, false or `names`")
     call = sink["call"]
     if set(call) - {"method", "function", "receiver"}:
         raise SpecError("sink", f"unknown `sink.call` field(s): {sorted(set(call) - {'method', 'function', 'receiver'})}")
@@ -167,6 +173,24 @@ def _autofix(value) -> dict | None:
     return {"style": None if style == "auto" else style, "safety": safety}
 
 
+def _compile_built(raw: dict) -> dict:
+    """`when: built-sql`: no sink; SQL statements built from runtime values where they are built."""
+    from buildrunner.engine.analysis.built import DEFAULT_SKIP_PATHS
+
+    for name in ("sink", "forward", "autofix", "sql"):
+        if name in raw:
+            raise SpecError(name, f"`{name}` does not apply to a `when: built-sql` rule")
+    skip = raw.get("skip_paths", list(DEFAULT_SKIP_PATHS))
+    if not isinstance(skip, list) or not all(isinstance(p, str) and p for p in skip):
+        raise SpecError("skip_paths", "`skip_paths` must be a list of glob patterns (e.g. `tests/*`)")
+    sanitizers = raw.get("sanitizers") or []
+    if not all(isinstance(x, str) and _DOTTED_RE.match(x) for x in sanitizers):
+        raise SpecError("sanitizers", "each sanitizer is a dotted name (`sql.Identifier`)")
+    return {"methods": (), "functions": (), "receiver": None, "arguments": (), "sql": "statement",
+            "sanitizers": tuple(sanitizers), "conditional_sanitizers": {}, "forward": False, "autofix": None,
+            "built": True, "skip_paths": tuple(skip)}
+
+
 # ---------------------------------------------------------------------------------------------
 # Matching
 
@@ -224,8 +248,16 @@ class _Prefilter:
     _TAIL = re.compile(r"\s*(?:<[^()]*?>\s*)?(?:\?\.\s*)?\(")
     _SUFFIXES = ("(", " (", "<", "?.(")
 
-    def __init__(self, names):
+    _INLINE = re.compile(r"\s*[rRbBuUfF]{0,2}[\"'`]")
+    # ... or request input, or a plain variable (`order_by(sort)`), not `User.name == x` / `desc(c)`
+    _INLINE_OR_NAME = re.compile(r"\s*(?:[rRbBuUfF]{0,2}[\"'`]|(?:self\.)?request\.|[A-Za-z_]\w*\s*[,)])")
+
+    def __init__(self, names, inline=None):
         import ahocorasick
+
+        # name → whether a plain variable argument also counts (`inline: names`); names missing here
+        # take any argument
+        self.inline = dict(inline or {})
 
         self.automaton = ahocorasick.Automaton()
         for name in names:
@@ -240,6 +272,10 @@ class _Prefilter:
             start = end - name_len - suffix_len + 1
             if start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_$"):
                 continue
+            loose = self.inline.get(text[start:start + name_len]) if self.inline else None
+            if loose is not None and not (self._INLINE_OR_NAME if loose else self._INLINE).match(
+                    text, text.find("(", start + name_len) + 1 or len(text)):
+                continue  # `select(User)`, `filter(User.id == 1)`: not the form this name is a sink for
             if text[end] != "<" or self._TAIL.match(text, start + name_len):  # `name<T>(`, not `a < b`
                 out.append((start, name_len))
                 if first:
@@ -260,6 +296,7 @@ class _Plan:
     query: object = None
     sanitizers: frozenset[str] = frozenset()
     conditional: dict[str, str] = field(default_factory=dict)
+    built: list[Rule] = field(default_factory=list)  # `when: built-sql` rules
 
 
 @dataclass
@@ -294,15 +331,19 @@ class CodeMatcher:
 
         rules = [r for r in self.rules if rule_language_matches(r.languages, language)]
         by_name: dict[str, list[Rule]] = {}
+        built = [r for r in rules if r.spec.get("built") and FAMILY.get(language) == "python"]
         for r in rules:
             for n in r.spec["methods"] + r.spec["functions"]:
                 by_name.setdefault(n, []).append(r)
         for lst in by_name.values():  # receiver-constrained rules first, then pack order (stable)
             lst.sort(key=lambda r: r.spec["receiver"] is None)
-        prefilter = _Prefilter(by_name) if by_name else None
+        inline = {n: any(r.spec["inline"] == "names" for r in lst)
+                  for n, lst in by_name.items() if all(r.spec.get("inline") for r in lst)}
+        prefilter = _Prefilter(by_name, inline) if by_name else None
         plan = _Plan(rules, by_name, prefilter,
                      sanitizers=frozenset(s for r in rules for s in r.spec["sanitizers"]),
-                     conditional={k: v for r in rules for k, v in r.spec["conditional_sanitizers"].items()})
+                     conditional={k: v for r in rules for k, v in r.spec["conditional_sanitizers"].items()},
+                     built=built)
         self._plans[language] = plan
         return plan
 
@@ -327,10 +368,17 @@ class CodeMatcher:
             return []
         plan = self._plan(language)
         hits = plan.prefilter.hits(doc.text) if plan.prefilter is not None else []
-        if not hits:
+        built = []
+        if plan.built:
+            from buildrunner.engine.analysis.built import PREFILTER, skipped
+
+            if PREFILTER.search(doc.text):
+                built = [r for r in plan.built if not skipped(doc.path, r.spec["skip_paths"])]
+        if not hits and not built:
             return []
-        self._query(plan, language)
-        return _Scan(self, plan, doc, language).run(hits)
+        if hits:
+            self._query(plan, language)
+        return _Scan(self, plan, doc, language).run(hits, built)
 
 
 def _inline_format(node) -> bool:
@@ -346,6 +394,40 @@ def _inline_format(node) -> bool:
         return (func is not None and func.type == "attribute" and func.child_by_field_name("object").type == "string"
                 and func.child_by_field_name("attribute").text == b"format")
     return False
+
+
+def _malformed_around(node, levels: int = 4) -> bool:
+    """The expression or the statement around it has a syntax error (tree-sitter recovered)."""
+    n = node
+    for _ in range(levels):
+        if n is None:
+            return False
+        if n.has_error or n.type == "ERROR":
+            return True
+        n = n.parent
+    return False
+
+
+def _reportable(value, rule: Rule) -> bool:
+    """SQL text built from runtime values, or request input used as (part of) the SQL. Request input
+    alone does not make a call on a generic name (`run`, `get`: `sql: statement` rules) SQL."""
+    from buildrunner.engine.analysis import DYNAMIC
+
+    if value.kind != DYNAMIC:
+        return False
+    return looks_like_sql(value.text, rule.spec["sql"]) or (value.tainted and rule.spec["sql"] != "statement")
+
+
+def _name_node(call):
+    """The called name of a call (`filter` in `session.query(User)\n  .filter(...)`), or the call."""
+    func = call.child_by_field_name("function")
+    if func is not None and func.type == "await_expression" and func.named_children:
+        func = func.named_children[-1]
+    if func is not None and func.type in ("attribute", "member_expression"):
+        name = func.child_by_field_name("attribute") or func.child_by_field_name("property")
+        if name is not None and name.start_point.row != call.start_point.row:
+            return name
+    return call
 
 
 def _well_formed_share(root) -> float:
@@ -372,8 +454,9 @@ class _Scan:
         self.forwarders: dict[str, list[_Forwarder]] = {}
         self._seen_calls: set[int] = set()
         self._all_calls: list | None = None
+        self._sink_names: set[tuple[int, str]] = set()  # (scope id, name) used as a sink's SQL argument
 
-    def run(self, hits: list[tuple[int, int]]) -> list[Finding]:
+    def run(self, hits: list[tuple[int, int]], built: list[Rule] = ()) -> list[Finding]:
         from tree_sitter import QueryCursor
 
         from buildrunner.engine.analysis import analyzer_class
@@ -390,7 +473,7 @@ class _Scan:
             kwargs["conditional_sanitizers"] = self.plan.conditional
         self.an = analyzer_class(self.language)(root, **kwargs)
         # The sink query runs only around the prefilter's hits, not over the whole tree.
-        cursor = QueryCursor(self.plan.query)
+        cursor = QueryCursor(self.plan.query) if hits else None
         text = self.doc.text
         ascii_text = text.isascii()
         for start, length in hits:
@@ -409,8 +492,32 @@ class _Scan:
             forwarded = {(f.line, f.column) for f in self.findings[direct:]}
             self.findings = [f for i, f in enumerate(self.findings)
                              if i >= direct or (f.line, f.column) not in forwarded]
+        if built:
+            self._built_sql(root, built)
         self.findings.sort(key=lambda f: (f.line, f.column, f.rule_id))
         return self.findings
+
+    def _built_sql(self, root, rules: list[Rule]) -> None:
+        """`when: built-sql` rules: SQL statements built from runtime values, where no sink finding
+        already covers them."""
+        from buildrunner.engine.analysis import DYNAMIC
+        from buildrunner.engine.analysis.built import candidates, in_message
+
+        covered: set[int] = set()
+        for f in self.findings:
+            covered.update(range(f.line, f.end_line + 1))
+            covered.update(t.line for t in f.trace)
+        evaluated = set(self.an._memo)  # every expression a sink's SQL argument was built from
+        for node in candidates(root):
+            if node.id in evaluated or self._line(node) in covered or in_message(node) or \
+                    _malformed_around(node) or self._judged_by_a_sink(node):
+                continue
+            value = self.an.value_of(node)
+            if value.kind != DYNAMIC or not looks_like_sql(value.text, "statement"):
+                continue
+            steps = self._steps(value)
+            for rule in rules:
+                self._report(rule, node, "the SQL text", steps)
 
     # -- helpers ---------------------------------------------------------------------------------
     def _line(self, node) -> int:
@@ -467,18 +574,34 @@ class _Scan:
                                                  or recv_text is None and name not in spec["functions"]):
                 continue
             targets = self._pick(spec["arguments"], positional, keywords)
+            if spec.get("inline") is True:
+                targets = [t for t in targets if t.type in ("string", "template_string", "concatenated_string")
+                           or _inline_format(t) or t.type == "binary_operator"]
             if not targets:
                 continue
             for target in targets:
                 self._check(rule, call, target)
             return
 
-    def _check(self, rule: Rule, call, target) -> None:
-        from buildrunner.engine.analysis import DYNAMIC, PARAM
+    def _judged_by_a_sink(self, node) -> bool:
+        """`q = <built SQL>` where `q` is (also) a sink's SQL argument in this function: the sink
+        analysis followed `q`'s definitions (a dead store overwritten before the call is not SQL
+        that gets executed)."""
+        parent = node.parent
+        if parent is None or parent.type != "assignment":
+            return False
+        left = parent.child_by_field_name("left")
+        return left is not None and left.type == "identifier" and \
+            (self.an.scope_of(node).id, self.an.text(left)) in self._sink_names
 
+    def _check(self, rule: Rule, call, target) -> None:
+        from buildrunner.engine.analysis import PARAM
+
+        if target.type == "identifier":
+            self._sink_names.add((self.an.scope_of(target).id, self.an.text(target)))
         value = self.an.value_of(target)
         label = self._label(call)
-        if value.kind == DYNAMIC and looks_like_sql(value.text, rule.spec["sql"]):
+        if _reportable(value, rule):
             steps = self._steps(value)
             steps.append(TraceStep(self._line(call), f"the SQL text reaches `{label}` here",
                                    call.start_point.column + 1))
@@ -510,7 +633,7 @@ class _Scan:
 
     def _follow_helpers(self, root) -> None:
         """Calls in this file to functions that forward a parameter to a sink (a few levels deep)."""
-        from buildrunner.engine.analysis import DYNAMIC, PARAM
+        from buildrunner.engine.analysis import PARAM
 
         done: set[tuple[int, str]] = set()
         for _round in range(4):
@@ -527,7 +650,7 @@ class _Scan:
                         continue
                     done.add(key)
                     value = self.an.value_of(targets[0])
-                    if value.kind == DYNAMIC and looks_like_sql(value.text, fw.rule.spec["sql"]):
+                    if _reportable(value, fw.rule):
                         steps = self._steps(value)
                         steps.append(TraceStep(self._line(call), f"the SQL text is passed to `{self._label(call)}` "
                                                "here", call.start_point.column + 1))
@@ -557,13 +680,14 @@ class _Scan:
         scope = self.an.scope_of(call)
         fname = scope_name(self.an, scope) if scope.type != self.an.MODULE else ""
         normalized = "".join(self.an.text(call).split())  # survives re-indentation and reflow
-        line = self._line(call)
+        at = _name_node(call)  # a call chained over several lines is reported at its method name
+        line = self._line(at)
         snippet = self.doc.line_text(line).strip()
         unique = dict.fromkeys((s.line, s.column, s.message) for s in steps)
         trace = [TraceStep(ln, msg, col) for ln, col, msg in unique]
         self.findings.append(Finding(
             rule_id=rule.id, severity=rule.severity, message=rule.message.replace("{sink}", f"`{sink}`"),
-            path=self.doc.path, line=line, column=call.start_point.column + 1,
+            path=self.doc.path, line=line, column=at.start_point.column + 1,
             end_line=call.end_point.row + 1 + self.doc.line_offset, end_column=call.end_point.column + 1,
             snippet=sanitize_text(snippet[:200]), fix=rule.fix, kind="code", rule_name=rule.name,
             value_hash=value_hash(f"{fname}:{normalized}", self.m.salt), origin=self.doc.origin,

@@ -1,6 +1,6 @@
 """Masking secrets for display: the one place that decides what a secret looks like in output.
 
-`mask_value` keeps the first and last 4 characters of a value; `mask_config_value` masks a config
+`mask_value` keeps at most a quarter of a value (never more than 4 + 4 characters); `mask_config_value` masks a config
 value whose key looks sensitive or whose value matches a secret rule; `sanitize_text` masks every
 secret-rule match in free text (used by telemetry, reports and error messages).
 

@@ -128,6 +128,7 @@ class Origin:
     commit: str | None = None
     author_date: str | None = None  # ISO 8601
     author: str | None = None
+    author_email: str | None = None  # shown and reported, never part of a fingerprint
 
 
 @dataclass
@@ -224,7 +225,9 @@ def fingerprint_findings(findings: list[Finding]) -> list[Finding]:
         key = (f.rule_id, f.path, f.value_hash)
         n = seen.get(key, 0)
         seen[key] = n + 1
-        digest = hashlib.sha256(f"{f.rule_id}\0{f.path}\0{f.value_hash}".encode()).hexdigest()[:16]
+        # a path from a non-UTF-8 file name carries surrogate escapes: hash its original bytes
+        key_text = f"{f.rule_id}\0{f.path}\0{f.value_hash}"
+        digest = hashlib.sha256(key_text.encode("utf-8", "surrogateescape")).hexdigest()[:16]
         f.fingerprint = f"{digest}:{n}"
     return findings
 

@@ -34,14 +34,14 @@ def load_rules(project, kinds: Iterable[str], ids: Iterable[str] = (), *, requir
 
 
 def documents(project, config, *, paths: Iterable[str] = (), staged: bool = False, history: bool = False,
-              since: str | None = None) -> tuple[Iterable, str]:
+              since: str | None = None, log_opts: str | None = None) -> tuple[Iterable, str]:
     """(documents, mode): the work tree (PATHs or everything), the index (`staged`, optionally only
     PATHs) or every commit's added lines (`history`)."""
     from buildrunner.engine import sources
 
     paths = list(paths)
     if history:
-        return sources.history(project, since=since, config=config), "history"
+        return sources.history(project, since=since, config=config, log_opts=log_opts), "history"
     if staged:
         docs = sources.staged_for_paths(project, paths, config) if paths else sources.staged(project, config)
         return docs, "staged"
@@ -63,7 +63,8 @@ def scan_documents(project, config, items: Iterable, rules: list[Rule], mode: st
 
 def scan_project(project, config, kinds: Iterable[str] = TIER1_KINDS, *, rule_ids: Iterable[str] = (),
                  require_rules: bool = False, paths: Iterable[str] = (), staged: bool = False,
-                 history: bool = False, since: str | None = None, **options) -> ScanResult:
+                 history: bool = False, since: str | None = None, log_opts: str | None = None,
+                 **options) -> ScanResult:
     """Load the rules, build the documents for the mode and scan them (see `scan_documents`)."""
     paths = list(paths)
     if staged or history:
@@ -71,5 +72,6 @@ def scan_project(project, config, kinds: Iterable[str] = TIER1_KINDS, *, rule_id
 
         require_repo(project)  # before the (slower) rule loading: fail fast with a clear message
     rules = load_rules(project, kinds, rule_ids, require=require_rules)
-    items, mode = documents(project, config, paths=paths, staged=staged, history=history, since=since)
+    items, mode = documents(project, config, paths=paths, staged=staged, history=history, since=since,
+                            log_opts=log_opts)
     return scan_documents(project, config, items, rules, mode, partial=bool(paths or staged), **options)

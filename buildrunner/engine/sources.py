@@ -172,6 +172,16 @@ def _classify(root: Path, rel: str, *, explicit: bool, max_size: int) -> FileRef
     return FileRef(rel, abspath, st.st_size)
 
 
+def named_path(project, p: str | Path) -> str:
+    """The project-relative path of a PATH argument, without following a symlink it names (a
+    broken link is reported as such, not as its missing target)."""
+    absolute = Path(p) if Path(p).is_absolute() else Path.cwd() / p
+    if absolute.name in ("", ".", "..") or not absolute.is_symlink():
+        return project.relpath(absolute)
+    parent = project.relpath(absolute.parent)
+    return absolute.name if parent == "." else f"{parent}/{absolute.name}"
+
+
 def files(project, paths: Iterable[str | Path] | None = None, config=None) -> Iterator[FileRef | Skipped]:
     """The files a full scan reads: tracked + untracked-not-ignored in git; a pruned walk outside."""
     root = Path(project.root)
@@ -183,7 +193,7 @@ def files(project, paths: Iterable[str | Path] | None = None, config=None) -> It
         absolute = Path(p) if Path(p).is_absolute() else Path.cwd() / p
         if not os.path.lexists(absolute):
             raise BrError(f"no such file or directory: {p}")
-        rel = project.relpath(absolute)
+        rel = named_path(project, p)
         if rel.startswith("/") or rel.startswith(".."):
             raise BrError(f"{p} is outside the project ({root})")
         specs.append("." if rel == "." else rel)
@@ -362,7 +372,38 @@ def staged_for_paths(project, paths: Iterable[str], config=None) -> Iterator[Doc
 # Git history
 
 COMMIT_MARK = b"\x00BRCOMMIT\x00"
-LOG_FORMAT = "--format=%x00BRCOMMIT%x00%H%x00%aI%x00%an"
+LOG_FORMAT = "--format=%x00BRCOMMIT%x00%H%x00%aI%x00%an%x00%ae"
+
+# `--log-opts` may choose which commits are walked, never what git prints or runs (the parser reads
+# git's patch output; --output would write a file, --ext-diff would run a program)
+LOG_OPTS_ALLOWED = (
+    "--all", "--branches", "--tags", "--remotes", "--glob", "--exclude", "--not", "--since", "--after",
+    "--until", "--before", "--author", "--committer", "--max-count", "-n", "--skip", "--first-parent",
+    "--no-merges", "--merges", "--ancestry-path", "--full-history", "--grep", "--invert-grep",
+    "--regexp-ignore-case", "-i", "--fixed-strings", "-F", "--reflog", "--max-age", "--min-age",
+    "--since-as-filter", "--min-parents", "--max-parents", "--simplify-by-decoration", "--",
+)
+
+
+def parse_log_opts(log_opts: str) -> list[str]:
+    """`--log-opts` as git arguments: revisions, ranges and commit-limiting options only."""
+    import shlex
+
+    try:
+        args = shlex.split(log_opts)
+    except ValueError as exc:
+        raise BrError(f"--log-opts {log_opts!r}: {exc}") from None
+    paths = False
+    for arg in args:
+        if paths or arg == "--":
+            paths = True
+            continue
+        if arg.startswith("-") and arg.split("=", 1)[0] not in LOG_OPTS_ALLOWED and not (
+                arg.startswith("-n") and arg[2:].isdigit()) and not arg[1:].isdigit():
+            raise BrError(f"--log-opts: {arg.split('=', 1)[0]} is not allowed",
+                          hint="use revisions and ranges (main..feature), --branches, --tags, --since, "
+                               "--author, --max-count... (options that change git's output are not)")
+    return args
 
 
 class _FileHunks:
@@ -384,11 +425,15 @@ class _FileHunks:
                         changed_lines=frozenset(self.lines), line_offset=first - 1)
 
 
-def history(project, since: str | None = None, config=None) -> Iterator[Document | Skipped]:  # noqa: C901 — existing debt: split it
-    """Added lines of every (commit, file) reachable from HEAD, newest first, streamed.
+def history(project, since: str | None = None, config=None, log_opts: str | None = None  # noqa: C901 — existing debt: split it
+            ) -> Iterator[Document | Skipped]:
+    """Added lines of every (commit, file) reachable from any ref (branches, tags, remotes, stash),
+    newest first, streamed — as gitleaks does: a secret on a branch that is not checked out is
+    still in the repository.
 
-    `since=REV` limits the walk to REV..HEAD. `git log` output is read line by line from a pipe,
-    so memory stays bounded by the largest single file diff, not by the repository's history.
+    `log_opts` replaces the refs with git log's own selection (`main..feature`, `--branches`,
+    `--since=2024-01-01`); `since=REV` limits the walk to REV..HEAD. `git log` output is read line
+    by line from a pipe, so memory stays bounded by the largest single file diff.
     """
     root = project.root
     gitio.require_repo(project)
@@ -396,14 +441,11 @@ def history(project, since: str | None = None, config=None) -> Iterator[Document
         gitio.git(root, "rev-parse", "--git-dir")  # no commits yet, or a repository git refuses (raises)
         return
     excludes, max_size = _excludes(config), _max_size(config)
-    rev = "HEAD"
-    if since:
-        if not gitio.git(root, "rev-parse", "--verify", "-q", f"{since}^{{commit}}", check=False).strip():
-            raise BrError(f"--since {since!r}: not a commit in this repository")
-        rev = f"{since}..HEAD"
+    revs = _history_revs(root, since, log_opts)
     # --cc: merge commits show only what differs from *every* parent (conflict resolutions,
     # "evil merges"); what a merge brings from a branch is scanned in the branch's own commits.
-    args = ("log", "-p", "-U0", "-M", "--cc", *gitio.DIFF_OPTS, LOG_FORMAT, rev, "--")
+    args = ("log", "-p", "-U0", "-M", "--cc", *gitio.DIFF_OPTS, LOG_FORMAT, *revs,
+            *(() if "--" in revs else ("--",)))
     origin: Origin | None = None
     current: _FileHunks | None = None
     new_line = 0
@@ -425,9 +467,9 @@ def history(project, since: str | None = None, config=None) -> Iterator[Document
         if line.startswith(COMMIT_MARK):
             yield from flush()
             current, in_hunk = None, False
-            sha, date, author = line[len(COMMIT_MARK):].rstrip(b"\n").split(b"\0")[:3]
+            sha, date, author, email = (line[len(COMMIT_MARK):].rstrip(b"\n").split(b"\0") + [b""] * 4)[:4]
             origin = Origin("history", commit=sha.decode(), author_date=date.decode(),
-                            author=author.decode("utf-8", "replace"))
+                            author=author.decode("utf-8", "replace"), author_email=email.decode("utf-8", "replace"))
         elif line.startswith((b"diff --git ", b"diff --cc ", b"diff --combined ")):
             yield from flush()
             current, in_hunk = None, False
@@ -456,6 +498,31 @@ def history(project, since: str | None = None, config=None) -> Iterator[Document
                         current.lines[new_line] = body.decode("utf-8", "replace")
                 new_line += 1
     yield from flush()
+
+
+def _history_revs(root, since: str | None, log_opts: str | None) -> list[str]:
+    """Which commits `git log` walks: every ref, REV..HEAD (`--since`), or `--log-opts`."""
+    if log_opts:
+        revs = parse_log_opts(log_opts)
+        _check_log_revs(root, revs)
+        return revs
+    if since:
+        if not gitio.git(root, "rev-parse", "--verify", "-q", f"{since}^{{commit}}", check=False).strip():
+            raise BrError(f"--since {since!r}: not a commit in this repository")
+        return [f"{since}..HEAD"]
+    return ["--all"]
+
+
+def _check_log_revs(root, revs: list[str]) -> None:
+    """A mistyped revision in --log-opts is a usage error naming it, not git's message mid-stream."""
+    for rev in revs:
+        if rev == "--":
+            return
+        if rev.startswith("-"):
+            continue
+        for part in (p for p in rev.replace("...", "..").split("..") if p):
+            if not gitio.git(root, "rev-parse", "--verify", "-q", f"{part.lstrip('^')}^{{commit}}", check=False).strip():
+                raise BrError(f"--log-opts: {part!r} is not a commit in this repository")
 
 
 def _binary_patch_path(line: bytes) -> str | None:

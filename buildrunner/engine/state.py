@@ -41,6 +41,8 @@ def record_last_scan(project, result: ScanResult, exit_code: int | None = None) 
     Telemetry's `security` event for the same scan is `telemetry.scans.record_scan` (the engine
     knows nothing about telemetry; `br security check` calls both).
     """
+    if not project.br_dir.is_dir():
+        return False  # a scan writes nothing where `br init` has not run
     try:
         from buildrunner.fsutil import atomic_write_json
 

@@ -66,12 +66,23 @@ def run_gate(project, config, *, base: str | None = None, jobs: int | None = Non
     report = run_check(project, config, changed=changed, mode="base" if base else "total")
     root = str(project.root)
     checks = [scan_check(SECRETS, parts[SECRETS]), scan_check(SQLI, parts[SQLI]),
-              coverage_check(report, root, "base" if base else "files")]
+              coverage_check(report, root, "base" if base else "files", coverage_config_location(project))]
     gate = GateReport(root, checks, base=base, duration_s=time.perf_counter() - started)
     if result.unused_suppressions:
         gate.warnings.append(f"{len(result.unused_suppressions)} whitelist/baseline entr(y/ies) match nothing")
     _record_quality_event(project, gate, report)
     return gate
+
+
+def coverage_config_location(project) -> tuple[str, int]:
+    """Where the coverage minimum is set: the project config and the key's line (1 if unset)."""
+    from buildrunner.config import _line_of_key
+
+    path = project.config_path
+    line = 1
+    if path.is_file():
+        line = _line_of_key(path, "security.coverage_min") or 1
+    return project.relpath(path), line
 
 
 def _record_quality_event(project, gate: GateReport, report) -> None:

@@ -82,6 +82,22 @@ def _staged_lines(project) -> dict[str, frozenset[int]]:
     return {path: frozenset(lines) for path, lines in gitio.added_lines_by_path(patch).items()}
 
 
+def _coverage_phrase(cov) -> str:
+    """What the passing hook says about coverage: "ok" only for lines actually measured."""
+    rep = cov.coverage
+    if rep is None or not rep.applicable:
+        return "coverage not applicable (no tests)"
+    pct = rep.diff_percent
+    _, _, unknown = rep.diff_counts
+    parts = [f"changed lines {pct:.0f}% covered"] if pct is not None else []
+    if unknown:
+        parts.append(f"coverage of {unknown} changed line(s) unknown: the data is older than the change")
+    if not parts:
+        return f"coverage: {cov.summary}"
+    return ("coverage ok (" if pct is not None and not unknown else "coverage: ") + "; ".join(parts) + \
+        (")" if pct is not None and not unknown else "")
+
+
 def render_outcome(project, outcome: HookOutcome, *, quiet: bool = False, color: bool | None = None) -> str:
     """The hook's output: one line when everything passed, a full account when it did not."""
     by_name = {c.name: c for c in outcome.checks}
@@ -90,10 +106,8 @@ def render_outcome(project, outcome: HookOutcome, *, quiet: bool = False, color:
     if outcome.passed:
         if quiet and not warnings:
             return ""
-        pct = cov.coverage.diff_percent if cov.coverage else None
-        cov_text = f"changed lines {pct:.0f}% covered" if pct is not None else cov.summary
-        lines = [f"br: {outcome.files} staged file(s) checked: no secrets, no SQL injection, coverage ok "
-                 f"({cov_text}) [{outcome.duration_s * 1000:.0f} ms]"]
+        lines = [f"br: {outcome.files} staged file(s) checked: no secrets, no SQL injection, "
+                 f"{_coverage_phrase(cov)} [{outcome.duration_s * 1000:.0f} ms]"]
         lines += [f"br: {w}" for w in warnings]
         return "\n".join(lines) + "\n"
 

@@ -156,7 +156,8 @@ def test_init_after_whitelisting_keeps_existing_fingerprints_valid(git_repo, br)
 def test_status_is_not_fooled_by_the_state_a_scan_leaves(git_repo, br):
     git_repo.write("a.py", "x = 1\n")
     assert br("security", "check", cwd=git_repo.root).exit_code == 0
-    assert (git_repo.root / ".buildrunner").is_dir()  # the last-scan state
+    assert not (git_repo.root / ".buildrunner").exists()  # a scan writes nothing before `br init`
+    (git_repo.root / ".buildrunner" / "state").mkdir(parents=True)  # what older versions left
     res = br("status", "--json", cwd=git_repo.root)
     assert json.loads(res.stdout)["initialized"] is False
     br("init", "--no-hook", cwd=git_repo.root)

@@ -15,6 +15,8 @@ def _result():
 
 def test_round_trip(tmp_path):
     project = project_of(tmp_path)
+    assert not record_last_scan(project, _result(), 1)  # no .buildrunner/: a scan writes nothing
+    (tmp_path / ".buildrunner").mkdir()
     assert record_last_scan(project, _result(), 1)
     state = read_last_scan(project)
     assert state["mode"] == "staged" and state["exit_code"] == 1 and state["findings"] == 1

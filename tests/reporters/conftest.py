@@ -76,7 +76,7 @@ def make_findings_result() -> ScanResult:
                 end_column=39, snippet="AWS_ACCESS_KEY_ID=AKIA…WBNA", masked_value="AKIA…WBNA",
                 value_hash="77aa66bb55cc44dd33ee22ff", fingerprint="d00dfeed12345678:0",
                 origin=Origin(kind="history", commit="3f2a9c1e5b7d8f0a1c3e5b7d9f1a3c5e7b9d1f3a",
-                              author_date="2024-03-01T10:15:00+02:00", author="Dev Eloper")),
+                              author_date="2024-03-01T10:15:00+02:00", author="Dev Eloper", author_email="dev@example.com")),
         finding("typescript.sql-injection.template-query", path="web/rapport été, 100%:v2.ts",
                 line=7, column=3, snippet="await db.query(`SELECT * FROM café WHERE nom = '${nom}'`) // ✓ [bold]x[/bold]",
                 message="A template literal with ${…} parts reaches db.query.\nSecond line: 50% sure, a:b",

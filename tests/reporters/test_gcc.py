@@ -44,7 +44,7 @@ def test_lines(findings_result):
     lines = render("gcc", findings_result).splitlines()
     assert lines[0] == ("app/db.py:14:5: error: SQL text built from runtime values reaches cursor.execute. "
                         "[python.sql-injection.dbapi-execute]")
-    assert "(in commit 3f2a9c1e5b7d, 2024-03-01T10:15:00+02:00) [secrets.aws-access-key-id]" in lines[1]
+    assert "(in commit 3f2a9c1e5b7d by Dev Eloper <dev@example.com>, 2024-03-01T10:15:00+02:00) [secrets.aws-access-key-id]" in lines[1]
     # a multi-line message stays on its line; low severity is a warning
     assert lines[4].startswith("web/rapport été, 100%:v2.ts:7:3: warning: A template literal")
     assert lines[4].endswith("Second line: 50% sure, a:b [typescript.sql-injection.template-query]")

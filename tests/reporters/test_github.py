@@ -50,7 +50,7 @@ def test_levels_and_worst_first(findings_result):
     assert parsed[0][1]["file"] == "src/config.py"  # the critical one leads
     assert parsed[0][1]["endLine"] == "3" and parsed[0][1]["endColumn"] == "136"
     history = next(p for p in parsed if p[1]["file"] == "deploy/.env")
-    assert "In commit 3f2a9c1e5b7d, 2024-03-01T10:15:00+02:00." in history[2]
+    assert "In commit 3f2a9c1e5b7d by Dev Eloper <dev@example.com>, 2024-03-01T10:15:00+02:00." in history[2]
 
 
 def many_findings(n: int = 25) -> ScanResult:
@@ -100,7 +100,7 @@ def test_step_summary_opt_and_env(tmp_path, monkeypatch, findings_result, clean_
     # table cells: pipes escaped, code spans keep odd paths intact, newlines as <br>
     assert "| medium | `web/rapport été, 100%:v2.ts:7:3` |" in text
     assert "reaches db.query.<br>Second line: 50% sure, a:b" in text
-    assert "(in commit 3f2a9c1e5b7d, 2024-03-01T10:15:00+02:00)" in text
+    assert "(in commit 3f2a9c1e5b7d by Dev Eloper \\<dev@example.com\\>, 2024-03-01T10:15:00+02:00)" in text
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "env.md"))
     render("github", clean_result)
     assert (tmp_path / "env.md").read_text(encoding="utf-8").startswith("### br: no findings\n")

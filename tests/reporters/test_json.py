@@ -56,4 +56,5 @@ def test_undecodable_path_does_not_crash(findings_result):
     findings_result.findings[0].path = "caf\udce9.py"
     out = render("json", findings_result)
     out.encode("utf-8")  # writable as UTF-8
-    assert "caf\\\\udce9.py" in out
+    assert '"caf\\udce9.py"' in out  # a JSON escape: lossless, os.fsencode gives b"caf\xe9.py" back
+    assert "caf\udce9.py" in [f["path"] for f in json.loads(out)["findings"]]

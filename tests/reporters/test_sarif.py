@@ -126,7 +126,8 @@ def test_result_details(findings_result):
     assert history["properties"]["commit"] == "3f2a9c1e5b7d8f0a1c3e5b7d9f1a3c5e7b9d1f3a"
     assert history["properties"]["authorDate"] == "2024-03-01T10:15:00+02:00"
     assert "commit 3f2a9c1e5b7d" in history["message"]["text"]
-    assert "author" not in history["properties"]  # no personal data beyond what locates the commit
+    assert history["properties"]["author"] == "Dev Eloper"  # who committed it: whom to ask to rotate it
+    assert history["properties"]["authorEmail"] == "dev@example.com"
 
     secret = results["secrets.anthropic-api-key"]
     region = secret["locations"][0]["physicalLocation"]["region"]

@@ -26,7 +26,7 @@ def test_each_finding_says_what_where_why_and_how_to_whitelist(findings_result):
     assert "fix: Pass the values as parameters" in block
     assert "autofix (safe): Use a parameterized query · apply with: br security check --fix" in block
     assert "br security whitelist --fingerprint 0f1e2d3c4b5a6978:0" in block
-    assert "in commit 3f2a9c1e5b7d, 2024-03-01T10:15:00+02:00" in out
+    assert "in commit 3f2a9c1e5b7d by Dev Eloper <dev@example.com>, 2024-03-01T10:15:00+02:00" in out
 
 
 def test_summary_line(findings_result):

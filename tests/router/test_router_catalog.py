@@ -105,9 +105,9 @@ model:
 
 
 def test_bad_price_override_names_the_key(tmp_path):
-    conf = _conf(tmp_path, "model:\n  prices:\n    sonnet:\n      input: cheap\n")
-    with pytest.raises(ConfigError, match=r"model\.prices\.sonnet\.input: expected a non-negative number"):
-        load_catalog(conf)
+    # validated when the config is read (or set), not when the catalog uses it
+    with pytest.raises(ConfigError, match=r"config\.yaml:4: model\.prices\.sonnet\.input must be a price"):
+        load_catalog(_conf(tmp_path, "model:\n  prices:\n    sonnet:\n      input: cheap\n"))
 
 
 def test_price_override_via_config_set(tmp_path):

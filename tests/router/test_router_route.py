@@ -90,10 +90,12 @@ def test_route_override_and_bad_model(br, tmp_path):
     ("model:\n  fallback: [opus, gpt5]\n", "model.fallback", "gpt5"),
 ])
 def test_an_unknown_configured_model_names_the_setting(br, tmp_path, config_text, key, name):
-    _conf(tmp_path, config_text)
+    with pytest.raises(ConfigError):
+        _conf(tmp_path, config_text)
     res = br("model", "route", "x", cwd=tmp_path)
-    assert res.exit_code == 2 and f"{key} in the config: unknown model '{name}'" in res.stderr
-    assert br("model", "route", "x", "--model", "sonnet", cwd=tmp_path).exit_code == (0 if key == "model.default" else 2)
+    assert res.exit_code == 2 and f"{key} must be one of haiku, sonnet, opus" in res.stderr
+    assert f"got '{name}'" in res.stderr and "config.yaml:" in res.stderr  # file and line: fix it there
+    assert br("model", "route", "x", "--model", "sonnet", cwd=tmp_path).exit_code == 2
 
 
 def test_route_reports_malformed_config_with_line(br, tmp_path):

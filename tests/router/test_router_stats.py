@@ -195,6 +195,7 @@ def test_stats_text_report_snapshot(snapshot):
 def test_stats_output_file(br, tmp_path):
     _write(tmp_path, [_event(HAIKU, "haiku")])
     out = tmp_path / "reports" / "stats.json"
+    out.parent.mkdir()
     res = br("model", "stats", "--format", "json", "--output", str(out), cwd=tmp_path)
     assert res.exit_code == 0 and res.stdout == ""
     assert json.loads(out.read_text())["tasks"] == 1

@@ -42,3 +42,15 @@ def scan(sqli_rules):
         return m.scan(Document(path or f"src/app.{EXT[language]}", text, language))
 
     return run
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A running throwaway PostgreSQL cluster (one per test worker); yields its conninfo."""
+    from .pgserver import PostgresCluster
+
+    cluster = PostgresCluster().start()
+    try:
+        yield cluster.conninfo
+    finally:
+        cluster.stop()

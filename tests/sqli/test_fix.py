@@ -22,7 +22,7 @@ SAMPLE = textwrap.dedent('''
     def get_user(conn, uid, name):
         cur = conn.cursor()
         cur.execute(f"SELECT * FROM users WHERE id = {{uid}} AND name = '{{name}}'")
-        cur.execute("SELECT * FROM users WHERE id = %s AND bio LIKE '%%dev%%'" % uid)
+        cur.execute("SELECT * FROM users WHERE id = %s AND bio LIKE '%%dev%%'" % (uid,))
         cur.execute("UPDATE users SET name = {{}} WHERE id IN ({{}}, {{other}})".format(name, uid, other=uid + 1))
         cur.execute("SELECT * FROM t WHERE a BETWEEN %(lo)s AND %(hi)s" % {{"lo": lo, "hi": hi}})
         cur.execute(
@@ -32,12 +32,16 @@ SAMPLE = textwrap.dedent('''
             WHERE customer = {{uid}}
             """
         )
-        # refused: identifiers, partial literals, conversions, built elsewhere
-        cur.execute(f"SELECT * FROM {{table}} WHERE id = {{uid}}")
+        # a LIKE pattern (the % moves into the parameter), SQL assembled over several statements
         cur.execute(f"SELECT * FROM users WHERE name LIKE '%{{name}}%'")
-        cur.execute(f"SELECT * FROM users WHERE id = {{uid!r}}")
         q = "SELECT * FROM users WHERE id = " + uid
+        q += " ORDER BY name"
         cur.execute(q)
+        # refused: identifiers, conversions, IN lists of unknown type, tuples at run time
+        cur.execute(f"SELECT * FROM {{table}} WHERE id = {{uid}}")
+        cur.execute(f"SELECT * FROM users WHERE id = {{uid!r}}")
+        cur.execute("SELECT * FROM users WHERE id IN (%s)" % ", ".join(ids))
+        cur.execute("SELECT * FROM users WHERE id = %s" % uid)
         return cur.fetchall()
 ''').lstrip("\n")
 
@@ -63,7 +67,7 @@ def test_applied_fix_parses_and_rescans_clean(driver):
     from buildrunner.engine.fixes.sqli import parses
 
     result = plan(SAMPLE.format(driver=driver))
-    assert len(result.applied) == 5 and len(result.refused) == 4
+    assert len(result.applied) == 7 and len(result.refused) == 4
     assert parses(result.fixed)
     remaining = CodeMatcher(PY_RULES).scan(Document("app.py", result.fixed, "python"))
     assert sorted(f.snippet for f in remaining) == sorted(p.finding.snippet for p in result.refused)
@@ -90,11 +94,18 @@ def test_unknown_driver_is_refused_unless_configured():
     ('cur.execute(f"SELECT * FROM t WHERE a = {a} AND b = ?")', "already contains '?'"),
     ('cur.execute(f"SELECT * FROM t WHERE a = {a}", params)', "already has parameters"),
     ('cur.execute(rb"SELECT * FROM t WHERE a = %s" % a)', "bytes"),
-    ('cur.execute("SELECT * FROM t WHERE a = %5d" % a)', "conversion or format spec"),
+    ('cur.execute("SELECT * FROM t WHERE a = %5s" % (a,))', "conversion or format spec"),
+    ('cur.execute("SELECT * FROM t WHERE a = %r" % (a,))', "conversion or format spec"),
+    ('cur.execute(f"SELECT * FROM t WHERE a = {a:>4}")', "conversion or format spec"),
+    ('cur.execute("SELECT * FROM t WHERE a = %s" % a)', "tuple at run time"),
+    ('cur.executescript(f"DELETE FROM t WHERE a = {a}")', "takes no parameters"),
+    ('cur.execute(f"SELECT * FROM t WHERE id IN ({a})")', "whole IN (...) list"),
+    ('cur.execute(f"SELECT * FROM t WHERE id IN ({\',\'.join(a)})")', "not proven to be a list"),
+    ('cur.execute(f"SELECT * FROM t ORDER BY id {direction}")', "value position"),
     ('cur.execute("SELECT * FROM t WHERE a = {1} AND b = {0}".format(f(), g()))', "reorders"),
     ('cur.execute(f"SELECT * FROM t WHERE a.{col} = 1")', "identifier"),
     ('cur.execute(f"SELECT * FROM t ORDER BY {col}")', "value position"),
-    ('cur.execute("SELECT * FROM t WHERE a = " + a)', "not an inline"),
+    ('cur.execute("SELECT * FROM t WHERE a = " + a + b)', "glued"),
 ])
 def test_refusals(line, reason):
     result = plan("import sqlite3\n" + line + "\n")

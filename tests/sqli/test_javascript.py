@@ -26,6 +26,7 @@ def test_express_handler_building_sql_over_several_statements(scan):
     '''), "javascript")
     assert ids(findings) == [("javascript.sql-injection.driver-query", 12)]
     assert [(t.line, t.message) for t in findings[0].trace] == [
+        (6, "`req.query` is request input"),
         (9, "`category` is interpolated into the SQL text"),
         (11, "`sort` is concatenated into the SQL text"),
         (12, "the SQL text reaches `pool.query()` here"),

@@ -40,15 +40,15 @@ def test_do_not_track_zero_does_not_opt_out(project, br, tele, monkeypatch):
 
 def test_br_telemetry_disable_and_enable(project, br, tele):
     br("feature", "list", cwd=project.root)
-    res = br("telemetry", "disable", cwd=project.root)
-    assert res.exit_code == 0 and "disabled for this project" in res.stdout
+    res = br("telemetry", "disable", "--project", cwd=project.root)  # the team default, explicitly
+    assert res.exit_code == 0 and "as the team default" in res.stdout
     assert "enabled: false" in project.config_path.read_text()
     br("feature", "add", "Search", cwd=project.root)
     br("feature", "list", cwd=project.root)
     assert [e["data"].get("command") for e in tele.read_events(project)] == ["feature list"]
     status = json.loads(br("telemetry", "status", "--json", cwd=project.root).stdout)
     assert status["enabled"] is False and "telemetry.enabled" in status["disabled_because"]
-    assert br("telemetry", "enable", cwd=project.root).exit_code == 0
+    assert br("telemetry", "enable", "--project", cwd=project.root).exit_code == 0
     br("feature", "list", cwd=project.root)
     assert _count(tele, project) == 3  # the enable command itself and the list after it
 
@@ -105,7 +105,7 @@ def test_user_data_dir_matches_platformdirs(monkeypatch, tmp_path):
 
 def test_project_enable_does_not_lift_the_user_switch(project, br, tele):
     br("telemetry", "disable", "--global", cwd=project.root)
-    res = br("telemetry", "enable", cwd=project.root)
+    res = br("telemetry", "enable", "--project", cwd=project.root)
     assert "still disabled for this user" in res.stderr
     br("feature", "list", cwd=project.root)
     assert tele.read_events(project) == []

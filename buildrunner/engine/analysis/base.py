@@ -10,6 +10,10 @@ Values form a small lattice:
   query handed to a helper that forwards it to a sink).
 * ``unknown`` — anything else (a call result, an attribute...): never reported on its own.
 
+Request input (Flask `request.args[...]`, Django `request.GET`, FastAPI/Flask route parameters,
+Express `req.query.x`) is a *source*: a ``dynamic`` value with ``tainted`` set and no literal text.
+It is reported even with no SQL literal around it (`cur.execute(request.args["q"])`).
+
 A non-literal part only counts once some literal text precedes it: `base + " LIMIT 10"` is a query
 built elsewhere being extended (unknown), while `"... WHERE id = " + uid` puts a runtime value into
 SQL text (dynamic). This keeps the check quiet on query-builder code.
@@ -43,6 +47,7 @@ class Value:
     stringy: bool = False  # known to be a string (a literal, an f-string, a template...)
     steps: tuple[Step, ...] = ()
     param: tuple | None = None  # (scope node id, index, name) for PARAM
+    tainted: bool = False  # carries request input (reported even without SQL text around it)
 
 
 UNKNOWN_VALUE = Value(UNKNOWN)
@@ -69,6 +74,7 @@ class Analyzer:
     SCOPES: frozenset[str] = frozenset()
     MODULE: str = ""
     BRANCHES: frozenset[str] = frozenset()
+    STRICT_LOCALS = False  # reading a local before any assignment to it is an error (Python)
 
     def __init__(self, root, *, sanitizers: frozenset[str] = frozenset()):
         self.root = root
@@ -94,6 +100,15 @@ class Analyzer:
 
     def outer_scope(self, scope):
         return None if scope.type == self.MODULE or scope.parent is None else self.scope_of(scope)
+
+    def source(self, node, what: str = "request input") -> Value:
+        """A value taken straight from the request: SQL injection even with no SQL text around it."""
+        return Value(DYNAMIC, "", True, (self.step(node, f"`{short(self.text(node))}` is {what}"),), tainted=True)
+
+    def param_value(self, scope, index: int, name: str) -> Value:
+        """The value of a parameter inside its function: followed to callers, unless the function is
+        a web route handler (then it is request input)."""
+        return Value(PARAM, param=(scope.id, index, name))
 
     def is_sanitizer(self, dotted: str) -> bool:
         dotted = "".join(dotted.split())
@@ -125,7 +140,7 @@ class Analyzer:
         """Combine the parts of a string being built, in order."""
         texts: list[str] = []
         steps: list[Step] = []
-        seen_literal = holes = stringy = False
+        seen_literal = holes = stringy = tainted = False
         prefix_param: Value | None = None
         prefix_unknown = False
         for node, v in parts:
@@ -136,7 +151,10 @@ class Analyzer:
             elif v.kind == DYNAMIC:
                 texts.append(v.text)
                 steps.extend(v.steps)
+                if v.tainted and not v.text:  # request input itself: say where it enters the SQL too
+                    steps.append(self.step(node, f"`{short(self.text(node))}` is {verb} the SQL text"))
                 holes = stringy = seen_literal = True
+                tainted |= v.tainted
             else:
                 texts.append(" ")
                 stringy |= v.stringy
@@ -148,7 +166,7 @@ class Analyzer:
                 else:
                     prefix_unknown = True
         if holes:
-            return Value(DYNAMIC, "".join(texts), True, tuple(dict.fromkeys(steps)))
+            return Value(DYNAMIC, "".join(texts), True, tuple(dict.fromkeys(steps)), tainted=tainted)
         if prefix_param is None and not prefix_unknown:
             return Value(CONST, "".join(texts), stringy)
         if prefix_param is not None and not prefix_unknown:
@@ -162,7 +180,7 @@ class Analyzer:
         dyn = [v for v in values if v.kind == DYNAMIC]
         if dyn:
             steps = tuple(dict.fromkeys(s for v in dyn for s in v.steps))
-            return Value(DYNAMIC, " ".join(v.text for v in dyn), True, steps)
+            return Value(DYNAMIC, " ".join(v.text for v in dyn), True, steps, tainted=any(v.tainted for v in dyn))
         if all(v.kind == CONST for v in values):
             return Value(CONST, values[0].text, any(v.stringy for v in values))
         params = {v.param for v in values if v.kind == PARAM}
@@ -225,9 +243,11 @@ class Analyzer:
         if not killed:
             params = self.params(scope) if scope.type != self.MODULE else []
             if name in params:
-                bases.append(Value(PARAM, param=(scope.id, params.index(name), name)))
-            else:
+                bases.append(self.param_value(scope, params.index(name), name))
+            elif not (chain and self.STRICT_LOCALS and scope.type != self.MODULE):
                 bases.append(self.outer_value(name, scope, depth))
+            # (a Python local assigned on some paths only: the others raise UnboundLocalError, so
+            # `if c: x = "a"` / `else: x = "b"` is one of the two constants, not an outer value)
         for d in chain:
             if d.op in ("=", "unknown"):
                 bases.append(self.def_value(d, depth))

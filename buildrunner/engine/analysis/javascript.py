@@ -3,8 +3,13 @@ local def-use (`const/let/var`, `=`, `+=`)."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 from buildrunner.engine.analysis.base import CONST, DYNAMIC, NUMBER, SAFE, UNKNOWN, UNKNOWN_VALUE, Analyzer, Def, Value
 
+# Request input: Express `req.query/body/params/cookies/headers`, Koa `ctx.query`, `ctx.request.body`.
+_REQUEST = re.compile(r"^(?:req|request|ctx|ctx\.request)\.(?:query|body|params|cookies|headers)\b")
 _MATH = frozenset({"Math.min", "Math.max", "Math.abs", "Math.round", "Math.floor", "Math.ceil", "Math.trunc"})
 
 _STR_METHODS = frozenset({"trim", "trimStart", "trimEnd", "toUpperCase", "toLowerCase", "toString",
@@ -66,6 +71,10 @@ class JavaScriptAnalyzer(Analyzer):
             name = node.child_by_field_name("name")
             if name is not None and name.type == "identifier":
                 return [(self.text(name), Def(node, "=", node.child_by_field_name("value"), node.end_byte))]
+            value = node.child_by_field_name("value")
+            if name is not None and name.type == "object_pattern" and value is not None and \
+                    _REQUEST.match(self.text(value)):  # const { sort } = req.query
+                return [(n, Def(node, "=", value, node.end_byte)) for n in self._targets(name)]
             return [(n, Def(node, "unknown", None, node.end_byte)) for n in self._targets(name)]
         if t == "assignment_expression":
             left = node.child_by_field_name("left")
@@ -118,11 +127,7 @@ class JavaScriptAnalyzer(Analyzer):
         if t == "call_expression":
             return self._call(node, depth)
         if t == "member_expression":
-            if self.is_sanitizer(self.text(node)):
-                return SAFE
-            prop = node.child_by_field_name("property")
-            return Value(CONST, "", True) if prop is not None and self.is_constant_name(self.text(prop)) \
-                else UNKNOWN_VALUE
+            return self._member(node)
         if t == "ternary_expression":
             return self.phi([self.value_of(node.child_by_field_name("consequence"), depth),
                              self.value_of(node.child_by_field_name("alternative"), depth)])
@@ -136,15 +141,30 @@ class JavaScriptAnalyzer(Analyzer):
             kids = _named(node)
             return NUMBER if all(p.type == "pair" and self.value_of(p.child_by_field_name("value"), depth).kind
                                  == CONST for p in kids) else UNKNOWN_VALUE
-        if t == "subscript_expression":  # SORT_COLUMNS[req.query.sort]: an allowlist lookup
-            obj = node.child_by_field_name("object")
-            allowlist = obj.type in ("object", "array") or (obj.type == "identifier" and
-                                                              self.is_constant_name(self.text(obj)))
-            return Value(CONST, "", True) if allowlist and self.value_of(obj, depth).kind == CONST \
-                else UNKNOWN_VALUE
+        if t == "subscript_expression":
+            return self._subscript(node, depth)
         if t == "assignment_expression":
             return self.value_of(node.child_by_field_name("right"), depth)
         return UNKNOWN_VALUE
+
+    def _member(self, node) -> Value:
+        if _REQUEST.match(self.text(node)):
+            return self.source(node)  # req.query.sort
+        if self.is_sanitizer(self.text(node)):
+            return SAFE
+        prop = node.child_by_field_name("property")
+        return Value(CONST, "", True) if prop is not None and self.is_constant_name(self.text(prop)) \
+            else UNKNOWN_VALUE
+
+    def _subscript(self, node, depth: int) -> Value:
+        """SORT_COLUMNS[req.query.sort]: an allowlist lookup; req.query["sort"]: request input."""
+        if _REQUEST.match(self.text(node)):
+            return self.source(node)
+        obj = node.child_by_field_name("object")
+        allowlist = obj.type in ("object", "array") or (obj.type == "identifier" and
+                                                          self.is_constant_name(self.text(obj)))
+        return Value(CONST, "", True) if allowlist and self.value_of(obj, depth).kind == CONST \
+            else UNKNOWN_VALUE
 
     def _template(self, node, depth: int) -> Value:
         parts: list[tuple[object, Value]] = []
@@ -199,7 +219,7 @@ class JavaScriptAnalyzer(Analyzer):
         if func.type == "identifier":
             if callee == "String" and len(arglist) == 1:
                 v = self.value_of(arglist[0], depth)
-                return Value(v.kind, v.text, True, v.steps, v.param)
+                return replace(v, stringy=True)
             return UNKNOWN_VALUE
         if func.type != "member_expression":
             return UNKNOWN_VALUE
@@ -260,5 +280,5 @@ class JavaScriptAnalyzer(Analyzer):
             return self.concat(parts, "joined into") if parts else Value(CONST, "", True)
         vo = self.value_of(obj, depth)
         if vo.kind in (CONST, DYNAMIC):
-            return Value(vo.kind, vo.text, True, vo.steps)
+            return replace(vo, stringy=True, param=None)
         return Value(UNKNOWN, stringy=True)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 from buildrunner.engine.analysis.base import CONST, DYNAMIC, NUMBER, SAFE, UNKNOWN, UNKNOWN_VALUE, Analyzer, Def, Value
 from buildrunner.engine.analysis.templates import Field, split_brace, split_percent
 
@@ -14,6 +17,26 @@ _SAME_TEXT = frozenset({"dedent", "textwrap.dedent", "cleandoc", "inspect.cleand
 _NUMERIC = frozenset({"min", "max", "abs", "round"})  # of constants only: a constant
 
 
+# Request input: Flask (args, form, values, json, get_json(), data), Django (GET, POST, body,
+# COOKIES, META), Starlette/FastAPI (query_params, path_params); also `self.request` (class-based views).
+_REQUEST = re.compile(r"^(?:self\.)?request\.(?:get_json\s*\(|(?:args|form|values|json|data|GET|POST|body|COOKIES|"
+                      r"cookies|headers|META|query_params|path_params)\b)")
+_NUMERIC_ARG = re.compile(r"\btype\s*=\s*(?:int|float|bool)\b")
+# Route decorators: Flask/Quart `@app.route`, `@bp.get`; FastAPI `@app.get`, `@router.post`...
+_ROUTE = re.compile(r"^@\s*[\w.]+\.(?:route|get|post|put|patch|delete|api_route|websocket)\s*\(")
+_INPUT_TYPES = re.compile(r"^(?:str|Optional\[str\]|str\s*\|\s*None|None\s*\|\s*str|Any)$")
+
+
+def _numeric(field: Field) -> bool:
+    """A `%d` / `%.2f` / `{:d}` / `{:>5.1f}` field: formatting raises unless the value is a number."""
+    if field.conversion in ("d", "i", "u", "f", "F", "e", "E", "g", "G", "x", "X", "o"):
+        return True
+    return field.conversion == "" and field.spec not in ("", "attr") and field.spec[-1] in "dnfFeEgGxXob%"
+
+
+_QUOTE_DOUBLING = {("'", "''"), ('"', '""')}
+
+
 def _named(node):
     return [c for c in node.named_children if c.type != "comment"]
 
@@ -21,6 +44,7 @@ def _named(node):
 class PythonAnalyzer(Analyzer):
     SCOPES = frozenset({"function_definition", "lambda", "module"})
     MODULE = "module"
+    STRICT_LOCALS = True
     BRANCHES = frozenset({"if_statement", "elif_clause", "else_clause", "for_statement", "while_statement",
                           "try_statement", "except_clause", "except_group_clause", "match_statement",
                           "case_clause", "conditional_expression", "boolean_operator"})
@@ -28,6 +52,8 @@ class PythonAnalyzer(Analyzer):
     # -- def-use ---------------------------------------------------------------------------------
     def rebound_globals(self) -> frozenset[str]:
         cached = getattr(self, "_globals", None)
+        if cached is None and b"global" not in self.root.text:
+            cached = self._globals = frozenset()
         if cached is None:
             names: set[str] = set()
             stack = [self.root]
@@ -67,12 +93,7 @@ class PythonAnalyzer(Analyzer):
     def collect_defs(self, node) -> list[tuple[str, Def]]:  # noqa: C901 — existing debt: split it
         t = node.type
         if t == "assignment":
-            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
-            if right is None:
-                return []
-            if left is not None and left.type == "identifier":
-                return [(self.text(left), Def(node, "=", right, node.end_byte))]
-            return [(n, Def(node, "unknown", None, node.end_byte)) for n in self._targets(left)]
+            return self._assignment_defs(node)
         if t == "augmented_assignment":
             left = node.child_by_field_name("left")
             op = self.text(node.child_by_field_name("operator"))
@@ -113,9 +134,50 @@ class PythonAnalyzer(Analyzer):
             return [(self.text(alias), Def(node, "unknown", None, node.end_byte))] if alias is not None else []
         return []
 
+    def _assignment_defs(self, node) -> list[tuple[str, Def]]:
+        left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+        if right is None:
+            return []
+        if left is not None and left.type == "identifier":
+            return [(self.text(left), Def(node, "=", right, node.end_byte))]
+        if right.type == "call" and self.is_sanitizer(self.text(right.child_by_field_name("function"))):
+            # `sql, params = query.as_sql()`: already compiled SQL, its values bound as params
+            return [(n, Def(node, "=", right, node.end_byte)) for n in self._targets(left)]
+        return [(n, Def(node, "unknown", None, node.end_byte)) for n in self._targets(left)]
+
     # -- evaluation ------------------------------------------------------------------------------
+    def param_value(self, scope, index: int, name: str) -> Value:
+        if self._route_inputs(scope).get(name):
+            return self.source(scope.child_by_field_name("parameters"), f"route input (parameter `{name}`)")
+        return super().param_value(scope, index, name)
+
+    def _route_inputs(self, scope) -> dict[str, bool]:
+        """Parameters of a web route handler that carry request input (str or untyped, not Depends())."""
+        cache = self.__dict__.setdefault("_routes", {})
+        if scope.id in cache:
+            return cache[scope.id]
+        out: dict[str, bool] = {}
+        parent = scope.parent
+        if scope.type == "function_definition" and parent is not None and parent.type == "decorated_definition" and \
+                any(_ROUTE.match(self.text(d)) for d in parent.named_children if d.type == "decorator"):
+            plist = scope.child_by_field_name("parameters")
+            for p in _named(plist) if plist is not None else ():
+                ident = p if p.type == "identifier" else (p.child_by_field_name("name") or next(
+                    (c for c in p.named_children if c.type == "identifier"), None))
+                if ident is None or ident.type != "identifier":
+                    continue
+                ann = p.child_by_field_name("type")
+                default = p.child_by_field_name("value")
+                typed_ok = ann is None or bool(_INPUT_TYPES.match(" ".join(self.text(ann).split())))
+                injected = default is not None and "Depends" in self.text(default)
+                out[self.text(ident)] = typed_ok and not injected and self.text(ident) not in ("self", "cls")
+        cache[scope.id] = out
+        return out
+
     def evaluate(self, node, depth: int) -> Value:  # noqa: C901 — existing debt: split it
         t = node.type
+        if t in ("subscript", "attribute", "call") and _REQUEST.match(self.text(node)):
+            return SAFE if _NUMERIC_ARG.search(self.text(node)) else self.source(node)
         if t == "string":
             return self._string(node, depth)
         if t == "concatenated_string":
@@ -132,18 +194,7 @@ class PythonAnalyzer(Analyzer):
         if t == "call":
             return self._call(node, depth)
         if t == "attribute":
-            if self.is_sanitizer(self.text(node)):
-                return SAFE
-            attr = node.child_by_field_name("attribute")
-            if self.is_constant_name(self.text(attr)):
-                return Value(CONST, "", True)
-            obj = node.child_by_field_name("object")  # Status.ACTIVE.value: an Enum member's value
-            if self.text(attr) in ("value", "name") and obj.type == "attribute" and \
-                    self.is_constant_name(self.text(obj.child_by_field_name("attribute"))):
-                cls = obj.child_by_field_name("object")  # a class (CapWords), not `request.GET`
-                if cls.type == "identifier" and self.text(cls)[:1].isupper():
-                    return Value(CONST, "", True)
-            return UNKNOWN_VALUE
+            return self._attribute(node, depth)
         if t == "subscript":  # SORT_COLUMNS[key]: an entry of a constant mapping is a constant
             return Value(CONST, "", True) if self._constant_mapping(node.child_by_field_name("value"), depth) \
                 else UNKNOWN_VALUE
@@ -167,6 +218,25 @@ class PythonAnalyzer(Analyzer):
             return self.value_of(node.child_by_field_name("value"), depth)
         return UNKNOWN_VALUE
 
+    def _attribute(self, node, depth: int) -> Value:
+        if self.is_sanitizer(self.text(node)):
+            return SAFE
+        attr = node.child_by_field_name("attribute")
+        if self.is_constant_name(self.text(attr)):
+            return Value(CONST, "", True)
+        obj = node.child_by_field_name("object")
+        if self.text(obj) == "self":  # self.sql = "..." + x in one method, executed in another
+            stored = self._stored_on_self(node, self.text(attr), depth)
+            if stored.kind in (CONST, DYNAMIC):
+                return stored
+        # Status.ACTIVE.value: an Enum member's value
+        if self.text(attr) in ("value", "name") and obj.type == "attribute" and \
+                self.is_constant_name(self.text(obj.child_by_field_name("attribute"))):
+            cls = obj.child_by_field_name("object")  # a class (CapWords), not `request.GET`
+            if cls.type == "identifier" and self.text(cls)[:1].isupper():
+                return Value(CONST, "", True)
+        return UNKNOWN_VALUE
+
     def _constant_iterable(self, node) -> bool:
         """Literal collections and ALL_CAPS names (evaluated when used), or `range(...)` of anything."""
         if node.type == "call":
@@ -181,7 +251,11 @@ class PythonAnalyzer(Analyzer):
         `.update()` are not tracked."""
         if node.type in ("dictionary", "list", "tuple"):
             return self.value_of(node, depth).kind == CONST
-        # (not attributes: `request.GET[...]`, `request.POST.get(...)` are ALL_CAPS and user input)
+        # (not attributes: `request.GET[...]`, `request.POST.get(...)` are ALL_CAPS and user input),
+        # except a mapping the object itself holds: `self.operators[lookup]` (Django backends) is an
+        # allowlist lookup, its values written in the class.
+        if node.type == "attribute" and self.text(node.child_by_field_name("object")) in ("self", "cls"):
+            return True
         return node.type == "identifier" and self.is_constant_name(self.text(node)) and \
             self.value_of(node, depth).kind == CONST
 
@@ -203,7 +277,12 @@ class PythonAnalyzer(Analyzer):
             elif c.type == "interpolation" and "f" in prefix:
                 interpolated = True
                 expr = c.child_by_field_name("expression")
-                parts.append((expr, self.value_of(expr, depth)))
+                spec = next((k for k in c.named_children if k.type == "format_specifier"), None)
+                conv = next((k for k in c.named_children if k.type == "type_conversion"), None)
+                if spec is not None and conv is None and _numeric(Field(0, "", self.text(spec).lstrip(":") or "attr")):
+                    parts.append((expr, NUMBER))  # f"{n:d}", f"{x:.2f}"
+                else:
+                    parts.append((expr, self.value_of(expr, depth)))
         if not interpolated:
             return Value(CONST, "".join(v.text for _, v in parts), True)
         return self.concat(parts, "interpolated into")
@@ -270,7 +349,9 @@ class PythonAnalyzer(Analyzer):
             return self.concat(parts, "formatted into")
         parts = []
         for f in fields:
-            if isinstance(f, Field):
+            if isinstance(f, Field) and _numeric(f):
+                parts.append((args[f.key], NUMBER))  # `%d`, `{:d}`, `{:.2f}`: a number cannot inject
+            elif isinstance(f, Field):
                 parts.append((args[f.key], self.value_of(args[f.key], depth)))
             else:
                 parts.append((template_node, Value(CONST, f, True)))
@@ -297,13 +378,12 @@ class PythonAnalyzer(Analyzer):
         if self.text(func) in _SAME_TEXT and args is not None and len(_named(args)) == 1:
             return self.value_of(_named(args)[0], depth)  # textwrap.dedent(f"""SELECT ... {x}""")
         if func.type == "identifier":
-            if self.text(func) == "str" and args is not None and len(_named(args)) == 1:
-                v = self.value_of(_named(args)[0], depth)
-                return Value(v.kind, v.text, True, v.steps, v.param)
-            if self.text(func) in _NUMERIC and args is not None and _named(args) and \
-                    all(self.value_of(a, depth).kind == CONST for a in _named(args)):
-                return Value(CONST, "", True)  # min(int(n), 100)
-            return UNKNOWN_VALUE
+            return self._function_call(node, func, args, depth)
+        if func.type == "attribute" and self.text(func.child_by_field_name("object")) in ("self", "cls"):
+            helper = self._helper_result(node, self.text(func.child_by_field_name("attribute")), args, depth,
+                                         method=True)
+            if helper.kind in (CONST, DYNAMIC):
+                return helper
         if func.type != "attribute":
             return UNKNOWN_VALUE
         obj = func.child_by_field_name("object")
@@ -313,6 +393,10 @@ class PythonAnalyzer(Analyzer):
         if method == "get" and args is not None and self._constant_mapping(obj, depth) and \
                 all(self.value_of(a, depth).kind == CONST for a in _named(args)[1:]):
             return Value(CONST, "", True)  # {"name": "name", "date": "created_at"}.get(sort, "id")
+        if method == "replace":
+            return self._replace(obj, args, depth)
+        if method in ("substitute", "safe_substitute"):
+            return self._substitute(obj, args, depth)
         if method not in ("format", "join") and method not in _STR_METHODS:
             return UNKNOWN_VALUE
         vo = self.value_of(obj, depth)
@@ -323,6 +407,135 @@ class PythonAnalyzer(Analyzer):
         if method == "format":
             return self.format_parts(obj, vo, split_brace, self._call_args(args), depth)
         return self._join(obj, vo, args, depth)
+
+    def _function_call(self, node, func, args, depth: int) -> Value:
+        """`str(x)`, `min(...)` of constants, or a helper function of this file."""
+        if self.text(func) == "str" and args is not None and len(_named(args)) == 1:
+            return replace(self.value_of(_named(args)[0], depth), stringy=True)
+        if self.text(func) in _NUMERIC and args is not None and _named(args) and \
+                all(self.value_of(a, depth).kind == CONST for a in _named(args)):
+            return Value(CONST, "", True)  # min(int(n), 100)
+        return self._helper_result(node, self.text(func), args, depth)
+
+    # -- across functions of the file ------------------------------------------------------------
+    def _functions(self) -> dict[str, list]:
+        """Function definitions of the file by name (module level and methods)."""
+        cached = self.__dict__.get("_function_index")
+        if cached is None:
+            cached = self._function_index = {}
+            stack = [self.root]
+            while stack:
+                n = stack.pop()
+                if n.type == "function_definition":
+                    cached.setdefault(self.text(n.child_by_field_name("name")), []).append(n)
+                if n.type in ("module", "block", "class_definition", "decorated_definition", "function_definition"):
+                    stack.extend(n.named_children)
+        return cached
+
+    def _returns(self, node):
+        for c in node.named_children:
+            if c.type == "return_statement":
+                yield c
+            elif c.type not in ("function_definition", "lambda", "class_definition"):
+                yield from self._returns(c)
+
+    def _helper_result(self, call, name: str, args, depth: int, method: bool = False) -> Value:
+        """`sql = build_query(uid)`: a helper of this file returning SQL text. Its returns are
+        evaluated with its parameters bound to this call's argument values (so a builder called
+        with constants builds constant SQL)."""
+        defs = self._functions().get(name)
+        if not defs or len(defs) > 1 or depth > 20:
+            return UNKNOWN_VALUE
+        helper = defs[0]
+        params = self.params(helper)
+        if method and params:
+            params = params[1:]
+        bound: dict[str, Value] = {}
+        for key, arg in self._call_args(args).items():
+            if key == "*":
+                return UNKNOWN_VALUE
+            pname = params[key] if isinstance(key, int) and key < len(params) else key
+            if isinstance(pname, str):
+                bound[pname] = self.value_of(arg, depth)
+        probe = _Bound(self, helper, bound)
+        body = helper.child_by_field_name("body")
+        values = [probe.value_of(_named(r)[0], depth) for r in self._returns(body) if _named(r)] if body else []
+        result = self.phi(values) if values else UNKNOWN_VALUE
+        if result.kind == CONST:
+            return result
+        if result.kind != DYNAMIC:
+            return UNKNOWN_VALUE
+        step = self.step(call, f"`{name}()` returns SQL text built from runtime values")
+        return replace(result, steps=result.steps + (step,))
+
+    def _stored_on_self(self, node, attr: str, depth: int) -> Value:
+        """What `self.<attr>` holds, from the enclosing class: every `self.<attr> = / += ...`, the
+        class-level `attr = ...` and a `@property` of that name. Dynamic when one of them builds SQL
+        from runtime values; constant when all are (`cache_bust_counter = 1` / `+= 1`)."""
+        cls = node.parent
+        while cls is not None and cls.type != "class_definition":
+            cls = cls.parent
+        if cls is None:
+            return UNKNOWN_VALUE
+        cache = self.__dict__.setdefault("_self_attrs", {})
+        key = (cls.id, attr)
+        if key in cache:
+            return cache[key]
+        cache[key] = UNKNOWN_VALUE  # cycle guard
+        values, stack = [], [cls]
+        body = cls.child_by_field_name("body")
+        for stmt in _named(body) if body is not None else ():
+            inner = stmt.named_children[0] if stmt.type == "expression_statement" and stmt.named_children else None
+            if inner is not None and inner.type == "assignment" and self.text(inner.child_by_field_name("left")) == attr:
+                values.append(self.value_of(inner.child_by_field_name("right"), depth))  # class attribute
+            elif stmt.type == "decorated_definition" and any(
+                    self.text(d).strip() in ("@property", "@cached_property", "@functools.cached_property")
+                    for d in stmt.named_children if d.type == "decorator"):
+                fn = stmt.child_by_field_name("definition")
+                if fn is not None and self.text(fn.child_by_field_name("name")) == attr:
+                    fbody = fn.child_by_field_name("body")
+                    values.extend(self.value_of(_named(r)[0], depth) for r in self._returns(fbody) if _named(r))
+        while stack:
+            n = stack.pop()
+            if n.type in ("assignment", "augmented_assignment"):
+                left = n.child_by_field_name("left")
+                if left is not None and left.type == "attribute" and self.text(left) == f"self.{attr}":
+                    value = self.value_of(n.child_by_field_name("right"), depth)
+                    if value.kind == DYNAMIC:
+                        step = self.step(n, f"`self.{attr}` holds SQL text built from runtime values")
+                        value = replace(value, steps=value.steps + (step,))
+                    values.append(value)
+            stack.extend(n.named_children)
+        cache[key] = self.phi(values) if values else UNKNOWN_VALUE
+        return cache[key]
+
+    def _replace(self, obj, args, depth: int) -> Value:
+        """`value.replace("'", "''")` escapes a value for a quoted SQL literal; `TEMPLATE.replace(
+        "{table}", name)` puts a value into SQL text like a format field."""
+        named = _named(args) if args is not None else []
+        if len(named) < 2:
+            return UNKNOWN_VALUE
+        old, new = self.value_of(named[0], depth), self.value_of(named[1], depth)
+        if old.kind == CONST and new.kind == CONST and named[0].type == "string" and \
+                (old.text, new.text) in _QUOTE_DOUBLING:
+            return SAFE
+        vo = self.value_of(obj, depth)
+        if not vo.stringy or new.kind == CONST:
+            return vo if vo.stringy else UNKNOWN_VALUE
+        return self.concat([(obj, vo), (named[1], new)], "substituted into")
+
+    def _substitute(self, obj, args, depth: int) -> Value:
+        """`string.Template(sql).substitute(name=value)`: each value lands in the SQL text."""
+        if obj.type != "call" or self.text(obj.child_by_field_name("function")) not in ("Template", "string.Template"):
+            return UNKNOWN_VALUE
+        targs = _named(obj.child_by_field_name("arguments"))
+        if not targs:
+            return UNKNOWN_VALUE
+        template = self.value_of(targs[0], depth)
+        values = [a.child_by_field_name("value") if a.type == "keyword_argument" else a
+                  for a in (_named(args) if args is not None else [])]
+        return self.concat([(targs[0], template)] + [(v, self.value_of(v, depth)) for v in values if v is not None],
+                           "substituted into")
 
     def _join(self, sep_node, sep: Value, args, depth: int) -> Value:
         if args is None:
@@ -342,5 +555,23 @@ class PythonAnalyzer(Analyzer):
         else:
             body = self.value_of(iterable, depth)
         if body.kind in (CONST, DYNAMIC):
-            return Value(body.kind, body.text, True, body.steps)
+            return replace(body, stringy=True, param=None)
         return Value(UNKNOWN, stringy=True)
+
+
+class _Bound(PythonAnalyzer):
+    """Evaluates one helper's returns with its parameters bound to a caller's argument values
+    (unbound parameters keep their defaults, taken as constants)."""
+
+    def __init__(self, parent: PythonAnalyzer, helper, bound: dict[str, Value]):
+        super().__init__(parent.root, sanitizers=parent.sanitizers)
+        self.helper, self.bound = helper, bound
+        # what depends only on the tree is shared with the caller's analyzer (values are not)
+        self._defs = parent._defs
+        self._globals = parent.rebound_globals()
+        self._function_index = parent._functions()
+
+    def param_value(self, scope, index: int, name: str) -> Value:
+        if scope.id == self.helper.id:
+            return self.bound.get(name, Value(CONST, "", True))
+        return super().param_value(scope, index, name)

@@ -9,11 +9,13 @@ path by some other route is still masked in every format.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from functools import lru_cache
 from typing import Any, Iterable
 
 from buildrunner.engine.masking import sanitize_text
+from buildrunner.fsutil import escape_undecodable
 from buildrunner.engine.model import Finding, Rule, ScanResult, Severity
 
 TOOL_NAME = "br"
@@ -39,11 +41,7 @@ def clean(text: Any) -> str:
 @lru_cache(maxsize=8192)
 def _clean(text: str) -> str:
     """Cached: a report repeats the same message, fix and rule name for every finding of a rule."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:  # lone surrogates (undecodable bytes in a path): show, don't crash
-        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
-    return sanitize_text(text)
+    return sanitize_text(escape_undecodable(text))
 
 
 def printable(text: Any) -> str:
@@ -59,15 +57,27 @@ def one_line(text: Any) -> str:
     return printable(text).replace("\n", " ").replace("\t", " ")
 
 
-def clean_data(value: Any) -> Any:
-    """`clean` applied to every string in a JSON-like structure."""
+def clean_data(value: Any, *, lossless: bool = False) -> Any:
+    """`clean` applied to every string in a JSON-like structure. `lossless` keeps undecodable
+    bytes of a path as surrogate escapes (masked all the same), for `json_dumps_lossless`."""
     if isinstance(value, str):
-        return clean(value)
+        return sanitize_text(value) if lossless else clean(value)
     if isinstance(value, dict):
-        return {k: clean_data(v) for k, v in value.items()}
+        return {k: clean_data(v, lossless=lossless) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [clean_data(v) for v in value]
+        return [clean_data(v, lossless=lossless) for v in value]
     return value
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def json_dumps_lossless(data: Any, **kwargs) -> str:
+    """JSON whose strings keep a non-UTF-8 file name's bytes: each undecodable byte is written as
+    the escape `\\udcXX` (os.fsdecode's convention; `os.fsencode(json.loads(...)["path"])` gives
+    the exact bytes back), so the document stays valid UTF-8 and no path is lost or merged."""
+    text = json.dumps(data, ensure_ascii=False, **kwargs)
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def by_location(findings: Iterable[Finding]) -> list[Finding]:
@@ -92,11 +102,16 @@ def fingerprint_of(finding: Finding) -> str:
 
 
 def history_note(finding: Finding) -> str:
-    """`commit 1a2b3c4d5e6f, 2024-03-01T10:00:00+00:00` for findings from git history, else ''."""
+    """`commit 1a2b3c4d5e6f by Ada <ada@example.com>, 2024-03-01T10:00:00+00:00` for findings from
+    git history, else ''."""
     origin = finding.origin
     if origin.kind != "history" or not origin.commit:
         return ""
     note = f"commit {clean(origin.commit[:12])}"
+    if origin.author or origin.author_email:
+        who = " ".join(p for p in (clean(origin.author or ""), f"<{clean(origin.author_email)}>"
+                                   if origin.author_email else "") if p)
+        note = f"{note} by {who}"
     return f"{note}, {clean(origin.author_date)}" if origin.author_date else note
 
 

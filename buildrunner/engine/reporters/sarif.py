@@ -180,10 +180,13 @@ def template_text(text: str, markdown: bool = False) -> str:
 
 def rule_descriptor(rule: Rule) -> dict:
     # most telling first: GitHub shows the first 10 tags only
-    tags = ["security", rule.category, *(cwe_tag(c) for c in rule.cwe), *rule.tags]
+    # Coverage results are quality results: no "security" tag and no security-severity, or GitHub
+    # would list a failed coverage check as a security alert.
+    security = rule.kind != "coverage"
+    tags = ["security" if security else "", rule.category, *(cwe_tag(c) for c in rule.cwe), *rule.tags]
     name = clean(rule.name or rule.id)
     precision = rule.spec.get("precision") if isinstance(rule.spec, dict) else None
-    return {
+    descriptor = {
         "id": rule.id,
         "name": pascal_name(name),
         "shortDescription": {"text": name},
@@ -198,6 +201,9 @@ def rule_descriptor(rule: Rule) -> dict:
                 rule.severity.sarif_level, "recommendation"),
         },
     }
+    if not security:
+        del descriptor["properties"]["security-severity"]
+    return descriptor
 
 
 def cwe_tag(cwe: str) -> str:
@@ -326,6 +332,10 @@ def sarif_result(f: Finding, rule_index: int, root: str, suppressed: Suppressed 
         props["commit"] = clean(f.origin.commit)
     if f.origin.author_date:
         props["authorDate"] = clean(f.origin.author_date)
+    if f.origin.author:
+        props["author"] = clean(f.origin.author)
+    if f.origin.author_email:
+        props["authorEmail"] = clean(f.origin.author_email)
     if f.fix:
         props["fix"] = clean(f.fix)
     command = whitelist_command(f)

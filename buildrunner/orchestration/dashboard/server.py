@@ -132,6 +132,8 @@ class DashboardServer:
 
     def __init__(self, root: Path, br_dir: Path | None = None, *, host: str = "127.0.0.1", port: int = 8080,
                  token: str | None = None):
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+            raise BrError(f"invalid dashboard port {port!r}: use 1-65535, or 0 for any free port")
         self.root, self.br_dir, self.host, self.port = Path(root), br_dir, host, port
         self.token = token or secrets.token_urlsafe(24)
         self.stop_event = threading.Event()

@@ -1,0 +1,97 @@
+"""`when: built-sql`: SQL statement text built from runtime values where it is built, whether or
+not a known database call is in the file (Bandit B608's ground, with the string-building analysis
+behind it instead of a regex).
+
+A candidate is the outermost string-building expression (f-string, `%`, `.format()`, `+`, implicit
+concatenation) whose first literal starts like a SQL statement. It is reported when its value is
+dynamic and its literal text reads as a statement; not inside logging/print/raise/assert (messages
+about SQL, not SQL); never when a sink rule already reported a call on that line or whose trace
+passes through it (the sink finding says more). Test files are skipped by default (`skip_paths`).
+Python only.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+
+STATEMENT_START = re.compile(r"^[rRuUbBfF]{0,2}(?:\"\"\"|'''|\"|')\s*\(?\s*(select|insert|update|delete|with|"
+                             r"replace|merge|create|drop|alter|truncate)\b", re.I)
+# cheap document prefilter: a string literal starting with a statement keyword
+PREFILTER = re.compile(r"(?:\"|')\s*\(?\s*(?:select|insert|update|delete|with|replace|merge|create|drop|alter|"
+                       r"truncate)\s", re.I)
+_BUILDING_PARENTS = frozenset({"binary_operator", "parenthesized_expression", "concatenated_string"})
+_MESSAGE_CALL = re.compile(r"(?:^|\.)(?:print|debug|info|warning|warn|error|exception|critical|log|msg|echo|"
+                           r"write|fail|skip|xfail|_|gettext|gettext_lazy|ngettext)$|^(?:log|logger|logging)\b")
+_MESSAGE_STATEMENTS = frozenset({"raise_statement", "assert_statement"})
+DEFAULT_SKIP_PATHS = ("tests/*", "*/tests/*", "test/*", "*/test/*", "testing/*", "*/testing/*",
+                      "test_*.py", "*/test_*.py", "*_test.py", "conftest.py", "*/conftest.py")
+
+
+def skipped(path: str, patterns) -> bool:
+    path = path.replace("\\", "/")
+    return any(fnmatch.fnmatch(path, p) for p in patterns)
+
+
+def _text(node) -> str:
+    return node.text.decode("utf-8", "replace")
+
+
+def building_expression(string):
+    """The outermost expression building SQL text from this literal."""
+    node = string
+    while node.parent is not None:
+        parent = node.parent
+        if parent.type in _BUILDING_PARENTS:
+            node = parent
+        elif parent.type == "attribute" and parent.child_by_field_name("object") is node and \
+                parent.parent is not None and parent.parent.type == "call" and \
+                _text(parent.child_by_field_name("attribute")) == "format":
+            node = parent.parent  # "...".format(...)
+        else:
+            break
+    return node
+
+
+def in_message(node) -> bool:
+    """Inside a log/print/raise/assert argument, or a bare expression statement (docstring-like)."""
+    parent = node.parent
+    if parent is not None and parent.type == "expression_statement":
+        return True
+    n = parent
+    while n is not None and n.type not in ("function_definition", "module", "class_definition"):
+        if n.type in _MESSAGE_STATEMENTS:
+            return True
+        if n.type == "call" and _MESSAGE_CALL.search(_text(n.child_by_field_name("function"))):
+            return True
+        n = n.parent
+    return False
+
+
+_STRINGS: list = []
+
+
+def _strings_query():
+    if not _STRINGS:
+        from tree_sitter import Query
+
+        from buildrunner.engine.parsing import get_language
+
+        _STRINGS.append(Query(get_language("python"), "(string) @s"))
+    return _STRINGS[0]
+
+
+def candidates(root):
+    """Outermost building expressions whose first literal starts like a SQL statement."""
+    from tree_sitter import QueryCursor
+
+    seen: set[int] = set()
+    strings = QueryCursor(_strings_query()).captures(root).get("s", [])
+    for n in sorted(strings, key=lambda node: node.start_byte):
+        m = STATEMENT_START.match(_text(n))
+        if m and (m.group(1).isupper() or m.group(1).islower()):  # "Create index x" is prose
+            top = building_expression(n)
+            interpolated = any(c.type == "interpolation" for c in n.named_children)
+            if top.id not in seen and (top is not n or interpolated):
+                seen.add(top.id)
+                yield top
