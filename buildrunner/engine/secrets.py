@@ -18,6 +18,8 @@ Fields of a secret rule (besides the common ones in `engine/rules.py`)::
                                   # or at the start of a hit line (`line`, for `^KEY=value` rules):
                                   # the regex is tried only there instead of searching whole lines,
                                   # much faster for generic rules whose keywords hit many lines.
+    extract: kubernetes_secret    # optional, instead of `regex`: a structured-document extractor
+                                  # (engine/secret_structures.py) yields the values to judge.
     validate: jwt                 # optional structural check of the value (see VALIDATORS).
     filters: [words_not_random]   # optional named filters (engine/secret_filters.py) applied on top
                                   # of the default ones (placeholder, templated, doc_example_key).
@@ -51,10 +53,11 @@ from buildrunner.engine.entropy import entropy_floor_met
 from buildrunner.engine.model import Document, Finding, Rule, value_hash
 
 SPEC_FIELDS = {"keywords", "regex", "entropy", "min_length", "window", "placeholders", "fallback",
-               "validate", "allowlist", "anchored", "filters"}
+               "validate", "allowlist", "anchored", "filters", "extract"}
 ALLOWLIST_FIELDS = {"regexes", "stopwords", "lines", "paths"}
 LONG_LINE = 4096  # lines longer than this (minified files) are searched around keyword hits only
 SNIPPET_WIDTH = 200
+_NEVER = "(?P<secret>(?!))"  # the regex of an `extract:` rule: its values come from the extractor
 SECRET_PACK = Path(__file__).resolve().parent.parent / "rules" / "secrets.yaml"
 
 
@@ -102,7 +105,25 @@ def _check_base64_jwt(value: str) -> bool:
     return len(parts) == 3 and len(parts[1]) >= 10 and _check_jwt(inner)
 
 
-VALIDATORS: dict[str, Callable[[str], bool]] = {"jwt": _check_jwt, "base64_jwt": _check_base64_jwt}
+def _check_docker_auth(value: str) -> bool:
+    """A Docker `config.json` `auth`: base64 of `user:password` with a real (non-placeholder) password."""
+    import base64
+    import binascii
+
+    from buildrunner.engine.secret_filters import Candidate, first_drop
+
+    try:
+        inner = base64.b64decode(value, validate=True).decode("utf-8")
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return False
+    user, sep, password = inner.partition(":")
+    if not (sep and user and password and password.isprintable()):
+        return False
+    return first_drop(Candidate(password, key="password"), ("placeholder", "templated")) is None
+
+
+VALIDATORS: dict[str, Callable[[str], bool]] = {"jwt": _check_jwt, "base64_jwt": _check_base64_jwt,
+                                                 "docker_auth": _check_docker_auth}
 
 
 def _spec_error(field: str, message: str):
@@ -228,7 +249,14 @@ def compile_spec(raw: dict, rule_id: str) -> dict:
     keywords = _str_list(raw, "keywords", "keywords")
     if not keywords:
         raise _spec_error("keywords", "`keywords` must not be empty")
-    regex = raw.get("regex")
+    extract = raw.get("extract")
+    if extract is not None:
+        from buildrunner.engine.secret_structures import EXTRACTORS
+
+        if extract not in EXTRACTORS or "regex" in raw:
+            raise _spec_error("extract", f"`extract` must be one of {', '.join(EXTRACTORS)}, "
+                              "and replaces `regex`")
+    regex = raw.get("regex", _NEVER if extract else None)
     if not isinstance(regex, str) or not regex:
         raise _spec_error("regex", "`regex` is required and must be a string")
     _validate_regex(regex, "regex", need_secret=True)
@@ -247,6 +275,7 @@ def compile_spec(raw: dict, rule_id: str) -> dict:
         raise _spec_error("validate", f"`validate` must be one of {', '.join(VALIDATORS)}")
     spec["validate"] = validate
     spec["filters"] = _filter_names(raw)
+    spec["extract"] = extract
     spec["prefix"] = literal_prefix(regex)
     spec["allowlist"] = _allowlist(raw.get("allowlist") or {})
     return spec
@@ -500,6 +529,9 @@ class SecretMatcher:
                 continue
             regex = compiled.regex
             anchored = compiled.spec["anchored"]
+            if compiled.spec.get("extract"):
+                self._extracted(compiled, doc, path_kind, line_start, line_end, found, dropped)
+                continue
             if anchored:  # try the regex only at the keyword / at the start of each hit line
                 starts = sorted({line_start(o) for o in hits[index]} if anchored == "line" else set(hits[index]))
                 matches = (regex.match(text, o, line_end(o)) for o in starts)
@@ -529,6 +561,23 @@ class SecretMatcher:
             dropped.extend(Dropped(c.rule.id, doc.path, ls, s, e, "shadowed")
                            for t in found if id(t) not in kept_ids for c, ls, s, e in [t])
         return kept
+
+    def _extracted(self, compiled: _Compiled, doc: Document, path_kind: bool, line_start, line_end,
+                   found: list, dropped: list | None) -> None:
+        """Judge the values an `extract:` rule's extractor yields (the decoded value when encoded)."""
+        from buildrunner.engine.secret_filters import Candidate
+        from buildrunner.engine.secret_structures import EXTRACTORS
+
+        text = doc.text
+        for item in EXTRACTORS[compiled.spec["extract"]](text):
+            ls = line_start(item.start)
+            candidate = Candidate(item.judged, key=item.key, line=text[ls:line_end(item.start)], path=doc.path)
+            reason = compiled.judge(candidate, self.claims, path_kind, self.providers)
+            if reason:
+                if dropped is not None:
+                    dropped.append(Dropped(compiled.rule.id, doc.path, ls, item.start, item.end, reason))
+                continue
+            found.append((compiled, ls, item.start, item.end))
 
     @staticmethod
     def _candidate(m: re.Match, text: str, line: str, path: str):
