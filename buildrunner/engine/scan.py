@@ -222,6 +222,7 @@ def scan(project, documents: Iterable, rules: list[Rule], *, config=None, jobs: 
                 progress(i, len(buffer))
     result.skipped.extend(skipped)
     result.files_scanned = scanned
+    found += _skipped_file_findings(result.skipped, rules, salt)
 
     if suppressions is None:
         suppressions = load_suppressions(project, use_baseline=use_baseline) if project is not None else Suppressions()
@@ -232,6 +233,15 @@ def scan(project, documents: Iterable, rules: list[Rule], *, config=None, jobs: 
     result.skipped.sort(key=lambda s: (s.path, s.reason))
     result.duration_s = time.perf_counter() - started
     return result
+
+
+def _skipped_file_findings(skipped: list[Skipped], rules: list[Rule], salt: str) -> list[Finding]:
+    """Keystores (`paths:` secret rules) among the files skipped as binary (engine/secrets.py)."""
+    from buildrunner.engine.secrets import skipped_file_findings
+
+    findings = skipped_file_findings(skipped, rules, salt)
+    fingerprint_findings(findings)
+    return findings
 
 
 def _scan_parallel(items: Iterable, rules: list[Rule], salt: str, max_size: int, jobs: int,

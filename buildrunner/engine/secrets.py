@@ -20,6 +20,9 @@ Fields of a secret rule (besides the common ones in `engine/rules.py`)::
                                   # much faster for generic rules whose keywords hit many lines.
     extract: kubernetes_secret    # optional, instead of `regex`: a structured-document extractor
                                   # (engine/secret_structures.py) yields the values to judge.
+    paths: ['*.p12', '*.jks']     # optional, instead of `keywords` and `regex`: a file whose name
+                                  # matches is itself the secret (a keystore), reported at line 1
+                                  # even when the scan skips it as binary (`path_findings`).
     validate: jwt                 # optional structural check of the value (see VALIDATORS).
     filters: [words_not_random]   # optional named filters (engine/secret_filters.py) applied on top
                                   # of the default ones (placeholder, templated, doc_example_key).
@@ -53,7 +56,7 @@ from buildrunner.engine.entropy import entropy_floor_met
 from buildrunner.engine.model import Document, Finding, Rule, value_hash
 
 SPEC_FIELDS = {"keywords", "regex", "entropy", "min_length", "window", "placeholders", "fallback",
-               "validate", "allowlist", "anchored", "filters", "extract"}
+               "validate", "allowlist", "anchored", "filters", "extract", "paths"}
 ALLOWLIST_FIELDS = {"regexes", "stopwords", "lines", "paths"}
 LONG_LINE = 4096  # lines longer than this (minified files) are searched around keyword hits only
 SNIPPET_WIDTH = 200
@@ -243,6 +246,8 @@ def compile_spec(raw: dict, rule_id: str) -> dict:
     from buildrunner.engine import specs
 
     specs.refuse_unknown(raw, SPEC_FIELDS, "a secret rule")
+    if "paths" in raw:
+        return _path_spec(raw)
     if "keywords" not in raw:
         raise _spec_error("keywords", "`keywords` is required: strings that must occur on a line "
                           "before the regex runs")
@@ -279,6 +284,27 @@ def compile_spec(raw: dict, rule_id: str) -> dict:
     spec["prefix"] = literal_prefix(regex)
     spec["allowlist"] = _allowlist(raw.get("allowlist") or {})
     return spec
+
+
+def _path_spec(raw: dict) -> dict:
+    """A path rule: the file is the secret (`paths:` globs on the file name or the path)."""
+    from buildrunner.engine import specs
+
+    extra = set(raw) & (SPEC_FIELDS - {"paths", "allowlist"})
+    if extra:
+        raise _spec_error("paths", f"a `paths` rule reports files by name: drop {', '.join(sorted(extra))}")
+    globs = [g.lower() for g in _str_list(raw, "paths", "paths")]
+    if not globs:
+        raise _spec_error("paths", "`paths` must not be empty")
+    spec = {"keywords": [], "regex": _NEVER, "paths": globs, "entropy": 0.0, "min_length": 1, "window": 0,
+            "placeholders": False, "fallback": False, "anchored": None, "validate": None, "filters": [],
+            "extract": None, "prefix": "", "allowlist": _allowlist(raw.get("allowlist") or {})}
+    return spec
+
+
+def _path_matches(path: str, globs: list[str]) -> bool:
+    name = path.rsplit("/", 1)[-1].lower()
+    return any(fnmatch(name, g) or fnmatch(path.lower(), g) for g in globs)
 
 
 def _allowlist(allow) -> dict[str, list[str]]:
@@ -468,7 +494,9 @@ class SecretMatcher:
         import ahocorasick
 
         self.salt = salt
-        self.rules = [_Compiled(r) for r in rules if r.kind == "secret" and r.enabled]
+        compiled_rules = [_Compiled(r) for r in rules if r.kind == "secret" and r.enabled]
+        self.path_rules = [c for c in compiled_rules if c.spec.get("paths")]
+        self.rules = [c for c in compiled_rules if not c.spec.get("paths")]
         self.automaton = ahocorasick.Automaton()
         by_keyword: dict[str, list[int]] = {}
         for index, compiled in enumerate(self.rules):
@@ -507,7 +535,7 @@ class SecretMatcher:
         text = doc.text
         hits = self.hits(text)
         if not hits:
-            return []
+            return self._file_spans(doc) if self.path_rules else []
         size = len(text)
 
         def line_start(offset: int) -> int:
@@ -555,6 +583,8 @@ class SecretMatcher:
                         dropped.append(Dropped(compiled.rule.id, doc.path, ls, s, e, reason))
                     continue
                 found.append((compiled, ls, s, e))
+        if self.path_rules:
+            found.extend(self._file_spans(doc))
         kept = _drop_shadowed(found)
         if dropped is not None and len(kept) < len(found):
             kept_ids = {id(t) for t in kept}
@@ -612,6 +642,32 @@ class SecretMatcher:
         return segments
 
     # -- findings -----------------------------------------------------------------------------
+    def _file_spans(self, doc: Document) -> list[tuple[_Compiled, int, int, int]]:
+        """A keystore read as text (no NUL byte early on, or base64): its first line is reported."""
+        if doc.line_offset or not doc.text:
+            return []
+        end = doc.text.find("\n")
+        end = len(doc.text) if end == -1 else end
+        end = len(doc.text[:end].rstrip("\r"))
+        return [(c, 0, 0, end) for c in self.path_rules
+                if end and _path_matches(doc.path, c.spec["paths"]) and not c.path_allowed(doc.path)]
+
+    def path_findings(self, path: str, origin=None) -> list[Finding]:
+        """Findings of the `paths:` rules for a file named `path` (read or not: keystores are binary)."""
+        from buildrunner.engine.model import Origin
+
+        findings = []
+        for compiled in self.path_rules:
+            if not _path_matches(path, compiled.spec["paths"]) or compiled.path_allowed(path):
+                continue
+            rule = compiled.rule
+            findings.append(Finding(
+                rule_id=rule.id, severity=rule.severity, message=rule.message, path=path, line=1, column=1,
+                snippet=path, fix=rule.fix, kind="secret", rule_name=rule.name,
+                value_hash=value_hash(f"file:{path}", self.salt), masked_value=path.rsplit("/", 1)[-1],
+                origin=origin or Origin(), tags=rule.tags, cwe=rule.cwe))
+        return findings
+
     def scan(self, doc: Document) -> list[Finding]:
         found = self.spans(doc)
         if not found:
@@ -753,6 +809,23 @@ def explain_documents(documents, rules: list[Rule]) -> list[str]:
             lines.append(f"{doc.path}:{line}: {d.rule_id}: not reported ({d.reason}): "
                          f"{mask_value(doc.text[d.start:d.end])} — {why}")
     return lines
+
+
+def skipped_file_findings(skipped, rules: list[Rule], salt: str = "") -> list[Finding]:
+    """Findings of the `paths:` rules (keystores) for files the scan skipped as binary: a `.p12`
+    holds a private key whatever its bytes, and binary files never reach the matcher."""
+    if not any(r.kind == "secret" and r.enabled and r.spec.get("paths") for r in rules):
+        return []
+    matcher = SecretMatcher([r for r in rules if r.kind == "secret" and r.spec.get("paths")], salt=salt)
+    findings = []
+    for item in skipped:
+        if item.reason != "binary":
+            continue
+        path, at, commit = item.path.rpartition("@")
+        if not at or not all(c in string.hexdigits for c in commit):
+            path = item.path  # a work-tree or staged file (a history patch is `path@commit`)
+        findings.extend(matcher.path_findings(path))
+    return findings
 
 
 # -- built-in rules for the masker ------------------------------------------------------------
