@@ -288,8 +288,6 @@ def compile_spec(raw: dict, rule_id: str) -> dict:
 
 def _path_spec(raw: dict) -> dict:
     """A path rule: the file is the secret (`paths:` globs on the file name or the path)."""
-    from buildrunner.engine import specs
-
     extra = set(raw) & (SPEC_FIELDS - {"paths", "allowlist"})
     if extra:
         raise _spec_error("paths", f"a `paths` rule reports files by name: drop {', '.join(sorted(extra))}")
@@ -555,18 +553,10 @@ class SecretMatcher:
             compiled = self.rules[index]
             if compiled.spec["allowlist"]["paths"] and compiled.path_allowed(doc.path):
                 continue
-            regex = compiled.regex
-            anchored = compiled.spec["anchored"]
             if compiled.spec.get("extract"):
                 self._extracted(compiled, doc, path_kind, line_start, line_end, found, dropped)
                 continue
-            if anchored:  # try the regex only at the keyword / at the start of each hit line
-                starts = sorted({line_start(o) for o in hits[index]} if anchored == "line" else set(hits[index]))
-                matches = (regex.match(text, o, line_end(o)) for o in starts)
-            else:
-                matches = (m for seg_start, seg_end in self._segments(hits[index], compiled.spec["window"],
-                                                                     line_start, line_end)
-                           for m in regex.finditer(text, seg_start, seg_end))
+            matches = self._matches(compiled, text, hits[index], line_start, line_end)
             seen: set[int] = set()
             for m in matches:
                 if m is None:
@@ -591,6 +581,15 @@ class SecretMatcher:
             dropped.extend(Dropped(c.rule.id, doc.path, ls, s, e, "shadowed")
                            for t in found if id(t) not in kept_ids for c, ls, s, e in [t])
         return kept
+
+    def _matches(self, compiled: _Compiled, text: str, offsets: list[int], line_start, line_end):
+        """The regex matches of a rule around its keyword hits (`offsets`)."""
+        regex, anchored = compiled.regex, compiled.spec["anchored"]
+        if anchored:  # try the regex only at the keyword / at the start of each hit line
+            starts = sorted({line_start(o) for o in offsets} if anchored == "line" else set(offsets))
+            return (regex.match(text, o, line_end(o)) for o in starts)
+        return (m for seg_start, seg_end in self._segments(offsets, compiled.spec["window"], line_start, line_end)
+                for m in regex.finditer(text, seg_start, seg_end))
 
     def _extracted(self, compiled: _Compiled, doc: Document, path_kind: bool, line_start, line_end,
                    found: list, dropped: list | None) -> None:
@@ -814,13 +813,12 @@ def explain_documents(documents, rules: list[Rule]) -> list[str]:
 def skipped_file_findings(skipped, rules: list[Rule], salt: str = "") -> list[Finding]:
     """Findings of the `paths:` rules (keystores) for files the scan skipped as binary: a `.p12`
     holds a private key whatever its bytes, and binary files never reach the matcher."""
-    if not any(r.kind == "secret" and r.enabled and r.spec.get("paths") for r in rules):
+    binary = [item for item in skipped if item.reason == "binary"]
+    if not binary or not any(r.kind == "secret" and r.enabled and r.spec.get("paths") for r in rules):
         return []
     matcher = SecretMatcher([r for r in rules if r.kind == "secret" and r.spec.get("paths")], salt=salt)
     findings = []
-    for item in skipped:
-        if item.reason != "binary":
-            continue
+    for item in binary:
         path, at, commit = item.path.rpartition("@")
         if not at or not all(c in string.hexdigits for c in commit):
             path = item.path  # a work-tree or staged file (a history patch is `path@commit`)

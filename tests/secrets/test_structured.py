@@ -111,7 +111,7 @@ def test_crlf_manifest():
 
 # -- Docker config.json --------------------------------------------------------------------------
 def docker_config(auth: str) -> str:
-    return '{\n  "auths": {\n    "registry.example.com": {\n      "auth": "%s"\n    }\n  }\n}\n' % auth
+    return '{\n  "auths": {\n    "registry.example.com": {\n      "auth": "AUTH"\n    }\n  }\n}\n'.replace("AUTH", auth)
 
 
 def test_docker_auth_is_reported(builtin_matcher):
@@ -127,7 +127,7 @@ def test_docker_auth_without_a_real_password_is_not(builtin_matcher, inner):
 
 
 def test_docker_identitytoken(builtin_matcher):
-    text = '{"auths": {"r.azurecr.io": {\n  "identitytoken": "%s"}}}\n' % RANDOM
+    text = '{"auths": {"r.azurecr.io": {\n  "identitytoken": "TOKEN"}}}\n'.replace("TOKEN", RANDOM)
     assert found(builtin_matcher, text, path="config.json", rule="secrets.docker-config-identitytoken") == [
         (2, RANDOM)]
     text = '{"auths": {"r.azurecr.io": {"identitytoken": "<token>"}}}\n'
