@@ -252,6 +252,9 @@ class _Prefilter:
     # ... or request input, or a plain variable (`order_by(sort)`), not `User.name == x` / `desc(c)`
     _INLINE_OR_NAME = re.compile(r"\s*(?:[rRbBuUfF]{0,2}[\"'`]|(?:self\.)?request\.|[A-Za-z_]\w*\s*[,)])")
 
+    # `text("SELECT 1")`, `DDL("..." "...")`: only constant literals as arguments, nothing can fire
+    _CONSTANT_ARGS = re.compile(r"""\s*(?:[rRbBuU]{0,2}(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')\s*)+\)""")
+
     def __init__(self, names, inline=None):
         import ahocorasick
 
@@ -276,6 +279,8 @@ class _Prefilter:
             if loose is not None and not (self._INLINE_OR_NAME if loose else self._INLINE).match(
                     text, text.find("(", start + name_len) + 1 or len(text)):
                 continue  # `select(User)`, `filter(User.id == 1)`: not the form this name is a sink for
+            if self._CONSTANT_ARGS.match(text, text.find("(", start + name_len) + 1 or len(text)):
+                continue
             if text[end] != "<" or self._TAIL.match(text, start + name_len):  # `name<T>(`, not `a < b`
                 out.append((start, name_len))
                 if first:
@@ -370,9 +375,9 @@ class CodeMatcher:
         hits = plan.prefilter.hits(doc.text) if plan.prefilter is not None else []
         built = []
         if plan.built:
-            from buildrunner.engine.analysis.built import PREFILTER, skipped
+            from buildrunner.engine.analysis.built import might_build, skipped
 
-            if PREFILTER.search(doc.text):
+            if might_build(doc.text):
                 built = [r for r in plan.built if not skipped(doc.path, r.spec["skip_paths"])]
         if not hits and not built:
             return []
