@@ -90,10 +90,10 @@ def building_expression(string):
         parent = node.parent
         if parent.type in _BUILDING_PARENTS:
             node = parent
-        elif parent.type == "attribute" and parent.child_by_field_name("object") is node and \
+        elif parent.type == "attribute" and parent.child_by_field_name("object").id == node.id and \
                 parent.parent is not None and parent.parent.type == "call" and \
-                _text(parent.child_by_field_name("attribute")) == "format":
-            node = parent.parent  # "...".format(...)
+                _text(parent.child_by_field_name("attribute")) in ("format", "replace"):
+            node = parent.parent  # "...".format(...), "... [V] ...".replace("[V]", v)
         else:
             break
     return node
