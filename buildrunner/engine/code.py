@@ -12,6 +12,7 @@ a new driver is a YAML change with examples, not Python. Schema::
         receiver: '(?i)session|engine'   # optional regex searched in the receiver's source text
                                          # (for `function` names it only constrains qualified calls)
       argument: [0, sql]                 # positions and/or keyword names holding the SQL text
+      imports: [pony]                    # optional: only in files importing one of these modules
     when: dynamic-string
     sql: fragment                        # statement | fragment | any: how SQL-like the literal parts must be
     sanitizers: [sql.Identifier, escape] # calls/attributes whose result is safe to splice into SQL

@@ -39,8 +39,10 @@ def might_build(text: str) -> bool:
             p -= 1
         if "f" in text[p:q].lower():
             return True
-        before = text[:p].rstrip()
-        if before.endswith(("+", "%", "'", '"')):
+        b = p - 1
+        while b >= 0 and text[b] in " \t\r\n\\":
+            b -= 1
+        if b >= 0 and text[b] in "+%'\"":
             return True
         end = _closing(text, q + len(delim), delim)
         if end < 0:
