@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-import _router_data  # noqa: E402
+import router_dataset as _router_data  # noqa: E402
 
 from buildrunner.router.complexity import TaskContext  # noqa: E402
 from buildrunner.router.estimator import WEIGHTS_PATH, estimate, load_weights  # noqa: E402
@@ -82,6 +82,12 @@ def _report(name: str, items, show_misses: bool) -> dict:
         actual = sum(v for (want, _), v in r["confusion"].items() if want == tier)
         print(f"  {tier:<7} precision {tp / max(predicted, 1):6.1%}  recall {tp / max(actual, 1):6.1%}  "
               f"({actual} labelled, {predicted} routed)")
+    for source in sorted({i.source for i in items}):
+        part = [i for i in items if i.source == source]
+        rs, bs = evaluate(part), evaluate(part, fixed="sonnet")
+        print(f"  source {source:<12} n={len(part):<4} router acceptable {rs['acceptable'] / len(part):6.1%} "
+              f"under {rs['under'] / len(part):5.1%}   always-Sonnet {bs['acceptable'] / len(part):6.1%} "
+              f"under {bs['under'] / len(part):5.1%}")
     if show_misses:
         for kind, item, got in r["misses"]:
             print(f"    {kind:<5} {item.tier}->{got} [{item.family}] {' '.join(item.text.split())[:110]}")

@@ -392,8 +392,9 @@ def tune_cmd(dry_run: bool, revert: bool, min_outcomes, as_json: bool) -> int:
         return 0
     conf = cfg.load(project)
     risk = conf.get("model.risk")
-    limits = thresholds(blended_prices(load_catalog(conf)),
-                        load_weights()["default_risk"] if risk is None else float(risk))
+    weights = load_weights()
+    limits = thresholds(blended_prices(load_catalog(conf)), weights["default_risk"] if risk is None else float(risk),
+                        weights.get("over_route_penalty"))
     routes, results, _ = outcomes.read(project)
     current = outcomes.load_offsets(project)
     result = outcomes.tune(routes, results, current, limits,

@@ -65,6 +65,22 @@ def _patterns() -> tuple[re.Pattern, re.Pattern]:
     return _compiled
 
 
+_CLOSERS = {")": "(", "]": "[", "}": "{"}
+
+
+def brackets_nest(value: str) -> bool:
+    """Whether the value's brackets nest properly, as any template language requires: every `)`,
+    `]`, `}` closes the innermost open bracket of its kind. Openers left open at the end are allowed
+    (a value cut at a space: `{{ x`). `{{h}o)p$(e]…` is a literal that merely contains braces."""
+    stack: list[str] = []
+    for ch in value:
+        if ch in "([{":
+            stack.append(ch)
+        elif ch in _CLOSERS and (not stack or stack.pop() != _CLOSERS[ch]):
+            return False
+    return True
+
+
 def is_placeholder(value: str) -> bool:
     """True when `value` is evidently a placeholder, template variable or documentation key."""
     if value in DOC_EXAMPLE_KEYS or not value.strip():
@@ -73,7 +89,7 @@ def is_placeholder(value: str) -> bool:
     markers_or_run, structural = _patterns()
     if markers_or_run.search(low):
         return True
-    if any(t in low for t in _TRIGGERS) and structural.search(low):
+    if any(t in low for t in _TRIGGERS) and structural.search(low) and brackets_nest(value):
         return True
     body = re.sub(r"[^A-Za-z0-9]", "", value)
     # long values made of two or three distinct characters: abababab, 0000-1111…

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from buildrunner.engine.entropy import DOC_EXAMPLE_KEYS, is_placeholder
+from buildrunner.engine.entropy import DOC_EXAMPLE_KEYS, brackets_nest, is_placeholder
 
 
 class Candidate(NamedTuple):
@@ -150,7 +150,7 @@ _TEMPLATE = _Lazy(r"""
 
 @_filter("templated", "the value is a template variable (`${X}`, `{{ x }}`, `<x>`, `%(x)s`, `{x}`)")
 def templated(c: Candidate) -> bool:
-    return _TEMPLATE.search(c.value) is not None
+    return _TEMPLATE.search(c.value) is not None and brackets_nest(c.value)
 
 
 _INDIRECT = _Lazy(r"""
@@ -166,7 +166,20 @@ _INDIRECT = _Lazy(r"""
 @_filter("indirect_reference", "the value names where the secret lives (`settings.X`, `os.environ[...]`, "
          "`config.get(...)`), it is not the secret")
 def indirect_reference(c: Candidate) -> bool:
-    return _INDIRECT.search(c.value) is not None
+    v = c.value
+    if _INDIRECT.search(v) is None:
+        return False
+    # `s.ZC9Ex2…` (a Vault token) is not attribute access: a name's segments are not random runs
+    name = v.split("(", 1)[0].split("[", 1)[0]
+    return "." not in name or not any(_random_run(seg) for seg in name.split("."))
+
+
+def _random_run(segment: str) -> bool:
+    """A name segment that is a random run, not words with digits (`X25519PrivateKey` is words)."""
+    if not _has_random_segment(segment):
+        return False
+    letters = [w for w in _WORD_RE.findall(segment) if not w.isdigit()]
+    return sum(len(w) for w in letters if len(w) >= 3 and _word_like(w)) < 0.6 * sum(map(len, letters))
 
 
 _SEQUENCES = ("0123456789", "1234567890", "abcdefghijklmnopqrstuvwxyz", "qwertyuiopasdfghjklzxcvbnm")
@@ -196,14 +209,28 @@ _HASH_CONTEXT = _Lazy(r"(?i)hash|digest|checksum|sha\d*|md5|integrity|commit|rev
                            r"fingerprint|git[_\-]?ref|\bref\b|nonce|salt")
 
 
+_HASH_COMMENT = _Lazy(r"(?i)(?:#|//|/\*|--)[^\n]*\b(?:md5|sha-?\d*|hash(?:ed)?|checksum|digest|etag)\b")
+
+
+def _names_credential(key: str) -> bool:
+    return _names_a_credential(_words(key))
+
+
 @_filter("uuid_or_hash", "the value is a UUID, a password hash (`pbkdf2_sha256$…`, `$2b$…`, `{bcrypt}…`), "
-         "an encrypted value (Maven `{…}`) or a digest "
-         "(`sha512-…`, a hex hash or git SHA next to hash/commit/digest)")
+         "an encrypted value (Maven `{…}`), a digest (`sha512-…`, a hex hash or git SHA next to "
+         "hash/commit/digest, or under a bare `key`), or a UUID whose name does not say credential")
 def uuid_or_hash(c: Candidate) -> bool:
     v = c.value
-    if _UUID.match(v) or _HASH_TAGGED.match(v):
+    if _HASH_TAGGED.match(v):
         return True
-    return bool(_HEX_DIGEST.match(v) and _HASH_CONTEXT.search(c.key or c.line))
+    if _UUID.match(v):  # Heroku, Snyk, Postmark keys are UUIDs: under a credential name they are keys
+        return not (c.key and _names_credential(c.key))
+    if not _HEX_DIGEST.match(v):
+        return False
+    if _HASH_CONTEXT.search(c.key or c.line):
+        return True
+    # a bare `key` holding a hex digest is a cache/lookup key, as is any digest a comment calls one
+    return _words(c.key) == ["key"] or _HASH_COMMENT.search(c.line) is not None
 
 
 _PATH = _Lazy(r"""
@@ -308,6 +335,24 @@ def _word_like(token: str) -> bool:
         re.search(r"[^aeiouy\d]{5}", token.lower()) is None
 
 
+def is_uuid(value: str) -> bool:
+    return _UUID.match(value) is not None
+
+
+def human_password(c: Candidate) -> bool:
+    """A password-named key holding a value a human chose (`Summer2024!`, `hunter2hunter2`): no
+    entropy floor applies to it. Letters-only values and identifiers (`overEvery`, `credit_card`)
+    still need the floor: under a `*Pass` name they are names, not passwords."""
+    v = c.value
+    return bool(c.key) and is_password_key(c.key) and not v.isalpha() and _IDENTIFIER.match(v) is None
+
+
+def is_password_key(key: str) -> bool:
+    """The name says password (`DB_PASSWORD`, `dbPass`, `PGPASSWORD`, `pwd`): human-chosen values
+    are expected, so no entropy floor applies (placeholders and references are still filtered)."""
+    return _is_password_key(key) or any(w.endswith(("password", "passwd")) for w in _words(key))
+
+
 def _is_password_key(key: str) -> bool:
     return any(w in ("password", "passwd", "pass", "pwd", "pw", "passphrase", "passcode")
                or w.startswith(("password", "passwd")) for w in _words(key))
@@ -354,8 +399,13 @@ def fixture_name(c: Candidate) -> bool:
          "lowercase word (`swordfish`)")
 def words_not_random(c: Candidate) -> bool:
     v = c.value
-    if _is_password_key(c.key):
-        return v.isalpha() and v.islower()  # one lowercase word: `swordfish`, `mismatch`, `anything`
+    if is_password_key(c.key):
+        # one lowercase word (`swordfish`, `mismatch`) or a snake_case name (`card_number`, the
+        # next field of `("password", "card_number")`); dashed passphrases stay passwords
+        return (v.isalpha() and v.islower()) or _SNAKE_NAME.match(v) is not None
+    if _has_random_segment(v) or _UUID.match(v):
+        return False  # `live_4394acbaec88fe67…`: a short leading word does not make a token a name
+        # (UUIDs are judged by uuid_or_hash, on what their name says)
     if _IDENTIFIER.match(v):
         return True
     parts = re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+", v)
@@ -366,6 +416,22 @@ def words_not_random(c: Candidate) -> bool:
     short = [p for p in parts if len(p) <= 2 and not p.isdigit()]
     in_words = sum(len(p) for p in parts if not p.isdigit() and (_word_like(p) or len(p) <= 2))
     return in_words >= 0.8 * letters and len(short) <= 2
+
+
+_SNAKE_NAME = _Lazy(r"^[a-z]+(?:_[a-z]+)+$")
+_SEGMENT_SPLIT = _Lazy(r"[_\-.]+")
+
+
+def _has_random_segment(value: str) -> bool:
+    """A `_`/`-`/`.`-separated segment of 12+ characters that mixes letters and digits and is near
+    the entropy its alphabet allows (`5hjy6tvo8ie6ch08yp1h`, a 32-hex run): machine-made."""
+    from buildrunner.engine.entropy import entropy_floor_met
+
+    for seg in _SEGMENT_SPLIT.split(value):
+        if len(seg) >= 12 and not seg.isalpha() and not seg.isdigit() \
+                and sum(map(str.isdigit, seg)) >= 3 and entropy_floor_met(seg, 3.5):
+            return True
+    return False
 
 
 # snake_case, CONSTANT_CASE, kebab-case and dotted identifiers, migration names: `_user_id`, `my_name_1`,
@@ -385,28 +451,77 @@ _COMPOUND_PREFIXES = _wordset("""
 """)
 
 
+# Suffixes no ordinary English word ends with: `PGPASSWORD`, `MYSQL_PWD` (one word), `theapikey`.
+_STRONG_SUFFIXES = ("password", "passwd", "pwd", "apikey", "secret", "token", "creds", "credential",
+                    "credentials")
+# `key` followed by one of these nouns names a keyboard key, a key's metadata or a structure part
+# (`key_down_event`, `keyPressed`, `KeyMeshing`, `key_size`), not a credential.
+_KEY_NOUNS = _wordset("""
+    alias aliases board code codes frame frames id ids length len mesh meshing name names pair pairs
+    press pressed presses ring selector signature size stone store storetype type word words up down
+    left right event events stroke strokes handler listener binding bindings map mapping path file
+""")
+
+
 def _credential_word(word: str) -> bool:
     if word in _CREDENTIAL_WORDS:
+        return True
+    if word.endswith(_STRONG_SUFFIXES):
         return True
     return any(word.endswith(s) and word[:-len(s)] in _COMPOUND_PREFIXES for s in _SUFFIXES)
 
 
+def _names_a_credential(words: list[str]) -> bool:
+    for i, word in enumerate(words):
+        if word == "key" and i + 1 < len(words) and words[i + 1] in _KEY_NOUNS:
+            continue  # `key_down_event`, `KeyMeshing`: the key of a keyboard or a structure
+        if _credential_word(word):
+            return True
+    return False
+
+
 @_filter("keyword_not_credential", "the keyword is part of another word (`monkey`, `bypass`, `author`, "
-         "`tokenizer`): the name does not say credential")
+         "`tokenizer`) or a key plus a noun (`key_down_event`, `keySize`): the name does not say credential")
 def keyword_not_credential(c: Candidate) -> bool:
     if not c.key:
         return False
-    return not any(_credential_word(w) for w in _words(c.key))
+    return not _names_a_credential(_words(c.key))
 
 
 PROVIDER_PREFIX_REASON = ("the value starts with a provider's prefix (`ghp_`, `xoxb-`): only that provider's "
                           "rule may report it, and it does not match the provider's format")
 
 
-def claimed_by_provider(value: str, prefixes: tuple[str, ...]) -> bool:
+def key_words(key: str) -> list[str]:
+    """The lowercase words of a name: `myDB_secretKey-2` → my, db, secret, key, 2."""
+    return _words(key)
+
+
+def names_provider(key: str, providers: frozenset[str]) -> bool:
+    """Whether the name says which provider the value is for (`OPENAI_API_KEY`, `githubToken`),
+    among the providers br has a rule for: then br knows the format, and a value that is not in it
+    (a UUID, a wrong length) is not that provider's key."""
+    return bool(key and providers) and not providers.isdisjoint(_words(key))
+
+
+PROVIDER_NAME_REASON = ("the name says which provider the key is for, and that provider's keys are not "
+                        "UUIDs (br's rule for it knows the format)")
+
+
+def claimed_by_provider(value: str, prefixes: tuple[str, ...], key_names_provider: bool = False) -> bool:
     """The provider-prefix claim (`provider_prefix` in --explain): a value that starts with a
-    provider's literal prefix (`ghp_`, `xoxb-`, `sk_live_`) is that provider's rule's to report."""
-    return bool(prefixes) and value.lower().startswith(prefixes)
+    provider's literal prefix (`ghp_`, `xoxb-`, `sk_live_`) is that provider's rule's to report.
+
+    Unless what follows the prefix is itself a strong random token (20+ random characters): then
+    the value is a credential in a format the provider's rule does not know (a longer token
+    generation, a new variant) and the generic rule reports it, when the name does not say which
+    provider it is for (`OPENAI_API_KEY = "sk-proj-<too short>"` is a decoy of a known format).
+    `ghp_notarealtoken…` stays claimed."""
+    if not prefixes:
+        return False
+    low = value.lower()
+    prefix = max((p for p in prefixes if low.startswith(p)), key=len, default="")
+    return bool(prefix) and (key_names_provider or not strong_random(value[len(prefix):]))
 
 
 DEFAULT_FILTERS = ("placeholder", "templated", "doc_example_key")

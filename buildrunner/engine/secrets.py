@@ -58,16 +58,35 @@ SNIPPET_WIDTH = 200
 SECRET_PACK = Path(__file__).resolve().parent.parent / "rules" / "secrets.yaml"
 
 
-def _check_jwt(value: str) -> bool:
-    """A JWT's header is base64url JSON with an `alg` (rules out random dotted strings)."""
+def _b64url(segment: str) -> bytes:
     import base64
+    import binascii
 
-    head = value.split(".", 1)[0]
     try:
-        data = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
+        return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    except (binascii.Error, ValueError):
+        return b""
+
+
+def _check_jwt(value: str) -> bool:
+    """A JWT's header is base64url JSON with an `alg` (rules out random dotted strings).
+
+    A header mangled in a log or a copy (not valid JSON any more) still counts when both the header
+    and the payload decode to JSON text (`{"` and printable characters): random base64 after
+    `eyJ` decodes to binary."""
+    head, _, rest = value.partition(".")
+    raw = _b64url(head)
+    try:
+        data = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
-        return False
-    return isinstance(data, dict) and "alg" in data
+        data = None
+    if isinstance(data, dict):
+        return "alg" in data
+    return _json_text(raw) and _json_text(_b64url(rest.split(".", 1)[0]))
+
+
+def _json_text(raw: bytes) -> bool:
+    return raw.startswith(b'{"') and sum(32 <= b < 127 for b in raw) >= 0.9 * len(raw)
 
 
 def _check_base64_jwt(value: str) -> bool:
@@ -262,6 +281,42 @@ class Dropped(NamedTuple):
     reason: str  # a filter name (engine/secret_filters.py), entropy, min_length, allowlist.*, shadowed
 
 
+# first words of specific rule ids that name a kind of secret or an English word, not a provider
+_NOT_PROVIDER_WORDS = frozenset({"private", "generic", "jwt", "url", "test", "new", "age", "defined", "fly",
+                                 "linear", "readme", "connection", "authorization", "bearer", "cli", "curl"})
+
+
+class Providers:
+    """The providers br has specific rules for (the first word of the rule id: `github`, `openai`),
+    and whether a provider's keys can be UUIDs (Heroku, Snyk: yes; GitHub, OpenAI: no). The second
+    question compiles that provider's rules, once, only when a UUID under its name shows up."""
+
+    _UUID_SAMPLE = "8f14e45f-ceea-467f-a9a5-c1f0f34b2e3d"
+
+    def __init__(self, specific: list[_Compiled]):
+        self.rules: dict[str, list[_Compiled]] = {}
+        for c in specific:
+            word = c.rule.id.partition(".")[2].split("-")[0]
+            if word not in _NOT_PROVIDER_WORDS:
+                self.rules.setdefault(word, []).append(c)
+        self.names = frozenset(self.rules)
+        self._uuid: dict[str, bool] = {}
+
+    def takes_uuid(self, key: str) -> bool:
+        """Whether a provider the name `key` mentions has a rule that reports a UUID-shaped key."""
+        from buildrunner.engine.secret_filters import key_words
+
+        return any(self._provider_takes_uuid(w) for w in key_words(key) if w in self.names)
+
+    def _provider_takes_uuid(self, word: str) -> bool:
+        if word not in self._uuid:
+            u = self._UUID_SAMPLE
+            samples = (f'{word}_api_key = "{u}"', f"{word.upper()}_TOKEN={u}", f"{word}_secret: {u}")
+            self._uuid[word] = any(m and m.group("secret") == u for c in self.rules[word]
+                                   for text in samples for m in [c.regex.search(text)])
+        return self._uuid[word]
+
+
 def _is_claim(prefix: str) -> bool:
     """A literal prefix distinctive enough to claim values: `ghp_`, `xoxb-`, `akia`; not `sk_`, `sl.`."""
     return len(prefix) >= 4
@@ -280,7 +335,8 @@ class _Compiled:
         self._line_re: list[re.Pattern] | None = None
         self._verdicts: dict[tuple, str | None] = {}  # the same line in many files is judged once
 
-    def judge(self, candidate, claims: tuple[str, ...], path_kind: bool) -> str | None:
+    def judge(self, candidate, claims: tuple[str, ...], path_kind: bool,
+              providers: Providers | None = None) -> str | None:
         """`drop_reason`, memoized on what it reads (`path_kind`: whether the path is a test or doc
         path). A bounded cache: generated and vendored trees repeat the same lines."""
         key = (candidate.value, candidate.key, candidate.user, candidate.line, path_kind)
@@ -289,7 +345,7 @@ class _Compiled:
             return verdicts[key]
         if len(verdicts) > 4096:
             verdicts.clear()
-        verdicts[key] = reason = self.drop_reason(candidate, claims)
+        verdicts[key] = reason = self.drop_reason(candidate, claims, providers)
         return reason
 
     @property
@@ -304,23 +360,31 @@ class _Compiled:
                                 rule_id=self.rule.id, field="regex") from None
         return self._regex
 
-    def drop_reason(self, candidate, claims: tuple[str, ...] = ()) -> str | None:
+    def drop_reason(self, candidate, claims: tuple[str, ...] = (),
+                    providers: Providers | None = None) -> str | None:
         """The name of what drops `candidate` (a filter, the entropy floor, an allowlist), or None."""
-        from buildrunner.engine.secret_filters import DEFAULT_FILTERS, claimed_by_provider, first_drop
+        from buildrunner.engine import secret_filters as sf
 
         spec, value = self.spec, candidate.value
         if len(value) < spec["min_length"]:
             return "min_length"
-        if spec["fallback"] and claimed_by_provider(value, claims):
-            return "provider_prefix"
-        if spec["entropy"] and not entropy_floor_met(value, spec["entropy"]):
+        if spec["fallback"]:
+            named = providers is not None and sf.names_provider(candidate.key, providers.names)
+            if sf.claimed_by_provider(value, claims, named):
+                return "provider_prefix"
+            if named and sf.is_uuid(value) and not providers.takes_uuid(candidate.key):
+                return "provider_name"
+        # a password-named key holds a human-chosen password: no entropy floor (as gitleaks' and
+        # detect-secrets' keyword detectors); placeholders, references and samples are still filtered
+        if spec["entropy"] and not entropy_floor_met(value, spec["entropy"]) \
+                and not sf.human_password(candidate):
             return "entropy"
         if spec["placeholders"]:
-            reason = first_drop(candidate, DEFAULT_FILTERS)
+            reason = sf.first_drop(candidate, sf.DEFAULT_FILTERS)
             if reason:
                 return reason
         if spec.get("filters"):
-            reason = first_drop(candidate, spec["filters"])
+            reason = sf.first_drop(candidate, spec["filters"])
             if reason:
                 return reason
         if spec["validate"] and not VALIDATORS[spec["validate"]](value):
@@ -389,6 +453,8 @@ class SecretMatcher:
         # provider-prefix claim: a fallback rule never reports a value a specific rule's prefix starts
         self.claims = tuple(sorted({c.spec.get("prefix", "") for c in self.rules
                                     if not c.spec["fallback"] and _is_claim(c.spec.get("prefix", ""))}))
+        # provider names (the first word of a specific rule's id: `github`, `openai`), for names_provider
+        self.providers = Providers([c for c in self.rules if not c.spec["fallback"]])
 
     # -- keyword pass -------------------------------------------------------------------------
     def hits(self, text: str) -> dict[int, list[int]]:
@@ -451,7 +517,7 @@ class SecretMatcher:
                 seen.add(s)
                 ls = line_start(s)
                 reason = compiled.judge(self._candidate(m, text, text[ls:line_end(s)], doc.path), self.claims,
-                                        path_kind)
+                                        path_kind, self.providers)
                 if reason:
                     if dropped is not None:
                         dropped.append(Dropped(compiled.rule.id, doc.path, ls, s, e, reason))
@@ -612,11 +678,12 @@ def explain_documents(documents, rules: list[Rule]) -> list[str]:
 
     `documents` may hold Documents, FileRefs (loaded here) and Skipped entries (ignored)."""
     from buildrunner.mask import mask_value
-    from buildrunner.engine.secret_filters import FILTERS, PROVIDER_PREFIX_REASON
+    from buildrunner.engine.secret_filters import FILTERS, PROVIDER_NAME_REASON, PROVIDER_PREFIX_REASON
 
     reasons = {name: f.reason for name, f in FILTERS.items()}
     reasons.update({
         "provider_prefix": PROVIDER_PREFIX_REASON,
+        "provider_name": PROVIDER_NAME_REASON,
         "entropy": "not random enough for its alphabet and length",
         "min_length": "shorter than the rule's minimum length",
         "shadowed": "the same value is reported by a more specific rule",

@@ -15,8 +15,18 @@ the task's Sonnet price (the baseline): F = risk * sonnet, so
     needs Sonnet: (sonnet - haiku) / (sonnet + risk * sonnet)   ~ 0.95 / (1 + risk)
     needs Opus:   (opus - sonnet) / (opus + risk * sonnet)      ~ 1 / (2 + risk)
 
-with risk = model.routing.risk (default in weights.json, chosen by cross-validation). A higher risk
+with risk = model.risk (default in weights.json, chosen by cross-validation). A higher risk
 routes up sooner.
+
+The policy also counts a model *stronger* than the task needs as a misroute (Opus for a bug fix is
+not acceptable, and neither is Sonnet for a typo): sending a task up when the cheaper model would
+have done costs the price difference plus a policy penalty W (in units of the Sonnet price, per
+decision: `over_route_penalty` in weights.json, chosen by cross-validation). With it,
+
+    p > (strong - cheap + W) / (strong + F + W)
+
+so the middle tier is the default: Opus needs clear planning evidence, Haiku clear trivial-edit
+evidence (W = 0 gives the plain price formula above).
 
 Floors (rules, shown in --explain): a bug report (an issue template or a stack trace) is never
 Haiku unless it is plainly a typo.
@@ -89,13 +99,15 @@ def _logit(p: float) -> float:
     return math.log(p / (1 - p))
 
 
-def thresholds(prices: dict[str, float], risk: float) -> dict[str, float]:
-    """Decision thresholds from blended $/MTok prices per tier (see module docstring)."""
+def thresholds(prices: dict[str, float], risk: float, penalties: dict[str, float] | None = None) -> dict[str, float]:
+    """Decision thresholds from blended $/MTok prices per tier, the failure risk and the policy's
+    over-route penalties (see module docstring)."""
     out = {}
     failure = max(risk, 0.0) * prices["sonnet"]
     for decision in DECISIONS:
         cheap, strong = prices[_CHEAPER[decision]], prices[decision]
-        t = (strong - cheap) / (strong + failure) if strong + failure > 0 else 0.5
+        waste = max(float((penalties or {}).get(decision, 0.0)), 0.0) * prices["sonnet"]
+        t = (strong - cheap + waste) / (strong + failure + waste) if strong + failure + waste > 0 else 0.5
         out[decision] = min(max(t, 0.01), 0.99)
     return out
 
@@ -120,7 +132,7 @@ def estimate(task: str, context=None, *, prices: dict[str, float] | None = None,
     """Route `task`: the tier and both decisions with their explanations."""
     weights = weights or load_weights()
     risk = weights["default_risk"] if risk is None else risk
-    limits = thresholds(prices or weights["reference_prices"], risk)
+    limits = thresholds(prices or weights["reference_prices"], risk, weights.get("over_route_penalty"))
     features = features or extract(task, context)
     decisions = {}
     for name in DECISIONS:
@@ -128,7 +140,11 @@ def estimate(task: str, context=None, *, prices: dict[str, float] | None = None,
         logit, contributions = score(features, name, weights, offset)
         decisions[name] = Decision(name, logit, limits[name], contributions, offset)
     floors = []
-    if decisions["opus"].yes:
+    if decisions["opus"].yes and not planning_evidence(features):
+        floors.append("no planning evidence (design, decision, plan, several systems, hard debugging): "
+                      "capped at sonnet")
+        tier = "sonnet"
+    elif decisions["opus"].yes:
         tier = "opus"
     elif decisions["sonnet"].yes:
         tier = "sonnet"
@@ -138,6 +154,15 @@ def estimate(task: str, context=None, *, prices: dict[str, float] | None = None,
             tier = "sonnet"
             floors.append("a bug report is never Haiku unless it is plainly a typo: raised to sonnet")
     return Estimate(tier, decisions["sonnet"], decisions["opus"], features, risk, floors)
+
+
+_PLANNING_EVIDENCE = ("plan:", "lead:plan", "ask:decision", "ask:should-how", "debug:hard", "systems:2+",
+                      "deliverable", "scope:wide", "lists:3-things", "ctx:packages>=2", "ctx:files>=20")
+
+
+def planning_evidence(features: Features) -> bool:
+    """Opus needs positive evidence of planning-level work; the middle tier is the default."""
+    return any(name.startswith(_PLANNING_EVIDENCE) for name in features.values)
 
 
 def bug_report_floor(features: Features) -> bool:

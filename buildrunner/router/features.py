@@ -17,19 +17,21 @@ from __future__ import annotations
 import math
 import re
 
+from buildrunner.router.lazyre import LazyPattern, lazy
 from buildrunner.router.normalize import Normalized, normalize
 from buildrunner.router.rules import rule_level
 
 _F = 0  # the text is lower-cased once; case-insensitive patterns cost ~2x to compile
+# Patterns are LazyPattern (lazyre.py): compiled only when the text contains a literal they need.
 
 
-def _rx(*alternatives: str) -> re.Pattern:
-    return re.compile(r"\b(?:" + "|".join(alternatives) + r")\b", _F)
+def _rx(*alternatives: str) -> LazyPattern:
+    return lazy(r"\b(?:" + "|".join(alternatives) + r")\b", _F)
 
 
 # What the task asks for. Order matters only for the lead action (the earliest match wins; ties go
 # to the earlier class).
-ACTIONS: list[tuple[str, re.Pattern]] = [
+ACTIONS: list[tuple[str, LazyPattern]] = [
     ("act:format", _rx(r"(?:re)?format(?:ted|ting|ter)?", r"black", r"prettier", r"gofmt", r"isort",
                        r"trailing (?:whitespace|spaces|commas?)", r"whitespace", r"indentation",
                        r"tabs to spaces", r"newline at (?:the )?end")),
@@ -88,7 +90,7 @@ SMALL_OBJECTS = _rx(r"port", r"version", r"author\w*", r"metadata", r"setup\.cfg
                     r"table of contents", r"strings?", r"help", r"constant", r"default value", r"link",
                     r"one paragraph", r"one line", r"paragraph", r"sentence", r"env(?:ironment)? var\w*")
 
-PLANNING: list[tuple[str, re.Pattern]] = [
+PLANNING: list[tuple[str, LazyPattern]] = [
     ("plan:doc", _rx(r"prd", r"rfc", r"adr(?: \d+)?", r"pep(?:-style|-like)?", r"design doc(?:ument)?",
                      r"tech(?:nical)? spec(?:ification)?", r"spec(?: out|ify)", r"product requirements?",
                      r"(?:technical|engineering) strategy", r"threat model", r"roadmap", r"proposal",
@@ -103,7 +105,7 @@ PLANNING: list[tuple[str, re.Pattern]] = [
                          r"which (?:is|one|and why)", r"guarantees?", r"ownership", r"own(?:s)? retries")),
 ]
 
-TOPICS: list[tuple[str, re.Pattern]] = [
+TOPICS: list[tuple[str, LazyPattern]] = [
     ("topic:security", _rx(r"auth", r"authenticat\w*", r"authori[sz]\w*", r"oauth\w*", r"login", r"passwords?",
                            r"credentials?", r"jwt", r"tokens?", r"csrf", r"xss", r"injection", r"encrypt\w*",
                            r"crypto\w*", r"permissions?", r"rbac", r"saml", r"sso", r"2fa", r"two-factor",
@@ -138,14 +140,14 @@ _SYSTEM_CLASS = {**dict.fromkeys(("db", "database", "databases", "postgres", "po
                  **dict.fromkeys(("mobile", "mobile app"), "mobile"),
                  **dict.fromkeys(("payment", "payments", "checkout", "billing"), "payments")}
 DELIVERABLE = _rx(r"doc(?:ument)?", r"write-?up", r"plan", r"strategy", r"proposal", r"spec", r"report")
-QUESTION_OR = re.compile(r"\b(?:or|vs\.?|versus)\b[^.?!]*\?|\b(?:vs\.?|versus)\b|\?[^.?!]*\bor\b", _F)
+QUESTION_OR = lazy(r"\b(?:or|vs\.?|versus)\b[^.?!]*\?|\b(?:vs\.?|versus)\b|\?[^.?!]*\bor\b", _F)
 QUESTION_START = _rx(r"should (?:we|i|it|the|this|auth|tenants)", r"how (?:should|do|would|can) we",
                      r"which is better", r"is it better", r"do we", r"where should", r"what (?:consistency|strategy)",
                      r"who should")
-LOOKUP = re.compile(r"^\W*(?:what|which|where|when|is|are|does|do|can|how (?:do i|does|many|much))\b", _F)
-NEGATION = re.compile(r"\b(?:don'?t|do not|never touch|without touching|no need to|avoid|rather than|no)\b"
+LOOKUP = lazy(r"^\W*(?:what|which|where|when|is|are|does|do|can|how (?:do i|does|many|much))\b", _F)
+NEGATION = lazy(r"\b(?:don'?t|do not|never touch|without touching|no need to|avoid|rather than|no)\b"
                       r"[^.;:!?,]*?(?=\b(?:just|only|but|instead)\b|[.;:!?,]|$)", _F)
-_LIST3 = re.compile(r"\b[\w-]+(?: [\w-]+)?, (?:the )?[\w-]+(?: [\w-]+)?,? and (?:the )?[\w-]+", _F)
+_LIST3 = lazy(r"\b[\w-]+(?: [\w-]+)?, (?:the )?[\w-]+(?: [\w-]+)?,? and (?:the )?[\w-]+", _F)
 _WORD = re.compile(r"[a-z][a-z'-]*", _F)
 
 
@@ -167,7 +169,7 @@ class Features:
                 self.evidence[name] = list(dict.fromkeys(w.lower() for w in words))[:4]
 
 
-def _live(pattern: re.Pattern, text: str, negated: list[tuple[int, int]]) -> list[re.Match]:
+def _live(pattern: LazyPattern, text: str, negated: list[tuple[int, int]]) -> list[re.Match]:
     return [m for m in pattern.finditer(text) if not any(a <= m.start() < b for a, b in negated)]
 
 
@@ -222,6 +224,7 @@ def extract(task: str, context=None) -> Features:
     if small:
         f.set("obj:small", 1.0, [m.group(0) for m in small])
     _shape_features(f, text, negated, norm)
+    _interactions(f, present, small)
     _word_features(f, text, negated)
     level, task_type, mechanical = rule_level(text)
     f.set("rules:" + level, 1.0, [task_type])
@@ -266,6 +269,26 @@ def _shape_features(f: Features, text: str, negated: list[tuple[int, int]], norm
         f.set("issue:trace", 1.0, ["stack trace"])
     if norm.has_code:
         f.set("text:code", 1.0, ["code"])
+
+
+_BUGGY = {"act:bug", "act:symptom"}
+_WORK = {"act:implement", "act:refactor", "act:test", "act:perf", "act:migrate"}
+
+
+def _interactions(f: Features, present: set[str], small: list[re.Match]) -> None:
+    """Pairs a linear model cannot see from single features: a simple edit with no bug and no real
+    work in a short task is trivial; a simple-edit word next to a bug word names what the bug is
+    about ("the formatter reorders decorators"); a vague verb on a small object is a small change."""
+    words = int(f.evidence.get("len:log-words", ["0"])[0].split()[0])
+    simple = present & SIMPLE_ACTIONS
+    if simple and not present & (_BUGGY | _WORK) and words <= 20:
+        f.set("simple:clean", 1.0, [f.evidence[n][0] for n in sorted(simple)])
+    if simple and present & _BUGGY:
+        f.set("simple:with-bug", 1.0, [f.evidence[n][0] for n in sorted(simple | (present & _BUGGY))][:4])
+    if small and f.lead in _GENERIC and not present & (_BUGGY | _WORK) and words <= 15:
+        f.set("change:small", 1.0, [m.group(0) for m in small][:2])
+    if words > 120 and "issue:report" in f.values:
+        f.set("issue:long-report", 1.0, [f"{words} words"])
 
 
 _STOPWORDS = """a an the and or but if of to in on at by for with from into onto as is are was were be been

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from buildrunner.router.lazyre import lazy
+
 
 class Normalized:
     """The prose of a task plus what was stripped from it."""
@@ -24,19 +26,19 @@ class Normalized:
         self.headings, self.identifiers = headings, identifiers
 
 
-_FENCE = re.compile(r"^[ \t]*(```|~~~)[^\n]*\n.*?(?:^[ \t]*\1[ \t]*$|\Z)", re.S | re.M)
-_TRACE_LINE = re.compile(
+_FENCE = lazy(r"^[ \t]*(```|~~~)[^\n]*\n.*?(?:^[ \t]*\1[ \t]*$|\Z)", re.S | re.M)
+_TRACE_LINE = lazy(
     r"^\s*(?:Traceback \(most recent call last\):|File \"[^\"]+\", line \d+.*|at [\w$.<>]+\([\w.]*:?\d*\)|"
     r"goroutine \d+ \[.*|panic: .*|thread '.*' panicked at .*|Caused by: .*|"
     r"(?:[\w.]+\.)?[A-Z]\w*(?:Error|Exception|Interrupt|Warning)(?::.*)?|\w+\.\w+\.\w*Error: .*|"
     r"Exception ignored in: .*|\^+|~+\^*~*|\d{4}-\d\d-\d\dT[\d:.]+Z? +[A-Z]+ .*)\s*$", re.M)
-_TRACE_START = re.compile(r"Traceback \(most recent call last\)|^\s*File \"[^\"]+\", line \d+|"
+_TRACE_START = lazy(r"Traceback \(most recent call last\)|^\s*File \"[^\"]+\", line \d+|"
                           r"^\s*at [\w$.<>]+\([\w.]+:\d+\)|^panic: |^goroutine \d+ \[|"
                           r"\b[A-Z]\w*(?:Error|Exception): ", re.M)
-_REPL = re.compile(r"^(?:>>>|\.\.\.|In \[\d+\]:|\$|PS [A-Z]:\\[^>]*>|#)\s.*$|"
+_REPL = lazy(r"^(?:>>>|\.\.\.|In \[\d+\]:|\$|PS [A-Z]:\\[^>]*>|#)\s.*$|"
                    r"^Python \d+\.\d+[^\n]*\[(?:GCC|Clang|MSC)[^\n]*$|"
                    r"^Type \"help\", \"copyright\".*$", re.M)
-_HEADING = re.compile(
+_HEADING = lazy(
     r"^[ \t]*(?:#{1,6}[ \t]*|\*\*)?(describe the bug|bug description|bug report|bug|to reproduce|"
     r"steps to reproduce|reproduction|expected behaviou?r|actual behaviou?r|expected|actual|"
     r"environment|version|versions|browser|os|logs?|additional context|screenshots|summary|"
@@ -48,12 +50,12 @@ _HEADING = re.compile(
 _BUG_HEADINGS = {"describe the bug", "bug description", "bug report", "bug", "to reproduce", "steps to reproduce",
                  "reproduction", "expected behavior", "expected behaviour", "actual behavior", "actual behaviour",
                  "what happened", "what happened?", "expected", "actual"}
-_URL = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+", re.I)
-_INLINE_CODE = re.compile(r"`[^`\n]+`")
-_PATH = re.compile(r"(?<![\w@])(?:[\w.-]+/)+(?:[\w-]*\.\w+\b|(?=[\s,;:)]|$))|\b[\w-]+\.(?:py|js|jsx|ts|tsx|go|rs|java|kt|rb|php|cs|c|h|"
+_URL = lazy(r"\b(?:https?|ftp)://\S+|\bwww\.\S+", re.I)
+_INLINE_CODE = lazy(r"`[^`\n]+`")
+_PATH = lazy(r"(?<![\w@])(?:[\w.-]+/)+(?:[\w-]*\.\w+\b|(?=[\s,;:)]|$))|\b[\w-]+\.(?:py|js|jsx|ts|tsx|go|rs|java|kt|rb|php|cs|c|h|"
                    r"cpp|hpp|swift|sql|sh|md|rst|txt|yaml|yml|json|toml|cfg|ini|lock|html|css|xml|csv)\b")
-_IDENT = re.compile(r"\b(?:[a-z]+_[\w]+|[a-z]+[A-Z]\w*|[A-Z][a-z]+[A-Z]\w*|\w+\.\w+(?:\.\w+)*\(?\)?|\w+\(\))")
-_ENV_LINE = re.compile(r"^[ \t]*[-*][ \t]*(?:os|version|python|browser|platform|node)[ \t]*:.*$", re.I | re.M)
+_IDENT = lazy(r"\b(?:[a-z]+_[\w]+|[a-z]+[A-Z]\w*|[A-Z][a-z]+[A-Z]\w*|\w+\.\w+(?:\.\w+)*\(?\)?|\w+\(\))")
+_ENV_LINE = lazy(r"^[ \t]*[-*][ \t]*(?:os|version|python|browser|platform|node)[ \t]*:.*$", re.I | re.M)
 
 
 def normalize(task: str) -> Normalized:

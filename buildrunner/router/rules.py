@@ -24,15 +24,16 @@ Signals, in order:
 
 from __future__ import annotations
 
-import re
 from typing import NamedTuple
+
+from buildrunner.router.lazyre import LazyPattern, lazy
 
 LEVELS = ("simple", "medium", "complex", "planning")
 RANK = {name: i for i, name in enumerate(LEVELS)}
 
 
 class _Phrase(NamedTuple):
-    pattern: re.Pattern
+    pattern: LazyPattern
     level: str
     task_type: str
     mechanical: bool = False  # a tool-driven edit: scope and context never raise it
@@ -40,7 +41,7 @@ class _Phrase(NamedTuple):
 
 
 def _p(regex: str, level: str, task_type: str, **kw) -> _Phrase:
-    return _Phrase(re.compile(regex), level, task_type, **kw)
+    return _Phrase(lazy(regex), level, task_type, **kw)
 
 
 _W = r"(?:[\w`'./-]+\s+){0,4}?"  # up to four filler words between a verb and its object
@@ -95,27 +96,27 @@ _PHRASES: list[_Phrase] = [
 ]
 
 # Topics: what the change touches. They raise medium work to complex, never a mechanical/simple edit.
-_TOPICS: list[tuple[re.Pattern, str, str]] = [
-    (re.compile(r"\b(?:auth\w*|oauth\w*|login|password\w*|credential\w*|jwt|token|session\w*|csrf|xss|"
+_TOPICS: list[tuple[LazyPattern, str, str]] = [
+    (lazy(r"\b(?:auth\w*|oauth\w*|login|password\w*|credential\w*|jwt|token|session\w*|csrf|xss|"
                 r"sql injection|injection|encrypt\w*|decrypt\w*|crypto\w*|signing keys?|permission\w*|"
                 r"authori[sz]ation|access control|secrets?|security|tenant isolation|multi-tenant)\b"),
      "security-sensitive", "security"),
-    (re.compile(r"\b(?:race condition|race between|deadlock\w*|thread-?safe\w*|concurren\w*|mutex|lock\w*|"
+    (lazy(r"\b(?:race condition|race between|deadlock\w*|thread-?safe\w*|concurren\w*|mutex|lock\w*|"
                 r"async(?:/await)?|asynchronous|goroutines?|parallel|idempoten\w*|distributed|leader election|"
                 r"message queue|event-driven|worker crashes|shared across)\b"),
      "concurrency", "concurrency"),
-    (re.compile(r"\b(?:schema|zero downtime|without downtime|existing data|data layer|data access layer|orm|"
+    (lazy(r"\b(?:schema|zero downtime|without downtime|existing data|data layer|data access layer|orm|"
                 r"roll back|rollback|transaction\w*|consistently|consistency)\b"),
      "data integrity", "data"),
-    (re.compile(r"\b(?:memory leak|leaks?|under (?:high )?load)\b"), "hard-to-reproduce runtime behaviour", "runtime"),
+    (lazy(r"\b(?:memory leak|leaks?|under (?:high )?load)\b"), "hard-to-reproduce runtime behaviour", "runtime"),
 ]
 
-_NEGATION = re.compile(r"\b(?:don'?t|do not|does not|never|without|no need to|not|avoid|instead of|rather than)\b"
+_NEGATION = lazy(r"\b(?:don'?t|do not|does not|never|without|no need to|not|avoid|instead of|rather than)\b"
                        r"[^.;:!?,]*?(?=\b(?:just|only|but|instead)\b|[.;:!?,]|$)")
-_SCOPE_UP = re.compile(r"\b(?:entire|whole|every\w*|everywhere|throughout|codebase-wide|project-wide|repo-wide|"
+_SCOPE_UP = lazy(r"\b(?:entire|whole|every\w*|everywhere|throughout|codebase-wide|project-wide|repo-wide|"
                        r"monorepo|all (?:services|modules|packages|endpoints|callers|repos|the services|worker)\w*|"
                        r"across (?:all|the|every|\w+,)|multiple (?:services|modules|packages|devices))\b")
-_SPANS_PACKAGES = re.compile(r"\b(?:across|between) the \w+(?:, \w+)* and \w+ (?:packages|modules|services|clients)\b|"
+_SPANS_PACKAGES = lazy(r"\b(?:across|between) the \w+(?:, \w+)* and \w+ (?:packages|modules|services|clients)\b|"
                              r"\bthe \w+, \w+ and \w+ modules\b|\bweb and mobile\b")
 
 
@@ -162,7 +163,7 @@ def _phrase_hits(text: str, is_negated) -> list[tuple[int, _Phrase, str]]:
     return hits
 
 
-_CLAUSE_BREAK = re.compile(r"[.;:!?]|,\s+(?:then|and)\b|\s+(?:and|then|so|plus)\s+")
+_CLAUSE_BREAK = lazy(r"[.;:!?]|,\s+(?:then|and)\b|\s+(?:and|then|so|plus)\s+")
 
 
 def _by_clause(text: str, hits: list) -> list[list]:

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from buildrunner.engine.entropy import alphabet_size, entropy_floor_met
-from buildrunner.engine.secret_filters import FILTERS, Candidate, claimed_by_provider, first_drop
+from buildrunner.engine.secret_filters import (
+    FILTERS,
+    Candidate,
+    claimed_by_provider,
+    first_drop,
+    human_password,
+    names_provider,
+)
 
 # filter name → (values or candidates it drops, values or candidates it keeps)
 CASES = {
@@ -18,12 +25,15 @@ CASES = {
     "templated": (
         ["${DB_PASSWORD}", "{{ api_key }}", "<your key>", "%(password)s", "{password}", "$API_TOKEN",
          "#{secret}", "%DB_PASS%", "{{secret", "$(cat /run/secrets/key)"],
-        ["Hx7!kP2q@Lm9wZ", "AUn025k50SBh1o/mkukChndsMlxv73FB", "a{b}c" * 0 + "Zq8wL3mT9vR2xK7p"],
+        ["Hx7!kP2q@Lm9wZ", "AUn025k50SBh1o/mkukChndsMlxv73FB", "a{b}c" * 0 + "Zq8wL3mT9vR2xK7p",
+         # braces that do not nest are characters of a literal, not a template
+         "{{k}9)x${Tq]w7(Lm[Zp>-_$#r2}}", "Qw}8{zR)3${Lp]x", "R4nd0m{x)Yz9Kq2"],
     ),
     "indirect_reference": (
         ["settings.SECRET_KEY", "os.environ['X']", "config.get('token')", "get_secret('db')",
          "app.config.SECRET", "env['API_KEY']", "process.env.TOKEN", "self.password"],
-        ["Hx7!kP2q@Lm9wZ", "Zq8wL3mT9vR2xK7pB4nY6cJ1", "s3cr3t.Value!2024"],
+        ["Hx7!kP2q@Lm9wZ", "Zq8wL3mT9vR2xK7pB4nY6cJ1", "s3cr3t.Value!2024",
+         "s.Rk7Qm2Xz9Lp4Tw8Nv3Hb6Jc1", "t.8hQ2mZ7xR4kW9pL3vN6bC1"],  # Vault-style tokens, not attribute access
     ),
     "sequential_or_repeated": (
         ["12345678", "aaaaaaaaaa", "abcdefghij", "qwertyuiop", "abcabcabcabc", "0987654321", "a-a-a-a-a-a-a"],
@@ -33,9 +43,19 @@ CASES = {
         ["8f14e45f-ceea-467f-a9a5-c1f0f34b2e3d", "sha512-FFYLcHGXw8lM9mLOBuQr", "pbkdf2_sha256$600000$abc$def",
          "$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW", "{bcrypt}$2a$10$abc",
          "{COQLCE6DU6GtcS5P+Xe9dA==}",
-         Candidate("9f1c2e4b7a3d5f60182b4c6d8e0a1b3c5d7e9f02", key="commit_token")],
+         Candidate("9f1c2e4b7a3d5f60182b4c6d8e0a1b3c5d7e9f02", key="commit_token"),
+         Candidate("8f14e45f-ceea-467f-a9a5-c1f0f34b2e3d", key="request_uuid"),
+         Candidate("8f14e45f-ceea-467f-a9a5-c1f0f34b2e3d", key="tenant"),
+         # a bare `key` holding a hex digest, or a digest a comment calls one, is a lookup key
+         Candidate("5d41402abc4b2a76b9719d911017c592", key="key"),
+         Candidate("5d41402abc4b2a76b9719d911017c592", key="lookup", line='lookup = "…"  # md5 of the path')],
         [Candidate("9f1c2e4b7a3d5f60182b4c6d8e0a1b3c", key="api_key"), "{noop}Hx7!kP2q@Lm9wZ",
-         "Zq8wL3mT9vR2xK7pB4nY6cJ1"],
+         "Zq8wL3mT9vR2xK7pB4nY6cJ1",
+         # UUID-shaped keys (Heroku, Snyk, Postmark) under a name that says credential
+         Candidate("8f14e45f-ceea-467f-a9a5-c1f0f34b2e3d", key="api_token"),
+         Candidate("8f14e45f-ceea-467f-a9a5-c1f0f34b2e3d", key="Authorization"),
+         Candidate("8f14e45f-ceea-467f-a9a5-c1f0f34b2e3d", key="X-Deploy-ApiKey"),
+         Candidate("5d41402abc4b2a76b9719d911017c592", key="signing_key")],
     ),
     "path_or_url": (
         ["/etc/ssl/private/server.key", "./certs/client.pem", "~/.ssh/id_rsa", "C:\\keys\\prod.pfx",
@@ -72,18 +92,30 @@ CASES = {
     "words_not_random": (
         [Candidate("ValidationError", key="token"), Candidate("prod_payments_v2", key="secret"),
          Candidate("FORBIDDEN_VALUE", key="api_key"), Candidate("UniqueID", key="key"),
-         Candidate("swordfish", key="password"), Candidate("0006_require_contenttypes_0002", key="auth")],
+         Candidate("swordfish", key="password"), Candidate("card_number", key="password"), Candidate("0006_require_contenttypes_0002", key="auth")],
         [Candidate("AUn025k50SBh1o/mkukChndsMlxv73FB", key="api_key"),
-         Candidate("MySecretPw2024", key="DB_PASSWORD"), Candidate("Hx7!kP2q@Lm9wZ", key="dbPass"),
-         Candidate("Zq8wL3mT9vR2xK7pB4nY6cJ1", key="token")],
+         Candidate("MySecretPw2024", key="DB_PASSWORD"), Candidate("plum-anvil-orbit-cedar", key="passphrase"),
+         Candidate("mkd3@RFVbgt5", key="PGPASSWORD"),  # a keyboard-walk password under a one-word name Candidate("Hx7!kP2q@Lm9wZ", key="dbPass"),
+         Candidate("Zq8wL3mT9vR2xK7pB4nY6cJ1", key="token"),
+         # a short word before a long random segment does not make a token an identifier
+         Candidate("live_7e1c90ab44d2f83b6a0c5e9d17f2b4a8c3d", key="payments_token"),
+         Candidate("u-k8x2ab-3f9e0c7d1b6a4e2f8c5d9b0a7e3f1c6d", key="intra_secret"),
+         Candidate("tk_2mq_8hv3r9tx0pl4wz7kc5ne1yb6dj", key="apiKey")],
     ),
     "keyword_not_credential": (
         [Candidate("Zq8wL3mT9vR2xK7p", key="monkey"), Candidate("Zq8wL3mT9vR2xK7p", key="bypass_cache"),
-         Candidate("Zq8wL3mT9vR2xK7p", key="author"), Candidate("Zq8wL3mT9vR2xK7p", key="tokenizer")],
+         Candidate("Zq8wL3mT9vR2xK7p", key="author"), Candidate("Zq8wL3mT9vR2xK7p", key="tokenizer"),
+         # `key` followed by a noun: a keyboard key or a key's metadata
+         Candidate("Zq8wL3mT9vR2xK7p", key="key_up_handler"), Candidate("Zq8wL3mT9vR2xK7p", key="onKeyPressed"),
+         Candidate("Zq8wL3mT9vR2xK7p", key="CIPHER_KeyMeshing"), Candidate("Zq8wL3mT9vR2xK7p", key="keySize")],
         [Candidate("Zq8wL3mT9vR2xK7p", key="apiKey"), Candidate("Zq8wL3mT9vR2xK7p", key="DB_PASS"),
          Candidate("Zq8wL3mT9vR2xK7p", key="accesstoken"), Candidate("Zq8wL3mT9vR2xK7p", key="clientsecret"),
          Candidate("Zq8wL3mT9vR2xK7p", key="jwt"), Candidate("Zq8wL3mT9vR2xK7p", key="AUTH"),
-         Candidate("Zq8wL3mT9vR2xK7p", key="creds")],
+         Candidate("Zq8wL3mT9vR2xK7p", key="creds"),
+         # a credential word inside a longer name: PGPASSWORD, MYSQL_PWD-style, `theapikey`
+         Candidate("Zq8wL3mT9vR2xK7p", key="PGPASSWORD"), Candidate("Zq8wL3mT9vR2xK7p", key="SMTPPASSWORD"),
+         Candidate("Zq8wL3mT9vR2xK7p", key="myapikey"), Candidate("Zq8wL3mT9vR2xK7p", key="githubtoken"),
+         Candidate("Zq8wL3mT9vR2xK7p", key="key_vault_secret")],
     ),
     "fixture_name": (
         [Candidate("Zq8wL3mT9vR2xK7p", key="TEST_SECRET"), Candidate("Zq8wL3mT9vR2xK7p", key="fake_token"),
@@ -135,6 +167,28 @@ def test_provider_prefix_claim():
     assert claimed_by_provider("XOXB-1234", prefixes)  # prefixes are lowercase, values compared lowercased
     assert not claimed_by_provider("Zq8wL3mT9vR2xK7p", prefixes)
     assert not claimed_by_provider("ghp_x", ())
+    # what follows the prefix is a strong random token: a format the provider's rule does not know
+    # (a longer generation), reported by the generic rule unless the name says the provider
+    longer = "ghp_" + "R8aZ3kL0pQ7wX2vN5mC9tY4bH6jD1sF8gE3uW7qT2zK5xV9nB4"
+    assert not claimed_by_provider(longer, prefixes)
+    assert claimed_by_provider(longer, prefixes, key_names_provider=True)
+
+
+def test_names_provider():
+    providers = frozenset({"github", "openai", "stripe"})
+    assert names_provider("OPENAI_API_KEY", providers) and names_provider("githubToken", providers)
+    assert not names_provider("api_token", providers) and not names_provider("", providers)
+    assert not names_provider("stripes_key", providers)  # whole words only
+
+
+@pytest.mark.parametrize(("key", "value", "human"), [
+    ("DB_PASSWORD", "hunter2hunter2", True), ("PGPASSWORD", "Sup3rS3cure", True), ("dbPass", "r00tr00t!", True),
+    ("api_token", "hunter2hunter2", False),         # not a password name: the entropy floor applies
+    ("allPass", "overEvery", False),               # letters only: a name, not a password
+    ("password", "credit_card_number", False),     # an identifier
+])
+def test_human_password_needs_no_entropy_floor(key, value, human):
+    assert human_password(Candidate(value, key=key)) is human
 
 
 def test_entropy_is_judged_on_the_values_own_alphabet():

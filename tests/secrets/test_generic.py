@@ -46,6 +46,53 @@ FORMS = [
     ("main.tf", f'  password = "{HUMAN}"', HUMAN),
     ("docker/config.json", f'"auth": "{RANDOM}"', RANDOM),
     ("infra/variables.tf", f'variable "db_password" {{ default = "{HUMAN}" }}', HUMAN),
+    # assignment operators: GNU make, PHP, C-family compound assignment, logical assignment
+    ("Makefile", f'DEPLOY_TOKEN ::= "{RANDOM}"', RANDOM),
+    ("Makefile", f'DEPLOY_TOKEN :::= "{RANDOM}"', RANDOM),
+    ("src/config.php", f'$apiSecret .= "{RANDOM}";', RANDOM),
+    ("src/app.js", f'options.authToken += "{RANDOM}";', RANDOM),
+    ("src/app.js", f'cfg.apiKey ??= "{RANDOM}";', RANDOM),
+    ("src/app.js", f'cfg.apiKey ||= "{RANDOM}";', RANDOM),
+    # typed declarations: Go, Kotlin, Swift
+    ("src/main.go", f'var serviceToken string = "{RANDOM}"', RANDOM),
+    ("src/Main.kt", f'val clientSecret: String = "{RANDOM}"', RANDOM),
+    ("src/App.swift", f'let apiKey: String? = "{RANDOM}"', RANDOM),
+    # Objective-C / C# string literals, PHP array append, whitespace-separated conf values
+    ("src/AppDelegate.m", f'NSString *apiKey = @"{RANDOM}";', RANDOM),
+    ("src/config.php", f'$secrets[]= "{RANDOM}";', RANDOM),
+    ("conf/app.conf", f'auth_token "{RANDOM}";', RANDOM),
+    # Dockerfile and shell forms with KEY=value
+    ("Dockerfile", f"ENV REGISTRY_TOKEN={RANDOM}", RANDOM),
+    ("Dockerfile", f"ARG NPM_AUTH_TOKEN={RANDOM}", RANDOM),
+    ("env.sh", f"declare -x SERVICE_SECRET={RANDOM}", RANDOM),
+    ("deploy.sh", "export PGPASSWORD='Wq7!rT2mLp9z'", "Wq7!rT2mLp9z"),
+    # XML element value on its own line
+    ("settings.xml", f"<serviceToken>\n    {RANDOM}\n</serviceToken>", RANDOM),
+    # curl forms: `=`, empty user, mixed quoting, a `$` inside, a continuation line
+    ("deploy.sh", f"curl --user=ops:{HUMAN} https://ci.internal", HUMAN),
+    ("deploy.sh", 'curl -u ":Tq8!zL2wKp" https://search.internal:9200', "Tq8!zL2wKp"),
+    ("deploy.sh", "curl --user ops:'Tq8zL2wKp5' -X POST https://ci.internal", "Tq8zL2wKp5"),
+    ("deploy.sh", "curl -k -u ops:Tq8zL$2wKp https://search.internal:9200", "Tq8zL$2wKp"),
+    ("deploy.sh", "curl -X POST https://ci.internal/api \\\n  -u ops:Tq8zL2wKp5 \\\n  -d @body.json", "Tq8zL2wKp5"),
+    # credential headers: Api-Token scheme, bare Token / apikey header names, UUID-shaped keys
+    ("deploy.sh", f'curl -H "Authorization: Api-Token {RANDOM}" https://api.internal', RANDOM),
+    ("deploy.sh", f'curl -H "Token: {RANDOM}" https://api.internal', RANDOM),
+    ("deploy.sh", 'curl --header "apikey: 4b1f7c2e-9a3d-4e6b-8c0f-2d5a7e9b1c3f" https://api.internal',
+     "4b1f7c2e-9a3d-4e6b-8c0f-2d5a7e9b1c3f"),
+    ("src/main.go", 'token := env.GetOr("api_token", "4b1f7c2e-9a3d-4e6b-8c0f-2d5a7e9b1c3f")',
+     "4b1f7c2e-9a3d-4e6b-8c0f-2d5a7e9b1c3f"),
+    # a UUID under a provider's name is kept when that provider's keys are UUIDs (Snyk, Heroku)
+    ("pom.xml", "<snykApiToken>\n  4b1f7c2e-9a3d-4e6b-8c0f-2d5a7e9b1c3f\n</snykApiToken>",
+     "4b1f7c2e-9a3d-4e6b-8c0f-2d5a7e9b1c3f"),
+    # connection strings
+    ("appsettings.json", f'"Db": "Server=tcp:sql.internal,1433;Database=app;User ID=app;Password={HUMAN};"', HUMAN),
+    # password names take human-chosen passwords without an entropy floor
+    ("config/app.yaml", "  password: letmein42letmein42", "letmein42letmein42"),
+    ("config/app.yaml", 'passwd: "admin2024admin!"', "admin2024admin!"),
+    # unquoted values may contain braces; only real templates are filtered
+    (".env", "DB_PASSWORD=q8Z}mT2!vL9x{R", "q8Z}mT2!vL9x{R"),
+    # a literal with stray braces is not a template
+    ("src/app.py", 'api_key = "{{k}9)x${Tq]w7(Lm[Zp>-_$#r2}}"', "{{k}9)x${Tq]w7(Lm[Zp>-_$#r2}}"),
 ]
 
 PEM_BODY = ["MIIEpAIBAAKCAQEAYS31YPrGp2eDsCFbno9WAEL/KPfphpvf4gaOxnWDJhgKQsR0",
@@ -78,6 +125,18 @@ NOT_SECRETS = [
     ("tests/test_login.py", 'client.login(username="bob", password="superS3cret")'),
     ("docs/db.rst", 'engine = create_engine("postgresql://scott:tiger@localhost/test")'),
     ("src/app.py", 'DEFAULT_URL = "mssql+pyodbc://scott:tiger^5HHH@mssql2017:1433/test"'),
+    # key plus a noun, digests under a bare key, UUIDs under a provider's name, identifiers under *Pass
+    ("src/keys.js", "on_key_down_event = 'Zq8wL3mT9vR2xK7pB4nY6cJ1'"),
+    ("src/oids.rs", 'pub const OID_Cipher_KeyMeshing = "oid-cipher-key-meshing";'),
+    ("src/cache.py", 'key = "5d41402abc4b2a76b9719d911017c592"  # md5 of the request path'),
+    ("src/app.ts", 'export const githubToken: string = "4b1f7c2e-9a3d-4e6b-8c0f-2d5a7e9b1c3f";'),
+    ("src/fp.js", "  'somePass': 'overSome',"),
+    ("src/views.py", "@sensitive_variables('user', 'password', 'card_number')"),
+    ("src/app.py", 'OPENAI_API_KEY = "sk-proj-Rq8ZmT2vL9xK7pB4nY6cJ1wQ3e"'),  # known format, too short
+    ("Dockerfile", "ENV API_TOKEN=${API_TOKEN}"),
+    ("deploy.sh", "docker run \\\n  -u 1000:1000 app"),
+    ("appsettings.json", '"Db": "Server=localhost;Database=app;User ID=sa;Password=${DB_PASSWORD};"'),
+    ("settings.xml", "<keyAlias>\n    release-signing\n</keyAlias>"),
 ]
 
 
@@ -168,3 +227,23 @@ def test_accuracy_corpus_is_split_by_template_and_scores_without_false_alarms():
     for recs in parts.values():
         stats, misses, false_alarms = accuracy.score_br(recs)
         assert false_alarms == [] and len(misses) <= len(recs) // 50
+
+
+def test_a_jwt_with_a_mangled_header_is_still_a_jwt_but_random_eyj_strings_are_not():
+    """Logs and copies damage headers: a header and payload that decode to JSON text are a token's
+    shape; random base64 after `eyJ` decodes to binary and is rejected."""
+    import base64
+    import random
+
+    from buildrunner.engine.secrets import VALIDATORS
+
+    payload = base64.urlsafe_b64encode(b'{"sub":"svc-ingest","iat":1712345678}').decode().rstrip("=")
+    mangled_header = "eyJhbGciOixxxiIsInR5cCI6IkpXVCJ9"  # `{"alg":"` + damaged bytes
+    assert VALIDATORS["jwt"](f"{mangled_header}.{payload}.Qm9xT2tL7pZ3rW8vN1cY5s")
+    rng = random.Random(7)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+    def rand(n):
+        return "".join(rng.choice(alphabet) for _ in range(n))
+
+    assert not any(VALIDATORS["jwt"](f"eyJ{rand(30)}.eyJ{rand(40)}.{rand(20)}") for _ in range(100))
