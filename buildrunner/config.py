@@ -113,7 +113,7 @@ KEYS: dict[str, Key] = {k.name: k for k in [
     _k("telemetry.email.starttls", "bool", True, "Use STARTTLS when sending alert e-mails."),
     # orchestration
     _k("orchestration.agent_command", "str", "",
-       "Command a worker runs per batch, e.g. `claude -p {prompt_file}` (empty = manual)."),
+       "Command a worker runs per batch, e.g. `claude -p --model {model} {prompt_file}` (empty = manual)."),
     _k("orchestration.dashboard_host", "str", "127.0.0.1", "Interface the dashboard binds to.", check="host"),
     _k("orchestration.dashboard_port", "int", 8080, "Dashboard port.", minimum=0, maximum=65535),
     _k("orchestration.integration_branch", "str", "", "Branch streams merge into (empty = current).",

@@ -12,6 +12,7 @@ a new driver is a YAML change with examples, not Python. Schema::
         receiver: '(?i)session|engine'   # optional regex searched in the receiver's source text
                                          # (for `function` names it only constrains qualified calls)
       argument: [0, sql]                 # positions and/or keyword names holding the SQL text
+      imports: [pony]                    # optional: only in files importing one of these modules
     when: dynamic-string
     sql: fragment                        # statement | fragment | any: how SQL-like the literal parts must be
     sanitizers: [sql.Identifier, escape] # calls/attributes whose result is safe to splice into SQL
@@ -92,7 +93,9 @@ def compile_spec(raw: dict, rule_id: str) -> dict:
     sanitizers, conditional = _sanitizers(raw.get("sanitizers") or [])
     forward = specs.boolean(raw, "forward", True)
     autofix = _autofix(raw.get("autofix"))
+    imports = _names(raw["sink"].get("imports"), "sink", _DOTTED_RE)
     return {"methods": methods, "functions": functions, "receiver": receiver, "inline": raw["sink"].get("inline", False),
+            "imports": _import_pattern(imports),
             "arguments": tuple(argument), "sql": sql, "sanitizers": tuple(sanitizers),
             "conditional_sanitizers": conditional, "forward": forward, "autofix": autofix}
 
@@ -101,8 +104,10 @@ def _sink(sink) -> tuple[tuple[str, ...], tuple[str, ...], re.Pattern | None, li
     """`sink: {call: {method, function, receiver}, argument, inline}` → (methods, functions, receiver, arguments)."""
     if not isinstance(sink, dict) or not isinstance(sink.get("call"), dict):
         raise SpecError("sink", "`sink` must be a mapping with `call: {method: [...], function: [...]}`")
-    if set(sink) - {"call", "argument", "inline"}:
-        raise SpecError("sink", f"unknown `sink` field(s): {sorted(set(sink) - {'call', 'argument', 'inline'})}")
+    if set(sink) - {"call", "argument", "inline", "imports"}:
+        raise SpecError("sink", "unknown `sink` field(s): "
+                        f"{sorted(set(sink) - {'call', 'argument', 'inline', 'imports'})}")
+    _names(sink.get("imports"), "sink", _DOTTED_RE)
     inline = sink.get("inline", False)
     if not (isinstance(inline, bool) or inline == "names"):
         raise SpecError("sink", "`sink.inline` must be true, false or `names`")
@@ -127,6 +132,15 @@ def _sink(sink) -> tuple[tuple[str, ...], tuple[str, ...], re.Pattern | None, li
                                (isinstance(a, str) and _NAME_RE.match(a)) for a in argument):
         raise SpecError("sink", "`sink.argument` must be a position (0-based), a keyword name, or a list of them")
     return methods, functions, receiver, argument
+
+
+def _import_pattern(modules: tuple[str, ...]) -> re.Pattern | None:
+    """`sink.imports: [pony]`: the rule applies only to files importing one of these modules (or a
+    submodule): `select` is Pony's query function only where Pony is imported."""
+    if not modules:
+        return None
+    names = "|".join(re.escape(m) for m in modules)
+    return re.compile(rf"^[ \t]*(?:from[ \t]+(?:{names})(?:\.[\w.]+)?[ \t]+import\b|import[ \t]+(?:{names})\b)", re.M)
 
 
 def _sanitizers(raw: list) -> tuple[list[str], dict[str, str]]:
@@ -252,6 +266,9 @@ class _Prefilter:
     # ... or request input, or a plain variable (`order_by(sort)`), not `User.name == x` / `desc(c)`
     _INLINE_OR_NAME = re.compile(r"\s*(?:[rRbBuUfF]{0,2}[\"'`]|(?:self\.)?request\.|[A-Za-z_]\w*\s*[,)])")
 
+    # `text("SELECT 1")`, `DDL("..." "...")`: only constant literals as arguments, nothing can fire
+    _CONSTANT_ARGS = re.compile(r"""\s*(?:[rRbBuU]{0,2}(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')\s*)+\)""")
+
     def __init__(self, names, inline=None):
         import ahocorasick
 
@@ -276,6 +293,8 @@ class _Prefilter:
             if loose is not None and not (self._INLINE_OR_NAME if loose else self._INLINE).match(
                     text, text.find("(", start + name_len) + 1 or len(text)):
                 continue  # `select(User)`, `filter(User.id == 1)`: not the form this name is a sink for
+            if self._CONSTANT_ARGS.match(text, text.find("(", start + name_len) + 1 or len(text)):
+                continue
             if text[end] != "<" or self._TAIL.match(text, start + name_len):  # `name<T>(`, not `a < b`
                 out.append((start, name_len))
                 if first:
@@ -370,9 +389,9 @@ class CodeMatcher:
         hits = plan.prefilter.hits(doc.text) if plan.prefilter is not None else []
         built = []
         if plan.built:
-            from buildrunner.engine.analysis.built import PREFILTER, skipped
+            from buildrunner.engine.analysis.built import might_build, skipped
 
-            if PREFILTER.search(doc.text):
+            if might_build(doc.text):
                 built = [r for r in plan.built if not skipped(doc.path, r.spec["skip_paths"])]
         if not hits and not built:
             return []
@@ -408,14 +427,21 @@ def _malformed_around(node, levels: int = 4) -> bool:
     return False
 
 
-def _reportable(value, rule: Rule) -> bool:
+def _reportable(value, rule: Rule, db_handle: bool = False) -> bool:
     """SQL text built from runtime values, or request input used as (part of) the SQL. Request input
-    alone does not make a call on a generic name (`run`, `get`: `sql: statement` rules) SQL."""
+    alone does not make a call on a generic name (`run`, `fetch`: `sql: statement` rules) SQL,
+    unless the receiver is known to be a database handle (`db_handle`)."""
     from buildrunner.engine.analysis import DYNAMIC
 
     if value.kind != DYNAMIC:
         return False
-    return looks_like_sql(value.text, rule.spec["sql"]) or (value.tainted and rule.spec["sql"] != "statement")
+    return looks_like_sql(value.text, rule.spec["sql"]) or \
+        (value.tainted and (rule.spec["sql"] != "statement" or db_handle))
+
+
+# `conn = await asyncpg.connect(...)`, `pool = await asyncpg.create_pool(...)`,
+# `async with pool.acquire() as conn`, `cur = conn.cursor()`, `con = pg8000.connect(...)`
+_DB_HANDLE_CALL = re.compile(r"(?:^|\.)(?:connect|create_pool|acquire|cursor)$")
 
 
 def _name_node(call):
@@ -568,6 +594,8 @@ class _Scan:
         positional, keywords = self._arguments(args)
         for rule in self.plan.by_name.get(name, ()):
             spec = rule.spec
+            if spec.get("imports") is not None and not spec["imports"].search(self.doc.text):
+                continue
             if name not in spec["functions"] and recv_text is None:
                 continue
             if spec["receiver"] is not None and (recv_text is not None and not spec["receiver"].search(recv_text)
@@ -580,7 +608,7 @@ class _Scan:
             if not targets:
                 continue
             for target in targets:
-                self._check(rule, call, target)
+                self._check(rule, call, target, recv)
             return
 
     def _judged_by_a_sink(self, node) -> bool:
@@ -594,15 +622,39 @@ class _Scan:
         return left is not None and left.type == "identifier" and \
             (self.an.scope_of(node).id, self.an.text(left)) in self._sink_names
 
-    def _check(self, rule: Rule, call, target) -> None:
+    def _db_handle(self, recv) -> bool:
+        """Is the receiver a name bound, in this function or an enclosing one, to a database
+        connection, pool or cursor (the result of a `connect`/`create_pool`/`acquire`/`cursor`
+        call, awaited or entered with `async with ... as name`)?"""
+        if recv is None or recv.type != "identifier" or self.family != "python":
+            return False
+        name, scope = self.an.text(recv), self.an.scope_of(recv)
+        while scope is not None:
+            for d in self.an.defs(scope).get(name, ()):
+                expr = d.rhs
+                if d.node.type == "as_pattern_target" and d.node.parent is not None:
+                    expr = d.node.parent.named_children[0]
+                while expr is not None and expr.type in ("await", "parenthesized_expression") and expr.named_children:
+                    expr = expr.named_children[0]
+                if expr is not None and expr.type == "call" and \
+                        _DB_HANDLE_CALL.search(self.an.text(expr.child_by_field_name("function"))):
+                    return True
+            scope = self.an.outer_scope(scope)
+        return False
+
+    def _check(self, rule: Rule, call, target, recv=None) -> None:
         from buildrunner.engine.analysis import PARAM
+        from buildrunner.engine.analysis.base import short
 
         if target.type == "identifier":
             self._sink_names.add((self.an.scope_of(target).id, self.an.text(target)))
         value = self.an.value_of(target)
         label = self._label(call)
-        if _reportable(value, rule):
+        if _reportable(value, rule, value.tainted and rule.spec["sql"] == "statement" and self._db_handle(recv)):
             steps = self._steps(value)
+            if target.start_point.row != call.start_point.row:  # `db.one({\n  text: query,\n})`
+                steps.append(TraceStep(self._line(target), f"`{short(self.an.text(target))}` is the SQL "
+                                       "argument", target.start_point.column + 1))
             steps.append(TraceStep(self._line(call), f"the SQL text reaches `{label}` here",
                                    call.start_point.column + 1))
             self._report(rule, call, label, steps)

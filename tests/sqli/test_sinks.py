@@ -26,8 +26,21 @@ def test_a_call_chained_over_several_lines_is_reported_at_its_method_name(scan):
 
 
 def test_inline_sinks_only_take_a_string_written_in_the_call(scan):
-    assert ids(scan('people = select(f"p for p in Person if p.name == \'{name}\'")\n')) == [(PY + "pony-select", 1)]
-    assert scan("stmt = select(User).where(User.name == name)\nq = select(query_text)\n") == []
+    pony = "from pony.orm import select\n"
+    assert ids(scan(pony + 'people = select(f"p for p in Person if p.name == \'{name}\'")\n')) == \
+        [(PY + "pony-select", 2)]
+    assert scan(pony + "stmt = select(User).where(User.name == name)\nq = select(query_text)\n") == []
+
+
+def test_pony_select_only_where_pony_is_imported(scan):
+    sqlalchemy_select = src('''
+        from sqlalchemy import select, literal_column
+        query = select(literal_column("users.fullname") + ", " + literal_column("addresses.email"))
+        people = select(f"p for p in Person if p.name == '{name}'")
+    ''')
+    assert scan(sqlalchemy_select) == []
+    assert ids(scan("import pony.orm as orm\n" + sqlalchemy_select)) == \
+        [(PY + "pony-select", 4)]
 
 
 def test_sqlalchemy_orm_strings_but_not_django_querysets(scan):
@@ -67,3 +80,43 @@ def test_orm_string_sinks_skip_expression_arguments_without_parsing(sqli_rules, 
     assert m.scan(Document("a.py", text, "python")) == [] and calls == []
     text = "rows = session.query(User).order_by(sort).all()\n"  # a variable may hold SQL text
     assert m.scan(Document("a.py", text, "python")) == [] and len(calls) == 1
+
+
+def test_request_input_used_whole_on_a_known_database_handle(scan):
+    code = src('''
+        import asyncpg
+        from flask import request
+        async def view():
+            conn = await asyncpg.connect()
+            await conn.fetch(request.args["q"])
+            async with (await asyncpg.create_pool()).acquire() as db:
+                await db.copy_from_query(request.args["q"], output="out.csv")
+            await http.fetch(request.args["q"])
+    ''')
+    assert ids(scan(code)) == [(PY + "asyncpg-query", 5), (PY + "asyncpg-query", 7)]
+
+
+def test_sqlalchemy_text_through_its_module_path(scan):
+    code = src('''
+        import sqlalchemy
+        def q(name):
+            a = sqlalchemy.sql.text(f"SELECT * FROM t WHERE n = '{name}'")
+            b = sqlalchemy.sql.expression.TextClause(text="SELECT * FROM t WHERE n = '" + name + "'")
+            return a, b
+    ''')
+    assert ids(scan(code)) == [(PY + "sqlalchemy-text", 3), (PY + "sqlalchemy-text", 4)]
+
+
+def test_pg_promise_query_config_object(scan):
+    code = src('''
+        app.get("/news", (req, res) => {
+          const query = "SELECT * FROM news WHERE cat = '" + req.query.cat + "'";
+          db.one({
+            text: query,
+          });
+          db.one({text: "SELECT * FROM news WHERE cat = $1", values: [req.query.cat]});
+        });
+    ''')
+    findings = scan(code, "javascript")
+    assert ids(findings) == [("javascript.sql-injection.pg-promise", 3)]
+    assert 4 in [t.line for t in findings[0].trace]

@@ -20,6 +20,54 @@ STATEMENT_START = re.compile(r"^[rRuUbBfF]{0,2}(?:\"\"\"|'''|\"|')\s*\(?\s*(sele
 # cheap document prefilter: a string literal starting with a statement keyword
 PREFILTER = re.compile(r"(?:\"|')\s*\(?\s*(?:select|insert|update|delete|with|replace|merge|create|drop|alter|"
                        r"truncate)\s", re.I)
+_PREFIXES = "rRuUbBfF"
+
+
+def might_build(text: str) -> bool:
+    """Could the document hold a candidate at all? Byte-level, conservative: a literal starting like
+    a statement that is an f-string, or is next to an operator (`+`, `%`, `.format(...)`) or to
+    another literal. A file whose only SQL literals stand alone (`q = "SELECT 1"`) is never parsed
+    for this rule (a stand-alone literal is constant: the rule cannot fire on it)."""
+    for m in PREFILTER.finditer(text):
+        q = m.start()
+        quote = text[q]
+        while q > 0 and text[q - 1] == quote and m.start() - q < 2:
+            q -= 1  # the match starts on the last quote of a triple quote
+        delim = quote * 3 if text.startswith(quote * 3, q) else quote
+        p = q
+        while p > 0 and text[p - 1] in _PREFIXES and q - p < 2:
+            p -= 1
+        if "f" in text[p:q].lower():
+            return True
+        b = p - 1
+        while b >= 0 and text[b] in " \t\r\n\\":
+            b -= 1
+        if b >= 0 and text[b] in "+%'\"":
+            return True
+        end = _closing(text, q + len(delim), delim)
+        if end < 0:
+            return True
+        after = text[end:end + 200].lstrip(" \t\r\n\\)")  # `("SELECT {}").format(x)` too
+        if after[:1] in ("+", "%", ".", "'", '"', "#") or re.match(r"[rRuUbBfF]{1,2}['\"]", after):
+            return True
+    return False
+
+
+def _closing(text: str, start: int, delim: str) -> int:
+    """The index just after the literal's closing delimiter, or -1."""
+    i = start
+    while True:
+        j = text.find(delim, i)
+        if j < 0:
+            return -1
+        backslashes = 0
+        while j - 1 - backslashes >= start and text[j - 1 - backslashes] == "\\":
+            backslashes += 1
+        if backslashes % 2 == 0:
+            return j + len(delim)
+        i = j + 1
+
+
 _BUILDING_PARENTS = frozenset({"binary_operator", "parenthesized_expression", "concatenated_string"})
 _MESSAGE_CALL = re.compile(r"(?:^|\.)(?:print|debug|info|warning|warn|error|exception|critical|log|msg|echo|"
                            r"write|fail|skip|xfail|_|gettext|gettext_lazy|ngettext)$|^(?:log|logger|logging)\b")
@@ -44,10 +92,10 @@ def building_expression(string):
         parent = node.parent
         if parent.type in _BUILDING_PARENTS:
             node = parent
-        elif parent.type == "attribute" and parent.child_by_field_name("object") is node and \
+        elif parent.type == "attribute" and parent.child_by_field_name("object").id == node.id and \
                 parent.parent is not None and parent.parent.type == "call" and \
-                _text(parent.child_by_field_name("attribute")) == "format":
-            node = parent.parent  # "...".format(...)
+                _text(parent.child_by_field_name("attribute")) in ("format", "replace"):
+            node = parent.parent  # "...".format(...), "... [V] ...".replace("[V]", v)
         else:
             break
     return node
