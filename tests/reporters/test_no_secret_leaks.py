@@ -45,7 +45,9 @@ def _load_secret_rules():
         from buildrunner.engine.secrets import SecretMatcher  # noqa: F401
     except ImportError as exc:
         return [], f"secrets engine not importable: {exc}"
-    rules = [r for r in merge([load_pack(PACK, builtin=True)]) if r.kind == "secret" and r.enabled]
+    # `paths:` rules report a file by its name (keystores): they have no value in the text to mask
+    rules = [r for r in merge([load_pack(PACK, builtin=True)])
+             if r.kind == "secret" and r.enabled and not r.spec.get("paths")]
     if not rules:
         return [], "buildrunner/rules/secrets.yaml has no secret rules"
     return rules, ""

@@ -9,28 +9,7 @@ import subprocess
 import pytest
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl CLI")
-RULE = "acme.keystore-file"
-# A `paths:` rule in the project's own pack (.buildrunner/rules/): the built-in pack does not ship one
-# yet (see docs/SECURITY.md, `paths`).
-PACK = """\
-- id: acme.keystore-file
-  kind: secret
-  name: Keystore or PKCS#12 file committed
-  severity: high
-  paths: ['*.p12', '*.pfx', '*.jks', '*.keystore', '*.bks', '*.jceks']
-  message: A keystore (PKCS#12 / Java keystore) is tracked in the repository; it holds private keys, protected at best by a password.
-  fix: Remove the file from the repository (and its history), rotate the keys and certificates it holds, and load the keystore from a secret store at deploy time.
-  help: 'Keystores are binary, so no content rule can see them: the file name is the finding (reported at line 1). Keystores of test fixtures can be excluded with `allowlist.paths` or `security.exclude`.'
-  tags: [security, secret, private-key]
-  cwe: [CWE-798, CWE-321]
-  examples:
-    match:
-    - {text: 'MIIKZAIBAzCCCh4GCSqGSIb3DQEHAaCCCg8Eggo', path: certs/server.p12, secret: 'MIIKZAIBAzCCCh4GCSqGSIb3DQEHAaCCCg8Eggo'}
-    - {text: 'MIIJqQIBAzCCCW8GCSqGSIb3DQEHAaCCCWAEgglc', path: deploy/Release.KEYSTORE, secret: 'MIIJqQIBAzCCCW8GCSqGSIb3DQEHAaCCCWAEgglc'}
-    no_match:
-    - {text: 'MIIKZAIBAzCCCh4GCSqGSIb3DQEHAaCCCg8Eggo', path: certs/server.p12.md}
-    - {text: 'MIIKZAIBAzCCCh4GCSqGSIb3DQEHAaCCCg8Eggo', path: src/p12.py}
-"""
+RULE = "secrets.keystore-file"  # shipped in the built-in pack
 
 
 def make_p12(directory, name="server.p12") -> bytes:
@@ -47,8 +26,6 @@ def make_p12(directory, name="server.p12") -> bytes:
 
 
 def keystore_findings(br, root, *args):
-    (root / ".buildrunner" / "rules").mkdir(parents=True, exist_ok=True)
-    (root / ".buildrunner" / "rules" / "keystores.yaml").write_text(PACK)
     res = br("security", "check", "--json", *args, cwd=root)
     data = json.loads(res.stdout)
     return res, sorted((f["path"], f["line"]) for f in data["findings"] if f["rule_id"] == RULE), data

@@ -20,9 +20,14 @@ from buildrunner.cli.main import split_command
 from buildrunner.telemetry.hook import after_command
 
 
+def _value_rules():
+    """Secret rules that find a value in text (`paths:` rules report a file by name: nothing to mask)."""
+    return [r for r in load_rules(None).of_kind("secret") if not r.spec.get("paths")]
+
+
 def _secrets() -> list[tuple[str, str]]:
     out = []
-    for rule in load_rules(None).of_kind("secret"):
+    for rule in _value_rules():
         for example in rule.examples.match:
             for start, end in secret_spans(example):
                 out.append((rule.id, example[start:end]))
@@ -34,7 +39,7 @@ SECRETS = _secrets()
 
 def test_every_secret_rule_family_is_covered():
     families = {rule_id.split(".")[1] if "." in rule_id else rule_id for rule_id, _ in SECRETS}
-    rules = {r.id for r in load_rules(None).of_kind("secret")}
+    rules = {r.id for r in _value_rules()}
     assert SECRETS and {rule_id for rule_id, _ in SECRETS} == rules, "a secret rule has no usable example"
     assert len(families) > 10
 
