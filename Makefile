@@ -41,11 +41,8 @@ docs: $(STAMP)
 	$(BIN)/br rules docs --output docs/RULES.md
 
 # ruff, then the layer contracts (pyproject.toml [tool.importlinter]): imports only go down, no cycles.
-# RUFF_IGNORE: I and UP are selected in pyproject.toml but not yet applied repo-wide (one
-# `ruff check --fix --select I,UP` pass after the branches merge); then set it to empty.
-RUFF_IGNORE ?= --extend-ignore I,UP
 lint: $(STAMP)
-	$(BIN)/python -m ruff check $(RUFF_IGNORE) buildrunner tests bench scripts
+	$(BIN)/python -m ruff check buildrunner tests bench scripts
 	$(BIN)/lint-imports
 	$(BIN)/actionlint docs/ci/*.yml
 

@@ -14,9 +14,11 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 try:  # POSIX
     import fcntl
@@ -157,14 +159,14 @@ def utc_now_iso(t: float | None = None) -> str:
 
 def parse_iso(ts: str) -> float:
     """Seconds since the epoch for a timestamp written by `utc_now_iso` (or any ISO 8601 form)."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     text = ts.strip()
     if text.endswith("Z"):
         text = text[:-1] + "+00:00"
     dt = datetime.fromisoformat(text)
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
+        dt = dt.replace(tzinfo=UTC)
     return dt.timestamp()
 
 

@@ -31,7 +31,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from ruamel.yaml import YAML  # noqa: E402
 from ruamel.yaml.comments import CommentedMap  # noqa: E402
 from ruamel.yaml.scalarstring import (  # noqa: E402
-    DoubleQuotedScalarString, LiteralScalarString, SingleQuotedScalarString,
+    DoubleQuotedScalarString,
+    LiteralScalarString,
+    SingleQuotedScalarString,
 )
 
 from buildrunner.engine import ruletest  # noqa: E402

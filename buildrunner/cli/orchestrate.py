@@ -141,8 +141,13 @@ def orchestrate(parallel, plan_path, restart, dry_run, no_dashboard, host, port,
 def worker(stream, agent_command, auto, once):
     """Watch a stream's command file and run its batches."""
     from buildrunner.orchestration.state import validate_stream_name
-    from buildrunner.orchestration.worker import (Worker, WorkerStopped, install_signal_handlers, interactive,
-                                                  stdin_lines)
+    from buildrunner.orchestration.worker import (
+        Worker,
+        WorkerStopped,
+        install_signal_handlers,
+        interactive,
+        stdin_lines,
+    )
 
     validate_stream_name(stream)
     orch = _orch()

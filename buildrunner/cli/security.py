@@ -396,7 +396,10 @@ def whitelist(location, rule_id, fingerprints, reason, as_json):  # noqa: C901 â
 
     from buildrunner.cli.output import emit_json
     from buildrunner.engine.suppression import (
-        FINGERPRINT_RE, append_whitelist, load_whitelist, whitelist_line,
+        FINGERPRINT_RE,
+        append_whitelist,
+        load_whitelist,
+        whitelist_line,
     )
 
     if bool(location) == bool(fingerprints):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC
 
 import click
 
@@ -140,7 +141,7 @@ def _iso_bound(option: str, value: str | None) -> str | None:
     if value is None:
         return None
     import re
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     text = value.strip()
     try:
@@ -151,7 +152,7 @@ def _iso_bound(option: str, value: str | None) -> str | None:
     text = text.replace(" ", "T")
     if stamp.tzinfo is None and re.match(r"^\d{4}-\d\d-\d\d(T\d\d(:\d\d(:\d\d(\.\d+)?)?)?)?$", text):
         return text  # UTC like the log: keep its precision (`--until 2026-11-01T14:30` = the whole minute)
-    stamp = stamp.replace(tzinfo=timezone.utc) if stamp.tzinfo is None else stamp.astimezone(timezone.utc)
+    stamp = stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
     return stamp.strftime("%Y-%m-%dT%H:%M:%S") + (f".{stamp.microsecond // 1000:03d}" if stamp.microsecond else "")
 
 

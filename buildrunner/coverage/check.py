@@ -344,7 +344,7 @@ def _read(path: Path) -> bytes | None:
         return None
 
 
-def _lines_of(fc: FileCoverage, content: bytes, cache: "LineCache", rel: str):
+def _lines_of(fc: FileCoverage, content: bytes, cache: LineCache, rel: str):
     """(executable, executed) statement lines of a measured file."""
     if fc.executable is not None:
         return fc.executable, fc.executed

@@ -47,7 +47,7 @@ class CoverageData:
     def oldest_mtime(self) -> float:
         return min((s.mtime for s in self.sources), default=0.0)
 
-    def merge(self, other: "CoverageData") -> None:
+    def merge(self, other: CoverageData) -> None:
         """Later data wins per file (callers merge oldest first)."""
         for path, fc in other.files.items():
             cur = self.files.get(path)

@@ -34,8 +34,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from buildrunner.engine.model import Document, Finding, Rule, Skipped, TraceStep, value_hash
-from buildrunner.engine.model import SpecError
+from buildrunner.engine.model import Document, Finding, Rule, Skipped, SpecError, TraceStep, value_hash
 
 FIELDS = {"sink", "when", "sql", "sanitizers", "forward", "autofix", "skip_paths"}
 WHEN = ("dynamic-string", "built-sql")
@@ -311,7 +310,7 @@ class _Plan:
 
     rules: list[Rule]
     by_name: dict[str, list[Rule]]
-    prefilter: "_Prefilter | None"
+    prefilter: _Prefilter | None
     query: object = None
     sanitizers: frozenset[str] = frozenset()
     conditional: dict[str, str] = field(default_factory=dict)

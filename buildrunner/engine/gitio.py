@@ -11,9 +11,10 @@ import os
 import re
 import subprocess
 import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Iterable, Iterator
+from typing import IO
 
 from buildrunner.errors import BrError, NotAGitRepository
 

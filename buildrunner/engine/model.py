@@ -8,7 +8,7 @@ from enum import Enum
 from typing import Any
 
 
-class Severity(str, Enum):
+class Severity(str, Enum):  # noqa: UP042 — str() and format() must keep their 3.11 Enum behaviour
     CRITICAL = "critical"
     HIGH = "high"
     MEDIUM = "medium"

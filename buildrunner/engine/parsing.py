@@ -8,7 +8,7 @@ grammar.
 from __future__ import annotations
 
 import importlib
-from functools import lru_cache
+from functools import cache
 from pathlib import PurePosixPath
 
 EXTENSIONS: dict[str, str] = {
@@ -39,7 +39,7 @@ def rule_language_matches(rule_languages: tuple[str, ...], language: str | None)
     return language in {"typescript", "tsx"} and "javascript" in rule_languages
 
 
-@lru_cache(maxsize=None)
+@cache
 def get_language(name: str):
     from tree_sitter import Language
 
@@ -47,7 +47,7 @@ def get_language(name: str):
     return Language(getattr(importlib.import_module(module_name), func)())
 
 
-@lru_cache(maxsize=None)
+@cache
 def get_parser(name: str):
     from tree_sitter import Parser
 

@@ -7,7 +7,7 @@ everywhere. Steps are separate functions because the hook times each one (`br ho
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from buildrunner.engine.model import Rule, ScanResult
 from buildrunner.errors import BrError

@@ -23,9 +23,10 @@ disables it), new ids extend the set.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from buildrunner.engine import kinds
 from buildrunner.engine.model import Example, Examples, Rule, Severity, SpecError
@@ -62,7 +63,7 @@ class RuleSet:
     def by_id(self) -> dict[str, Rule]:
         return {r.id: r for r in self.rules}
 
-    def select(self, ids: Iterable[str] | None = None, tags: Iterable[str] | None = None) -> "RuleSet":
+    def select(self, ids: Iterable[str] | None = None, tags: Iterable[str] | None = None) -> RuleSet:
         """Rules whose id equals or starts with one of `ids` (prefix + '.'), or that carry a tag."""
         ids, tags = list(ids or []), set(tags or [])
 

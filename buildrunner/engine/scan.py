@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable, Iterable, Iterator
 from itertools import chain
-from typing import Callable, Iterable, Iterator
 
 from buildrunner.engine import kinds
 from buildrunner.engine.model import Document, Finding, Rule, ScanResult, Skipped, Suppressed, fingerprint_findings

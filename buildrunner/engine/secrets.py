@@ -781,8 +781,8 @@ def explain_documents(documents, rules: list[Rule]) -> list[str]:
     filter, the entropy floor, an allowlist or shadowing dropped (`br security check --explain`).
 
     `documents` may hold Documents, FileRefs (loaded here) and Skipped entries (ignored)."""
-    from buildrunner.mask import mask_value
     from buildrunner.engine.secret_filters import FILTERS, PROVIDER_NAME_REASON, PROVIDER_PREFIX_REASON
+    from buildrunner.mask import mask_value
 
     reasons = {name: f.reason for name, f in FILTERS.items()}
     reasons.update({
@@ -844,8 +844,8 @@ def builtin_secret_rules() -> list[Rule]:
     cached as JSON in the user cache dir, keyed by the pack's size and mtime and the br version
     (`secretcache.cache_key`); a stale, corrupt or unwritable cache just means loading the pack again.
     """
-    from buildrunner.engine.secretcache import read_cache, write_cache
     from buildrunner.engine.rules import load_pack
+    from buildrunner.engine.secretcache import read_cache, write_cache
 
     data = read_cache()
     if data is not None:

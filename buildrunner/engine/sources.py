@@ -28,9 +28,9 @@ from __future__ import annotations
 import fnmatch
 import os
 import stat
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Iterable, Iterator
 
 from buildrunner.engine import gitio
 from buildrunner.engine.model import Document, Origin, Skipped

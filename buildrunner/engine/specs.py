@@ -6,7 +6,8 @@ into `file:line: rule 'id': field 'x': …` (rules) or its own error (plans: `un
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from buildrunner.engine.model import SpecError
 

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import json
 
-from buildrunner.fsutil import utc_now_iso
-
 from buildrunner.engine.model import ScanResult, Severity
+from buildrunner.fsutil import utc_now_iso
 
 FILE_NAME = "last_scan.json"
 

@@ -18,9 +18,23 @@ from buildrunner.orchestration import worktrees as wt
 from buildrunner.orchestration.models import route_task
 from buildrunner.orchestration.plan import Batch, Plan, load_plan, next_batch
 from buildrunner.orchestration.prompts import build_prompt
-from buildrunner.orchestration.state import (COMPLETE, FAILED, INTERRUPTED, READY, RUNNING, Paths,
-                                             atomic_write_json, elapsed_seconds, load_state, now_iso, parse_iso,
-                                             read_json, read_status, save_state, validate_stream_name)
+from buildrunner.orchestration.state import (
+    COMPLETE,
+    FAILED,
+    INTERRUPTED,
+    READY,
+    RUNNING,
+    Paths,
+    atomic_write_json,
+    elapsed_seconds,
+    load_state,
+    now_iso,
+    parse_iso,
+    read_json,
+    read_status,
+    save_state,
+    validate_stream_name,
+)
 from buildrunner.orchestration.telemetry import emit
 
 IGNORE_ALL = "# created by br: machine-local orchestration files\n*\n"

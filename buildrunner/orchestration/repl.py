@@ -6,7 +6,7 @@ Kept out of the click layer so that tests drive exactly what a user types.
 from __future__ import annotations
 
 import queue
-from typing import Callable
+from collections.abc import Callable
 
 from buildrunner.errors import BrError
 from buildrunner.orchestration import decisions as dec
@@ -114,7 +114,7 @@ class _Watcher:
             out("Every stream of this batch is done: type 'merge'.")
 
 
-def run(orch: Orchestrator, lines: "queue.Queue[str | None]", out: Callable[[str], None], *,
+def run(orch: Orchestrator, lines: queue.Queue[str | None], out: Callable[[str], None], *,
         prompt: Callable[[], None] = lambda: None) -> int:
     """Read commands until `quit`/EOF; meanwhile announce stream status changes."""
     watch = _Watcher(orch, out)

@@ -23,8 +23,8 @@ import socket
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from buildrunner.engine.masking import sanitize_text
 from buildrunner.errors import BrError
@@ -32,8 +32,19 @@ from buildrunner.fsutil import atomic_write_text
 from buildrunner.orchestration import agents
 from buildrunner.orchestration import worktrees as wt
 from buildrunner.orchestration.prompts import build_prompt, copy_to_clipboard
-from buildrunner.orchestration.state import (COMPLETE, FAILED, INTERRUPTED, RUNNING, Paths, now_iso, pid_alive,
-                                             read_json, read_status, validate_stream_name, write_status)
+from buildrunner.orchestration.state import (
+    COMPLETE,
+    FAILED,
+    INTERRUPTED,
+    RUNNING,
+    Paths,
+    now_iso,
+    pid_alive,
+    read_json,
+    read_status,
+    validate_stream_name,
+    write_status,
+)
 from buildrunner.orchestration.telemetry import emit
 
 POLL_SECONDS = 0.2
@@ -318,7 +329,7 @@ def agent_runs(command: dict) -> list[tuple[str, list[dict]]]:
 # The interactive loop
 
 
-def stdin_lines(stream) -> "queue.Queue[str | None]":
+def stdin_lines(stream) -> queue.Queue[str | None]:
     """Lines typed by the user, read on a thread so the worker can watch files meanwhile."""
     q: queue.Queue = queue.Queue()
 

@@ -10,9 +10,10 @@ own severity, message and fix make the gap. Examples of repo rules describe repo
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Any, Callable
+from typing import Any
 
 from buildrunner.engine.gitio import git_ignored, lenient_lines
 from buildrunner.engine.repo import CHECK_NAMES

@@ -16,8 +16,16 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from buildrunner.quality.checks import COVERAGE, SECRETS, SQLI, CheckResult, coverage_check, format_ranges, \
-    scan_check, split_scan
+from buildrunner.quality.checks import (
+    COVERAGE,
+    SECRETS,
+    SQLI,
+    CheckResult,
+    coverage_check,
+    format_ranges,
+    scan_check,
+    split_scan,
+)
 
 
 @dataclass

@@ -55,7 +55,7 @@ class ModelSpec:
         self.aliases = aliases
         self.estimated = estimated  # prices borrowed from the tier because the id is not in the catalog
 
-    def with_id(self, model_id: str) -> "ModelSpec":
+    def with_id(self, model_id: str) -> ModelSpec:
         """The same tier and prices for another model id (flagged as estimated)."""
         return ModelSpec(self.tier, model_id, model_id, self.prices, self.speed, self.ceiling,
                          self.prices_checked, self.long_context_threshold, self.long_context_prices, (), True)
@@ -77,7 +77,7 @@ class Usage:
         self.cache_creation_1h = cache_creation_1h
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Any] | None) -> "Usage":
+    def from_mapping(cls, data: Mapping[str, Any] | None) -> Usage:
         data = data or {}
 
         def n(key: str) -> int:

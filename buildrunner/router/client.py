@@ -10,12 +10,19 @@ from __future__ import annotations
 import os
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from buildrunner.router.catalog import ModelSpec, Usage, cost, prices_for
-from buildrunner.router.errors import (AllModelsFailed, CallerError, Failure, ModelCallError,  # noqa: F401
-                                      SpendLimitError, classify)  # ModelCallError: re-exported for the CLI
+from buildrunner.router.errors import (  # noqa: F401
+    AllModelsFailed,
+    CallerError,
+    Failure,
+    ModelCallError,
+    SpendLimitError,  # ModelCallError: re-exported for the CLI
+    classify,
+)
 from buildrunner.router.routing import Selection
 
 
@@ -29,7 +36,7 @@ class CallSettings:
     max_retry_after: float = 60.0  # longest `retry-after` honoured before falling back instead
 
     @classmethod
-    def from_config(cls, config: Any, *, max_tokens: int | None = None) -> "CallSettings":
+    def from_config(cls, config: Any, *, max_tokens: int | None = None) -> CallSettings:
         key = os.environ.get("ANTHROPIC_API_KEY") or (config.get("model.api_key") if config else "") or ""
         if not key.strip():
             raise CallerError("no Anthropic API key is set",

@@ -38,7 +38,7 @@ class TaskContext:
 
     @classmethod
     def from_paths(cls, paths: list[str | Path], root: Path | None = None, files: int | None = None,
-                   changed_lines: int = 0) -> "TaskContext":
+                   changed_lines: int = 0) -> TaskContext:
         """Context from real paths: sizes, languages by extension, top-level packages touched."""
         root = Path(root or os.getcwd())
         size, langs, pkgs = 0, set(), set()

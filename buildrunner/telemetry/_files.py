@@ -10,7 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from buildrunner.fsutil import (
-    APP_NAME, LockTimeout, atomic_write_json, file_lock, parse_iso, read_json, update_json, user_data_dir,
+    APP_NAME,
+    LockTimeout,
+    atomic_write_json,
+    file_lock,
+    parse_iso,
+    read_json,
+    update_json,
+    user_data_dir,
     utc_now_iso,
 )
 

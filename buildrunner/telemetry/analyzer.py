@@ -7,8 +7,9 @@ they cost one small file read whatever the size of the history. `query` walks th
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, timedelta
-from typing import Any, Iterator
+from typing import Any
 
 from buildrunner.telemetry.collector import TelemetryCollector
 

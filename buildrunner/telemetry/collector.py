@@ -25,8 +25,9 @@ import contextlib
 import json
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from buildrunner.telemetry import summary as summ
 from buildrunner.telemetry._files import LockTimeout, file_lock, read_json

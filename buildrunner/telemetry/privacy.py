@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from buildrunner.mask import looks_opaque  # shared with config masking
 
-
 # Character-set checks instead of regexes: compiling ~10 patterns costs more than the whole
 # per-command telemetry budget on a slow machine, and these checks run on every command.
 _LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")

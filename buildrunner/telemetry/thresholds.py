@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from buildrunner.telemetry import registry
-from buildrunner.telemetry._files import parse_iso, read_json, update_json, user_data_dir, utc_now_iso, write_json_atomic
+from buildrunner.telemetry._files import (
+    parse_iso,
+    read_json,
+    update_json,
+    user_data_dir,
+    utc_now_iso,
+    write_json_atomic,
+)
 
 PHASES_PATH = Path(__file__).with_name("phases.yaml")
 METRIC_LABELS = {"features": "Features completed", "builds": "Builds completed", "projects": "Projects",

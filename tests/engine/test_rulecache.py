@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from buildrunner.engine.rulecache import cache_dir, load_rules_cached
 from buildrunner.engine.rules import load_rules
 from buildrunner.project import discover
-from buildrunner.engine.rulecache import cache_dir, load_rules_cached
 
 PACK = """rules:
 - id: mine.token

@@ -6,9 +6,8 @@ import os
 
 import pytest
 
-from buildrunner.engine import kinds
+from buildrunner.engine import kinds, sources
 from buildrunner.engine import scan as scan_mod
-from buildrunner.engine import sources
 from buildrunner.engine.model import Document, Finding, Rule, Severity
 from buildrunner.errors import BrError
 from tests.engine.scanhelp import project_of, scan_items, token

@@ -12,10 +12,10 @@ import json
 import pytest
 
 from buildrunner import config as cfg
-from buildrunner.quality.gaps import analyze
 from buildrunner.engine.rules import load_rules
 from buildrunner.hooks import install_hook
 from buildrunner.project import discover
+from buildrunner.quality.gaps import analyze
 
 from .conftest import CALC, GITHUB_TOKEN, TEST_CALC, measure
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
 import json
 import os
 import socket
 import subprocess
 import sys
 import time
+
+import pytest
 
 from buildrunner.orchestration.state import read_json
 

@@ -9,8 +9,15 @@ import pytest
 
 from buildrunner.errors import BrError
 from buildrunner.orchestration import decisions as dec
-from buildrunner.orchestration.state import (Paths, atomic_write_json, load_state, read_json, read_status,
-                                             validate_stream_name, write_status)
+from buildrunner.orchestration.state import (
+    Paths,
+    atomic_write_json,
+    load_state,
+    read_json,
+    read_status,
+    validate_stream_name,
+    write_status,
+)
 
 
 @pytest.fixture

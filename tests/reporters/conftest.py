@@ -9,7 +9,16 @@ from __future__ import annotations
 import pytest
 
 from buildrunner.engine.model import (
-    Examples, Finding, Fix, Origin, Rule, ScanResult, Severity, Skipped, Suppressed, TraceStep,
+    Examples,
+    Finding,
+    Fix,
+    Origin,
+    Rule,
+    ScanResult,
+    Severity,
+    Skipped,
+    Suppressed,
+    TraceStep,
 )
 
 ROOT = "/srv/project"

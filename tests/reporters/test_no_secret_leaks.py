@@ -27,7 +27,15 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 from buildrunner.engine.model import (
-    Document, Finding, Fix, Origin, ScanResult, Skipped, Suppressed, TraceStep, fingerprint_findings,
+    Document,
+    Finding,
+    Fix,
+    Origin,
+    ScanResult,
+    Skipped,
+    Suppressed,
+    TraceStep,
+    fingerprint_findings,
     value_hash,
 )
 from buildrunner.engine.reporters import FORMATS, render

@@ -7,10 +7,10 @@ import random
 
 import pytest
 
+from buildrunner.fsutil import utc_now_iso
 from buildrunner.project import Project
 from buildrunner.router import outcomes
 from buildrunner.router.estimator import thresholds
-from buildrunner.fsutil import utc_now_iso
 
 DAY = 86400.0
 LIMITS = thresholds({"haiku": 0.6, "sonnet": 12.0, "opus": 24.0}, 1.0)

@@ -15,9 +15,9 @@ def test_rules_md_matches_the_packs():
 
 
 def test_rules_md_shows_masked_secret_examples_only():
+    from buildrunner.engine.model import Document
     from buildrunner.engine.rules import builtin_pack_paths, load_pack
     from buildrunner.engine.secrets import SecretMatcher
-    from buildrunner.engine.model import Document
 
     text = render_builtin()
     pack = next(load_pack(p) for p in builtin_pack_paths() if p.stem == "secrets")

@@ -7,7 +7,6 @@ from dataclasses import replace
 from buildrunner.engine.rules import parse_rule
 from buildrunner.engine.ruletest import run_examples
 
-
 STRICT = {"text": 'ACME = "acme_q8d7f6g5h4j3k2l1m9n8b7v6"', "secret": "acme_q8d7f6g5h4j3k2l1m9n8b7v6"}
 
 

@@ -9,8 +9,8 @@ import pytest
 from buildrunner.engine import masking
 from buildrunner.engine.masking import mask_config_value, mask_value, sanitize_text
 from buildrunner.engine.model import Document
-from buildrunner.engine.secrets import SecretMatcher
 from buildrunner.engine.rules import builtin_pack_paths, load_pack
+from buildrunner.engine.secrets import SecretMatcher
 
 SECRET_RULES = [r for p in builtin_pack_paths() if p.stem == "secrets" for r in load_pack(p).rules]
 

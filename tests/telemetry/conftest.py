@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import os
-import shutil
-import subprocess
 import http.server
 import json
+import os
+import shutil
 import socketserver
+import subprocess
 import threading
 import time
 from pathlib import Path

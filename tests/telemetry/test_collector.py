@@ -11,12 +11,11 @@ import sys
 
 import pytest
 
-from tests.conftest import uninstrumented_env
-
 from buildrunner.project import Project
 from buildrunner.telemetry import summary as summ
 from buildrunner.telemetry.collector import TelemetryCollector
 from buildrunner.telemetry.events import make_event, validate_event
+from tests.conftest import uninstrumented_env
 
 
 def _event(i: int, writer: int = 0, etype: str = "command", ts: str = "2026-11-20T10:00:00.000Z") -> dict:

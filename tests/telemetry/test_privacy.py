@@ -13,10 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from buildrunner.cli.main import split_command
 from buildrunner.engine.masking import secret_spans
 from buildrunner.engine.rules import load_rules
 from buildrunner.telemetry import record
-from buildrunner.cli.main import split_command
 from buildrunner.telemetry.hook import after_command
 
 
@@ -68,8 +68,8 @@ COMMAND_PATHS = [  # argv as the CLI hook receives it: positional, option value,
 
 def _events_for(ctx, secret: str) -> list[dict]:
     """The events `record()` and the CLI hook build for this secret (same code, batched writes)."""
-    from buildrunner.telemetry.events import EventError, command_data
     from buildrunner.cli.main import split_command
+    from buildrunner.telemetry.events import EventError, command_data
     from buildrunner.telemetry.hook import _event
 
     out = []

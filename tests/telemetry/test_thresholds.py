@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
 import json
 import time
+
+import pytest
 
 from buildrunner.telemetry._files import utc_now_iso
 from buildrunner.telemetry.hook import record_event

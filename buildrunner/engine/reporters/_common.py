@@ -11,12 +11,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any
 
 from buildrunner.engine.masking import sanitize_text
-from buildrunner.fsutil import escape_undecodable
 from buildrunner.engine.model import Finding, Rule, ScanResult, Severity
+from buildrunner.fsutil import escape_undecodable
 
 TOOL_NAME = "br"
 INFORMATION_URI = "https://github.com/buildrunner/buildrunner"

@@ -19,8 +19,16 @@ from pathlib import Path
 
 from buildrunner.engine.model import Finding, ScanResult, Severity
 from buildrunner.engine.reporters._common import (
-    by_severity, clean, history_note, location, one_line, printable, severity_counts, severity_phrase,
-    summary_line, whitelist_command,
+    by_severity,
+    clean,
+    history_note,
+    location,
+    one_line,
+    printable,
+    severity_counts,
+    severity_phrase,
+    summary_line,
+    whitelist_command,
 )
 
 ANNOTATION_LIMIT = 10  # per type, per step (GitHub docs: "Limitations for annotations")

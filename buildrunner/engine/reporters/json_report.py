@@ -14,7 +14,12 @@ from __future__ import annotations
 
 from buildrunner.engine.model import ScanResult
 from buildrunner.engine.reporters._common import (
-    TOOL_NAME, by_location, clean_data, json_dumps_lossless, summary, tool_version,
+    TOOL_NAME,
+    by_location,
+    clean_data,
+    json_dumps_lossless,
+    summary,
+    tool_version,
 )
 
 SCHEMA_VERSION = 1

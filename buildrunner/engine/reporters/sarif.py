@@ -26,18 +26,23 @@ import contextlib
 import json
 import re
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
-
-from buildrunner.fsutil import utc_now_iso
+from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
 from buildrunner.engine.masking import sanitize_text
 from buildrunner.engine.model import Finding, Rule, ScanResult, Suppressed
 from buildrunner.engine.reporters._common import (
-    INFORMATION_URI, TOOL_NAME, clean, fingerprint_of, history_note, rules_by_id,
-    tool_version, whitelist_command,
+    INFORMATION_URI,
+    TOOL_NAME,
+    clean,
+    fingerprint_of,
+    history_note,
+    rules_by_id,
+    tool_version,
+    whitelist_command,
 )
+from buildrunner.fsutil import utc_now_iso
 
 SARIF_VERSION = "2.1.0"
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -142,7 +147,7 @@ def sarif_run(result: ScanResult, category: str = TOOL_NAME, *, include_suppress
 def invocation(result: ScanResult, timestamps: bool, dropped: int = 0) -> dict:
     inv: dict = {"executionSuccessful": True}
     if timestamps:
-        end = datetime.now(timezone.utc)
+        end = datetime.now(UTC)
         start = end - timedelta(seconds=result.duration_s)
         inv["startTimeUtc"] = _utc(start)
         inv["endTimeUtc"] = _utc(end)

@@ -16,7 +16,12 @@ from itertools import groupby
 
 from buildrunner.engine.model import Finding, ScanResult, Severity
 from buildrunner.engine.reporters._common import (
-    by_location, history_note, location, one_line, summary_line, whitelist_command,
+    by_location,
+    history_note,
+    location,
+    one_line,
+    summary_line,
+    whitelist_command,
 )
 
 BADGE_STYLE = {
