@@ -288,11 +288,11 @@ class _Prefilter:
             start = end - name_len - suffix_len + 1
             if start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_$"):
                 continue
+            args = text.find("(", start + name_len) + 1 or len(text)  # just past the call's `(`
             loose = self.inline.get(text[start:start + name_len]) if self.inline else None
-            if loose is not None and not (self._INLINE_OR_NAME if loose else self._INLINE).match(
-                    text, text.find("(", start + name_len) + 1 or len(text)):
+            if loose is not None and not (self._INLINE_OR_NAME if loose else self._INLINE).match(text, args):
                 continue  # `select(User)`, `filter(User.id == 1)`: not the form this name is a sink for
-            if self._CONSTANT_ARGS.match(text, text.find("(", start + name_len) + 1 or len(text)):
+            if self._CONSTANT_ARGS.match(text, args):
                 continue
             if text[end] != "<" or self._TAIL.match(text, start + name_len):  # `name<T>(`, not `a < b`
                 out.append((start, name_len))
