@@ -16,9 +16,6 @@ import contextlib
 import os
 from pathlib import Path
 
-LEVELS = ("simple", "medium", "complex", "planning")
-RANK = {name: i for i, name in enumerate(LEVELS)}
-
 
 class TaskContext:
     """What is known about the change besides its wording: files touched, their size, languages and
