@@ -730,7 +730,8 @@ def _drop_shadowed(found: list[tuple[_Compiled, int, int, int]]) -> list[tuple[_
     for _s, e in specific:
         running = max(running, e)
         max_end.append(running)
-    multi = [(s, e) for c, ls, s, e in found if not c.spec["fallback"] and e > ls and _spans_lines(c, ls, e)]
+    # a specific match may cover several lines only when its rule has a `window`
+    multi = {(s, e) for c, ls, s, e in found if not c.spec["fallback"] and e > ls and c.spec["window"]}
     out, generic_end = [], -1
     for item in sorted(found, key=lambda t: (t[2], t[0].spec["fallback"])):
         c, _ls, s, e = item
@@ -744,11 +745,6 @@ def _drop_shadowed(found: list[tuple[_Compiled, int, int, int]]) -> list[tuple[_
             generic_end = max(generic_end, e)
         out.append(item)
     return out
-
-
-def _spans_lines(compiled: _Compiled, line_start: int, end: int) -> bool:
-    """Whether a specific match may cover several lines (only rules with a `window` can)."""
-    return bool(compiled.spec["window"])
 
 
 def masked_line(line: str, spans: list[tuple[int, int]], focus: int) -> str:
