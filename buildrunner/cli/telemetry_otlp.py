@@ -11,13 +11,13 @@ FOREGROUND_BUDGET_S = 60.0  # retries stop here; what is left is sent by the nex
 
 def export_otlp(project, events, endpoint: str | None) -> int:
     from buildrunner import __version__
-    from buildrunner.telemetry.otlp import OtlpConfigError, export_events, target_from_env
+    from buildrunner.telemetry.otlp import STATE_FILE, OtlpConfigError, export_events, target_from_env
 
     try:
         target = target_from_env(endpoint=endpoint)
     except OtlpConfigError as exc:
         raise BrError(str(exc)) from None
-    state = project.telemetry_dir / "otlp.json"
+    state = project.telemetry_dir / STATE_FILE
     result = export_events(events, state, target, __version__, budget_s=FOREGROUND_BUDGET_S)
     where = target.safe_url()
     if result.ok:

@@ -226,7 +226,9 @@ class SentLog:
 
     def __init__(self, path):
         self.path = path
-        data = _read_json(path)
+        from buildrunner.fsutil import read_json
+
+        data = read_json(path, {})
         self.watermark: str = data.get("watermark", "") if isinstance(data, dict) else ""
         recent = data.get("recent") if isinstance(data, dict) else None
         self.recent: dict[str, str] = dict(recent) if isinstance(recent, dict) else {}
@@ -259,13 +261,6 @@ class SentLog:
 
         write_json_atomic(self.path, {"watermark": self.watermark, "recent": self.recent,
                                       "sent_total": self.sent_total})
-
-
-def _read_json(path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
 
 
 # ---------------------------------------------------------------------------------------------
