@@ -11,14 +11,12 @@ masked in every message br prints or stores.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 from buildrunner.mask import mask_value
-from buildrunner.telemetry._files import update_json, utc_now_iso
+from buildrunner.telemetry._files import spawn_detached, update_json, utc_now_iso
 from buildrunner.telemetry.banner import RULE, print_banner, render_banner
 
 __all__ = ["RULE", "print_banner", "render_banner", "deliver", "spawn_delivery"]
@@ -122,15 +120,7 @@ def deliver(project, phase_id: str) -> dict[str, Any]:
 
 def spawn_delivery(project, phase_id: str) -> None:
     """Deliver in a detached process: the command that crossed the threshold does not wait."""
-    kwargs: dict[str, Any] = {"stdin": subprocess.DEVNULL, "stdout": subprocess.DEVNULL,
-                              "stderr": subprocess.DEVNULL, "close_fds": True, "cwd": str(project.root)}
-    if os.name == "posix":
-        kwargs["start_new_session"] = True
-    else:  # pragma: no cover
-        kwargs["creationflags"] = getattr(subprocess, "DETACHED_PROCESS", 0)
-    env = {**os.environ, "BR_TELEMETRY": "0"}  # the sender itself records nothing
-    subprocess.Popen([sys.executable, "-m", "buildrunner.telemetry.alerts", str(project.root), phase_id],
-                     env=env, **kwargs)
+    spawn_detached("buildrunner.telemetry.alerts", str(project.root), phase_id, cwd=project.root)
 
 
 def main(argv: list[str] | None = None) -> int:

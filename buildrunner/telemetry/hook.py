@@ -84,7 +84,6 @@ def spawn_otlp_export(project) -> bool:
     """Start a detached `python -m buildrunner.telemetry.otlp ROOT` (the command never waits for the
     network), at most once per OTLP_INTERVAL_S per project; False when skipped."""
     import os
-    import sys
 
     if not any(os.environ.get(name) for name in OTLP_ENV):
         return False
@@ -95,15 +94,10 @@ def spawn_otlp_export(project) -> bool:
     except OSError:
         pass
     try:
-        import subprocess
+        from buildrunner.telemetry._files import spawn_detached
 
         marker.touch()
-        kwargs: dict[str, Any] = {"stdin": subprocess.DEVNULL, "stdout": subprocess.DEVNULL,
-                                  "stderr": subprocess.DEVNULL, "close_fds": True, "cwd": str(project.root)}
-        if os.name == "posix":
-            kwargs["start_new_session"] = True
-        subprocess.Popen([sys.executable, "-m", "buildrunner.telemetry.otlp", str(project.root)],
-                         env={**os.environ, "BR_TELEMETRY": "0"}, **kwargs)
+        spawn_detached("buildrunner.telemetry.otlp", str(project.root), cwd=project.root)
         return True
     except OSError:
         return False
