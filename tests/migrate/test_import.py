@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.gate.conftest import clean_env, git_commit, head
+from tests.gate.conftest import clean_env, git_commit
+from tests.migrate.commits import assert_commit_blocked
 from tests.migrate.tokens import github_pat, slack_bot
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -166,9 +167,6 @@ def test_imported_baseline_unblocks_a_real_commit_but_not_a_new_secret(hooked, b
     hooked.add("deploy", ".buildrunner/baseline.json")
     proc = git_commit(hooked, "touch legacy config")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    before = head(hooked)
     hooked.write("deploy/ci.yaml", f"token: {gh}  # legacy\nnew_token: {github_pat('hk3')}\n")
     hooked.add("deploy")
-    proc = git_commit(hooked, "new secret")
-    assert proc.returncode != 0 and head(hooked) == before
-    assert "deploy/ci.yaml:2" in proc.stderr and github_pat("hk3") not in proc.stdout + proc.stderr
+    assert_commit_blocked(hooked, "new secret", where="deploy/ci.yaml:2", secret=github_pat("hk3"))

@@ -12,7 +12,6 @@ Every task reaches the agent with its model (router or `model:`), as `{model}` a
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -25,7 +24,7 @@ from buildrunner.orchestration.state import read_json, read_status
 from buildrunner.router.complexity import TaskContext
 from buildrunner.router.routing import select_model
 
-from .conftest import FAKE_AGENT, PLAN, git
+from .conftest import FAKE_AGENT, PLAN, git, gone, wait_for
 
 CHECK = '''import os
 from core.pricing import price
@@ -81,24 +80,6 @@ def steps():
         "api/batch-3-resolve-1": {"merge": "main", "message": "api-refunds: refunds are negative",
                                   "edits": [{"path": "api/refunds.py", "replace": ["return price", "return -price"]}]},
     }
-
-
-def _gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
-
-
-def _wait(predicate, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("timed out")
 
 
 @pytest.mark.slow
@@ -180,11 +161,11 @@ def test_three_streams_full_cycle(project, scenario, workers, tmp_path):
     ws["ui"].send("check")
     ws["ui"].expect("Found batch batch-2")
     ws["ui"].send("continue")
-    agent_pid = _wait(lambda: pidfile.exists() and pidfile.read_text() and int(pidfile.read_text()))
-    child_pid = _wait(lambda: childfile.exists() and childfile.read_text() and int(childfile.read_text()))
+    agent_pid = wait_for(lambda: pidfile.exists() and pidfile.read_text() and int(pidfile.read_text()))
+    child_pid = wait_for(lambda: childfile.exists() and childfile.read_text() and int(childfile.read_text()))
     ws["ui"].proc.send_signal(signal.SIGKILL)
     ws["ui"].proc.wait(timeout=10)
-    assert _wait(lambda: _gone(agent_pid) and _gone(child_pid), timeout=8)
+    assert wait_for(lambda: gone(agent_pid) and gone(child_pid), timeout=8)
     assert read_status(orch.paths, "ui")["status"] == "interrupted"
     ws["ui"] = workers(root, "ui", agent, env=env)
     ws["ui"].expect("Found batch batch-2")

@@ -12,29 +12,11 @@ import pytest
 from buildrunner.orchestration.orchestrator import Orchestrator
 from buildrunner.orchestration.state import read_json, read_status
 
-from .conftest import git
-
-
-def _wait_for(predicate, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("timed out")
+from .conftest import git, gone, wait_for
 
 
 def _agent_pid(pidfile):
-    return _wait_for(lambda: pidfile.exists() and pidfile.read_text().strip() and int(pidfile.read_text()))
-
-
-def _gone(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
+    return wait_for(lambda: pidfile.exists() and pidfile.read_text().strip() and int(pidfile.read_text()))
 
 
 @pytest.fixture
@@ -56,15 +38,15 @@ def test_sigkill_mid_batch_leaves_a_valid_status_that_says_so(started, scenario,
     w.send("continue")
     agent_pid, child_pid = _agent_pid(pidfile), _agent_pid(childfile)
     try:
-        raw = _wait_for(lambda: (read_json(started.paths.status_file("core"))[0] or {}).get("status") == "running")
+        raw = wait_for(lambda: (read_json(started.paths.status_file("core"))[0] or {}).get("status") == "running")
         assert raw
         w.proc.send_signal(signal.SIGKILL)
         w.proc.wait(timeout=10)
         # parent-death signal: neither the agent nor what it started outlives the worker
-        assert _wait_for(lambda: _gone(agent_pid) and _gone(child_pid), timeout=6)
+        assert wait_for(lambda: gone(agent_pid) and gone(child_pid), timeout=6)
     finally:
         for pid in (agent_pid, child_pid):
-            if not _gone(pid):
+            if not gone(pid):
                 os.kill(pid, signal.SIGKILL)
     data, error = read_json(started.paths.status_file("core"))
     assert error is None and data["status"] == "running" and data["pid"] == w.proc.pid  # the file is intact
@@ -98,24 +80,24 @@ def test_what_an_agent_started_dies_when_a_worker_restarts_and_cannot_land(start
     w.send("continue")
     agent_pid = _agent_pid(pidfile)
     child_pid = _agent_pid(childfile)
-    guard = _wait_for(lambda: (read_json(started.paths.status_file("core"))[0] or {}).get("agent_pid"))
+    guard = wait_for(lambda: (read_json(started.paths.status_file("core"))[0] or {}).get("agent_pid"))
     try:
         os.kill(guard, signal.SIGKILL)
         w.proc.send_signal(signal.SIGKILL)
         w.proc.wait(timeout=10)
         time.sleep(0.5)
-        assert not _gone(agent_pid) and not _gone(child_pid)  # orphaned
+        assert not gone(agent_pid) and not gone(child_pid)  # orphaned
         w2 = workers(root, "core", scenario({"core/batch-1": {
             "message": "core-currency: redo",
             "edits": [{"path": "core/pricing.py", "content": "def price(item, qty, currency=None):\n    pass\n"}]}}))
         w2.expect("Stopped the agent (process group")
-        assert _wait_for(lambda: _gone(child_pid), timeout=5)
+        assert wait_for(lambda: gone(child_pid), timeout=5)
         w2.expect("Found batch batch-1")
         w2.send("continue")
         w2.expect("Done.")
     finally:
         for pid in (agent_pid, child_pid):
-            if not _gone(pid):
+            if not gone(pid):
                 os.kill(pid, signal.SIGKILL)
     time.sleep(0.5)
     wt = root / ".buildrunner" / "worktrees" / "core"
@@ -141,13 +123,13 @@ def test_sigterm_mid_batch_stops_the_agent_and_records_it(started, scenario, wor
     w.expect("Found batch")
     w.send("continue")
     agent_pid = _agent_pid(pidfile)
-    _wait_for(lambda: (read_json(started.paths.status_file("api"))[0] or {}).get("status") == "running")
+    wait_for(lambda: (read_json(started.paths.status_file("api"))[0] or {}).get("status") == "running")
     w.proc.send_signal(signal.SIGTERM)
     assert w.proc.wait(timeout=10) == 128 + signal.SIGTERM
     data, error = read_json(started.paths.status_file("api"))
     assert error is None
     assert data["status"] == "interrupted" and "SIGTERM" in data["error"] and data["pid"] is None
-    assert _wait_for(lambda: _gone(agent_pid), timeout=5)  # the agent did not outlive its worker
+    assert wait_for(lambda: gone(agent_pid), timeout=5)  # the agent did not outlive its worker
 
 
 def test_agent_without_commits_or_with_an_error_fails_the_batch(started, scenario, workers):

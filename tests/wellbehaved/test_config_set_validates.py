@@ -61,7 +61,9 @@ def test_a_bad_value_is_refused_and_nothing_is_written(project, br, key, value):
 def test_a_good_value_is_stored_and_loads_back(project, br, key, value):
     res = br("config", "set", key, value, cwd=project.root)
     assert res.exit_code == 0, res.output
-    cfg.load(project.root / ".buildrunner" / "config.yaml")  # what was set also loads
+    loaded = cfg.load(project.root / ".buildrunner" / "config.yaml")  # what was set also loads
+    stored = loaded.get(key)
+    assert stored is not None and str(value).split(",")[0].strip() in str(stored), (key, stored)
 
 
 def test_a_hand_edited_bad_value_is_reported_with_file_and_line(project, br):

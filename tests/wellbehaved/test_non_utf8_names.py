@@ -25,14 +25,8 @@ def _write(root, name: bytes, text: str) -> None:
 
 
 @pytest.fixture
-def project(git_repo, br):
-    git_repo.write("README.md", "hello\n")
-    git_repo.add()
-    git_repo.commit("init")
-    assert br("init", "--no-hook", cwd=git_repo.root).exit_code == 0
-    git_repo.add()
-    git_repo.commit("br init")
-    return git_repo
+def project(committed_project):
+    return committed_project
 
 
 def _assert_reported(res):

@@ -14,14 +14,8 @@ API_KEY = "sk-ant-api03-" + "Qm3Zr8Tn5Wp2Xk7Ld4Hv9Bc6Fy1Gs0Ja" * 2 + "Qm3Zr8Tn5W
 
 
 @pytest.fixture
-def project(git_repo, br):
-    git_repo.write("README.md", "hi\n")
-    git_repo.add()
-    git_repo.commit("init")
-    assert br("init", "--no-hook", cwd=git_repo.root).exit_code == 0
-    git_repo.add()
-    git_repo.commit("br init")
-    return git_repo
+def project(committed_project):
+    return committed_project
 
 
 def _clean(repo) -> bool:
