@@ -265,8 +265,9 @@ class _Prefilter:
     # ... or request input, or a plain variable (`order_by(sort)`), not `User.name == x` / `desc(c)`
     _INLINE_OR_NAME = re.compile(r"\s*(?:[rRbBuUfF]{0,2}[\"'`]|(?:self\.)?request\.|[A-Za-z_]\w*\s*[,)])")
 
-    # `text("SELECT 1")`, `DDL("..." "...")`: only constant literals as arguments, nothing can fire
-    _CONSTANT_ARGS = re.compile(r"""\s*(?:[rRbBuU]{0,2}(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')\s*)+\)""")
+    # `text("SELECT 1")`, `DDL("..." "...")`: only constant literals as arguments, nothing can fire;
+    # `execute()`: no argument at all (docs and search indexes name methods that way), no SQL to check
+    _CONSTANT_ARGS = re.compile(r"""\s*(?:(?:[rRbBuU]{0,2}(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')\s*)+)?\)""")
 
     def __init__(self, names, inline=None):
         import ahocorasick
@@ -376,6 +377,26 @@ class CodeMatcher:
             quoted = " ".join(f'"{n}"' for n in sorted(plan.by_name))
             plan.query = Query(get_language(language), _QUERIES[FAMILY[language]].replace("{names}", quoted))
         return plan.query
+
+    def prepare(self, language: str | None) -> None:
+        """Build what scanning `language` needs (plan, sink query, parser, analyzer, the masker for
+        snippets) before a pool forks, so the workers inherit it instead of each building it."""
+        if language not in FAMILY:
+            return
+        from buildrunner.engine import masking
+        from buildrunner.engine.analysis import analyzer_class
+        from buildrunner.engine.parsing import get_parser
+
+        plan = self._plan(language)
+        if plan.prefilter is None and not plan.built:
+            return
+        if plan.prefilter is not None:
+            self._query(plan, language)
+        get_parser(language)
+        analyzer_class(language)
+        if plan.built:
+            import buildrunner.engine.analysis.built  # noqa: F401
+        masking.prepare()
 
     # -- scanning --------------------------------------------------------------------------------
     def scan(self, doc: Document) -> list[Finding]:

@@ -90,6 +90,14 @@ def _keyword_prefilter():
     return _prefilter
 
 
+def prepare() -> None:
+    """Build the keyword prefilter and the full matcher now (a scan does it once in the parent
+    process, before its workers fork: each worker would otherwise load the rules on its first
+    finding to mask, and read the secret pack's YAML when the user's cache is cold)."""
+    _keyword_prefilter()
+    _builtin_matcher()
+
+
 def _has_keyword(text: str) -> bool:
     automaton = _keyword_prefilter()
     if not len(automaton):

@@ -104,6 +104,16 @@ class Engine:
             findings = [f for f in findings if touches(f, doc.changed_lines)]
         return inline_suppressions(doc, findings, foreign=self.foreign_annotations)
 
+    def prepare(self, languages: Iterable[str | None]) -> None:
+        """Build every matcher these languages need, and let each prepare its own state (compiled
+        patterns, queries, parsers). Done in the parent before a pool forks: the workers inherit it."""
+        for language in languages:
+            for kind in self.by_kind:
+                matcher = self.matcher(kind, language)
+                prepare = getattr(matcher, "prepare", None)
+                if prepare is not None:
+                    prepare(language)
+
     def drain_skipped(self) -> list[Skipped]:
         """Documents a matcher could not analyse (e.g. code that does not parse at all)."""
         out: list[Skipped] = []
@@ -132,13 +142,26 @@ class Engine:
         return findings, suppressed, skipped, scanned
 
 
-# Worker-process state: built once by the pool initializer.
+# Worker-process state: built once by the pool initializer, or inherited from the parent when the
+# pool forks (`_PREPARED`: the parent's Engine, prepared for the languages of the first documents).
 _WORKER: Engine | None = None
+_PREPARED: Engine | None = None
 
 
 def _init_worker(rules: list[Rule], salt: str, max_size: int, foreign: bool = True) -> None:
     global _WORKER
+    if _PREPARED is not None:  # forked: the parent's engine, its matchers already built
+        _WORKER = _PREPARED
+        return
     _WORKER = Engine(rules, salt, max_size, foreign)
+
+
+def _language(item) -> str | None:
+    if isinstance(item, FileRef):
+        from buildrunner.engine.parsing import language_for_path
+
+        return language_for_path(item.path)
+    return item.language
 
 
 def _run_chunk(items: list):
@@ -204,8 +227,9 @@ def scan(project, documents: Iterable, rules: list[Rule], *, config=None, jobs: 
             break
 
     if parallel:
+        languages = {_language(item) for item in buffer}
         found, supp, skipped, scanned = _scan_parallel(chain(buffer, stream), rules, salt, max_size, jobs,
-                                                       result.skipped, progress, total, foreign)
+                                                       result.skipped, progress, total, foreign, languages)
     else:
         engine = Engine(rules, salt, max_size, foreign)
         found, supp, skipped, scanned = [], [], [], 0
@@ -246,13 +270,17 @@ def _skipped_file_findings(skipped: list[Skipped], rules: list[Rule], salt: str)
 
 def _scan_parallel(items: Iterable, rules: list[Rule], salt: str, max_size: int, jobs: int,
                    skipped_out: list[Skipped], progress: Progress | None, total: int | None = None,
-                   foreign: bool = True):
+                   foreign: bool = True, languages: Iterable[str | None] = ()):
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
+    global _PREPARED
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     ctx = multiprocessing.get_context(method)
+    if method == "fork":  # build the matchers once here; every forked worker inherits them
+        _PREPARED = Engine(rules, salt, max_size, foreign)
+        _PREPARED.prepare(sorted(languages, key=str))
     found: list[Finding] = []
     supp: list[Suppressed] = []
     skipped: list[Skipped] = []
@@ -299,4 +327,5 @@ def _scan_parallel(items: Iterable, rules: list[Rule], salt: str, max_size: int,
         raise BrError(str(exc)) from None
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        _PREPARED = None
     return found, supp, skipped, scanned

@@ -73,6 +73,9 @@ class Analyzer:
 
     SCOPES: frozenset[str] = frozenset()
     MODULE: str = ""
+    # The node types `collect_defs` returns definitions for, when the subclass lists them: `defs`
+    # then calls it only on those (tests/engine/test_perf_defs.py checks the list is complete).
+    DEF_TYPES: frozenset[str] | None = None
     BRANCHES: frozenset[str] = frozenset()
     STRICT_LOCALS = False  # reading a local before any assignment to it is an error (Python)
 
@@ -200,16 +203,16 @@ class Analyzer:
         if cached is not None:
             return cached
         out: dict[str, list[Def]] = {}
+        scopes, def_types, collect = self.SCOPES, self.DEF_TYPES, self.collect_defs
         stack = list(reversed(scope.children))
         while stack:
             n = stack.pop()
-            if n.type in self.SCOPES:
-                for name, d in self.collect_defs(n):  # a nested def binds its own name here
+            t = n.type
+            if def_types is None or t in def_types:
+                for name, d in collect(n):  # a nested def binds its own name here
                     out.setdefault(name, []).append(d)
-                continue
-            for name, d in self.collect_defs(n):
-                out.setdefault(name, []).append(d)
-            stack.extend(reversed(n.children))
+            if t not in scopes and n.child_count:
+                stack.extend(reversed(n.children))
         for lst in out.values():
             lst.sort(key=lambda d: d.end)
         self._defs[scope.id] = out

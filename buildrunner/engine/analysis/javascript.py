@@ -65,6 +65,10 @@ class JavaScriptAnalyzer(Analyzer):
             out.extend(self._targets(c))
         return out
 
+    DEF_TYPES = frozenset({"variable_declarator", "assignment_expression", "augmented_assignment_expression",
+                           "for_in_statement", "function_declaration", "class_declaration",
+                           "generator_function_declaration", "catch_clause", "import_clause"})
+
     def collect_defs(self, node) -> list[tuple[str, Def]]:
         t = node.type
         if t == "variable_declarator":

@@ -90,6 +90,10 @@ class PythonAnalyzer(Analyzer):
             out.extend(self._targets(c))
         return out
 
+    DEF_TYPES = frozenset({"assignment", "augmented_assignment", "named_expression", "for_statement", "for_in_clause",
+                           "as_pattern_target", "global_statement", "nonlocal_statement", "function_definition",
+                           "class_definition", "import_statement", "import_from_statement", "except_clause"})
+
     def collect_defs(self, node) -> list[tuple[str, Def]]:  # noqa: C901 — existing debt: split it
         t = node.type
         if t == "assignment":

@@ -1,0 +1,186 @@
+"""The scan's speed work keeps its results: each shortcut is checked against the long way round.
+
+- `Analyzer.defs` only calls `collect_defs` on the node types a language lists in DEF_TYPES: the
+  definitions found must be exactly those of calling it on every node (real code: this repository's
+  own sources and the labelled SQL examples).
+- A sink called with no argument is not a prefilter hit (nothing to check, so nothing to parse).
+- A pool that forks hands its workers the parent's prepared matchers: same findings as one process.
+- Loading the built-in secret pack refreshes the masker's cache from the pack itself, never from
+  a project's overrides of it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from buildrunner.engine import pipeline, secretcache, sources
+from buildrunner.engine import scan as scan_mod
+from buildrunner.engine.analysis.javascript import JavaScriptAnalyzer
+from buildrunner.engine.analysis.python import PythonAnalyzer
+from buildrunner.engine.parsing import language_for_path, parse
+from tests.engine.scanhelp import project_of
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class _EveryNodePython(PythonAnalyzer):
+    DEF_TYPES = None  # call collect_defs on every node: the reference
+
+
+class _EveryNodeJavaScript(JavaScriptAnalyzer):
+    DEF_TYPES = None
+
+
+# Every construct that defines a name, at module level and nested, in both languages.
+_EVERY_DEFINITION = {
+    "python": """import os, os.path as osp
+from settings import PAGE_SIZE, helper as h
+GLOBAL = 1
+class Repo:
+    table = "users"
+    def find(self, uid, *rest, **kw):
+        global GLOBAL
+        q = "SELECT"
+        q += " x"
+        q %= ()
+        a, (b, c) = 1, (2, 3)
+        for i in range(3):
+            q = q + str(i)
+        for k, v in kw.items():
+            pass
+        rows = [r for r in rest if (n := len(r))]
+        with open(q) as fh, open(q) as (x):
+            pass
+        try:
+            pass
+        except ValueError as exc:
+            pass
+        def inner():
+            nonlocal q
+            lam = lambda y=(z := 2): y
+            return lam
+        match uid:
+            case {"k": captured}:
+                pass
+        return q
+""",
+    "javascript": """import def, { PAGE_SIZE, other as alias } from "./config";
+import * as ns from "./ns";
+const { a, b: [c] } = req.query;
+let x = 1, y;
+var z;
+x = 2; [y, z] = [1, 2]; ({ a } = {});
+x += "s";
+for (const k in obj) {}
+for (const v of list) {}
+function f(p, q = 1, ...r) { let w = p; try { w = q } catch ({ message }) { w = message } return w }
+function* gen() { const g = 1; yield g }
+class K { static { const s = 1 } m() { const t = 2; return () => { const u = t } } }
+const arrow = async (v) => { let n = v; n += 1; return n };
+""",
+}
+
+
+def _corpus() -> list[Path]:
+    files = sorted((ROOT / "buildrunner").rglob("*.py")) + sorted((ROOT / "tests").rglob("*.py"))[:150]
+    files += sorted((ROOT / "bench" / "sqli-labelled").rglob("*.*"))
+    return [f for f in files if language_for_path(str(f))]
+
+
+def _signature(defs) -> dict:
+    return {name: [(d.node.id, d.op, d.rhs.id if d.rhs is not None else None, d.end) for d in lst]
+            for name, lst in defs.items()}
+
+
+def _scopes(root, scope_types) -> list:
+    out, stack = [root], [root]
+    while stack:
+        for child in stack.pop().children:
+            if child.type in scope_types:
+                out.append(child)
+            stack.append(child)
+    return out
+
+
+def test_defs_def_types_find_every_definition():
+    checked = 0
+    sources_ = [(language_for_path(str(p)), p.read_text(encoding="utf-8"), p) for p in _corpus()]
+    sources_ += [(language, text, f"<every definition: {language}>") for language, text in _EVERY_DEFINITION.items()]
+    sources_ += [("typescript", _EVERY_DEFINITION["javascript"], "<every definition: typescript>")]
+    for language, text, path in sources_:
+        fast_cls, reference_cls = ((PythonAnalyzer, _EveryNodePython) if language == "python"
+                                   else (JavaScriptAnalyzer, _EveryNodeJavaScript))
+        root = parse(text, language).root_node
+        fast, reference = fast_cls(root), reference_cls(root)
+        for scope in _scopes(root, fast_cls.SCOPES):
+            assert _signature(fast.defs(scope)) == _signature(reference.defs(scope)), \
+                f"{path}: scope at {scope.start_point}"
+            checked += 1
+    assert checked > 2000
+
+
+def _code_matcher():
+    from buildrunner.engine.code import CodeMatcher
+    from buildrunner.engine.rules import load_rules
+
+    return CodeMatcher([r for r in load_rules(kinds=["code"]).rules if r.enabled])
+
+
+@pytest.mark.parametrize("call", ["cur.execute()", "cur.execute( )", "db.query()"])
+def test_sink_call_without_arguments_is_no_hit(call):
+    plan = _code_matcher()._plan("python")
+    assert plan.prefilter.hits(f"def f(cur, db):\n    return {call}\n") == []
+
+
+def test_argumentless_call_does_not_hide_a_real_finding_in_the_same_file():
+    from buildrunner.engine.model import Document
+
+    text = ("def f(cur, uid):\n"
+            "    cur.execute()\n"
+            "    cur.execute(\"SELECT * FROM users WHERE id = \" + uid)\n")
+    findings = _code_matcher().scan(Document(path="app.py", text=text, language="python"))
+    assert [(f.rule_id, f.line) for f in findings] == [("python.sql-injection.dbapi-execute", 3)]
+
+
+def _injectable_tree(repo, n: int) -> None:
+    for i in range(n):
+        body = [f"def handler_{i}(cur, uid):\n",
+                f"    cur.execute(\"SELECT * FROM t{i} WHERE id = \" + uid)\n" if i % 5 == 0 else
+                f"    cur.execute(\"SELECT * FROM t{i} WHERE id = ?\", (uid,))\n",
+                f"password = \"Zq8{i:03d}kLm2Xv9pQr4T\"\n" if i % 7 == 0 else "value = 1\n"]
+        repo.write(f"app/mod_{i}.py", "".join(body))
+
+
+def test_forked_pool_with_prepared_matchers_equals_one_process(git_repo, monkeypatch):
+    _injectable_tree(git_repo, scan_mod.PARALLEL_MIN_FILES + 20)
+    project = project_of(git_repo.root)
+    rules = pipeline.load_rules(project, ("secret", "code"))
+    items = list(sources.files(project))
+    prepared = []
+    real = scan_mod.Engine.prepare
+    monkeypatch.setattr(scan_mod.Engine, "prepare", lambda self, langs: prepared.append(sorted(langs, key=str))
+                        or real(self, langs))
+    serial = scan_mod.scan(project, items, rules, jobs=1)
+    parallel = scan_mod.scan(project, items, rules, jobs=2)
+    key = [(f.path, f.line, f.rule_id, f.fingerprint, f.snippet) for f in serial.findings]
+    assert key == [(f.path, f.line, f.rule_id, f.fingerprint, f.snippet) for f in parallel.findings]
+    assert sum(f.rule_id == "python.sql-injection.dbapi-execute" for f in parallel.findings) == 44
+    assert prepared == [["python"]]  # the parent prepared the matchers once, for the files' language
+    assert scan_mod._PREPARED is None  # and does not keep them after the scan
+
+
+def test_loading_the_secret_pack_refreshes_the_masker_cache_from_the_pack(git_repo):
+    from buildrunner.engine.secrets import builtin_secret_rules
+
+    rules_dir = git_repo.root / ".buildrunner" / "rules"
+    rules_dir.mkdir(parents=True)
+    disabled = "secrets.aws-access-key-id"
+    (rules_dir / "local.yaml").write_text(f"rules:\n  - id: {disabled}\n    enabled: false\n", encoding="utf-8")
+    assert secretcache.read_cache() is None  # each test has its own, empty, user cache dir
+    rules = pipeline.load_rules(project_of(git_repo.root), ("secret", "code"))
+    assert disabled not in {r.id for r in rules}  # the project's scan does not run it...
+    cached = {r["id"]: r for r in secretcache.read_cache()["rules"]}
+    assert cached[disabled]["enabled"] is True  # ...but the masker still hides its values
+    assert [r.id for r in builtin_secret_rules()] == list(cached)
