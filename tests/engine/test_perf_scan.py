@@ -184,3 +184,68 @@ def test_loading_the_secret_pack_refreshes_the_masker_cache_from_the_pack(git_re
     cached = {r["id"]: r for r in secretcache.read_cache()["rules"]}
     assert cached[disabled]["enabled"] is True  # ...but the masker still hides its values
     assert [r.id for r in builtin_secret_rules()] == list(cached)
+
+
+def _walked_globals(an) -> frozenset[str]:
+    names, stack = set(), [an.root]
+    while stack:
+        n = stack.pop()
+        if n.type == "global_statement":
+            names.update(an.text(c) for c in n.named_children if c.type == "identifier")
+        elif n.type not in ("string", "comment"):
+            stack.extend(n.children)
+    return frozenset(names)
+
+
+def _walked_functions(an) -> dict[str, list[int]]:
+    found, stack = {}, [an.root]
+    while stack:
+        n = stack.pop()
+        if n.type == "function_definition":
+            found.setdefault(an.text(n.child_by_field_name("name")), []).append(n.id)
+        if n.type in ("module", "block", "class_definition", "decorated_definition", "function_definition"):
+            stack.extend(n.named_children)
+    return {name: sorted(ids) for name, ids in found.items()}
+
+
+_GLOBALS_AND_HELPERS = '''COUNT = 0
+def bump():
+    global COUNT, other  # "global" in a comment
+    COUNT += 1
+class Repo:
+    @property
+    def sql(self):
+        def inner(): pass
+        return "SELECT 1"
+if TYPE_CHECKING:
+    def hidden(): pass  # under an `if`: not a helper the analysis follows
+try:
+    def also_hidden(): pass
+except ImportError:
+    pass
+text = "global x"  # a string, not a statement
+'''
+
+
+def test_query_based_file_indexes_equal_the_tree_walks():
+    sources_ = [p.read_text(encoding="utf-8") for p in _corpus() if p.suffix == ".py"] + [_GLOBALS_AND_HELPERS]
+    with_globals = 0
+    for text in sources_:
+        an = PythonAnalyzer(parse(text, "python").root_node)
+        assert an.rebound_globals() == _walked_globals(an)
+        assert {k: sorted(n.id for n in v) for k, v in an._functions().items()} == _walked_functions(an)
+        with_globals += bool(an.rebound_globals())
+    assert with_globals >= 1
+    an = PythonAnalyzer(parse(_GLOBALS_AND_HELPERS, "python").root_node)
+    assert an.rebound_globals() == {"COUNT", "other"}
+    assert set(an._functions()) == {"bump", "sql", "inner"}
+
+
+@pytest.mark.parametrize(("dotted", "expected"), [
+    ("escape", True), ("db.escape", True), ("psycopg . sql.Identifier", True), ("sql.Identifier", True),
+    ("Identifier", False), ("xsql.Identifier", False), ("escaped", False), ("db.escape_string", False),
+    ("escape.x", False), ("", False), (".escape", True),
+])
+def test_sanitizer_names_match_whole_dotted_suffixes(dotted, expected):
+    an = PythonAnalyzer(None, sanitizers=frozenset({"escape", "sql.Identifier"}))
+    assert an.is_sanitizer(dotted) is expected

@@ -114,8 +114,17 @@ class Analyzer:
         return Value(PARAM, param=(scope.id, index, name))
 
     def is_sanitizer(self, dotted: str) -> bool:
+        """`dotted` is a sanitizer name or ends with `.<sanitizer>` (set lookups of its suffixes)."""
         dotted = "".join(dotted.split())
-        return any(dotted == s or dotted.endswith("." + s) for s in self.sanitizers)
+        sanitizers = self.sanitizers
+        if dotted in sanitizers:
+            return True
+        dot = dotted.find(".")
+        while dot != -1:
+            if dotted[dot + 1:] in sanitizers:
+                return True
+            dot = dotted.find(".", dot + 1)
+        return False
 
     @staticmethod
     def is_constant_name(name: str) -> bool:

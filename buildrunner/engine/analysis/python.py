@@ -41,6 +41,24 @@ def _named(node):
     return [c for c in node.named_children if c.type != "comment"]
 
 
+_GLOBAL_WORD = re.compile(rb"\bglobal\b")
+_FUNCTION_CONTAINERS = frozenset({"module", "block", "class_definition", "decorated_definition", "function_definition"})
+_QUERIES: dict[str, object] = {}
+
+
+def _nodes(root, pattern: str) -> list:
+    """The nodes a one-capture query finds in the tree, in document order (the tree is walked in C,
+    not node by node in Python)."""
+    from tree_sitter import Query, QueryCursor
+
+    query = _QUERIES.get(pattern)
+    if query is None:
+        from buildrunner.engine.parsing import get_language
+
+        query = _QUERIES[pattern] = Query(get_language("python"), pattern)
+    return QueryCursor(query).captures(root).get("n", [])
+
+
 class PythonAnalyzer(Analyzer):
     SCOPES = frozenset({"function_definition", "lambda", "module"})
     MODULE = "module"
@@ -52,17 +70,12 @@ class PythonAnalyzer(Analyzer):
     # -- def-use ---------------------------------------------------------------------------------
     def rebound_globals(self) -> frozenset[str]:
         cached = getattr(self, "_globals", None)
-        if cached is None and b"global" not in self.root.text:
+        if cached is None and not _GLOBAL_WORD.search(self.root.text):
             cached = self._globals = frozenset()
         if cached is None:
             names: set[str] = set()
-            stack = [self.root]
-            while stack:
-                n = stack.pop()
-                if n.type == "global_statement":
-                    names.update(self.text(c) for c in n.named_children if c.type == "identifier")
-                elif n.type not in ("string", "comment"):
-                    stack.extend(n.children)
+            for n in _nodes(self.root, "(global_statement) @n"):  # (never inside a string or comment)
+                names.update(self.text(c) for c in n.named_children if c.type == "identifier")
             cached = self._globals = frozenset(names)
         return cached
 
@@ -427,13 +440,12 @@ class PythonAnalyzer(Analyzer):
         cached = self.__dict__.get("_function_index")
         if cached is None:
             cached = self._function_index = {}
-            stack = [self.root]
-            while stack:
-                n = stack.pop()
-                if n.type == "function_definition":
+            for n in _nodes(self.root, "(function_definition) @n"):
+                parent = n.parent  # not one under an `if`/`try`/`with`...: only bodies of these
+                while parent is not None and parent.type in _FUNCTION_CONTAINERS:
+                    parent = parent.parent
+                if parent is None:
                     cached.setdefault(self.text(n.child_by_field_name("name")), []).append(n)
-                if n.type in ("module", "block", "class_definition", "decorated_definition", "function_definition"):
-                    stack.extend(n.named_children)
         return cached
 
     def _returns(self, node):
