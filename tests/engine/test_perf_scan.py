@@ -249,3 +249,13 @@ def test_query_based_file_indexes_equal_the_tree_walks():
 def test_sanitizer_names_match_whole_dotted_suffixes(dotted, expected):
     an = PythonAnalyzer(None, sanitizers=frozenset({"escape", "sql.Identifier"}))
     assert an.is_sanitizer(dotted) is expected
+
+
+@pytest.mark.parametrize("keyword", ["SELECT", "Select", "select", "DELETE", "With"])
+@pytest.mark.parametrize("extra", ["", "# café\n"])  # ASCII documents take the lowercased fast path
+def test_built_sql_prefilter_is_case_blind_in_ascii_and_other_text(keyword, extra):
+    from buildrunner.engine.analysis.built import might_build
+
+    assert might_build(f'{extra}q = "{keyword} * FROM t WHERE id = " + uid\n')
+    assert might_build(f'{extra}q = f"{keyword} * FROM t WHERE id = {{uid}}"\n')
+    assert not might_build(f'{extra}q = "{keyword} * FROM t WHERE id = 1"\n')

@@ -20,6 +20,8 @@ STATEMENT_START = re.compile(r"^[rRuUbBfF]{0,2}(?:\"\"\"|'''|\"|')\s*\(?\s*(sele
 # cheap document prefilter: a string literal starting with a statement keyword
 PREFILTER = re.compile(r"(?:\"|')\s*\(?\s*(?:select|insert|update|delete|with|replace|merge|create|drop|alter|"
                        r"truncate)\s", re.I)
+# the same on lowercased ASCII text: case-sensitive matching is ~2x faster than re.I
+_PREFILTER_LOWER = re.compile(PREFILTER.pattern)
 _PREFIXES = "rRuUbBfF"
 
 
@@ -28,7 +30,8 @@ def might_build(text: str) -> bool:
     a statement that is an f-string, or is next to an operator (`+`, `%`, `.format(...)`) or to
     another literal. A file whose only SQL literals stand alone (`q = "SELECT 1"`) is never parsed
     for this rule (a stand-alone literal is constant: the rule cannot fire on it)."""
-    for m in PREFILTER.finditer(text):
+    matches = _PREFILTER_LOWER.finditer(text.lower()) if text.isascii() else PREFILTER.finditer(text)
+    for m in matches:
         q = m.start()
         quote = text[q]
         while q > 0 and text[q - 1] == quote and m.start() - q < 2:
