@@ -522,8 +522,15 @@ class _Scan:
         cursor = QueryCursor(self.plan.query) if hits else None
         text = self.doc.text
         ascii_text = text.isascii()
+        char = byte = 0  # the last hit's offset in characters and in UTF-8 bytes (non-ASCII text)
         for start, length in hits:
-            begin = start if ascii_text else len(text[:start].encode("utf-8", "surrogatepass"))
+            if ascii_text:
+                begin = start
+            else:  # encode only the text since the previous hit, not the whole prefix each time
+                if start < char:
+                    char = byte = 0
+                byte += len(text[char:start].encode("utf-8", "surrogatepass"))
+                char, begin = start, byte
             cursor.set_byte_range(begin, begin + length)
             for _, caps in cursor.matches(root):
                 call = caps["call"][0]

@@ -259,3 +259,15 @@ def test_built_sql_prefilter_is_case_blind_in_ascii_and_other_text(keyword, extr
     assert might_build(f'{extra}q = "{keyword} * FROM t WHERE id = " + uid\n')
     assert might_build(f'{extra}q = f"{keyword} * FROM t WHERE id = {{uid}}"\n')
     assert not might_build(f'{extra}q = "{keyword} * FROM t WHERE id = 1"\n')
+
+
+def test_sink_calls_after_multibyte_text_are_all_found():
+    from buildrunner.engine.model import Document
+
+    lines = ["# café ☕ 𝔘𝔫𝔦𝔠𝔬𝔡𝔢\n", "def f(cur, uid):\n"]
+    for i in range(6):
+        lines.append(f"    note = 'naïve {'é' * 40 * i} 😀'  # {'☕' * 30}\n")
+        lines.append(f"    cur.execute(\"SELECT * FROM t{i} WHERE id = \" + uid)\n")
+    findings = _code_matcher().scan(Document(path="app.py", text="".join(lines), language="python"))
+    assert [(f.rule_id, f.line) for f in findings] == [("python.sql-injection.dbapi-execute", n)
+                                                       for n in (4, 6, 8, 10, 12, 14)]
