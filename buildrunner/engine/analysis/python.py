@@ -42,7 +42,6 @@ def _named(node):
 
 
 _GLOBAL_WORD = re.compile(rb"\bglobal\b")
-_FUNCTION_CONTAINERS = frozenset({"module", "block", "class_definition", "decorated_definition", "function_definition"})
 _QUERIES: dict[str, object] = {}
 
 
@@ -440,12 +439,13 @@ class PythonAnalyzer(Analyzer):
         cached = self.__dict__.get("_function_index")
         if cached is None:
             cached = self._function_index = {}
-            for n in _nodes(self.root, "(function_definition) @n"):
-                parent = n.parent  # not one under an `if`/`try`/`with`...: only bodies of these
-                while parent is not None and parent.type in _FUNCTION_CONTAINERS:
-                    parent = parent.parent
-                if parent is None:
+            stack = [self.root]
+            while stack:
+                n = stack.pop()
+                if n.type == "function_definition":
                     cached.setdefault(self.text(n.child_by_field_name("name")), []).append(n)
+                if n.type in ("module", "block", "class_definition", "decorated_definition", "function_definition"):
+                    stack.extend(n.named_children)
         return cached
 
     def _returns(self, node):
