@@ -303,13 +303,13 @@ def load_rules(project=None, *, extra_packs: Iterable[Path | str] = (), kinds: I
     packs: list[Pack] = []
     wanted = set(kinds) if kinds else None
     if builtin:
-        from buildrunner.engine.secrets import SECRET_PACK, builtin_pack_loaded
+        from buildrunner.engine import secretcache
 
         for path in builtin_pack_paths():
             pack = load_pack(path, builtin=True)
             packs.append(pack)
-            if path == SECRET_PACK and (wanted is None or "secret" in wanted):
-                builtin_pack_loaded(pack.rules)
+            if path == secretcache.PACK and (wanted is None or "secret" in wanted):
+                secretcache.pack_loaded(pack.rules)  # the masker's copy, before any override
     if project is not None and project.rules_dir.is_dir():
         packs.extend(load_pack(p) for p in sorted(project.rules_dir.glob("*.y*ml")))
     packs.extend(load_pack(p) for p in extra_packs)

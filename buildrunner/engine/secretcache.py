@@ -1,7 +1,8 @@
 """The built-in secret rules' JSON cache in the user cache dir (validated specs + the keywords).
 
-Written by `engine.secrets.builtin_secret_rules`, read by the masker's keyword prefilter (which
-must not import the matcher for clean text). Keyed on the pack's size/mtime and br's version.
+Written by `engine.secrets.builtin_secret_rules`, and by `engine.rules.load_rules` whenever it
+reads the pack anyway (so a scan's workers never parse it a second time); read by the masker's
+keyword prefilter (which must not import the matcher for clean text). Keyed on the pack's size/mtime and br's version.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from buildrunner.fsutil import user_cache_dir
 
+PACK = Path(__file__).resolve().parent.parent / "rules" / "secrets.yaml"  # the built-in secret pack
 CACHE_NAME = "secret-rules.json"
 KEYWORDS_NAME = "secret-keywords.json"  # the prefilter's keywords alone: a few KB to read
 CACHE_FORMAT = 2  # bump when the cached layout changes
@@ -22,7 +24,7 @@ def cache_path(name: str = CACHE_NAME) -> Path:
 def cache_key() -> str:
     from buildrunner import __version__
 
-    st = (Path(__file__).resolve().parent.parent / "rules" / "secrets.yaml").stat()
+    st = PACK.stat()
     return f"{CACHE_FORMAT}:{__version__}:{st.st_size}:{st.st_mtime_ns}"
 
 
@@ -53,3 +55,21 @@ def write_cache(rules_payload: list[dict] | None, keywords: list[str]) -> None:
             atomic_write_json(cache_path(name), data, indent=None)
     except OSError:
         pass
+
+
+def write_rules(pack_rules: list) -> list:
+    """Write both cache files from the built-in pack's rules (as `load_pack` returns them); returns
+    its secret rules."""
+    rules = [r for r in pack_rules if r.kind == "secret"]
+    write_cache([{"id": r.id, "name": r.name, "severity": r.severity.value, "message": r.message, "fix": r.fix,
+                  "tags": list(r.tags), "cwe": list(r.cwe), "enabled": r.enabled, "spec": r.spec} for r in rules],
+                sorted({k for r in rules if r.enabled for k in r.spec["keywords"]}))
+    return rules
+
+
+def pack_loaded(pack_rules: list) -> None:
+    """`rules.load_rules` just read the built-in secret pack (before any project override touched
+    its rules): refresh the masker's cache from them when it is stale, so that the masker (in this
+    process and in every scan worker) does not read and validate the same YAML again."""
+    if read_cache() is None:
+        write_rules(pack_rules)

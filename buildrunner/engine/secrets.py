@@ -846,7 +846,7 @@ def builtin_secret_rules() -> list[Rule]:
     (`secretcache.cache_key`); a stale, corrupt or unwritable cache just means loading the pack again.
     """
     from buildrunner.engine.rules import load_pack
-    from buildrunner.engine.secretcache import read_cache
+    from buildrunner.engine.secretcache import read_cache, write_rules
 
     data = read_cache()
     if data is not None:
@@ -854,24 +854,4 @@ def builtin_secret_rules() -> list[Rule]:
             return rules_from_cache(data)
         except (KeyError, TypeError, ValueError):
             pass
-    return _write_masker_cache(load_pack(SECRET_PACK, builtin=True).rules)
-
-
-def _write_masker_cache(pack_rules: list[Rule]) -> list[Rule]:
-    from buildrunner.engine.secretcache import write_cache
-
-    rules = [r for r in pack_rules if r.kind == "secret"]
-    write_cache([{"id": r.id, "name": r.name, "severity": r.severity.value, "message": r.message, "fix": r.fix,
-                  "tags": list(r.tags), "cwe": list(r.cwe), "enabled": r.enabled, "spec": r.spec} for r in rules],
-                sorted({k for r in rules if r.enabled for k in r.spec["keywords"]}))
-    return rules
-
-
-def builtin_pack_loaded(pack_rules: list[Rule]) -> None:
-    """`rules.load_rules` just read the built-in secret pack (before any project override touched
-    its rules): refresh the masker's cache from them when it is stale, so that the masker (in this
-    process and in every scan worker) does not read and validate the same YAML again."""
-    from buildrunner.engine.secretcache import read_cache
-
-    if read_cache() is None:
-        _write_masker_cache(pack_rules)
+    return write_rules(load_pack(SECRET_PACK, builtin=True).rules)
