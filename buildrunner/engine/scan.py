@@ -142,18 +142,16 @@ class Engine:
         return findings, suppressed, skipped, scanned
 
 
-# Worker-process state: built once by the pool initializer, or inherited from the parent when the
-# pool forks (`_PREPARED`: the parent's Engine, prepared for the languages of the first documents).
+# Worker-process state: built once by the pool initializer, or, when the pool forks, the parent's
+# Engine prepared for the languages of the first documents (a forked child inherits the
+# initializer's arguments as they are in memory: nothing is pickled).
 _WORKER: Engine | None = None
-_PREPARED: Engine | None = None
 
 
-def _init_worker(rules: list[Rule], salt: str, max_size: int, foreign: bool = True) -> None:
+def _init_worker(rules: list[Rule], salt: str, max_size: int, foreign: bool = True,
+                 prepared: Engine | None = None) -> None:
     global _WORKER
-    if _PREPARED is not None:  # forked: the parent's engine, its matchers already built
-        _WORKER = _PREPARED
-        return
-    _WORKER = Engine(rules, salt, max_size, foreign)
+    _WORKER = prepared if prepared is not None else Engine(rules, salt, max_size, foreign)
 
 
 def _language(item) -> str | None:
@@ -275,12 +273,12 @@ def _scan_parallel(items: Iterable, rules: list[Rule], salt: str, max_size: int,
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
-    global _PREPARED
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     ctx = multiprocessing.get_context(method)
+    prepared = None
     if method == "fork":  # build the matchers once here; every forked worker inherits them
-        _PREPARED = Engine(rules, salt, max_size, foreign)
-        _PREPARED.prepare(sorted(languages, key=str))
+        prepared = Engine(rules, salt, max_size, foreign)
+        prepared.prepare(sorted(languages, key=str))
     found: list[Finding] = []
     supp: list[Suppressed] = []
     skipped: list[Skipped] = []
@@ -295,7 +293,7 @@ def _scan_parallel(items: Iterable, rules: list[Rule], salt: str, max_size: int,
 
     max_in_flight = jobs * 4
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
-                               initargs=(rules, salt, max_size, foreign))
+                               initargs=(rules, salt, max_size, foreign, prepared))
     try:
         pending = set()
         chunks = _chunks(docs_only(), CHUNK_BYTES)
@@ -327,5 +325,4 @@ def _scan_parallel(items: Iterable, rules: list[Rule], salt: str, max_size: int,
         raise BrError(str(exc)) from None
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-        _PREPARED = None
     return found, supp, skipped, scanned

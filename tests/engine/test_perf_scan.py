@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -163,12 +164,21 @@ def test_forked_pool_with_prepared_matchers_equals_one_process(git_repo, monkeyp
     monkeypatch.setattr(scan_mod.Engine, "prepare", lambda self, langs: prepared.append(sorted(langs, key=str))
                         or real(self, langs))
     serial = scan_mod.scan(project, items, rules, jobs=1)
+    built_in = git_repo.root.parent / "engines-built-by-pid"
+    real_init = scan_mod.Engine.__init__
+
+    def init(self, *a, **k):
+        with built_in.open("a") as fh:  # written from whichever process builds an engine
+            fh.write(f"{os.getpid()}\n")
+        real_init(self, *a, **k)
+
+    monkeypatch.setattr(scan_mod.Engine, "__init__", init)
     parallel = scan_mod.scan(project, items, rules, jobs=2)
+    assert built_in.read_text().split() == [str(os.getpid())]  # the workers built none of their own
     key = [(f.path, f.line, f.rule_id, f.fingerprint, f.snippet) for f in serial.findings]
     assert key == [(f.path, f.line, f.rule_id, f.fingerprint, f.snippet) for f in parallel.findings]
     assert sum(f.rule_id == "python.sql-injection.dbapi-execute" for f in parallel.findings) == 44
     assert prepared == [["python"]]  # the parent prepared the matchers once, for the files' language
-    assert scan_mod._PREPARED is None  # and does not keep them after the scan
 
 
 def test_loading_the_secret_pack_refreshes_the_masker_cache_from_the_pack(git_repo):
