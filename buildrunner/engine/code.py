@@ -339,6 +339,16 @@ class CodeMatcher:
         self.salt = salt
         self.skipped: list[Skipped] = []
         self._plans: dict[str, _Plan] = {}
+        self._projects: dict[str, object] = {}
+
+    def project_modules(self, root: str, sanitizers: frozenset[str]):
+        """The project's modules under `root`, parsed on demand and cached for this scan."""
+        modules = self._projects.get(root)
+        if modules is None:
+            from buildrunner.engine.analysis.imports import ProjectModules
+
+            modules = self._projects[root] = ProjectModules(root, sanitizers)
+        return modules
 
     # -- planning --------------------------------------------------------------------------------
     def _plan(self, language: str) -> _Plan:
@@ -497,6 +507,8 @@ class _Scan:
         if self.family == "javascript":
             kwargs["conditional_sanitizers"] = self.plan.conditional
         self.an = analyzer_class(self.language)(root, **kwargs)
+        if self.doc.root and self.family == "python":  # follow imports into the project's modules
+            self.m.project_modules(self.doc.root, self.plan.sanitizers).attach(self.an, self.doc.path)
         # The sink query runs only around the prefilter's hits, not over the whole tree.
         cursor = QueryCursor(self.plan.query) if hits else None
         text = self.doc.text
@@ -531,7 +543,7 @@ class _Scan:
         covered: set[int] = set()
         for f in self.findings:
             covered.update(range(f.line, f.end_line + 1))
-            covered.update(t.line for t in f.trace)
+            covered.update(t.line for t in f.trace if not t.path)
         evaluated = set(self.an._memo)  # every expression a sink's SQL argument was built from
         for node in candidates(root):
             if node.id in evaluated or self._line(node) in covered or in_message(node) or \
@@ -549,9 +561,19 @@ class _Scan:
         return node.start_point.row + 1 + self.doc.line_offset
 
     def _steps(self, value) -> list[TraceStep]:
-        """Where the SQL text got its non-literal parts, in source order."""
-        return [TraceStep(s.line + self.doc.line_offset, s.message, s.column)
-                for s in sorted(value.steps, key=lambda s: (s.line, s.column))]
+        """Where the SQL text got its non-literal parts, in source order; steps in another file of
+        the project stay, in their order, just before the step of this file that leads to them."""
+        groups: list[tuple[tuple[int, int], list]] = []
+        pending: list = []
+        for s in value.steps:
+            if s.path:
+                pending.append(TraceStep(s.line, s.message, s.column, s.path))
+                continue
+            groups.append(((s.line, s.column), pending + [TraceStep(s.line + self.doc.line_offset, s.message,
+                                                                    s.column)]))
+            pending = []
+        groups.sort(key=lambda g: g[0])
+        return [t for _, steps in groups for t in steps] + pending
 
     def _label(self, call) -> str:
         func = call.child_by_field_name("function")
@@ -734,8 +756,8 @@ class _Scan:
         at = _name_node(call)  # a call chained over several lines is reported at its method name
         line = self._line(at)
         snippet = self.doc.line_text(line).strip()
-        unique = dict.fromkeys((s.line, s.column, s.message) for s in steps)
-        trace = [TraceStep(ln, msg, col) for ln, col, msg in unique]
+        unique = dict.fromkeys((s.line, s.column, s.message, s.path) for s in steps)
+        trace = [TraceStep(ln, msg, col, path) for ln, col, msg, path in unique]
         self.findings.append(Finding(
             rule_id=rule.id, severity=rule.severity, message=rule.message.replace("{sink}", f"`{sink}`"),
             path=self.doc.path, line=line, column=at.start_point.column + 1,
