@@ -34,6 +34,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from buildrunner.engine.analysis.formatted import compile_values
 from buildrunner.engine.model import Document, Finding, Rule, Skipped, SpecError, TraceStep, value_hash
 
 FIELDS = {"sink", "when", "sql", "sanitizers", "forward", "autofix", "skip_paths"}
@@ -93,7 +94,8 @@ def compile_spec(raw: dict, rule_id: str) -> dict:
     forward = specs.boolean(raw, "forward", True)
     autofix = _autofix(raw.get("autofix"))
     imports = _names(raw["sink"].get("imports"), "sink", _DOTTED_RE)
-    return {"methods": methods, "functions": functions, "receiver": receiver, "inline": raw["sink"].get("inline", False),
+    values = compile_values(raw["sink"].get("values"))
+    return {"values": values,"methods": methods, "functions": functions, "receiver": receiver, "inline": raw["sink"].get("inline", False),
             "imports": _import_pattern(imports),
             "arguments": tuple(argument), "sql": sql, "sanitizers": tuple(sanitizers),
             "conditional_sanitizers": conditional, "forward": forward, "autofix": autofix}
@@ -103,9 +105,9 @@ def _sink(sink) -> tuple[tuple[str, ...], tuple[str, ...], re.Pattern | None, li
     """`sink: {call: {method, function, receiver}, argument, inline}` → (methods, functions, receiver, arguments)."""
     if not isinstance(sink, dict) or not isinstance(sink.get("call"), dict):
         raise SpecError("sink", "`sink` must be a mapping with `call: {method: [...], function: [...]}`")
-    if set(sink) - {"call", "argument", "inline", "imports"}:
+    if set(sink) - {"call", "argument", "inline", "imports", "values"}:
         raise SpecError("sink", "unknown `sink` field(s): "
-                        f"{sorted(set(sink) - {'call', 'argument', 'inline', 'imports'})}")
+                        f"{sorted(set(sink) - {'call', 'argument', 'inline', 'imports', 'values'})}")
     _names(sink.get("imports"), "sink", _DOTTED_RE)
     inline = sink.get("inline", False)
     if not (isinstance(inline, bool) or inline == "names"):
@@ -628,8 +630,12 @@ class _Scan:
                            or _inline_format(t) or t.type == "binary_operator"]
             if not targets:
                 continue
+            reported = len(self.findings)
             for target in targets:
                 self._check(rule, call, target, recv)
+            if spec.get("values") and len(self.findings) == reported:  # pg-promise `$1:raw`
+                self._formatted_values(rule, call, targets, self._pick(spec["values"]["argument"], positional,
+                                                                       keywords), recv)
             return
 
     def _judged_by_a_sink(self, node) -> bool:
@@ -663,13 +669,24 @@ class _Scan:
             scope = self.an.outer_scope(scope)
         return False
 
-    def _check(self, rule: Rule, call, target, recv=None) -> None:
+    def _formatted_values(self, rule: Rule, call, targets, values, recv) -> None:
+        """Values the driver itself formats verbatim into a constant query text (`sink.values`)."""
+        from buildrunner.engine.analysis.formatted import formatted_value
+
+        for target in targets:
+            value = formatted_value(self.an, target, self.an.value_of(target), values[0] if values else None,
+                                    rule.spec["values"])
+            if value is not None:
+                self._check(rule, call, target, recv, value)
+                return
+
+    def _check(self, rule: Rule, call, target, recv=None, value=None) -> None:
         from buildrunner.engine.analysis import PARAM
         from buildrunner.engine.analysis.base import short
 
         if target.type == "identifier":
             self._sink_names.add((self.an.scope_of(target).id, self.an.text(target)))
-        value = self.an.value_of(target)
+        value = value or self.an.value_of(target)
         label = self._label(call)
         if _reportable(value, rule, value.tainted and rule.spec["sql"] == "statement" and self._db_handle(recv)):
             steps = self._steps(value)
