@@ -198,11 +198,9 @@ def _compile_built(raw: dict) -> dict:
     skip = raw.get("skip_paths", list(DEFAULT_SKIP_PATHS))
     if not isinstance(skip, list) or not all(isinstance(p, str) and p for p in skip):
         raise SpecError("skip_paths", "`skip_paths` must be a list of glob patterns (e.g. `tests/*`)")
-    sanitizers = raw.get("sanitizers") or []
-    if not all(isinstance(x, str) and _DOTTED_RE.match(x) for x in sanitizers):
-        raise SpecError("sanitizers", "each sanitizer is a dotted name (`sql.Identifier`)")
+    sanitizers, conditional = _sanitizers(raw.get("sanitizers") or [])
     return {"methods": (), "functions": (), "receiver": None, "arguments": (), "sql": "statement",
-            "sanitizers": tuple(sanitizers), "conditional_sanitizers": {}, "forward": False, "autofix": None,
+            "sanitizers": tuple(sanitizers), "conditional_sanitizers": conditional, "forward": False, "autofix": None,
             "built": True, "skip_paths": tuple(skip)}
 
 
@@ -361,7 +359,7 @@ class CodeMatcher:
 
         rules = [r for r in self.rules if rule_language_matches(r.languages, language)]
         by_name: dict[str, list[Rule]] = {}
-        built = [r for r in rules if r.spec.get("built") and FAMILY.get(language) == "python"]
+        built = [r for r in rules if r.spec.get("built")]
         for r in rules:
             for n in r.spec["methods"] + r.spec["functions"]:
                 by_name.setdefault(n, []).append(r)
@@ -402,7 +400,7 @@ class CodeMatcher:
         if plan.built:
             from buildrunner.engine.analysis.built import might_build, skipped
 
-            if might_build(doc.text):
+            if might_build(doc.text, FAMILY[language]):
                 built = [r for r in plan.built if not skipped(doc.path, r.spec["skip_paths"])]
         if not hits and not built:
             return []
@@ -547,8 +545,8 @@ class _Scan:
             covered.update(range(f.line, f.end_line + 1))
             covered.update(t.line for t in f.trace if not t.path)
         evaluated = set(self.an._memo)  # every expression a sink's SQL argument was built from
-        for node in candidates(root):
-            if node.id in evaluated or self._line(node) in covered or in_message(node) or \
+        for node in candidates(root, self.language):
+            if node.id in evaluated or self._line(node) in covered or in_message(node, self.family) or \
                     _malformed_around(node) or self._judged_by_a_sink(node):
                 continue
             value = self.an.value_of(node)
@@ -643,9 +641,9 @@ class _Scan:
         analysis followed `q`'s definitions (a dead store overwritten before the call is not SQL
         that gets executed)."""
         parent = node.parent
-        if parent is None or parent.type != "assignment":
+        if parent is None or parent.type not in ("assignment", "variable_declarator", "assignment_expression"):
             return False
-        left = parent.child_by_field_name("left")
+        left = parent.child_by_field_name("left") or parent.child_by_field_name("name")
         return left is not None and left.type == "identifier" and \
             (self.an.scope_of(node).id, self.an.text(left)) in self._sink_names
 
