@@ -226,9 +226,18 @@ class Analyzer:
     def dominates(self, def_node, use, scope) -> bool:
         n = def_node.parent
         while n is not None and n.id != scope.id:
-            if n.type in self.BRANCHES and not (n.start_byte <= use.start_byte < n.end_byte):
+            if n.type in self.BRANCHES and not (n.start_byte <= use.start_byte < n.end_byte) and \
+                    not self.always_taken(def_node, n):
                 return False
             n = n.parent
+        return True
+
+    def always_taken(self, node, branch) -> bool:
+        """`node` is in a part of `branch` that always runs (its condition folds to true)."""
+        return False
+
+    def live(self, node, scope) -> bool:
+        """False when `node` is in a branch that never runs (its condition folds to false)."""
         return True
 
     def def_value(self, d: Def, depth: int) -> Value:
@@ -238,7 +247,7 @@ class Analyzer:
 
     def resolve(self, name: str, use, depth: int) -> Value:
         scope = self.scope_of(use)
-        before = [d for d in self.defs(scope).get(name, ()) if d.end <= use.start_byte]
+        before = [d for d in self.defs(scope).get(name, ()) if d.end <= use.start_byte and self.live(d.node, scope)]
         chain: list[Def] = []
         killed = False
         for d in reversed(before):

@@ -12,19 +12,22 @@ its parameters bound to the call's arguments, and the trace names the other file
 
 Bounded and lazy: nothing here runs unless an expression's value needs an imported name; only files
 under the project root are read (never site-packages), at most `MAX_MODULES` per scan, each at most
-`MAX_BYTES`; re-exports are followed `MAX_CHAIN` deep. A name that is not a project module's (a
+`MAX_BYTES`; an imported helper is evaluated only up to `MAX_HELPER_BYTES` of code; re-exports and
+helpers calling helpers are followed `MAX_CHAIN` deep. A name that is not a project module's (a
 third-party import) keeps the single-file behaviour.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import replace
 
 from buildrunner.engine.analysis.base import CONST, UNKNOWN_VALUE, Value
 
 MAX_MODULES = 256
-MAX_BYTES = 512_000
+MAX_BYTES = 256_000
+MAX_HELPER_BYTES = 8_000
 MAX_CHAIN = 6  # nested resolutions in progress (re-export chains, helpers calling imported helpers)
 HOP_DEPTH = 4  # analysis depth charged for entering another file (bounds helper chains across files)
 _IMPORTS = ("import_statement", "import_from_statement", "future_import_statement")
@@ -147,8 +150,8 @@ class ProjectModules:
                 defs = module_bindings(an).get(name)
             elif name in an.params(scope):
                 return None
-            else:
-                defs = an.defs(scope).get(name)
+            else:  # (a function's defs are only computed when its text may bind the name)
+                defs = an.defs(scope).get(name) if _may_bind(an, scope, name) else None
             if defs:
                 return defs[-1] if all(d.binding is not None for d in defs) else None
             scope = an.outer_scope(scope)
@@ -260,6 +263,8 @@ class ProjectModules:
             return UNKNOWN_VALUE
         try:
             helper = _top_level_function(mod, name)
+            if helper is not None and helper.end_byte - helper.start_byte > MAX_HELPER_BYTES:
+                return UNKNOWN_VALUE  # a large function is not a SQL helper worth evaluating per call
             if helper is not None:
                 return an.bound_call(mod, helper, call, name, args, depth + HOP_DEPTH)
             defs = module_bindings(mod).get(name) or []
@@ -301,6 +306,25 @@ class ProjectModules:
 
 _BLOCKS = frozenset({"if_statement", "else_clause", "elif_clause", "try_statement", "except_clause",
                      "finally_clause", "block", "with_statement", "decorated_definition"})
+
+
+_BINDING_CACHE: dict[str, re.Pattern] = {}
+
+
+def _may_bind(an, scope, name: str) -> bool:
+    """Could the function's text bind `name` (assignment, augmented assignment, annotation, walrus,
+    `for`/comprehension/`with`/`except` target, import, def, class, global/nonlocal)? A cheap
+    over-approximation on bytes: False means the function certainly does not."""
+    rx = _BINDING_CACHE.get(name)
+    if rx is None:
+        n = re.escape(name).encode()
+        rx = _BINDING_CACHE[name] = re.compile(
+            rb"\b" + n + rb"\b\s*(?:[,)\]:]|(?:[-+*/%&|^@]|//|\*\*|<<|>>)?=(?!=)|in\b)"
+            rb"|\b(?:as|for|import|def|class|global|nonlocal)\b[^\n]*\b" + n + rb"\b|\*\s*" + n + rb"\b")
+    src = an.__dict__.get("_source")
+    if src is None:
+        src = an._source = an.root.text
+    return rx.search(src, scope.start_byte, scope.end_byte) is not None
 
 
 def top_level_defs(an) -> dict[str, list]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from buildrunner.engine.analysis import folding
 from buildrunner.engine.analysis.base import CONST, DYNAMIC, NUMBER, SAFE, UNKNOWN, UNKNOWN_VALUE, Analyzer, Def, Value
 from buildrunner.engine.analysis.pyformat import mapping_args, misplaced_format, substitute
 from buildrunner.engine.analysis.templates import Field, split_brace, split_percent
@@ -147,6 +148,12 @@ class PythonAnalyzer(Analyzer):
             return [(n, Def(node, "=", right, node.end_byte)) for n in self._targets(left)]
         return [(n, Def(node, "unknown", None, node.end_byte)) for n in self._targets(left)]
 
+    def always_taken(self, node, branch) -> bool:
+        return folding.always_taken(self, node, branch)
+
+    def live(self, node, scope) -> bool:
+        return folding.live(self, node, scope)
+
     def def_value(self, d: Def, depth: int) -> Value:
         if d.binding is not None and self.project is not None:
             value = self.project.import_value(self, d.binding, depth)  # a name of a project module
@@ -205,6 +212,10 @@ class PythonAnalyzer(Analyzer):
         if t == "attribute":
             return self._attribute(node, depth)
         if t == "subscript":  # SORT_COLUMNS[key]: an entry of a constant mapping is a constant
+            stored = folding.keyed_value(self, node.child_by_field_name("value"),
+                                         node.child_by_field_name("subscript"), node, depth)
+            if stored is not None:
+                return stored  # m["a"] = "x"; m["b"] = param; m["a"]
             return Value(CONST, "", True) if self._constant_mapping(node.child_by_field_name("value"), depth) \
                 else UNKNOWN_VALUE
         if t == "boolean_operator":  # `sort or "id"`: either side may be the value
@@ -214,6 +225,9 @@ class PythonAnalyzer(Analyzer):
             return NUMBER
         if t == "conditional_expression":
             kids = _named(node)
+            taken = folding.condition(self, node)
+            if taken is not None and len(kids) == 3:
+                return self.value_of(kids[0] if taken else kids[2], depth)  # `a if 8 % 2 == 0 else b`
             return self.phi([self.value_of(kids[0], depth), self.value_of(kids[2], depth)]) \
                 if len(kids) == 3 else UNKNOWN_VALUE
         if t in _COLLECTIONS:
@@ -416,6 +430,14 @@ class PythonAnalyzer(Analyzer):
                 return imported
         if obj.type == "call" and self.is_sanitizer(self.text(obj.child_by_field_name("function"))):
             return SAFE  # sql.SQL("...").format(sql.Identifier(t)), sql.SQL(", ").join(...)
+        if obj.type == "call" and self.text(obj.child_by_field_name("function")) in self._classes():
+            helper = self._helper_result(node, method, args, depth, method=True)  # Helper().pick(x)
+            if helper.kind in (CONST, DYNAMIC):
+                return helper
+        stored = folding.keyed_value(self, obj, _named(args)[0], node, depth) \
+            if method == "get" and args is not None and _named(args) else None
+        if stored is not None:
+            return stored
         if method == "get" and args is not None and self._constant_mapping(obj, depth) and \
                 all(self.value_of(a, depth).kind == CONST for a in _named(args)[1:]):
             return Value(CONST, "", True)  # {"name": "name", "date": "created_at"}.get(sort, "id")
