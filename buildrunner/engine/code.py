@@ -13,6 +13,10 @@ a new driver is a YAML change with examples, not Python. Schema::
                                          # (for `function` names it only constrains qualified calls)
       argument: [0, sql]                 # positions and/or keyword names holding the SQL text
       imports: [pony]                    # optional: only in files importing one of these modules
+      values:                            # optional: values the driver formats into the text itself
+        argument: [1, values]            # (pg-promise): placeholders inserting them verbatim / unquoted
+        raw: [<regex>, ...]              # each with a (?P<key>...) group: `$1:raw` -> 1, `${id^}` -> id
+        unquoted: [<regex>, ...]         # verbatim unless inside a quoted literal (`$1:value`, `$1#`)
     when: dynamic-string
     sql: fragment                        # statement | fragment | any: how SQL-like the literal parts must be
     sanitizers: [sql.Identifier, escape] # calls/attributes whose result is safe to splice into SQL
