@@ -343,15 +343,22 @@ class CodeMatcher:
         self.salt = salt
         self.skipped: list[Skipped] = []
         self._plans: dict[str, _Plan] = {}
-        self._projects: dict[str, object] = {}
+        self._projects: dict[tuple[str, str], object] = {}
 
-    def project_modules(self, root: str, sanitizers: frozenset[str]):
-        """The project's modules under `root`, parsed on demand and cached for this scan."""
-        modules = self._projects.get(root)
+    def project_modules(self, root: str, family: str, plan: _Plan):
+        """The project's modules under `root` (of one language family), parsed on demand and cached
+        for this scan."""
+        modules = self._projects.get((root, family))
         if modules is None:
-            from buildrunner.engine.analysis.imports import ProjectModules
+            if family == "python":
+                from buildrunner.engine.analysis.imports import ProjectModules
 
-            modules = self._projects[root] = ProjectModules(root, sanitizers)
+                modules = ProjectModules(root, plan.sanitizers)
+            else:
+                from buildrunner.engine.analysis.jsmodules import JsModules
+
+                modules = JsModules(root, plan.sanitizers, plan.conditional)
+            self._projects[(root, family)] = modules
         return modules
 
     # -- planning --------------------------------------------------------------------------------
@@ -511,8 +518,8 @@ class _Scan:
         if self.family == "javascript":
             kwargs["conditional_sanitizers"] = self.plan.conditional
         self.an = analyzer_class(self.language)(root, **kwargs)
-        if self.doc.root and self.family == "python":  # follow imports into the project's modules
-            self.m.project_modules(self.doc.root, self.plan.sanitizers).attach(self.an, self.doc.path)
+        if self.doc.root:  # follow imports into the project's modules
+            self.m.project_modules(self.doc.root, self.family, self.plan).attach(self.an, self.doc.path)
         # The sink query runs only around the prefilter's hits, not over the whole tree.
         cursor = QueryCursor(self.plan.query) if hits else None
         text = self.doc.text
