@@ -26,7 +26,7 @@ from dataclasses import replace
 from buildrunner.engine.analysis.base import CONST, UNKNOWN_VALUE, Value
 
 MAX_MODULES = 256
-MAX_BYTES = 256_000
+MAX_BYTES = 100_000
 MAX_HELPER_BYTES = 8_000
 MAX_CHAIN = 6  # nested resolutions in progress (re-export chains, helpers calling imported helpers)
 HOP_DEPTH = 4  # analysis depth charged for entering another file (bounds helper chains across files)
