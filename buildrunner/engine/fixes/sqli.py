@@ -33,7 +33,16 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from buildrunner.engine.analysis.templates import Field, split_brace, split_percent
-from buildrunner.engine.fixes.sqltext import Hooks, Piece, Refuse, Val, place
+from buildrunner.engine.fixes.sqltext import (  # noqa: F401 — FileResult, Planned, apply_fixes: re-exported
+    FileResult,
+    Hooks,
+    Piece,
+    Planned,
+    Refuse,
+    Val,
+    apply_fixes,
+    place,
+)
 from buildrunner.engine.model import Finding, Fix
 
 # DB-API paramstyles (PEP 249) plus asyncpg's $n
@@ -46,29 +55,6 @@ DRIVERS: dict[str, str] = {
 }
 _IMPORT_RE = re.compile(r"^\s*(?:import|from)\s+([A-Za-z_][\w.]*)", re.M)
 
-
-
-@dataclass
-class Planned:
-    finding: Finding
-    fix: Fix | None = None
-    reason: str = ""  # why it was refused
-
-
-@dataclass
-class FileResult:
-    path: str
-    original: str
-    fixed: str
-    planned: list[Planned] = field(default_factory=list)
-
-    @property
-    def applied(self) -> list[Planned]:
-        return [p for p in self.planned if p.fix is not None]
-
-    @property
-    def refused(self) -> list[Planned]:
-        return [p for p in self.planned if p.fix is None]
 
 
 def detect_style(text: str, configured: str = "auto") -> str | None:
@@ -656,23 +642,6 @@ def _slice(text: str, start, end) -> str:
     for line in lines:
         offsets.append(offsets[-1] + len(line))
     return text[offsets[start.line - 1] + start.column: offsets[end.line - 1] + end.column]
-
-
-def apply_fixes(text: str, fixes: list[Fix]) -> str:
-    """Apply non-overlapping edits (1-based lines, 1-based code-point columns, end exclusive)."""
-    lines = text.splitlines(keepends=True)
-    starts = [0]
-    for line in lines:
-        starts.append(starts[-1] + len(line))
-
-    def offset(line: int, column: int) -> int:
-        return starts[line - 1] + column - 1
-
-    out = text
-    for fx in sorted(fixes, key=lambda f: (f.start_line, f.start_column), reverse=True):
-        a, b = offset(fx.start_line, fx.start_column), offset(fx.end_line, fx.end_column)
-        out = out[:a] + fx.replacement + out[b:]
-    return out
 
 
 def parses(text: str) -> bool:

@@ -10,9 +10,34 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from buildrunner.engine.model import Finding, Fix
+
 _VALUE_BEFORE = re.compile(r"(?:[=<>]|\b(?:like|ilike|limit|offset|between|then|else|when))\s*$", re.I)
 _BETWEEN_AND = re.compile(r"\bbetween\s+\S+\s+and\s*$", re.I)
 _LIST_OPENER = re.compile(r"\b(?:in|values)\s*\($", re.I)
+
+
+@dataclass
+class Planned:
+    finding: Finding
+    fix: Fix | None = None
+    reason: str = ""  # why it was refused
+
+
+@dataclass
+class FileResult:
+    path: str
+    original: str
+    fixed: str
+    planned: list[Planned] = field(default_factory=list)
+
+    @property
+    def applied(self) -> list[Planned]:
+        return [p for p in self.planned if p.fix is not None]
+
+    @property
+    def refused(self) -> list[Planned]:
+        return [p for p in self.planned if p.fix is None]
 
 
 class Refuse(Exception):
@@ -57,6 +82,8 @@ class Piece:
 
 class Hooks:
     """What `place()` needs to know about the language the values are written in."""
+
+    sequence_hint = "annotate it, e.g. `ids: list[int]`"
 
     def code(self, expr) -> str:  # the value's source code
         raise NotImplementedError
@@ -133,7 +160,7 @@ def place(pieces: list[Piece], hooks: Hooks) -> list[Val]:
         sequence = hooks.join_sequence(val.expr)
         if sequence is None and hooks.joins_something(val.expr):
             raise Refuse("an IN list joined at run time from a value not proven to be a list, tuple or set "
-                         "(annotate it, e.g. `ids: list[int]`, and the fix expands one placeholder per item)")
+                         f"({hooks.sequence_hint}, and the fix expands one placeholder per item)")
         if sequence and re.search(r"\bin\s*\(\s*$", done + before, re.I) and (after + rest).lstrip().startswith(")") \
                 and (done + before).count("'") % 2 == 0:
             val.sequence = sequence
@@ -163,3 +190,20 @@ def _unquote(val: Val, before: str, after: str, done: str, hooks: Hooks) -> tupl
         val.code = hooks.partial(head, val.code, tail)
     val.quoted = True
     return rest, after
+
+
+def apply_fixes(text: str, fixes: list[Fix]) -> str:
+    """Apply non-overlapping edits (1-based lines, 1-based code-point columns, end exclusive)."""
+    lines = text.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+
+    def offset(line: int, column: int) -> int:
+        return starts[line - 1] + column - 1
+
+    out = text
+    for fx in sorted(fixes, key=lambda f: (f.start_line, f.start_column), reverse=True):
+        a, b = offset(fx.start_line, fx.start_column), offset(fx.end_line, fx.end_column)
+        out = out[:a] + fx.replacement + out[b:]
+    return out
