@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Install the Node.js drivers the executed JS/TS SQL autofix tests run code with (pg, better-sqlite3):
+# Install the Node.js drivers the executed JS/TS SQL autofix tests run code with (pg, better-sqlite3,
+# mysql, mysql2) and the MariaDB server binaries their throwaway MySQL-protocol server runs from:
 # `npm ci` of tests/node/package-lock.json into a cache dir outside the repository, keyed by the lock
 # file and the node version. Prints that directory (its node_modules) on stdout; progress on stderr.
 # As root it installs what is missing from Debian (nodejs + npm, a C++ toolchain for better-sqlite3,
-# Node's headers). Fails loudly: the tests never skip because node or a driver is missing.
+# Node's headers, mariadb-server-core + mariadb-client-core). Fails loudly: the tests never skip because node or a driver is missing.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 spec="$repo/tests/node"
@@ -29,6 +30,9 @@ command -v python3 >/dev/null 2>&1 || apt_install python3
 # them in /usr/include/node, Debian's in libnode-dev.
 node_prefix=$(dirname "$(dirname "$(command -v node)")")
 if [ ! -f "$node_prefix/include/node/node.h" ]; then apt_install libnode-dev; fi
+# mariadbd + mariadb-install-db (which needs my_print_defaults): tests/sqli/mysqlserver.py
+command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || apt_install mariadb-server-core
+command -v my_print_defaults >/dev/null 2>&1 || apt_install mariadb-client-core
 
 key=$( (cat "$spec/package.json" "$spec/package-lock.json"; node --version) | sha256sum | cut -c1-16)
 cache="${BR_NODE_DRIVERS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/buildrunner/node-drivers}"

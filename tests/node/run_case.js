@@ -1,6 +1,7 @@
 // Runs `q(db, ...args)` exported by one module once per argument list, each on a fresh connection,
 // and prints [{rows} | {error}] as JSON (tests/sqli/test_js_fix_executed.py).
-// usage: node run_case.js <module> <pg|better-sqlite3> <target: pg config JSON | sqlite file>  < calls.json
+// usage: node run_case.js <module> <pg|mysql|mysql2|better-sqlite3> <target: connection config JSON | sqlite file>
+//        < calls.json
 "use strict";
 const fs = require("fs");
 
@@ -12,6 +13,11 @@ async function connect() {
     const client = new Client(JSON.parse(target));
     await client.connect();
     return [client, () => client.end()];
+  }
+  if (driver === "mysql" || driver === "mysql2") {
+    const conn = require(driver).createConnection(JSON.parse(target));
+    await new Promise((resolve, reject) => conn.connect((err) => (err ? reject(err) : resolve())));
+    return [conn, () => new Promise((resolve) => conn.end(() => resolve()))];
   }
   const Database = require("better-sqlite3");
   const db = new Database(target, { fileMustExist: true });

@@ -1,6 +1,7 @@
 """Every JavaScript autofix class executed with node before and after the rewrite, against real
-databases: PostgreSQL (the throwaway cluster of pgserver.py) through `pg`, and SQLite through
-better-sqlite3 (`?`, the placeholder style mysql/mysql2 share; no MySQL server is run).
+databases: PostgreSQL (the throwaway cluster of pgserver.py) through `pg`, a throwaway MariaDB
+server (mysqlserver.py) through `mysql` (query(): client-side `?` formatting) and `mysql2`
+(execute(): server-side prepared statements), and SQLite through better-sqlite3.
 
 Benign inputs return the same rows before and after the fix; an injection payload that makes the
 original return every row returns nothing from the fixed code (no rows, or the driver rejects the
@@ -34,8 +35,13 @@ ALL_IDS = [1, 2, 3, 4]
 RUN = {
     "pg": "const { rows } = await db.query(SQL);\n  return rows.map((r) => r.id);",
     "better-sqlite3": "return db.prepare(SQL).all().map((r) => r.id);",
+    "mysql": "return new Promise((resolve, reject) =>\n"
+             "    db.query(SQL, (err, rows) => (err ? reject(err) : resolve(rows.map((r) => r.id)))));",
+    "mysql2": "return new Promise((resolve, reject) =>\n"
+              "    db.execute(SQL, (err, rows) => (err ? reject(err) : resolve(rows.map((r) => r.id)))));",
 }
-REQUIRE = {"pg": 'const pg = require("pg");', "better-sqlite3": 'const Database = require("better-sqlite3");'}
+REQUIRE = {"pg": 'const pg = require("pg");', "better-sqlite3": 'const Database = require("better-sqlite3");',
+           "mysql": 'const mysql = require("mysql");', "mysql2": 'const mysql = require("mysql2");'}
 
 # (name, parameters, statements before the call, SQL expression, benign argument lists, payload)
 CASES = [
@@ -56,7 +62,7 @@ CASES = [
      "  sql += ` AND role = '${role}'`;\n  sql += \" ORDER BY id\";", "sql",
      [["bob", "user"], ["alice", "user"]], ["x' OR 1=1 OR name = '", "user"]),
     ("backslash-escaped quotes", "name", "", "'SELECT id FROM users WHERE name = \\'' + name + '\\' ORDER BY id'",
-     [["bob"], ["alice"]], ["x' OR 1=1 --"]),
+     [["bob"], ["alice"]], ["x' OR 1=1 OR name = '"]),
     ("a number and a quoted string", "uid, name", "",
      "`SELECT id FROM users WHERE id = ${uid} OR name = '${name}' ORDER BY id`",
      [[1, "alice"], [2, "alice"], [9, "carol%"]], [0, "' OR '1'='1"]),
@@ -72,6 +78,11 @@ SHAPES = [
      "return new Promise((resolve, reject) => {\n"
      "    db.query(\"SELECT id FROM users WHERE name = '\" + name + \"' ORDER BY id\", (err, res) =>\n"
      "      err ? reject(err) : resolve(res.rows.map((r) => r.id)));\n  });", [["bob"], ["carol%"]], ["' OR ''='"]),
+    ("mysql {sql} options object", "mysql", "name",
+     "return new Promise((resolve, reject) =>\n"
+     "    db.query({ sql: \"SELECT id FROM users WHERE name = '\" + name + \"' ORDER BY id\", timeout: 4000 },\n"
+     "      (err, rows) => (err ? reject(err) : resolve(rows.map((r) => r.id)))));",
+     [["bob"], ["nobody"]], ["' OR ''='"]),
     ("better-sqlite3 pluck().all()", "better-sqlite3", "name",
      "return db.prepare(`SELECT id FROM users WHERE name = '${name}' ORDER BY id`).pluck().all();",
      [["bob"], ["nobody"]], ["x' OR '1'='1"]),
@@ -103,6 +114,35 @@ def pg_target(postgres):
             cur.executemany("INSERT INTO users VALUES (%s, %s, %s)", ROWS)
     info = dict(part.split("=", 1) for part in postgres.split())
     return json.dumps({"host": info["host"], "port": int(info["port"]), "user": info["user"], "database": "jsfix"})
+
+
+@pytest.fixture(scope="module")
+def mysql_target():
+    from .mysqlserver import MariaDBServer
+
+    server = MariaDBServer().start()
+    rows = ", ".join("({}, '{}', '{}')".format(i, n.replace("'", "''"), r) for i, n, r in ROWS)
+    setup = subprocess.run(["mariadb", "--no-defaults", f"--socket={server.socket}", "-e",
+                            "CREATE DATABASE jsfix; CREATE TABLE jsfix.users (id int PRIMARY KEY, name varchar(20), "
+                            f"role varchar(20)); INSERT INTO jsfix.users VALUES {rows};"],
+                           capture_output=True, text=True, timeout=60)
+    try:
+        assert setup.returncode == 0, setup.stderr
+        yield json.dumps({"socketPath": str(server.socket), "user": "root", "database": "jsfix"})
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def targets(request, tmp_path):
+    """driver → connection target, starting only the servers a test uses."""
+    def target(driver: str) -> str:
+        if driver == "pg":
+            return request.getfixturevalue("pg_target")
+        if driver in ("mysql", "mysql2"):
+            return request.getfixturevalue("mysql_target")
+        return request.getfixturevalue("sqlite_target")
+    return target
 
 
 @pytest.fixture
@@ -147,7 +187,11 @@ def prove(node_modules, tmp_path, source: str, driver: str, target: str, benign,
     assert all(isinstance(rows, list) for rows in before[:-1]), before
     assert after[:-1] == before[:-1], (before, after, result.fixed)
     assert before[-1] == ALL_IDS, f"the payload must change the original query: {before[-1]}"
-    assert after[-1] == [] or isinstance(after[-1], str), (after[-1], result.fixed)
+    if driver.startswith("mysql"):
+        # MySQL compares a string parameter with an int column as a number: '2 OR 1=1' finds row 2
+        assert after[-1] != ALL_IDS and (isinstance(after[-1], str) or len(after[-1]) <= 1), (after[-1], result.fixed)
+    else:
+        assert after[-1] == [] or isinstance(after[-1], str), (after[-1], result.fixed)
     return result.fixed
 
 
@@ -163,6 +207,15 @@ def test_fix_keeps_rows_and_stops_injection_postgres_pg(node_modules, pg_target,
     assert "$1" in fixed or "`$${i + 1}`" in fixed
 
 
+@pytest.mark.parametrize("driver", ["mysql", "mysql2"])
+@pytest.mark.parametrize("name, params, prelude, sql, benign, payload", CASES, ids=CASE_IDS)
+def test_fix_keeps_rows_and_stops_injection_mariadb(node_modules, mysql_target, tmp_path, driver, name, params,
+                                                    prelude, sql, benign, payload):
+    fixed = prove(node_modules, tmp_path, case_source(driver, params, prelude, sql), driver, mysql_target, benign,
+                  payload)
+    assert "?" in fixed
+
+
 @pytest.mark.parametrize("name, params, prelude, sql, benign, payload", CASES, ids=CASE_IDS)
 def test_fix_keeps_rows_and_stops_injection_better_sqlite3(node_modules, sqlite_target, tmp_path, name, params,
                                                            prelude, sql, benign, payload):
@@ -172,10 +225,9 @@ def test_fix_keeps_rows_and_stops_injection_better_sqlite3(node_modules, sqlite_
 
 
 @pytest.mark.parametrize("name, driver, params, body, benign, payload", SHAPES, ids=[s[0] for s in SHAPES])
-def test_driver_call_shapes_keep_rows_and_stop_injection(node_modules, pg_target, sqlite_target, tmp_path, name,
-                                                         driver, params, body, benign, payload):
-    target = pg_target if driver == "pg" else sqlite_target
-    prove(node_modules, tmp_path, module_source(driver, params, body), driver, target, benign, payload)
+def test_driver_call_shapes_keep_rows_and_stop_injection(node_modules, targets, tmp_path, name, driver, params,
+                                                         body, benign, payload):
+    prove(node_modules, tmp_path, module_source(driver, params, body), driver, targets(driver), benign, payload)
 
 
 # Rewrites a placeholder cannot express: each is refused, and executing the naive rewrite shows why
@@ -202,12 +254,31 @@ REFUSED = [
      "takes no parameters", ["bob"],
      ("\"UPDATE users SET role = 'x' WHERE name = '\" + name + \"'\")",
       "\"UPDATE users SET role = 'x' WHERE name = ?\", [name])")),
+    ("LIMIT value for mysql", "mysql", "n",
+     "return new Promise((resolve, reject) =>\n"
+     "    db.query(\"SELECT id FROM users ORDER BY id LIMIT \" + n, (err, rows) => (err ? reject(err) : resolve(rows.map((r) => r.id)))));",
+     "LIMIT/OFFSET", ["2"],
+     ("\"SELECT id FROM users ORDER BY id LIMIT \" + n,", "\"SELECT id FROM users ORDER BY id LIMIT ?\", [String(n)],")),
 ]
 
 
+def test_mysql_values_are_bound_as_strings_so_an_object_is_not_expanded(node_modules, mysql_target, tmp_path):
+    r"""mysql formats an object parameter as `key` = value pairs: `name = ?` with {"name": 1} becomes
+    `name = \`name\` = 1`, true on every row. The fix binds String(value): the '[object Object]' text
+    the original query compared with, so the request's object finds nothing before and after."""
+    source = case_source("mysql", "name", "", CASES[1][3])
+    fixed = fixed_source(source).fixed
+    assert "String(name)" in fixed
+    payload = [[{"name": 1}]]
+    naive = fixed.replace("String(name)", "name")
+    assert run_node(node_modules, tmp_path, source, "mysql", mysql_target, payload) == [[]]
+    assert run_node(node_modules, tmp_path, fixed, "mysql", mysql_target, payload) == [[]]
+    assert run_node(node_modules, tmp_path, naive, "mysql", mysql_target, payload) == [ALL_IDS]
+
+
 @pytest.mark.parametrize("name, driver, params, body, reason, args, naive", REFUSED, ids=[r[0] for r in REFUSED])
-def test_rewrites_that_would_change_results_are_refused(node_modules, pg_target, sqlite_target, tmp_path, name,
-                                                        driver, params, body, reason, args, naive):
+def test_rewrites_that_would_change_results_are_refused(node_modules, targets, tmp_path, name, driver, params, body,
+                                                        reason, args, naive):
     source = module_source(driver, params, textwrap.dedent(body))
     result = fixed_source(source)
     assert result.fixed == source and not result.applied
@@ -216,10 +287,10 @@ def test_rewrites_that_would_change_results_are_refused(node_modules, pg_target,
     assert naive_source != source
     results = []
     for code in (source, naive_source):
-        target = pg_target
+        target = targets(driver)
         if driver == "better-sqlite3":  # each version on its own copy: the case may write
+            shutil.copy(target, tmp_path / f"copy{len(results)}.db")
             target = str(tmp_path / f"copy{len(results)}.db")
-            shutil.copy(sqlite_target, target)
         results.append(run_node(node_modules, tmp_path, code, driver, target, [args])[0])
     expected, got = results
     assert isinstance(expected, list) and got != expected, (expected, got)

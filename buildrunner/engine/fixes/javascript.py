@@ -246,17 +246,28 @@ def _walk(node):
 
 
 def _proven_array(name_node, scope, src: bytes) -> bool:
-    """`name` is a parameter annotated `T[]`/`Array<T>`, or a const bound to an array value, and is
-    never reassigned in the function."""
-    name = name_node.text
-    proven = False
+    """`name` is a parameter annotated `T[]`/`Array<T>`, or a const bound to an array value, in the
+    innermost function binding it, and is never reassigned there."""
+    while True:
+        proven = _array_binding(name_node.text, scope, src)
+        if proven is not None:
+            return proven
+        if scope.parent is None:
+            return False
+        scope = _scope_of(scope.parent)
+
+
+def _array_binding(name: bytes, scope, src: bytes) -> bool | None:
+    """None when `scope` does not bind `name`; else whether it is proven an array."""
+    proven = None
     for n in _walk(scope):
-        if n.type in ("required_parameter", "optional_parameter"):
-            pattern, type_ = n.child_by_field_name("pattern"), n.child_by_field_name("type")
+        param = _parameter(n, scope)
+        if param is not None:
+            pattern, type_ = param
             if pattern is not None and pattern.text == name:
                 proven = type_ is not None and bool(_ARRAY_TYPE.match(_code(type_, src).strip()))
         elif n.type == "variable_declarator" and n.child_by_field_name("name") is not None \
-                and n.child_by_field_name("name").text == name:
+                and n.child_by_field_name("name").text == name and _scope_of(n) == scope:
             value, type_ = n.child_by_field_name("value"), n.child_by_field_name("type")
             const = n.parent is not None and n.parent.type == "lexical_declaration" and \
                 n.parent.children[0].type == "const"
@@ -267,6 +278,22 @@ def _proven_array(name_node, scope, src: bytes) -> bool:
             if left is not None and left.text == name:
                 return False
     return proven
+
+
+def _parameter(n, scope):
+    """(pattern, type annotation or None) when `n` is one of `scope`'s parameters, else None."""
+    parent = n.parent
+    if parent is None:
+        return None
+    if parent == scope and parent.type == "arrow_function" and parent.child_by_field_name("parameter") == n:
+        return n, None  # `ids => ...`
+    if parent.type != "formal_parameters" or parent.parent != scope:
+        return None
+    if n.type == "identifier":
+        return n, None
+    if n.type in ("required_parameter", "optional_parameter"):
+        return n.child_by_field_name("pattern"), n.child_by_field_name("type")
+    return None
 
 
 def _array_value(node, src: bytes) -> bool:
@@ -466,7 +493,7 @@ def _built_before(call, ident) -> list:
     if not run or not first:
         raise Refuse("the SQL is built in a variable the rewrite cannot follow "
                      "(only `let q = <sql>` and `q += <sql>` right before the call are rewritten)")
-    uses = sum(1 for n in _walk(_scope_of(call))
+    uses = sum(1 for n in _walk(_scope_of(stmt))
                if n.type in ("identifier", "shorthand_property_identifier") and n.text == name)
     if uses != len(run) + 1:
         raise Refuse(f"`{name.decode()}` is used elsewhere too")
