@@ -149,7 +149,8 @@ def _split(node, src: bytes) -> Piece:
         if first_text is None:
             raise Refuse("the SQL is not built from string literals")
         if first_text > 1:
-            raise Refuse("values added before the first string literal (`a + b + \"...\"` may be a numeric sum)")
+            raise Refuse("two values before the first string literal: `a + b + \"...\"` may be a numeric sum, "
+                         "and text held in a variable is not rewritten")
         out = Piece("", "")
         for leaf in leaves:
             part = _split(leaf, src) if _is_text(_unwrap(leaf)) else Piece("", "", ["", Val(leaf), ""])
