@@ -128,6 +128,10 @@ REFUSALS = [
      "numbers would shift"),
     ("escaped by hand", PG, """db.query("SELECT * FROM t WHERE a = '" + a.replace(/'/g, "''") + "'");""",
      "already escaped"),
+    ("a value that builds quoted SQL", PG, """db.query("SELECT * FROM t WHERE a = " + ("'" + a + "'"));""",
+     "builds quoted SQL text"),
+    ("computed property in the options", MYSQL,
+     'db.query({ [b]: 1, sql: "SELECT * FROM t WHERE a = " + a }, (e) => e);', "computed properties"),
     ("a larger quoted literal", PG, "db.query(`SELECT * FROM t WHERE a = 'x${a}\\\\'`);", "larger quoted literal"),
 ]
 

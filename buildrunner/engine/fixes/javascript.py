@@ -199,7 +199,10 @@ class _JsHooks(Hooks):
         self.src, self.scope = src, scope
 
     def code(self, expr) -> str:
-        return _code(expr, self.src)
+        code = _code(expr, self.src)
+        if not self.escaped(code):  # (an escape is refused with its own reason)
+            _check_value_expression(expr, self.src)
+        return f"({code})" if _unwrap(expr).type == "sequence_expression" else code
 
     def escaped(self, code: str) -> bool:
         return bool(_ESCAPED.search(code))
@@ -232,6 +235,19 @@ class _JsHooks(Hooks):
         if any(ch in head + tail for ch in "`\\$\n\r") or "`" in code:
             raise Refuse("a value is part of a larger quoted literal the fix cannot move into the parameter")
         return f"`{head}${{{code}}}{tail}`"
+
+
+def _check_value_expression(expr, src: bytes) -> None:
+    """A value that itself builds SQL text (`a = " + ("'" + x + "'")`, `${f ? "'a'" : "'b'"}`) would
+    be bound with its quotes as data: refused."""
+    for n in _walk(expr):
+        if n.type == "string" and any(q in decode(_code(n, src)[1:-1]) for q in "'\""):
+            raise Refuse("a value builds quoted SQL text itself (its quotes would become data)")
+        if n.type == "template_string":
+            raise Refuse("a value is itself a template literal (SQL text built inside the value)")
+        if n.type == "binary_expression" and _operator(n) == "+" and \
+                any(leaf.type in ("string", "template_string") for leaf in n.children):
+            raise Refuse("a value is itself built by concatenating text")
 
 
 def _code(node, src: bytes) -> str:
@@ -392,9 +408,10 @@ def _object_sql(obj, key: str):
     for prop in obj.named_children:
         if prop.type == "comment":
             continue
-        if prop.type != "pair":
-            raise Refuse("the query object has spread or shorthand properties the fix cannot see through")
-        name = prop.child_by_field_name("key").text.decode().strip("'\"")
+        key_node = prop.child_by_field_name("key") if prop.type == "pair" else None
+        if key_node is None or key_node.type not in ("property_identifier", "string"):
+            raise Refuse("the query object has spread, shorthand or computed properties the fix cannot see through")
+        name = key_node.text.decode().strip("'\"")
         if name == "values":
             raise Refuse("the call already has parameters")
         if name == key:
