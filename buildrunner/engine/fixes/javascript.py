@@ -313,6 +313,20 @@ def _parameter(n, scope):
     return None
 
 
+def _never_reassigned(expr, scope) -> bool:
+    """A plain name that no assignment or ++/-- in `scope` changes (its value is the same later)."""
+    expr = _unwrap(expr)
+    if expr.type != "identifier":
+        return False
+    for n in _walk(scope):
+        target = n.child_by_field_name("left") if n.type in ("assignment_expression",
+                                                               "augmented_assignment_expression") else \
+            n.child_by_field_name("argument") if n.type == "update_expression" else None
+        if target is not None and target.text == expr.text:
+            return False
+    return True
+
+
 def _array_value(node, src: bytes) -> bool:
     node = _unwrap(node)
     if node.type == "array":
@@ -362,8 +376,10 @@ def _param(val: Val, driver: str) -> str:
 _STRING_LITERALS = re.compile(r"'(?:[^']|'')*'")
 
 
-def rewrite(exprs: list, src: bytes, driver: str, scope) -> tuple[list[str], list[str]]:
-    """(new code for each string expression, the parameters' code)."""
+def rewrite(exprs: list, src: bytes, driver: str, scope, deferred=None) -> tuple[list[str], list[str]]:
+    """(new code for each string expression, the parameters' code). `deferred`: the function the
+    SQL is built in when the call runs in a nested one (a callback): values move there only if
+    they cannot change in between."""
     style = STYLE[driver]
     pieces = [_split(e, src) for e in exprs]
     values = place(pieces, _JsHooks(src, scope))
@@ -371,6 +387,8 @@ def rewrite(exprs: list, src: bytes, driver: str, scope) -> tuple[list[str], lis
         raise Refuse("nothing to parameterize")
     if len(pieces) > 1 and not all(_simple(v.expr) or v.sequence for v in values):
         raise Refuse("moving values with side effects to the call would change their evaluation order")
+    if deferred is not None and not all(_never_reassigned(v.expr, deferred) for v in values):
+        raise Refuse("the call runs in a nested function: a value moved there might have changed by then")
     text = "".join(t if isinstance(t, str) else "\x00" for p in pieces for t in p.tokens)
     outside = _STRING_LITERALS.sub("''", text)
     if re.search(r";\s*\S", outside.replace("\x00", "v")):
@@ -471,7 +489,8 @@ def _scope_of(node):
 
 
 def _assigned_to(stmt, name: bytes):
-    """The SQL expression of `let/const/var name = <sql>;` (first=True) or `name += <sql>;`."""
+    """The SQL expression of `let/const/var name = <sql>;` (first=True) or `name += <sql>;`
+    (first=False); (None, False) for anything else."""
     if stmt.type in ("lexical_declaration", "variable_declaration"):
         decls = [c for c in stmt.named_children if c.type == "variable_declarator"]
         if len(decls) == 1 and decls[0].child_by_field_name("name").text == name and \
@@ -481,11 +500,10 @@ def _assigned_to(stmt, name: bytes):
     if stmt.type == "expression_statement" and stmt.named_child_count >= 1:
         expr = stmt.named_children[0]
         left = expr.child_by_field_name("left")
-        if left is not None and left.type == "identifier" and left.text == name:
-            if expr.type == "augmented_assignment_expression" and _operator(expr) == "+=":
-                return expr.child_by_field_name("right"), False
-            if expr.type == "assignment_expression":
-                return expr.child_by_field_name("right"), True
+        if left is not None and left.type == "identifier" and left.text == name and \
+                expr.type == "augmented_assignment_expression" and _operator(expr) == "+=":
+            return expr.child_by_field_name("right"), False
+    # (`q = <sql>` without a declaration may assign an outer or global variable read elsewhere)
     return None, False
 
 
@@ -535,7 +553,9 @@ def fix_call(call, src: bytes, driver: str) -> list[_Edit]:
     sql = _unwrap(sql)
     scope = _scope_of(call)
     exprs = _built_before(call, sql) if sql.type == "identifier" else [sql]
-    codes, params = rewrite(exprs, src, driver, scope)
+    outer = _scope_of(_statement_of(call))
+    deferred = outer if sql.type == "identifier" and outer != scope else None
+    codes, params = rewrite(exprs, src, driver, scope, deferred)
     edits = [_Edit(e.start_byte, e.end_byte, code) for e, code in zip(exprs, codes, strict=True)]
     joined = ", ".join(params)
     if runner is not None:
