@@ -21,7 +21,8 @@ apt_install() {
 
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || apt_install nodejs npm
 if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)'; then
-  echo "br: node $(node --version) is too old: better-sqlite3 12 needs Node.js >= 20." >&2
+  echo "br: node $(node --version) is too old: better-sqlite3 12 needs Node.js >= 20 (Debian 12 ships 18:" \
+       "install nodejs 20+ from NodeSource or your distribution's backports)." >&2
   exit 1
 fi
 command -v make >/dev/null 2>&1 && command -v g++ >/dev/null 2>&1 || apt_install make g++
