@@ -69,6 +69,17 @@ def test_typescript_array_annotation_expands_an_in_list():
                                          '.join(", ") + ") AND role = ?").all(...ids, String(role));')
 
 
+def test_typescript_generic_query_calls_are_fixed():
+    text = PG + src('''
+        export async function f(pool: Pool, id: string) {
+          const { rows } = await pool.query<{ id: number }>(`SELECT id FROM users WHERE name = '${id}'`);
+          return rows;
+        }
+    ''')
+    assert fixed_line(text, "a.ts") == ("const { rows } = await pool.query<{ id: number }>(`SELECT id FROM users "
+                                         "WHERE name = $1`, [String(id)]);")
+
+
 def test_pg_in_list_gets_numbered_placeholders_after_the_other_values():
     text = PG + src('''
         async function f(pool, role, ids: Array<string>) {

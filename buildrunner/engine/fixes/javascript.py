@@ -536,9 +536,17 @@ def _built_before(call, ident) -> list:
     return run
 
 
-def fix_call(call, src: bytes, driver: str) -> list[_Edit]:
+def _member(call):
+    """The `obj.method` of a call (TypeScript parses `await db.query<Row>(sql)` as a call of
+    `await db.query`), else None."""
     func = call.child_by_field_name("function")
-    method = func.child_by_field_name("property").text.decode()
+    if func is not None and func.type == "await_expression" and func.named_child_count == 1:
+        func = func.named_children[0]
+    return func if func is not None and func.type == "member_expression" else None
+
+
+def fix_call(call, src: bytes, driver: str) -> list[_Edit]:
+    method = _member(call).child_by_field_name("property").text.decode()
     if method == "exec":
         raise Refuse("exec() takes no parameters (it runs a whole script); prepare() the statement and bind "
                      "its values")
@@ -588,8 +596,8 @@ def _calls_at(root, line: int, sink: str):
     for n in _walk(root):
         if n.type != "call_expression":
             continue
-        func = n.child_by_field_name("function")
-        if func is None or func.type != "member_expression":
+        func = _member(n)
+        if func is None:
             continue
         prop = func.child_by_field_name("property")
         if prop is not None and prop.start_point[0] + 1 == line and " ".join(func.text.decode().split()) == sink:
