@@ -44,6 +44,8 @@ SQLITE = 'import Database from "better-sqlite3";\n'
      """conn.query({ sql: `SELECT * FROM t WHERE name = ?`, values: [String(name)], timeout: 40 }, function (e, r) {});"""),
     (MYSQL2, """const [rows] = await conn.execute(`SELECT * FROM t WHERE a = ${a} AND b LIKE '${b}%'`);""",
      """const [rows] = await conn.execute(`SELECT * FROM t WHERE a = ? AND b LIKE ?`, [String(a), `${b}%`]);"""),
+    (MYSQL2, """const xs = [a, b];\n  conn.query("SELECT * FROM t WHERE id IN (" + xs.join(",") + ")", () => 1);""",
+     """conn.query("SELECT * FROM t WHERE id IN (" + xs.map(() => "?").join(", ") + ")", [...xs.map(String)], () => 1);"""),
     (PG, """const { rows } = await pool.query('SELECT * FROM t WHERE a = \\'' + a + '\\' AND n > ' + n);""",
      """const { rows } = await pool.query('SELECT * FROM t WHERE a = $1 AND n > $2', [String(a), n]);"""),
     (PG, """await client.query({ name: "q", text: "SELECT * FROM t WHERE id = " + id });""",
@@ -52,7 +54,7 @@ SQLITE = 'import Database from "better-sqlite3";\n'
      """const row = db.prepare(`SELECT * FROM t WHERE id = ?`).get(id);"""),
     (SQLITE, """for (const r of db.prepare("SELECT * FROM t WHERE a = '" + a + "'").raw().iterate()) use(r);""",
      """for (const r of db.prepare("SELECT * FROM t WHERE a = ?").raw().iterate(String(a))) use(r);"""),
-], ids=["mysql callback", "mysql options object", "mysql2 execute + LIKE", "pg escaped quotes", "pg config object",
+], ids=["mysql callback", "mysql options object", "mysql2 execute + LIKE", "mysql IN list", "pg escaped quotes", "pg config object",
         "better-sqlite3 get", "better-sqlite3 raw().iterate"])
 def test_driver_call_shapes(header, call, expected):
     text = header + "async function f(conn, client, pool, db, id, a, b, n, name, done, use) {\n  " + call + "\n}\n"

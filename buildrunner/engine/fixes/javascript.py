@@ -361,8 +361,8 @@ def _render(piece: Piece, values: list[Val], style: str) -> str:
 
 
 def _param(val: Val, driver: str) -> str:
-    if val.sequence:
-        return f"...{val.sequence}"
+    if val.sequence:  # (mysql: items as strings too, as the joined text had them)
+        return f"...{val.sequence}.map(String)" if driver == "mysql" else f"...{val.sequence}"
     if val.code.startswith("`"):  # a LIKE pattern moved into a template literal: already a string
         return val.code
     if val.quoted or driver == "mysql":
@@ -630,7 +630,19 @@ def plan_js_file(path: str, text: str, findings: list[Finding], *, fixable: set[
                 p.fix = _to_fix(fix_call(calls[0], src, driver), src, driver)
             except Refuse as exc:
                 p.reason = str(exc)
+    _drop_overlaps(planned)
     return planned
+
+
+def _drop_overlaps(planned: list) -> None:
+    """Two rewrites touching the same text cannot both be applied: keep the first."""
+    taken: list[tuple] = []
+    for p in sorted((p for p in planned if p.fix), key=lambda p: (p.fix.start_line, p.fix.start_column)):
+        span = ((p.fix.start_line, p.fix.start_column), (p.fix.end_line, p.fix.end_column))
+        if any(span[0] < end and start < span[1] for start, end in taken):
+            p.fix, p.reason = None, "overlaps another rewrite in the same statement: run the fix again"
+        else:
+            taken.append(span)
 
 
 def js_parses(text: str, path: str) -> bool:
