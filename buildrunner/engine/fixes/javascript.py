@@ -33,12 +33,12 @@ from buildrunner.engine.model import Finding, Fix
 from buildrunner.engine.parsing import language_for_path, parse
 
 # npm package → driver family (placeholder style and call shape)
-DRIVERS = {"mysql": "mysql", "mysql2": "mysql", "pg": "pg", "better-sqlite3": "better-sqlite3"}
+DRIVERS = {"mysql": "mysql", "mysql2": "mysql", "pg": "pg", "pg-pool": "pg", "better-sqlite3": "better-sqlite3"}
 STYLE = {"mysql": "qmark", "pg": "dollar", "better-sqlite3": "qmark"}
 # Other SQL libraries: a file importing one of them beside a driver has `query()`s we cannot attribute.
 OTHER_SQL = {"sqlite3", "sqlite", "node:sqlite", "pg-promise", "postgres", "knex", "sequelize", "typeorm", "mssql",
              "tedious", "kysely", "drizzle-orm", "@prisma/client", "oracledb", "mariadb", "slonik", "@databases/pg",
-             "@databases/mysql", "@vercel/postgres", "@neondatabase/serverless", "pg-pool", "mysql2/promise-pool"}
+             "@databases/mysql", "@vercel/postgres", "@neondatabase/serverless"}
 _MODULE_RE = re.compile(r"""(?:\brequire\s*\(\s*|\bfrom\s+|\bimport\s*\(\s*|^\s*import\s+)(['"])([^'"\n]+)\1""", re.M)
 
 PREPARED_RUNNERS = {"all", "get", "run", "iterate"}
