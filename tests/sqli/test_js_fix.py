@@ -71,6 +71,19 @@ def test_typescript_array_annotation_expands_an_in_list():
                                          '.join(", ") + ") AND role = ?").all(...ids, String(role));')
 
 
+def test_a_stored_statement_run_once_gets_the_values_where_it_runs():
+    text = SQLITE + src('''
+        function byName(db, name) {
+          const stmt = db.prepare("SELECT * FROM users WHERE name = '" + name + "'");
+          return () => stmt.pluck().all();
+        }
+    ''')
+    result = fix(text)
+    assert not result.refused, [p.reason for p in result.refused]
+    assert 'const stmt = db.prepare("SELECT * FROM users WHERE name = ?");' in result.fixed
+    assert "return () => stmt.pluck().all(String(name));" in result.fixed
+
+
 def test_typescript_generic_query_calls_are_fixed():
     text = PG + src('''
         export async function f(pool: Pool, id: string) {
@@ -129,6 +142,12 @@ REFUSALS = [
     ("exec", SQLITE, 'db.exec("DELETE FROM a WHERE id = " + id);', "takes no parameters"),
     ("prepared statement stored", SQLITE, 'const st = db.prepare("SELECT * FROM a WHERE id = " + id);',
      "stored or run elsewhere"),
+    ("prepared statement run twice", SQLITE,
+     'const st = db.prepare("SELECT * FROM a WHERE id = " + id);\n  st.get();\n  return st.all();',
+     "stored or run elsewhere"),
+    ("prepared statement, value changed before it runs", SQLITE,
+     'const st = db.prepare("SELECT * FROM a WHERE id = " + id);\n  id += 1;\n  return st.all();',
+     "might have changed"),
     ("mysql LIMIT", MYSQL, 'db.query("SELECT * FROM t LIMIT " + n, (e) => e);', "LIMIT/OFFSET"),
     ("text in a variable, then a value", PG,
      'const base = "SELECT * FROM t WHERE id = ";\n  db.query(base + id + " AND x = 1");', "numeric sum"),

@@ -86,6 +86,9 @@ SHAPES = [
     ("better-sqlite3 pluck().all()", "better-sqlite3", "name",
      "return db.prepare(`SELECT id FROM users WHERE name = '${name}' ORDER BY id`).pluck().all();",
      [["bob"], ["nobody"]], ["x' OR '1'='1"]),
+    ("better-sqlite3 statement stored and run once", "better-sqlite3", "name",
+     "const stmt = db.prepare(\"SELECT id FROM users WHERE name = '\" + name + \"' ORDER BY id\");\n"
+     "  const rows = stmt.all();\n  return rows.map((r) => r.id);", [["bob"], ["carol%"]], ["' OR 1=1 OR '"]),
     ("better-sqlite3 get()", "better-sqlite3", "name",
      "const row = db.prepare(\"SELECT count(*) AS n FROM users WHERE name = '\" + name + \"'\").get();\n"
      "  return row.n === 0 ? [] : [1, 2, 3, 4].slice(0, row.n);", [["bob"], ["nobody"]], ["' OR 1=1 OR '"]),

@@ -7,7 +7,7 @@ against SQLite through better-sqlite3):
 * the driver is known from the file's imports, exactly one of: mysql / mysql2 (`?`, values array as
   the 2nd argument, before a callback; `{sql, ...}` options get a `values` key), pg (`$1..$n`,
   values array; `{text, ...}` config objects get a `values` key), better-sqlite3
-  (`db.prepare(sql).all/get/run/iterate(...params)` with `?`). Any other SQL library imported
+  (`db.prepare(sql).all/get/run/iterate(...params)` with `?`, also through a `const stmt` run once). Any other SQL library imported
   beside it (knex, sequelize, typeorm...) makes `query()` ambiguous: refused;
 * the SQL is a string, a template literal with `${}` values, a `+` chain of those and values, or a
   variable built by `let q = ...; q += ...;` statements right before the call and used nowhere else;
@@ -456,8 +456,27 @@ def _driver_call(call, method: str, driver: str):
     return args[0], lambda code, params: f"{code}, [{params}]"
 
 
+def _stored_statement_use(call):
+    """`const stmt = db.prepare(sql);` and `stmt` used once, later, in the same function (or a
+    nested one): that use, else None."""
+    decl = call.parent
+    if decl is None or decl.type != "variable_declarator" or decl.child_by_field_name("value") != call:
+        return None
+    declaration = decl.parent
+    if declaration is None or declaration.type != "lexical_declaration" or declaration.children[0].type != "const" \
+            or sum(1 for c in declaration.named_children if c.type == "variable_declarator") != 1:
+        return None
+    name = decl.child_by_field_name("name")
+    if name is None or name.type != "identifier":
+        return None
+    uses = [n for n in _walk(_scope_of(call)) if n.type in ("identifier", "shorthand_property_identifier")
+            and n.text == name.text and n != name]
+    return uses[0] if len(uses) == 1 and uses[0].start_byte >= call.end_byte else None
+
+
 def _prepared_run(call):
-    """`db.prepare(sql)[.pluck()...].all/get/run/iterate()`: the runner call."""
+    """`db.prepare(sql)[.pluck()...].all/get/run/iterate()` (or `stmt.all()` of a `const stmt`
+    used once): the runner call."""
     node = call
     while True:
         member = node.parent
@@ -553,16 +572,19 @@ def fix_call(call, src: bytes, driver: str) -> list[_Edit]:
     if driver == "better-sqlite3":
         if method != "prepare" or len(_args(call)) != 1:
             raise Refuse(f"{method}() is not a better-sqlite3 call the fix knows")
-        sql, runner = _args(call)[0], _prepared_run(call)
+        stored = _stored_statement_use(call)
+        sql, runner = _args(call)[0], _prepared_run(stored if stored is not None else call)
         add_values = None
     else:
         sql, add_values = _driver_call(call, method, driver)
-        runner = None
+        runner = stored = None
     sql = _unwrap(sql)
     scope = _scope_of(call)
     exprs = _built_before(call, sql) if sql.type == "identifier" else [sql]
     outer = _scope_of(_statement_of(call))
     deferred = outer if sql.type == "identifier" and outer != scope else None
+    if stored is not None:  # the values move from prepare() to where the statement runs
+        deferred = outer
     codes, params = rewrite(exprs, src, driver, scope, deferred)
     edits = [_Edit(e.start_byte, e.end_byte, code) for e, code in zip(exprs, codes, strict=True)]
     joined = ", ".join(params)
