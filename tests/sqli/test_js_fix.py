@@ -126,6 +126,8 @@ REFUSALS = [
     ("no driver import", "", 'db.query("SELECT * FROM t WHERE id = " + id);', "driver unknown"),
     ("two SQL libraries", PG + 'const knex = require("knex");\n', 'db.query("SELECT * FROM t WHERE id = " + id);',
      "several SQL libraries"),
+    ("pg file with ?-style queries", PG + 'const ok = (c, a) => c.query("SELECT 1 FROM t WHERE a = ?", [a]);\n',
+     'db.query("SELECT * FROM t WHERE id = " + id);', "another placeholder style"),
     ("values already passed", PG, 'db.query("SELECT * FROM t WHERE a = $1 AND b = " + b, [a]);', "already passes values"),
     ("second argument values or callback", MYSQL, 'db.query("SELECT * FROM t WHERE b = " + b, cb);',
      "may be values or a callback"),

@@ -50,6 +50,11 @@ _ESCAPED = re.compile(r"""\b(?:escape\w*|format\.literal|quote\w*)\s*\(|\.replac
 _ARRAY_TYPE = re.compile(r"^:?\s*(?:readonly\s+)?(?:[\w.$]+(?:<[^;=]*>)?\[\]|(?:Readonly)?Array<[^;=]*>)$")
 
 
+# A query written for the other placeholder style in the same file: the import is not the whole story.
+_OTHER_STYLE = {"pg": re.compile(r"""\.(?:query|execute)\(\s*["'`][^"'`$]*\?"""),
+                "mysql": re.compile(r"""\.(?:query|execute)\(\s*["'`][^"'`]*\$\d""")}
+
+
 def package_of(spec: str) -> str:
     if spec.startswith("@"):
         return "/".join(spec.split("/")[:2])
@@ -67,7 +72,12 @@ def detect_driver(text: str) -> tuple[str | None, str]:
         elif name in OTHER_SQL or spec in OTHER_SQL:
             others.add(name)
     if len(drivers) == 1 and not others:
-        return drivers.pop(), ""
+        driver = drivers.pop()
+        other_style = _OTHER_STYLE.get(driver)
+        if other_style is not None and other_style.search(text):
+            return None, (f"the file imports {driver} but also has queries with another placeholder style: "
+                          "which driver runs this call is unclear")
+        return driver, ""
     if not drivers:
         return None, ("driver unknown (the file imports none of mysql, mysql2, pg, better-sqlite3): "
                       "pass the values as query parameters by hand")
