@@ -11,6 +11,7 @@ fixture runs it too): a missing node or driver fails these tests, it never skips
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -175,8 +176,9 @@ def run_node(node_modules: str, tmp_path: Path, source: str, driver: str, target
     """Each call's ids, or the database error's code (the value was rejected, nothing ran)."""
     module = tmp_path / f"case_{abs(hash(source))}.js"
     module.write_text(source)
-    proc = subprocess.run(["node", str(HARNESS), str(module), driver, target], input=json.dumps(calls),
-                          capture_output=True, text=True, timeout=60, env={"NODE_PATH": node_modules, "PATH": "/usr/bin:/bin"})
+    proc = subprocess.run([shutil.which("node") or "node", str(HARNESS), str(module), driver, target],
+                          input=json.dumps(calls), capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "NODE_PATH": node_modules})
     assert proc.returncode == 0, proc.stderr
     return [r["rows"] if "rows" in r else r["error"] for r in json.loads(proc.stdout)]
 
