@@ -21,9 +21,11 @@ install: $(STAMP)
 browser:
 	@bash scripts/ensure-chromium.sh
 
-# PostgreSQL server binaries for the executed SQL autofix tests (a throwaway cluster per test run).
+# PostgreSQL server binaries for the executed SQL autofix tests (a throwaway cluster per test run), and
+# the node drivers (pg, better-sqlite3) the JS autofix tests run code with (npm ci into ~/.cache).
 services:
 	@bash scripts/ensure-postgres.sh
+	@bash scripts/ensure-node-drivers.sh >/dev/null
 
 demo: $(STAMP)
 	@bash examples/demo.sh

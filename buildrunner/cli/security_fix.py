@@ -1,5 +1,5 @@
-"""`br security fix [PATH...] [--dry-run]` and the `check --fix` hook: rewrite Python SQL injection
-findings into parameterized queries where that is provably safe, print the diff, leave the rest.
+"""`br security fix [PATH...] [--dry-run]` and the `check --fix` hook: rewrite Python and
+JavaScript/TypeScript SQL injection findings into parameterized queries where that is provably safe, print the diff, leave the rest.
 
 Registered into the `security` group by `cli/security.py` (which also calls `fix_findings` for
 `br security check --fix`). libcst is imported only here, never on the scan/hook path.
@@ -8,7 +8,6 @@ Registered into the `security` group by `cli/security.py` (which also calls `fix
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
@@ -27,8 +26,9 @@ STYLES = ("auto", "qmark", "format", "pyformat", "numeric", "named", "dollar")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing when there is nothing to fix.")
 @click.option("--no-color", is_flag=True, help="Disable colour (also NO_COLOR=1).")
 def fix(paths, dry_run, placeholder, as_json, quiet, no_color):
-    """Rewrite SQL injection in Python files (PATHs, default: the repository) into parameterized
-    queries: f-strings, % and .format() inside execute() become placeholders + parameters.
+    """Rewrite SQL injection in Python and JavaScript/TypeScript files (PATHs, default: the
+    repository) into parameterized queries: f-strings, %, .format(), template literals and +
+    concatenation become placeholders + parameters (JS: mysql/mysql2, pg, better-sqlite3).
 
     \b
     Only rewrites it can prove equivalent; everything else is listed with the reason.
@@ -39,8 +39,8 @@ def fix(paths, dry_run, placeholder, as_json, quiet, no_color):
     from buildrunner.cli.security import project_and_config, run_scan
 
     project, config = project_and_config()
-    # JavaScript/TypeScript findings are scanned too: they have no autofix, but they are left to fix
-    # (listed, and exit 1), not silently "nothing to fix".
+    # JavaScript/TypeScript findings are fixed for the drivers fixes/javascript.py knows; the others
+    # are listed with the reason (and exit 1), not silently "nothing to fix".
     result = run_scan(project, config, paths=paths, rule_prefixes=("python.sql-injection", "javascript.sql-injection"),
                       quiet=True)
     return fix_findings(project, result, config=config, quiet=quiet, dry_run=dry_run,
@@ -54,13 +54,13 @@ def fix_findings(project, result, *, config=None, quiet: bool = False, dry_run: 
     Fixed findings are removed from `result.findings` (so a following report shows what is left).
     The diff goes to stderr unless `diff_to_stdout` (`check --fix` keeps stdout for its report).
     Returns the exit code: 1 when findings remain or a dry run has changes, else 0."""
-    from buildrunner.engine.fixes.apply import fix_text, python_findings_by_path, unified_diff
+    from buildrunner.engine.fixes.apply import fix_text, fixable_findings_by_path, unified_diff
 
     style = placeholder or (config.get("security.sql_placeholder") if config is not None else "auto")
     rules = [r for r in result.rules if r.kind == "code"]
     salt = config.get("security.fingerprint_salt") if config is not None else ""
-    groups = python_findings_by_path(result.findings)
-    elsewhere = [f for f in result.findings if f.rule_id.startswith("python.sql-injection.")
+    groups = fixable_findings_by_path(result.findings)
+    elsewhere = [f for f in result.findings if f.rule_id.startswith(("python.sql-injection.", "javascript.sql-injection."))
                  and f.origin.kind != "file"]
     if elsewhere and not as_json:
         click.echo(f"br: {len(elsewhere)} SQL injection finding(s) come from the git index or history; "
@@ -83,8 +83,6 @@ def fix_findings(project, result, *, config=None, quiet: bool = False, dry_run: 
         fixed_ids.update(id(p.finding) for p in outcome.applied)
         files.append(outcome)
 
-    for rel, findings in sorted(_js_findings_by_path(result.findings).items()):
-        files.append(_ManualOnly(rel, [_Manual(f, _NO_JS_FIX) for f in findings]))
     applied = sum(len(f.applied) for f in files)
     refused = [(f.path, p) for f in files for p in f.refused]
     if not dry_run:
@@ -103,34 +101,6 @@ def fix_findings(project, result, *, config=None, quiet: bool = False, dry_run: 
     else:
         _print_text(files, refused, applied, dry_run=dry_run, quiet=quiet, to_stdout=diff_to_stdout)
     return 1 if remaining or (dry_run and applied) else 0
-
-
-_NO_JS_FIX = "no autofix for JavaScript/TypeScript: pass the values as query parameters by hand (see the finding's fix)"
-
-
-@dataclass
-class _Manual:
-    finding: object
-    reason: str
-    fix: object = None
-
-
-@dataclass
-class _ManualOnly:
-    """A JavaScript/TypeScript file with SQL injection findings: nothing rewritten, all listed."""
-    path: str
-    refused: list
-    applied: list = field(default_factory=list)
-    original: str = ""  # no diff
-    fixed: str = ""
-
-
-def _js_findings_by_path(findings) -> dict[str, list]:
-    by_path: dict[str, list] = {}
-    for f in findings:
-        if f.kind == "code" and f.rule_id.startswith("javascript.sql-injection.") and f.origin.kind == "file":
-            by_path.setdefault(f.path, []).append(f)
-    return by_path
 
 
 def _print_text(files, refused, applied: int, *, dry_run: bool, quiet: bool, to_stdout: bool) -> None:

@@ -167,12 +167,13 @@ def test_cli_fix_rewrites_and_a_rescan_is_clean(git_repo, br):
 
 
 def test_cli_lists_javascript_findings_as_left_to_fix_by_hand(git_repo, br):
-    """No autofix for JS/TS, but `fix` must not say there is nothing to fix (exit 0) when there is."""
+    """A JS file importing no known driver is not rewritten, but `fix` must not say there is nothing
+    to fix (exit 0) when there is (the fixes themselves: test_js_fix.py)."""
     js = 'async function f(pool, id) { await pool.query("SELECT * FROM t WHERE id = " + id); }\n'
     git_repo.write("web/db.js", js)
     res = br("security", "fix", "web/db.js", cwd=git_repo.root)
     assert res.exit_code == 1
-    assert "web/db.js:1: not fixed (javascript.sql-injection.driver-query): no autofix for JavaScript" in res.stderr
+    assert "web/db.js:1: not fixed (javascript.sql-injection.driver-query): driver unknown" in res.stderr
     assert "1 left for a manual fix" in res.stderr
     assert (git_repo.root / "web/db.js").read_text() == js
     data = json.loads(br("security", "fix", "--dry-run", "--json", cwd=git_repo.root).stdout)

@@ -1,12 +1,17 @@
-"""Plan, apply and verify SQL injection autofixes file by file (imports libcst via fixes.sqli)."""
+"""Plan, apply and verify SQL injection autofixes file by file: Python through fixes.sqli (libcst,
+imported only for Python files), JavaScript/TypeScript through fixes.javascript (tree-sitter)."""
 
 from __future__ import annotations
 
 import difflib
 from pathlib import Path
 
-from buildrunner.engine.fixes.sqli import FileResult, apply_fixes, parses, plan_file
+from buildrunner.engine.fixes.sqltext import FileResult, apply_fixes
 from buildrunner.engine.model import Document, Finding, Rule
+from buildrunner.engine.parsing import language_for_path
+
+JS_LANGUAGES = ("javascript", "typescript", "tsx")
+FIXABLE_PREFIXES = ("python.", "javascript.")
 
 
 def fixable_rules(rules: list[Rule]) -> dict[str, str | None]:
@@ -26,8 +31,20 @@ def fix_text(path: str, text: str, findings: list[Finding], rules: list[Rule], *
     from buildrunner.engine.code import CodeMatcher
 
     styles = fixable_rules(rules)
-    planned = plan_file(text, findings, fixable=set(styles), placeholder=placeholder,
-                        rule_styles={k: v for k, v in styles.items() if v})
+    language = language_for_path(path)
+    if language in JS_LANGUAGES:
+        from buildrunner.engine.fixes.javascript import js_parses, plan_js_file
+
+        planned = plan_js_file(path, text, findings, fixable=set(styles))
+
+        def parses(fixed: str) -> bool:
+            return js_parses(fixed, path)
+    else:
+        from buildrunner.engine.fixes.sqli import parses, plan_file
+
+        language = "python"
+        planned = plan_file(text, findings, fixable=set(styles), placeholder=placeholder,
+                            rule_styles={k: v for k, v in styles.items() if v})
     matcher = CodeMatcher([r for r in rules if r.kind == "code"], salt=salt)
     while True:
         active = [p for p in planned if p.fix is not None]
@@ -39,7 +56,7 @@ def fix_text(path: str, text: str, findings: list[Finding], rules: list[Rule], *
                 p.fix, p.reason = None, "the rewritten file would not parse"
             fixed = text
             break
-        remaining = matcher.scan(Document(path, fixed, "python"))
+        remaining = matcher.scan(Document(path, fixed, language))
         still = _still_reported(active, remaining, fixed)
         if not still:
             break
@@ -74,11 +91,12 @@ def unified_diff(result: FileResult) -> str:
                                                       fromfile=f"a/{result.path}", tofile=f"b/{result.path}")))
 
 
-def python_findings_by_path(findings: list[Finding]) -> dict[str, list[Finding]]:
-    """Work-tree Python code findings grouped by file (the ones `br security fix` can touch)."""
+def fixable_findings_by_path(findings: list[Finding]) -> dict[str, list[Finding]]:
+    """Work-tree Python and JavaScript/TypeScript code findings grouped by file (the ones
+    `br security fix` can touch)."""
     by_path: dict[str, list[Finding]] = {}
     for f in findings:
-        if f.kind == "code" and f.rule_id.startswith("python.") and f.origin.kind == "file":
+        if f.kind == "code" and f.rule_id.startswith(FIXABLE_PREFIXES) and f.origin.kind == "file":
             by_path.setdefault(f.path, []).append(f)
     return by_path
 
@@ -89,7 +107,7 @@ def autofixes_for(findings: list[Finding], root, *, placeholder: str = "auto", r
 
     rules = [r for r in (rules or load_rules(kinds=["code"]).rules) if r.kind == "code"]
     count = 0
-    for path, group in python_findings_by_path(findings).items():
+    for path, group in fixable_findings_by_path(findings).items():
         try:
             text = (Path(root) / path).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):

@@ -33,6 +33,16 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from buildrunner.engine.analysis.templates import Field, split_brace, split_percent
+from buildrunner.engine.fixes.sqltext import (  # noqa: F401 — FileResult, Planned, apply_fixes: re-exported
+    FileResult,
+    Hooks,
+    Piece,
+    Planned,
+    Refuse,
+    Val,
+    apply_fixes,
+    place,
+)
 from buildrunner.engine.model import Finding, Fix
 
 # DB-API paramstyles (PEP 249) plus asyncpg's $n
@@ -45,36 +55,6 @@ DRIVERS: dict[str, str] = {
 }
 _IMPORT_RE = re.compile(r"^\s*(?:import|from)\s+([A-Za-z_][\w.]*)", re.M)
 
-_VALUE_BEFORE = re.compile(r"(?:[=<>]|\b(?:like|ilike|limit|offset|between|then|else|when))\s*$", re.I)
-_BETWEEN_AND = re.compile(r"\bbetween\s+\S+\s+and\s*$", re.I)
-_LIST_OPENER = re.compile(r"\b(?:in|values)\s*\($", re.I)
-
-
-@dataclass
-class Planned:
-    finding: Finding
-    fix: Fix | None = None
-    reason: str = ""  # why it was refused
-
-
-@dataclass
-class FileResult:
-    path: str
-    original: str
-    fixed: str
-    planned: list[Planned] = field(default_factory=list)
-
-    @property
-    def applied(self) -> list[Planned]:
-        return [p for p in self.planned if p.fix is not None]
-
-    @property
-    def refused(self) -> list[Planned]:
-        return [p for p in self.planned if p.fix is None]
-
-
-class Refuse(Exception):
-    pass
 
 
 def detect_style(text: str, configured: str = "auto") -> str | None:
@@ -92,40 +72,6 @@ def detect_style(text: str, configured: str = "auto") -> str | None:
 
 # ---------------------------------------------------------------------------------------------
 # Splitting SQL-building expressions into literal text and values
-
-
-@dataclass(eq=False)
-class Val:
-    """One runtime value spliced into the SQL text, and what it becomes as a parameter."""
-
-    expr: cst.BaseExpression
-    key: object = None
-    code: str = ""        # the parameter expression's code
-    name: str = ""        # named/pyformat placeholder name
-    sequence: str = ""    # IN-list from `", ".join(seq)`: the sequence's code (one placeholder per item)
-
-
-@dataclass
-class Piece:
-    """One string expression (the argument, or one of `q = ...` / `q += ...`): prefix, quote and
-    tokens alternating text / Val / text ... (always starting and ending with text)."""
-
-    prefix: str
-    quote: str
-    tokens: list = field(default_factory=list)
-
-    def add(self, token) -> None:
-        if isinstance(token, str) and self.tokens and isinstance(self.tokens[-1], str):
-            self.tokens[-1] += token
-        else:
-            if not isinstance(token, str) and (not self.tokens or not isinstance(self.tokens[-1], str)):
-                self.tokens.append("")
-            self.tokens.append(token)
-
-    def close(self) -> Piece:
-        if not self.tokens or not isinstance(self.tokens[-1], str):
-            self.tokens.append("")
-        return self
 
 
 class _AnySequence:
@@ -353,38 +299,6 @@ def _simple(expr: cst.BaseExpression) -> bool:
 # Placing values
 
 
-def _check_value_position(done: str, before: str, after: str) -> None:
-    """Refuse unless the value (already unquoted) sits where SQL takes a value.
-
-    `done` is the SQL text already emitted before `before` (for quote parity)."""
-    if (done + before).count("'") % 2:
-        raise Refuse("a value is part of a larger quoted literal")
-    if before.endswith('"') or before.endswith("`") or before.rstrip().endswith("."):
-        raise Refuse("a value is in an identifier position")
-    if re.match(r"[\w.\"`\x00]", after):
-        raise Refuse("a value is glued to other SQL text")
-    stripped = (done + before).rstrip()
-    if _VALUE_BEFORE.search(stripped) or _BETWEEN_AND.search(stripped):
-        return
-    if stripped.endswith(",") or stripped.endswith("("):
-        depth = 0
-        for i in range(len(stripped) - 1, -1, -1):
-            ch = stripped[i]
-            if ch == ")":
-                depth += 1
-            elif ch == "(":
-                if depth == 0:
-                    if _LIST_OPENER.search(stripped[: i + 1]):
-                        if stripped.endswith("(") and after.lstrip().startswith(")") and \
-                                re.search(r"\bin\s*\($", stripped, re.I):
-                            raise Refuse("a value is the whole IN (...) list: one placeholder would compare "
-                                         "against the whole string (pass a list and let the fix expand it)")
-                        return
-                    break
-                depth -= 1
-    raise Refuse("a value is not in a value position (identifiers and keywords cannot be parameters)")
-
-
 _ESCAPED = re.compile(r"""\.replace\(\s*(?:"'"|'\\''|"\\'")\s*,|\b(?:escape_string|escape_literal|escape|literal|"""
                       r"""quote|quote_literal|sqlquote|adapt)\(""")
 
@@ -403,60 +317,27 @@ def _join_sequence(expr: cst.BaseExpression, scope: Scope) -> str | None:
     return scope.sequence(arg)
 
 
-def _place(pieces: list[Piece], module: cst.Module, scope: Scope) -> list[Val]:
-    """Unquote each value, check its position, and turn LIKE-style partial literals and IN lists
-    into parameters; rewrites the pieces' text tokens in place. Returns the values in order."""
-    flat: list[tuple[Piece, int]] = [(p, i) for p in pieces for i in range(len(p.tokens))]
-    values: list[Val] = []
-    for n, (piece, i) in enumerate(flat):
-        val = piece.tokens[i]
-        if not isinstance(val, Val):
-            continue
-        val.code = module.code_for_node(val.expr)
-        if _ESCAPED.search(val.code):
-            raise Refuse("a value is already escaped for SQL: bound as a parameter, the escape characters "
-                         "would become part of the data")
-        done = "".join(p.tokens[k] if isinstance(p.tokens[k], str) else "\x00" for p, k in flat[: n - 1])
-        before, after = piece.tokens[i - 1], piece.tokens[i + 1]
-        rest = ""
-        for p, k in flat[n + 2:]:
-            if not isinstance(p.tokens[k], str):
-                rest += "\x00"  # the next value
-                break
-            rest += p.tokens[k]
-        sequence = _join_sequence(val.expr, scope)
-        if sequence is None and _join_sequence(val.expr, _ANY_SEQUENCE):
-            raise Refuse("an IN list joined at run time from a value not proven to be a list, tuple or set "
-                         "(annotate it, e.g. `ids: list[int]`, and the fix expands one placeholder per item)")
-        if sequence and re.search(r"\bin\s*\(\s*$", done + before, re.I) and (after + rest).lstrip().startswith(")") \
-                and (done + before).count("'") % 2 == 0:
-            val.sequence = sequence
-            values.append(val)
-            continue
-        if (done + before).count("'") % 2:
-            before, after = _unquote(val, before, after, done)
-            piece.tokens[i - 1], piece.tokens[i + 1] = before, after
-        _check_value_position(done, before, after + rest)
-        values.append(val)
-    return values
 
+class _PythonHooks(Hooks):
+    def __init__(self, module: cst.Module, scope: Scope):
+        self.module, self.scope = module, scope
 
-def _unquote(val: Val, before: str, after: str, done: str) -> tuple[str, str]:
-    """The value sits inside a quoted SQL literal: `'{v}'` loses its quotes; `'%{v}%'` (LIKE
-    patterns) moves the literal's text into the parameter."""
-    if "'" not in before or "'" not in after:
-        raise Refuse("a value is part of a larger quoted literal")
-    q = before.rindex("'")
-    head, rest = before[q + 1:], before[:q]
-    c = after.index("'")
-    tail, after = after[:c], after[c + 1:]
-    if (done + rest).count("'") % 2:
-        raise Refuse("a value is part of a larger quoted literal")
-    if head or tail:
-        if any(ch in head + tail for ch in "\\\"{}\n") or any(ch in val.code for ch in "\\\"'\n{}"):
+    def code(self, expr) -> str:
+        return self.module.code_for_node(expr)
+
+    def escaped(self, code: str) -> bool:
+        return bool(_ESCAPED.search(code))
+
+    def join_sequence(self, expr) -> str | None:
+        return _join_sequence(expr, self.scope)
+
+    def joins_something(self, expr) -> bool:
+        return bool(_join_sequence(expr, _ANY_SEQUENCE))
+
+    def partial(self, head: str, code: str, tail: str) -> str:
+        if any(ch in head + tail for ch in "\\\"{}\n") or any(ch in code for ch in "\\\"'\n{}"):
             raise Refuse("a value is part of a larger quoted literal the fix cannot move into the parameter")
-        val.code = f'f"{head}{{{val.code}}}{tail}"'
-    return rest, after
+        return f'f"{head}{{{code}}}{tail}"'
 
 
 def _placeholder(style: str, index: int, name: str) -> str:
@@ -479,7 +360,7 @@ def rewrite_pieces(exprs: list[cst.BaseExpression], module: cst.Module, style: s
     """(new code for each string expression, the parameters' code)."""
     scope = scope or Scope()
     pieces = [_split(e, module, scope) for e in exprs]
-    values = _place(pieces, module, scope)
+    values = place(pieces, _PythonHooks(module, scope))
     if not values:
         raise Refuse("nothing to parameterize")
     if len(pieces) > 1 and not all(_simple(v.expr) or v.sequence for v in values):
@@ -761,23 +642,6 @@ def _slice(text: str, start, end) -> str:
     for line in lines:
         offsets.append(offsets[-1] + len(line))
     return text[offsets[start.line - 1] + start.column: offsets[end.line - 1] + end.column]
-
-
-def apply_fixes(text: str, fixes: list[Fix]) -> str:
-    """Apply non-overlapping edits (1-based lines, 1-based code-point columns, end exclusive)."""
-    lines = text.splitlines(keepends=True)
-    starts = [0]
-    for line in lines:
-        starts.append(starts[-1] + len(line))
-
-    def offset(line: int, column: int) -> int:
-        return starts[line - 1] + column - 1
-
-    out = text
-    for fx in sorted(fixes, key=lambda f: (f.start_line, f.start_column), reverse=True):
-        a, b = offset(fx.start_line, fx.start_column), offset(fx.end_line, fx.end_column)
-        out = out[:a] + fx.replacement + out[b:]
-    return out
 
 
 def parses(text: str) -> bool:
