@@ -36,24 +36,32 @@ def _parse_label(label: str) -> tuple[str, tuple[str, ...]]:
     return tiers[0], tuple(tiers)
 
 
-def load(part: str | None = None) -> list[Item]:
-    """All items (part None), or only "tune" / "holdout"."""
+def load(part: str | None = None, data_dir: Path | None = None) -> list[Item]:
+    """All items (part None), or only "tune" / "holdout", of every *.yaml in `data_dir` (default
+    bench/router_data)."""
     items: list[Item] = []
-    for path in sorted(DATA.glob("*.yaml")):
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-        source = doc["source"]
-        for index, fam in enumerate(doc["families"]):
-            if isinstance(fam, dict):
-                label, texts, context = fam["l"], list(fam["t"]), fam.get("ctx") or {}
-            else:
-                label, texts = fam[0], list(fam[1:])
-                context = texts.pop() if texts and isinstance(texts[-1], dict) else {}
-            tier, accept = _parse_label(label)
-            family = f"{source}-{index:03d}"
-            fam_part = _family_part(source, texts[0])
-            for text in texts:
-                items.append(Item(text, tier, accept, source, family, context, fam_part))
+    for path in sorted((data_dir or DATA).glob("*.yaml")):
+        items += load_file(path)
     return [i for i in items if part is None or i.part == part]
+
+
+def load_file(path: Path) -> list[Item]:
+    """The items of one YAML file, each with its family's tune / holdout part."""
+    items: list[Item] = []
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    source = doc["source"]
+    for index, fam in enumerate(doc["families"]):
+        if isinstance(fam, dict):
+            label, texts, context = fam["l"], list(fam["t"]), fam.get("ctx") or {}
+        else:
+            label, texts = fam[0], list(fam[1:])
+            context = texts.pop() if texts and isinstance(texts[-1], dict) else {}
+        tier, accept = _parse_label(label)
+        family = f"{source}-{index:03d}"
+        fam_part = _family_part(source, texts[0])
+        for text in texts:
+            items.append(Item(text, tier, accept, source, family, context, fam_part))
+    return items
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ Latency: median wall time of N `python -m buildrunner model route "..."` subproc
 next to the median of `python -c pass` (interpreter start-up), in a temp project with a config file
 (so the route is recorded, as in real use), and whether anthropic (or numpy/sklearn) got imported.
 Accuracy: acceptable % and under-routed % on the tune part of bench/router_data/, with always-Sonnet
-as the baseline (bench/router_eval.py; add --holdout there for the sealed part). Budget (DESIGN.md
+as the baseline (bench/router_eval.py; --dev there for the dev part, --sealed DIR for a sealed set). Budget (DESIGN.md
 §3): < 150 ms for route.
 """
 
@@ -64,8 +64,8 @@ def latency(runs: int) -> None:
 
 
 def accuracy() -> None:
-    """Acceptable / under-routed on the tune part (fitted) only; the sealed held-out part is scored
-    by `bench/router_eval.py --holdout` (logged, once per change)."""
+    """Acceptable / under-routed on the tune part (fitted) only; the sealed set is scored by
+    `bench/router_eval.py --sealed` (logged, once per change)."""
     import router_eval
 
     router_eval.main_args(["--quiet"])

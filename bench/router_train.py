@@ -37,7 +37,8 @@ OUT = ROOT / "buildrunner" / "router" / "data" / "weights.json"
 RISKS = (2.0,)
 PENALTIES = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0)  # over-route penalty per decision, in Sonnet prices
 REAL = "real-issues"
-L2S = (0.003, 0.01)
+L2S = (0.0003, 0.001, 0.003)
+WORD_SCALES = (0.5, 1.0)  # bag-of-words features regularised 1/scale^2 as hard as the classes
 REFERENCE_PRICES = {"haiku": 0.6, "sonnet": 12.0, "opus": 24.0}  # input + output $/MTok, catalog 2026-11-23
 
 
@@ -87,12 +88,19 @@ def _features(item):
     return _FEATURES[item.text]
 
 
-def train(items, l2: float) -> dict:
-    feats = [_features(i).values for i in items]
+def train(items, l2: float, word_scale: float = 1.0) -> dict:
+    """Both decisions fitted on `items`. The bag-of-words features (`w:`) are scaled by `word_scale`
+    while fitting (a smaller value regularises them harder than the explainable classes) and the
+    scale is folded back into their weights, so inference reads every feature as 1.0."""
+    feats = [{k: v * word_scale if k.startswith("w:") else v for k, v in _features(i).values.items()}
+             for i in items]
     decisions = {}
     for name in ("sonnet", "opus"):
         rows = [(x, _targets(i)[name]) for x, i in zip(feats, items, strict=True) if _targets(i)[name] is not None]
-        decisions[name] = fit(rows, l2)
+        model = fit(rows, l2)
+        model["weights"] = {k: round(v * word_scale, 4) if k.startswith("w:") else v
+                            for k, v in model["weights"].items()}
+        decisions[name] = model
     return {"decisions": decisions}
 
 
@@ -109,10 +117,10 @@ def cross_validate(items) -> tuple[float, float, dict[str, float], list]:
     rates (so neither the hand-written tasks nor the real issues are traded away for the other)."""
     table = []
     combos = [(risk, ps, po) for risk in RISKS for ps in PENALTIES for po in PENALTIES]
-    for l2 in L2S:
+    for l2 in ((a, b) for a in L2S for b in WORD_SCALES):
         counts = {combo: Counter() for combo in combos}
         for train_items, test_items in _folds(items):
-            model = train(train_items, l2)
+            model = train(train_items, *l2)
             model.update(reference_prices=REFERENCE_PRICES, default_risk=1.0)
             for risk, ps, po in combos:
                 model["over_route_penalty"] = {"sonnet": ps, "opus": po}
@@ -133,12 +141,13 @@ def main() -> int:
     parser.add_argument("--cv-misses", action="store_true", help="list cross-validation misroutes and stop")
     parser.add_argument("--check", action="store_true", help="fail if the shipped weights are not these")
     parser.add_argument("--table", type=int, default=0, metavar="N", help="print the N best CV settings")
+    parser.add_argument("--dry-run", action="store_true", help="cross-validate and report, write nothing")
     args = parser.parse_args()
     items = _router_data.load("tune")
     if args.cv_misses:
         weights = json.loads(OUT.read_text(encoding="utf-8"))
         for train_items, test_items in _folds(items):
-            model = train(train_items, weights["l2"])
+            model = train(train_items, weights["l2"], weights.get("word_scale", 1.0))
             model.update(reference_prices=REFERENCE_PRICES, default_risk=weights["default_risk"],
                          over_route_penalty=weights.get("over_route_penalty"))
             for kind, item, got in evaluate(test_items, model)["misses"]:
@@ -147,17 +156,19 @@ def main() -> int:
     l2, risk, penalties, table = cross_validate(items)
     if args.table:
         for row in sorted(table, key=lambda r: -(r[4] + r[6]))[:args.table]:
-            print(f"  cv l2={row[0]:<5} risk={row[1]:<4} W(sonnet)={row[2]:<3} W(opus)={row[3]:<3} "
+            print(f"  cv l2,word_scale={row[0]} risk={row[1]:<4} W(sonnet)={row[2]:<3} W(opus)={row[3]:<3} "
                   f"all: acceptable {row[4]:6.1%} under {row[5]:5.1%}   real issues: acceptable {row[6]:6.1%} "
                   f"under {row[7]:5.1%}")
     chosen = next(r for r in table if (r[0], r[1], r[2], r[3]) == (l2, risk, penalties["sonnet"], penalties["opus"]))
-    print(f"chosen: l2={l2} risk={risk} over_route_penalty={penalties}: grouped 5-fold CV acceptable "
+    print(f"chosen: l2={l2[0]} word_scale={l2[1]} risk={risk} over_route_penalty={penalties}: grouped 5-fold CV acceptable "
           f"{chosen[4]:.1%} under {chosen[5]:.1%} (real issues {chosen[6]:.1%} / {chosen[7]:.1%})")
-    model = train(items, l2)
+    if args.dry_run:
+        return 0
+    model = train(items, *l2)
     digest = hashlib.sha256("\n".join(f"{i.family}\t{i.tier}\t{i.text}" for i in items).encode()).hexdigest()[:16]
     weights = {"schema_version": 1, "trained_on": {"items": len(items), "families": len({i.family for i in items}),
                                                   "part": "tune", "data_sha256_16": digest},
-               "l2": l2, "default_risk": risk, "over_route_penalty": penalties,
+               "l2": l2[0], "word_scale": l2[1], "default_risk": risk, "over_route_penalty": penalties,
                "reference_prices": REFERENCE_PRICES, **model}
     text = json.dumps(weights, indent=1, sort_keys=True) + "\n"
     literals = lazyre.literals_table()  # the phrase patterns' required literals (lazyre.py), shipped as data

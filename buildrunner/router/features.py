@@ -34,17 +34,26 @@ def _rx(*alternatives: str) -> LazyPattern:
 ACTIONS: list[tuple[str, LazyPattern]] = [
     ("act:format", _rx(r"(?:re)?format(?:ted|ting|ter)?", r"black", r"prettier", r"gofmt", r"isort",
                        r"trailing (?:whitespace|spaces|commas?)", r"whitespace", r"indentation",
-                       r"tabs to spaces", r"newline at (?:the )?end")),
+                       r"tabs to spaces", r"newline at (?:the )?end", r"clang-format", r"rustfmt", r"pretty-print\w*",
+                       r"tidy(?: up)?", r"line endings?", r"crlf", r"long lines", r"wrap(?:ped)? (?:the )?(?:long )?lines",
+                       r"(?:single|double) quotes", r"semicolons?", r"title case", r"upper ?case\w*", r"lower ?case\w*",
+                       r"alphabeti[sz]\w*", r"alphabetically")),
     ("act:lint", _rx(r"lint(?:s|ing|er)?", r"flake8", r"eslint", r"ruff(?: --fix)?", r"unused imports?",
-                     r"(?:sort|order)(?: the)? imports?", r"import order", r"autofix(?:es)?", r"mypy")),
+                     r"(?:sort|order)(?: the)? imports?", r"import order", r"autofix(?:es)?", r"mypy", r"pylint",
+                     r"rubocop", r"shellcheck", r"stylelint", r"markdownlint", r"golangci-lint", r"ktlint", r"swiftlint",
+                     r"clippy", r"checkstyle", r"warnings?", r"style guide", r"offen[cs]es",
+                     r"unused (?:variables?|imports?|arguments?|params?|parameters?|functions?)", r"dead code",
+                     r"commented[- ]out")),
     ("act:typo", _rx(r"typos?", r"spell(?:ing|check)?(?: mistakes)?", r"misspell\w*", r"grammar", r"reword\w*",
                      r"wording", r"(?:broken|dead) (?:markdown )?links?", r"links? (?:is|are) (?:a )?404",
-                     r"rephrase")),
+                     r"rephrase", r"proofread\w*", r"punctuation", r"capitali[sz]ation")),
     ("act:todo", _rx(r"(?:extract|collect|list|find|gather)\w* (?:all |the |every |open )*(?:todo|fixme)s?"
                      r"(?: comments?)?", r"todos?", r"fixmes?")),
     ("act:docs", _rx(r"docstrings?", r"comments?", r"readme", r"changelog(?: entry)?", r"changes\.md",
                      r"license headers?", r"copyright(?: year| notices?)?", r"badges?", r"alt text",
-                     r"table of contents", r"toc", r"help (?:text|string)", r"front matter", r"citation")),
+                     r"table of contents", r"toc", r"help (?:text|string)", r"front matter", r"citation", r"jsdoc",
+                     r"javadoc", r"rustdoc", r"release notes", r"usage section", r"caption", r"faq",
+                     r"code of conduct")),
     ("act:rename", _rx(r"renam\w*", r"renumber\w*")),
     ("act:version", _rx(r"bump\w*", r"pin(?:ned)?", r"version (?:number|string)", r"python_requires",
                         r"classifiers?")),
@@ -88,7 +97,11 @@ SMALL_OBJECTS = _rx(r"port", r"version", r"author\w*", r"metadata", r"setup\.cfg
                     r"debug prints", r"\.?gitignore", r"badges?", r"entry", r"headings?", r"labels?", r"alt text",
                     r"markdown", r"messages?", r"error (?:text|string|message)s?", r"keywords", r"date", r"header",
                     r"table of contents", r"strings?", r"help", r"constant", r"default value", r"link",
-                    r"one paragraph", r"one line", r"paragraph", r"sentence", r"env(?:ironment)? var\w*")
+                    r"one paragraph", r"one line", r"paragraph", r"sentence", r"env(?:ironment)? var\w*",
+                    r"placeholder", r"title", r"button (?:text|label)", r"colou?rs?", r"replicas", r"cron(?: line)?",
+                    r"timeout (?:value|constant)", r"constants?", r"year", r"email(?: address)?", r"url", r"logo",
+                    r"footer", r"greeting", r"welcome message", r"toast", r"tooltip", r"caption", r"base image",
+                    r"log level", r"font(?: size)?", r"icon", r"copy", r"typo")
 
 PLANNING: list[tuple[str, LazyPattern]] = [
     ("plan:doc", _rx(r"prd", r"rfc", r"adr(?: \d+)?", r"pep(?:-style|-like)?", r"design doc(?:ument)?",
@@ -103,6 +116,12 @@ PLANNING: list[tuple[str, LazyPattern]] = [
     ("plan:propose", _rx(r"propos\w*", r"define", r"decide", r"decision", r"choos\w*", r"pick",
                          r"evaluat\w*", r"compar\w*", r"weigh", r"trade-?offs?", r"build vs\.? buy",
                          r"which (?:is|one|and why)", r"guarantees?", r"ownership", r"own(?:s)? retries")),
+    # asking for the approach rather than the change: "what would it take", "lay out", "think through"
+    ("plan:approach", _rx(r"think (?:through|about)", r"lay(?:ing)? out", r"map(?:ping)? out", r"outline",
+                          r"what would it (?:take|involve|look like)", r"how (?:would|could|should) (?:we|this|it)",
+                          r"end[- ]to[- ]end", r"(?:our|the|an?) approach", r"phases?", r"boundar(?:y|ies)",
+                          r"responsibilit\w*", r"who owns", r"coordinat\w*", r"stay(?:s)? (?:in sync|coherent|consistent)",
+                          r"the path from", r"come up with")),
 ]
 
 TOPICS: list[tuple[str, LazyPattern]] = [
@@ -131,7 +150,9 @@ SYSTEMS = _rx(r"services?", r"gateway", r"api gateway", r"queue", r"workers?", r
               r"frontend", r"backend", r"mobile(?: app)?", r"web(?: app)?", r"search index", r"proxy", r"mailer",
               r"billing", r"checkout", r"payments?", r"shipping", r"inventory", r"cart", r"auth service",
               r"notifications?", r"thumbnailer", r"ingest\w*", r"regions?", r"platform", r"stores?",
-              r"admin ui", r"reporting", r"clients?", r"tiers?", r"teams?", r"monolith", r"microservices")
+              r"admin ui", r"reporting", r"clients?", r"tiers?", r"teams?", r"monolith", r"microservices",
+              r"webhooks?", r"ledger", r"scheduler", r"importer", r"exporter", r"(?:read )?replicas?", r"sdks?",
+              r"search", r"recommendations?", r"catalog", r"apps?", r"cluster", r"data warehouse", r"pipeline")
 # synonyms name one system: "the database" and "postgres" are one component, not two
 _SYSTEM_CLASS = {**dict.fromkeys(("db", "database", "databases", "postgres", "postgresql", "mysql"), "database"),
                  **dict.fromkeys(("cache", "caches", "redis"), "cache"),
@@ -147,6 +168,11 @@ QUESTION_START = _rx(r"should (?:we|i|it|the|this|auth|tenants)", r"how (?:shoul
 LOOKUP = lazy(r"^\W*(?:what|which|where|when|is|are|does|do|can|how (?:do i|does|many|much))\b", _F)
 NEGATION = lazy(r"\b(?:don'?t|do not|never touch|without touching|no need to|avoid|rather than|no)\b"
                       r"[^.;:!?,]*?(?=\b(?:just|only|but|instead)\b|[.;:!?,]|$)", _F)
+# a literal value edit: "from 10 to 30", "x -> y", "= 30", "should say 'Save'", "#1a73e8", "to 2.3.1"
+VALUE_EDIT = lazy(r"->|=>|\bfrom \S+ to \S|(?:^|\s)=\s*\S|\b(?:to|be|say|says|read|reads) (?:['\"]|v?\d)|#[0-9a-f]{3,6}\b",
+                  _F)
+THIS_OBJECT = _rx(r"this (?:function|file|snippet|query|request|regex|regular expression|json|yaml|csv|sql|error|"
+                  r"message|line|method|class|script|command|output|text|paragraph|pr|pull request|commit)")
 _LIST3 = lazy(r"\b[\w-]+(?: [\w-]+)?, (?:the )?[\w-]+(?: [\w-]+)?,? and (?:the )?[\w-]+", _F)
 _WORD = re.compile(r"[a-z][a-z'-]*", _F)
 
@@ -225,6 +251,7 @@ def extract(task: str, context=None) -> Features:
         f.set("obj:small", 1.0, [m.group(0) for m in small])
     _shape_features(f, text, negated, norm)
     _interactions(f, present, small)
+    _target_features(f, text, norm, context)
     _word_features(f, text, negated)
     level, task_type, mechanical = rule_level(text)
     f.set("rules:" + level, 1.0, [task_type])
@@ -289,6 +316,29 @@ def _interactions(f: Features, present: set[str], small: list[re.Match]) -> None
         f.set("change:small", 1.0, [m.group(0) for m in small][:2])
     if words > 120 and "issue:report" in f.values:
         f.set("issue:long-report", 1.0, [f"{words} words"])
+
+
+def _target_features(f: Features, text: str, norm: Normalized, context) -> None:
+    """What the edit is aimed at: one named file, "this function", a literal value."""
+    files = getattr(context, "files", 0) or 0
+    if norm.paths == 1 and files <= 1:
+        f.set("target:one-file", 1.0, ["1 file named"])
+    this = THIS_OBJECT.search(text)
+    if this:
+        f.set("target:this", 1.0, [this.group(0)])
+    value = VALUE_EDIT.search(text)
+    if value:
+        f.set("edit:value", 1.0, [value.group(0).strip()])
+    # "quiet": a short task that names no real work (no bug, feature, test, refactor, performance,
+    # migration, planning or risky topic). The policy's simple edits look like this; the pairs let a
+    # linear model weigh quiet tasks that aim at one file or set a literal value on their own.
+    words = int(f.evidence.get("len:log-words", ["0"])[0].split()[0])
+    loud = [n for n in f.values if n in _BUGGY | _WORK or n.startswith(("plan:", "topic:", "ask:decision"))]
+    if not loud and words <= 12 and not norm.is_issue:
+        f.set("quiet:short", 1.0, [f"{words} words, no work words"])
+        for name in ("target:one-file", "edit:value", "obj:small", "target:this"):
+            if name in f.values:
+                f.set("quiet+" + name.split(":")[1], 1.0, f.evidence.get(name, []))
 
 
 _STOPWORDS = """a an the and or but if of to in on at by for with from into onto as is are was were be been

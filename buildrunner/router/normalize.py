@@ -18,12 +18,12 @@ from buildrunner.router.lazyre import lazy
 class Normalized:
     """The prose of a task plus what was stripped from it."""
 
-    __slots__ = ("text", "has_code", "has_trace", "is_issue", "headings", "identifiers")
+    __slots__ = ("text", "has_code", "has_trace", "is_issue", "headings", "identifiers", "paths")
 
     def __init__(self, text: str, has_code: bool, has_trace: bool, is_issue: bool, headings: list[str],
-                 identifiers: int) -> None:
+                 identifiers: int, paths: int = 0) -> None:
         self.text, self.has_code, self.has_trace, self.is_issue = text, has_code, has_trace, is_issue
-        self.headings, self.identifiers = headings, identifiers
+        self.headings, self.identifiers, self.paths = headings, identifiers, paths
 
 
 _FENCE = lazy(r"^[ \t]*(```|~~~)[^\n]*\n.*?(?:^[ \t]*\1[ \t]*$|\Z)", re.S | re.M)
@@ -83,7 +83,8 @@ def normalize(task: str) -> Normalized:
     text, n_idents = _IDENT.subn(" name ", text)
     is_issue = bool(set(headings) & _BUG_HEADINGS) or (has_trace and len(text.split()) > 3)
     prose = " ".join(text.split())
-    return Normalized(prose, has_code or n_inline > 0, has_trace, is_issue, headings, n_inline + n_paths + n_idents)
+    return Normalized(prose, has_code or n_inline > 0, has_trace, is_issue, headings, n_inline + n_paths + n_idents,
+                      n_paths)
 
 
 def _heading_alone(text: str, m: re.Match) -> bool:

@@ -207,8 +207,9 @@ def test_negated_wording_is_ignored():
 
 
 def test_held_out_set_scores_as_reported():
-    """The sealed held-out part of bench/router_data (never used for fitting) at the level the note
-    reports; the tune part is what the weights were fitted on."""
+    """The dev part of bench/router_data (the old held-out split: never fitted on, but scored often
+    enough to be spent as a sealed measure; the sealed set is `bench/router_eval.py --sealed`) at the
+    level the note reports; the tune part is what the weights were fitted on."""
     sys.path.insert(0, str(ROOT / "bench"))
     try:
         import router_dataset as _router_data
@@ -231,7 +232,7 @@ def test_held_out_set_scores_as_reported():
     assert scored["under"] / scored["n"] <= HELD_OUT_UNDER
 
 
-HELD_OUT_ACCEPTABLE = 0.85  # measured, see docs/MULTI_MODEL_ROUTING.md; not the 95 % target
+HELD_OUT_ACCEPTABLE = 0.86  # measured on the dev part, see docs/MULTI_MODEL_ROUTING.md; not the 95 % target
 REAL_HELD_OUT_ACCEPTABLE = 0.95
 HELD_OUT_UNDER = 0.03
 

@@ -194,3 +194,35 @@ def test_labels_from_outcomes():
                {"id": "d", "outcome": "failed", "tier": "sonnet"}]
     rows = {r["id"]: r["y"] for r in outcomes.labelled_routes(routes, results)}
     assert rows == {"a": {"sonnet": 1}, "b": {"opus": 0}, "c": {"opus": 0}, "d": {"sonnet": 1, "opus": 1}}
+
+
+def test_route_telemetry_skips_the_secret_masker_and_stores_no_text(tmp_path):
+    """Recording a route hands telemetry only vocabulary-shaped values (the id is letters only), so
+    telemetry's privacy filter never loads the secret engine for it (orchestration routes in-process,
+    without the CLI's masked output); the task text is never stored."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / ".buildrunner").mkdir()
+    secret = "AKIA" + "Q3ZB7XJ2LMN4OP5R"
+    script = (
+        "import sys\n"
+        "from buildrunner.project import discover\n"
+        "from buildrunner.router import outcomes\n"
+        "from buildrunner.router.routing import select_model\n"
+        f"selection = select_model('rotate the key {secret} in settings.py')\n"
+        "print('ID', outcomes.record_route(discover(), selection, command='model route'))\n"
+        "print('ENGINE', 'buildrunner.engine.masking' in sys.modules)\n"
+    )
+    env = {**os.environ, "BR_TELEMETRY": "1"}
+    res = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
+                         timeout=60)
+    assert "ENGINE False" in res.stdout, res.stdout + res.stderr
+    route_id = _routes(tmp_path)[0]["id"]
+    assert f"ID {route_id}" in res.stdout and route_id[0] == "r" and len(route_id) == 9 and route_id.isalpha()
+    stored = (tmp_path / ".buildrunner" / "telemetry").rglob("*.jsonl")
+    events = [json.loads(line) for path in stored for line in path.read_text().splitlines()]
+    assert [e["data"]["id"] for e in events if e["type"] == "model_route"] == [route_id]
+    everything = "".join(p.read_text() for p in (tmp_path / ".buildrunner").rglob("*.jsonl"))
+    assert secret not in everything and "rotate" not in everything
