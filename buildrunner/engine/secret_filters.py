@@ -216,6 +216,11 @@ def _names_credential(key: str) -> bool:
     return _names_a_credential(_words(key))
 
 
+def names_credential(key: str) -> bool:
+    """Whether a name says credential (`DB_PASSWORD`, `auth`, `theapikey`; not `key_size`)."""
+    return _names_a_credential(_words(key))
+
+
 @_filter("uuid_or_hash", "the value is a UUID, a password hash (`pbkdf2_sha256$…`, `$2b$…`, `{bcrypt}…`), "
          "an encrypted value (Maven `{…}`), a digest (`sha512-…`, a hex hash or git SHA next to "
          "hash/commit/digest, or under a bare `key`), or a UUID whose name does not say credential")
