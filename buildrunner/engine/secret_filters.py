@@ -221,6 +221,11 @@ def names_credential(key: str) -> bool:
     return _names_a_credential(_words(key))
 
 
+def names_credential(key: str) -> bool:
+    """Whether a name says credential (`DB_PASSWORD`, `auth`, `theapikey`; not `key_size`)."""
+    return _names_a_credential(_words(key))
+
+
 @_filter("uuid_or_hash", "the value is a UUID, a password hash (`pbkdf2_sha256$…`, `$2b$…`, `{bcrypt}…`), "
          "an encrypted value (Maven `{…}`), a digest (`sha512-…`, a hex hash or git SHA next to "
          "hash/commit/digest, or under a bare `key`), or a UUID whose name does not say credential")
@@ -513,20 +518,22 @@ PROVIDER_NAME_REASON = ("the name says which provider the key is for, and that p
                         "UUIDs (br's rule for it knows the format)")
 
 
-def claimed_by_provider(value: str, prefixes: tuple[str, ...], key_names_provider: bool = False) -> bool:
+def claimed_by_provider(value: str, prefixes: tuple[str, ...], truncated: bool = False) -> bool:
     """The provider-prefix claim (`provider_prefix` in --explain): a value that starts with a
     provider's literal prefix (`ghp_`, `xoxb-`, `sk_live_`) is that provider's rule's to report.
 
     Unless what follows the prefix is itself a strong random token (20+ random characters): then
     the value is a credential in a format the provider's rule does not know (a longer token
-    generation, a new variant) and the generic rule reports it, when the name does not say which
-    provider it is for (`OPENAI_API_KEY = "sk-proj-<too short>"` is a decoy of a known format).
-    `ghp_notarealtoken…` stays claimed."""
+    generation, a new variant) and the generic rule reports it. Under a name that says the
+    provider, only when the value is at least as long as the provider's shortest token with that
+    prefix (GitHub documents that its tokens grow up to 255 characters): a `truncated` value,
+    shorter than any token the provider issues (`OPENAI_API_KEY = "sk-proj-<a quarter of a
+    key>"`), is a cut-off copy or a decoy. `ghp_notarealtoken…` stays claimed."""
     if not prefixes:
         return False
     low = value.lower()
     prefix = max((p for p in prefixes if low.startswith(p)), key=len, default="")
-    return bool(prefix) and (key_names_provider or not strong_random(value[len(prefix):]))
+    return bool(prefix) and (truncated or not strong_random(value[len(prefix):]))
 
 
 DEFAULT_FILTERS = ("placeholder", "templated", "doc_example_key")

@@ -168,10 +168,10 @@ def test_provider_prefix_claim():
     assert not claimed_by_provider("Zq8wL3mT9vR2xK7p", prefixes)
     assert not claimed_by_provider("ghp_x", ())
     # what follows the prefix is a strong random token: a format the provider's rule does not know
-    # (a longer generation), reported by the generic rule unless the name says the provider
+    # (a longer generation), reported by the generic rule unless the value is a truncated copy
     longer = "ghp_" + "R8aZ3kL0pQ7wX2vN5mC9tY4bH6jD1sF8gE3uW7qT2zK5xV9nB4"
     assert not claimed_by_provider(longer, prefixes)
-    assert claimed_by_provider(longer, prefixes, key_names_provider=True)
+    assert claimed_by_provider(longer, prefixes, truncated=True)
 
 
 def test_names_provider():

@@ -1,0 +1,56 @@
+"""The long tail of how secrets are written (round 4): provider tokens in other lengths under a
+credential name, embedded .env lines, credential headers, database CLI passwords, Makefile `:=`,
+credential words inside identifiers. Each form with what it must keep silent."""
+
+from __future__ import annotations
+
+import random
+import string
+
+import pytest
+
+from buildrunner.engine.model import Document
+from buildrunner.engine.secrets import SecretMatcher, secret_min_width
+
+ALNUM = string.ascii_letters + string.digits
+
+
+def rand(n: int, seed: int = 7, alphabet: str = ALNUM) -> str:
+    r = random.Random(seed * 1000 + n)
+    return "".join(r.choice(alphabet) for _ in range(n))
+
+
+def found(matcher: SecretMatcher, text: str, path: str = "app/settings.py") -> list[tuple[str, str]]:
+    out = []
+    for f in matcher.scan(Document(path=path, text=text)):
+        line = text.splitlines()[f.line - 1]
+        out.append((f.rule_id, line[f.column - 1:f.end_column - 1] if f.end_line == f.line else line[f.column - 1:]))
+    return out
+
+
+def values(matcher, text, path="app/settings.py") -> list[str]:
+    return [v for _r, v in found(matcher, text, path)]
+
+
+# -- provider prefixes in other lengths (F5) ------------------------------------------------------
+def test_secret_min_width_reads_the_secret_group():
+    assert secret_min_width(r"(?<![a-z])(?P<secret>npm_[A-Za-z0-9]{36})\b") == 40
+    assert secret_min_width(r"(?:x|key=(?P<secret>[a-z]{8,}))") == 8
+    assert secret_min_width(r"(?P<other>.)") == 0
+
+
+def test_longer_token_under_the_providers_name_is_reported_by_the_generic_rule(builtin_matcher):
+    longer = "npm_" + rand(60)  # npm documents 36; a longer body is a new generation, not a decoy
+    assert found(builtin_matcher, f'npmToken = "{longer}"\n') == [("secrets.generic-credential", longer)]
+
+
+def test_truncated_token_under_the_providers_name_stays_claimed(builtin_matcher):
+    truncated = "npm_" + rand(24)
+    assert found(builtin_matcher, f'npmToken = "{truncated}"\n') == []
+
+
+def test_github_tokens_may_grow_to_255_characters(builtin_matcher):
+    for prefix in ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"):
+        token = prefix + rand(76)
+        assert found(builtin_matcher, f"payload={token} status=200\n", "logs/run.log")[0][1] == token
+    assert found(builtin_matcher, "payload=ghr_" + rand(30) + " status=200\n", "logs/run.log") == []
