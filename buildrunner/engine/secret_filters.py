@@ -498,6 +498,15 @@ def keyword_not_credential(c: Candidate) -> bool:
     return not _names_a_credential(_words(c.key))
 
 
+@_filter("not_embedded_line", "the `KEY=value` does not start a line of a file embedded in a string "
+         "(after an escaped `\\n`, or right after the string's opening quote)")
+def not_embedded_line(c: Candidate) -> bool:
+    if not c.key:
+        return False
+    start = re.compile(r"""(?:\\[nrt]|["'])(?:export[ \t]+)?""" + re.escape(c.key) + r"[ \t]*=")
+    return start.search(c.line) is None
+
+
 PROVIDER_PREFIX_REASON = ("the value starts with a provider's prefix (`ghp_`, `xoxb-`): only that provider's "
                           "rule may report it, and it does not match the provider's format")
 

@@ -664,7 +664,8 @@ class SecretMatcher:
         for name in ("key", "envkey"):  # a regex with two forms names the second one's key `envkey`
             if name in groups and m.start(name) >= 0:
                 start = m.start(name)
-                while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_-."):
+                while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_-.") \
+                        and text[start - 2:start] not in ("\\n", "\\r", "\\t"):  # `\nAPI_KEY`: not `nAPI_KEY`
                     start -= 1  # the whole identifier: the regex may start at the keyword inside it
                 key = text[start:m.end(name)]
         if "user" in groups and m.start("user") >= 0:

@@ -54,3 +54,40 @@ def test_github_tokens_may_grow_to_255_characters(builtin_matcher):
         token = prefix + rand(76)
         assert found(builtin_matcher, f"payload={token} status=200\n", "logs/run.log")[0][1] == token
     assert found(builtin_matcher, "payload=ghr_" + rand(30) + " status=200\n", "logs/run.log") == []
+
+
+# -- KEY=value lines of a file embedded in a string (S6) ---------------------------------------------
+EMB = "secrets.generic-embedded-credential"
+
+
+def test_env_file_inside_a_json_string(builtin_matcher):
+    token = rand(32, 1)
+    text = '{"files": {"app.env": "LOG_LEVEL=info\\nSERVICE_TOKEN=' + token + '\\nDEBUG=0"}}\n'
+    assert found(builtin_matcher, text, "deploy/bundle.json") == [(EMB, token)]
+    # first and last line of the embedded file, `export`, spaces around `=`, \r\n line ends
+    text = '{"a": "API_KEY=' + token + '\\r\\nX=1", "b": "X=1\\nexport DB_PASSWORD = Hx7!kP2q@Lm9wZ"}\n'
+    assert values(builtin_matcher, text, "deploy/bundle.json") == [token, "Hx7!kP2q@Lm9wZ"]
+
+
+def test_quoted_environment_entries(builtin_matcher):
+    token = rand(32, 2)
+    text = f'services:\n  app:\n    environment: ["DB_HOST=db", "API_SECRET={token}"]\n'
+    assert values(builtin_matcher, text, "docker-compose.yml") == [token]
+    assert values(builtin_matcher, f'docker run -e "AUTH_TOKEN={token}" app\n', "run.sh") == [token]
+
+
+@pytest.mark.parametrize("text", [
+    '{"app.env": "LOG_LEVEL=info\\nSERVICE_TOKEN=${SERVICE_TOKEN}\\n"}',   # a template
+    '{"app.env": "MAX_TOKENS=4096\\nPASSWORD_MIN_LENGTH=12\\n"}',             # not credentials
+    'url = "https://api.internal/v1?sort=asc&token=Wy8uGRHBLoryaEjHF684xDx1wIC83i9n"',  # not a line start
+    'log.info("token=%s\\n", token)',
+    '{"app.env": "SECRET_KEY=django-insecure-change-me\\n"}',
+])
+def test_embedded_lines_that_are_not_secrets(builtin_matcher, text):
+    assert [r for r, _v in found(builtin_matcher, text + "\n", "deploy/bundle.json") if r == EMB] == []
+
+
+def test_an_escaped_newline_is_not_part_of_the_name(builtin_matcher):
+    """`\\npass=…` is the name `pass`, not `npass` (which names nothing)."""
+    text = '{"ini": "[smtp]\\nuser=mailer\\npass=Hx7!kP2q@Lm9wZ\\n"}\n'
+    assert values(builtin_matcher, text, "deploy/bundle.json") == ["Hx7!kP2q@Lm9wZ"]
