@@ -117,6 +117,13 @@ CASES = {
          Candidate("Zq8wL3mT9vR2xK7p", key="myapikey"), Candidate("Zq8wL3mT9vR2xK7p", key="githubtoken"),
          Candidate("Zq8wL3mT9vR2xK7p", key="key_vault_secret")],
     ),
+    "not_embedded_line": (
+        [Candidate("Zq8wL3mT9vR2xK7p", key="token", line='url = "https://h/x?a=1&token=Zq8wL3mT9vR2xK7p"'),
+         Candidate("Zq8wL3mT9vR2xK7p", key="API_KEY", line="call(API_KEY=Zq8wL3mT9vR2xK7p)")],
+        [Candidate("Zq8wL3mT9vR2xK7p", key="API_KEY", line='{"a.env": "X=1\\nAPI_KEY=Zq8wL3mT9vR2xK7p\\n"}'),
+         Candidate("Zq8wL3mT9vR2xK7p", key="API_KEY", line='env: ["API_KEY = Zq8wL3mT9vR2xK7p"]'),
+         Candidate("Zq8wL3mT9vR2xK7p", key="TOKEN", line='"a": "X=1\\r\\nexport TOKEN=Zq8wL3mT9vR2xK7p"')],
+    ),
     "fixture_name": (
         [Candidate("Zq8wL3mT9vR2xK7p", key="TEST_SECRET"), Candidate("Zq8wL3mT9vR2xK7p", key="fake_token"),
          Candidate("Zq8wL3mT9vR2xK7p", key="invalidPassword")],
