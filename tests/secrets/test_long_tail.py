@@ -91,3 +91,71 @@ def test_an_escaped_newline_is_not_part_of_the_name(builtin_matcher):
     """`\\npass=…` is the name `pass`, not `npass` (which names nothing)."""
     text = '{"ini": "[smtp]\\nuser=mailer\\npass=Hx7!kP2q@Lm9wZ\\n"}\n'
     assert values(builtin_matcher, text, "deploy/bundle.json") == ["Hx7!kP2q@Lm9wZ"]
+
+
+# -- credential headers (S8) -------------------------------------------------------------------------
+@pytest.mark.parametrize("header", ["PRIVATE-TOKEN", "Service-Key", "X-Octopus-Key", "Api-Token", "apikey",
+                                    "Deploy-Password"])
+def test_any_credential_header_name_in_curl_and_wget(builtin_matcher, header):
+    token = rand(32, 3)
+    assert values(builtin_matcher, f'curl -H "{header}: {token}" https://api.internal/v1\n', "ci/deploy.sh") == [token]
+    assert values(builtin_matcher, f"wget --header='{header}: {token}' https://api.internal/v1\n",
+                  "ci/deploy.sh") == [token]
+
+
+@pytest.mark.parametrize("line", [
+    "curl -H 'Idempotency-Key: 5c2a9e7f1b3d8a6c4e0f2b7d9a1c3e5f' https://api.internal/v1/charges",
+    "curl -H 'Cache-Key: user_profile_settings_v2' https://cdn.internal/purge",
+    'curl -H "X-Api-Key: $API_KEY" https://api.internal',
+    "curl -H 'Content-Type: application/json' -H 'Accept-Encoding: gzip' https://api.internal",
+])
+def test_headers_that_carry_no_credential(builtin_matcher, line):
+    assert found(builtin_matcher, line + "\n", "ci/deploy.sh") == []
+
+
+# -- curl -u on an indented continuation line (S7) ---------------------------------------------------
+def test_indented_user_line_of_a_folded_command(builtin_matcher):
+    text = "      - run: >\n          curl -sS https://nexus.internal/api\n          --user ci-bot:Tr0ub4dor&3xyz\n"
+    assert values(builtin_matcher, text, ".github/workflows/release.yml") == ["Tr0ub4dor&3xyz"]
+    for line in ("  -u 1000:1000", "  --user www-data:www-data", "  -u admin:admin", "  -u $USER:$PASS"):
+        assert found(builtin_matcher, f"docker run --rm \\\n{line}\n", "run.sh") == [], line
+
+
+# -- database client command lines (S14) ------------------------------------------------------------
+DB = "secrets.database-cli-password"
+
+
+@pytest.mark.parametrize(("line", "secret"), [
+    ("mysql -h db.internal -u app -pVq4!nR8z@Lp2 orders", "Vq4!nR8z@Lp2"),
+    ("mariadb-dump -uroot -p'Km7#Tq2xWb9p' --all-databases", "Km7#Tq2xWb9p"),
+    ("redis-cli -h cache -a h3Rk9sLq2Zx7 ping", "h3Rk9sLq2Zx7"),
+    ("sshpass -p Tq9vL2xRm7 scp build.tgz deploy@10.0.4.7:/srv", "Tq9vL2xRm7"),
+])
+def test_database_client_passwords(builtin_matcher, line, secret):
+    assert found(builtin_matcher, line + "\n", "scripts/backup.sh") == [(DB, secret)]
+
+
+@pytest.mark.parametrize("line", [
+    "mysql -u root -p orders",                        # -p alone prompts; `orders` is the database
+    'mysql -u root -p"$MYSQL_ROOT_PASSWORD" orders',
+    "mysql -uroot -proot",                            # a sample password
+    "mysql -h db -P 3306 -u app orders",              # -P is the port
+    "redis-cli -a $REDIS_PASSWORD ping",
+    "import mysql.connector  # -p is not used here",
+])
+def test_database_client_lines_without_a_password(builtin_matcher, line):
+    assert [r for r, _v in found(builtin_matcher, line + "\n", "scripts/backup.sh") if r == DB] == []
+
+
+# -- unquoted values: Makefile assignments, special characters (S11) ---------------------------------
+def test_makefile_assignments(builtin_matcher):
+    token = rand(32, 4)
+    for op in (":=", "::=", "?=", "+="):
+        assert values(builtin_matcher, f"DEPLOY_TOKEN {op} {token}\n", "Makefile") == [token], op
+    assert values(builtin_matcher, "DEPLOY_TOKEN := $(shell cat .token)\n", "Makefile") == []
+
+
+def test_unquoted_passwords_with_brackets_and_hashes(builtin_matcher):
+    assert values(builtin_matcher, "smtp_password = Tq9#vL2[x]Rm7!\n", "conf/mail.ini") == ["Tq9#vL2[x]Rm7!"]
+    assert values(builtin_matcher, "DB_PASSWORD=Tq9vL2xRm7Kp # rotated monthly\n", ".env") == ["Tq9vL2xRm7Kp"]
+    assert values(builtin_matcher, "allowed_keys: [read, write, admin]\n", "conf/app.yaml") == []
