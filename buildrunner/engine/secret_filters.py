@@ -142,7 +142,7 @@ def placeholder(c: Candidate) -> bool:
 _TEMPLATE = _Lazy(r"""
       \$\{[^}]*\}? | \$\([^)]*\)? | ^\$[A-Za-z_]\w*$ | (?<![A-Za-z0-9])\$[A-Z_][A-Z0-9_]{2,}\b  # ${X}, $(cmd), $VAR
     | \{\{.*?(?:\}\}|$) | \{%.*?%\} | \#\{[^}]*\}                             # {{ x }}, {% x %}, #{x}
-    | ^\{[\w.\[\]'"]*\}$ | \{\d*\} | \{[a-z_][\w.]*(?::[^}]*)?\}               # {x} (format / f-string)
+    | ^\{[\w.\[\]'"]*\}$ | \{\d*\} | \{[a-z_][\w.]*(?:![rsa])?(?::[^}]*)?\}     # {x}, {x!r} (format / f-string)
     | %\(\w+\)[sdr] | ^%[sdr]$ | ^%\w+%$ | ^@\w+@$ | ^__\w+__$                 # %(x)s, %s, %X%, @X@
     | ^<[^<>]*>$ | <[A-Za-z_][\w\- ]*>                                           # <x>, <your key>
 """, re.VERBOSE)
@@ -503,7 +503,10 @@ def keyword_not_credential(c: Candidate) -> bool:
 def not_embedded_line(c: Candidate) -> bool:
     if not c.key:
         return False
-    start = re.compile(r"""(?:\\[nrt]|["'])(?:export[ \t]+)?""" + re.escape(c.key) + r"[ \t]*=")
+    # a line of an embedded file (spaces around `=` allowed in INI), or a quoted `KEY=value`
+    # environment entry, which has no spaces (`'password = (a|b)'` is a pattern, not an entry)
+    key = re.escape(c.key)
+    start = re.compile(r"""\\[nrt](?:export[ \t]+)?""" + key + r"""[ \t]*=|["']""" + key + "=")
     return start.search(c.line) is None
 
 

@@ -24,7 +24,7 @@ CASES = {
     ),
     "templated": (
         ["${DB_PASSWORD}", "{{ api_key }}", "<your key>", "%(password)s", "{password}", "$API_TOKEN",
-         "#{secret}", "%DB_PASS%", "{{secret", "$(cat /run/secrets/key)"],
+         "#{secret}", "%DB_PASS%", "{{secret", "$(cat /run/secrets/key)", "{password!r}"],
         ["Hx7!kP2q@Lm9wZ", "AUn025k50SBh1o/mkukChndsMlxv73FB", "a{b}c" * 0 + "Zq8wL3mT9vR2xK7p",
          # braces that do not nest are characters of a literal, not a template
          "{{k}9)x${Tq]w7(Lm[Zp>-_$#r2}}", "Qw}8{zR)3${Lp]x", "R4nd0m{x)Yz9Kq2"],
@@ -119,9 +119,10 @@ CASES = {
     ),
     "not_embedded_line": (
         [Candidate("Zq8wL3mT9vR2xK7p", key="token", line='url = "https://h/x?a=1&token=Zq8wL3mT9vR2xK7p"'),
+         Candidate("(blah|fake)", key="password", line="scan --exclude-lines 'password = (blah|fake)'"),
          Candidate("Zq8wL3mT9vR2xK7p", key="API_KEY", line="call(API_KEY=Zq8wL3mT9vR2xK7p)")],
         [Candidate("Zq8wL3mT9vR2xK7p", key="API_KEY", line='{"a.env": "X=1\\nAPI_KEY=Zq8wL3mT9vR2xK7p\\n"}'),
-         Candidate("Zq8wL3mT9vR2xK7p", key="API_KEY", line='env: ["API_KEY = Zq8wL3mT9vR2xK7p"]'),
+         Candidate("Zq8wL3mT9vR2xK7p", key="API_KEY", line='env: ["API_KEY=Zq8wL3mT9vR2xK7p"]'),
          Candidate("Zq8wL3mT9vR2xK7p", key="TOKEN", line='"a": "X=1\\r\\nexport TOKEN=Zq8wL3mT9vR2xK7p"')],
     ),
     "fixture_name": (
