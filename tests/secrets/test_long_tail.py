@@ -159,3 +159,29 @@ def test_unquoted_passwords_with_brackets_and_hashes(builtin_matcher):
     assert values(builtin_matcher, "smtp_password = Tq9#vL2[x]Rm7!\n", "conf/mail.ini") == ["Tq9#vL2[x]Rm7!"]
     assert values(builtin_matcher, "DB_PASSWORD=Tq9vL2xRm7Kp # rotated monthly\n", ".env") == ["Tq9vL2xRm7Kp"]
     assert values(builtin_matcher, "allowed_keys: [read, write, admin]\n", "conf/app.yaml") == []
+
+
+def test_indented_user_line_at_the_start_of_a_snippet(builtin_matcher):
+    assert values(builtin_matcher, "    --user ci-bot:Tr0ub4dor&3xyz \\\n    --data x=1\n", "docs.sh") == ["Tr0ub4dor&3xyz"]
+
+
+# -- provider formats with a unique prefix (N1) ------------------------------------------------------
+@pytest.mark.parametrize(("rule", "token"), [
+    ("secrets.intra42-client-secret", "s-s4t2ud-" + rand(64, 5, "0123456789abcdef")),
+    ("secrets.intra42-client-secret", "s-s4t2af-" + rand(64, 6, "0123456789abcdef")),
+    ("secrets.settlemint-access-token", "sm_pat_" + rand(16, 7)),
+    ("secrets.settlemint-access-token", "sm_sat_" + rand(16, 8)),
+])
+def test_unique_prefix_tokens_without_a_keyword(builtin_matcher, rule, token):
+    assert found(builtin_matcher, f"12:00:01 INFO retry=3 payload={token} status=200\n", "logs/app.log") == [
+        (rule, token)]
+
+
+@pytest.mark.parametrize("line", [
+    "FT_CLIENT_ID = 'u-s4t2ud-" + rand(64, 5, "0123456789abcdef") + "'",  # the public client id
+    "FT_CLIENT_SECRET = 's-s4t2ud-" + rand(20, 5, "0123456789abcdef") + "'",  # cut short
+    "SETTLEMINT_ACCESS_TOKEN=sm_pat_xxxxxxxxxxxxxxxx",
+    "if (token.startsWith('sm_pat_')) { login() }",
+])
+def test_unique_prefix_decoys(builtin_matcher, line):
+    assert found(builtin_matcher, line + "\n", "src/auth.ts") == []
