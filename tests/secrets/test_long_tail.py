@@ -185,3 +185,38 @@ def test_unique_prefix_tokens_without_a_keyword(builtin_matcher, rule, token):
 ])
 def test_unique_prefix_decoys(builtin_matcher, line):
     assert found(builtin_matcher, line + "\n", "src/auth.ts") == []
+
+
+# -- entropy judged against what a random value of that length shows ---------------------------------
+def test_expected_entropy_matches_random_values():
+    from buildrunner.engine.entropy import expected_entropy, shannon_entropy
+
+    r = random.Random(3)
+    for k, alphabet in ((16, "0123456789abcdef"), (62, ALNUM)):
+        for n in (12, 16, 32):
+            mean = sum(shannon_entropy("".join(r.choice(alphabet) for _ in range(n))) for _ in range(400)) / 400
+            assert abs(expected_entropy(n, k) - mean) < 0.05, (n, k)
+
+
+@pytest.mark.parametrize(("alphabet", "length"), [("0123456789abcdef", 16), ("0123456789abcdef", 20),
+                                                   ("0123456789abcdefghijklmnopqrstuvwxyz", 12), (ALNUM, 12)])
+def test_nine_random_values_in_ten_pass_the_floor_at_any_length(alphabet, length):
+    """A 16-character hex key averages 3.2 bits/char: a floor capped at 85 % of log2(16) = 3.4
+    dropped four random keys in five."""
+    from buildrunner.engine.entropy import entropy_floor_met
+
+    r = random.Random(length)
+    values = ["".join(r.choice(alphabet) for _ in range(length)) for _ in range(500)]
+    assert sum(entropy_floor_met(v, 3.5) for v in values) >= 0.85 * len(values)
+
+
+def test_low_entropy_values_still_fail_the_floor():
+    from buildrunner.engine.entropy import entropy_floor_met
+
+    for value in ("aaaaaaaabbbbbbbb", "abababababababab", "1111222233334444", "deadbeefdeadbeef"):
+        assert not entropy_floor_met(value, 3.5), value
+
+
+def test_a_short_hex_token_under_a_credential_header(builtin_matcher):
+    token = "65fec25f820d9292"  # 16 random hex, 3.12 bits/char: typical for its length, under the old 3.4 cap
+    assert values(builtin_matcher, f'curl -H "Token: {token}" https://api.internal\n', "run.sh") == [token]
