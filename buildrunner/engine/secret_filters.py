@@ -212,15 +212,6 @@ _HASH_CONTEXT = _Lazy(r"(?i)hash|digest|checksum|sha\d*|md5|integrity|commit|rev
 _HASH_COMMENT = _Lazy(r"(?i)(?:#|//|/\*|--)[^\n]*\b(?:md5|sha-?\d*|hash(?:ed)?|checksum|digest|etag)\b")
 
 
-def _names_credential(key: str) -> bool:
-    return _names_a_credential(_words(key))
-
-
-def names_credential(key: str) -> bool:
-    """Whether a name says credential (`DB_PASSWORD`, `auth`, `theapikey`; not `key_size`)."""
-    return _names_a_credential(_words(key))
-
-
 def names_credential(key: str) -> bool:
     """Whether a name says credential (`DB_PASSWORD`, `auth`, `theapikey`; not `key_size`)."""
     return _names_a_credential(_words(key))
@@ -234,7 +225,7 @@ def uuid_or_hash(c: Candidate) -> bool:
     if _HASH_TAGGED.match(v):
         return True
     if _UUID.match(v):  # Heroku, Snyk, Postmark keys are UUIDs: under a credential name they are keys
-        return not (c.key and _names_credential(c.key))
+        return not (c.key and names_credential(c.key))
     if not _HEX_DIGEST.match(v):
         return False
     if _HASH_CONTEXT.search(c.key or c.line):

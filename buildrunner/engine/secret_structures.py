@@ -8,6 +8,7 @@ judge (for base64 `data:` the decoded text, so `Y2hhbmdlbWU=` — `changeme` —
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
@@ -128,10 +129,8 @@ def _inner_credentials(text: str) -> list[tuple[str, str]]:
     if text.startswith(("{", "[")):
         import json
 
-        try:
+        with contextlib.suppress(ValueError):
             _json_leaves(json.loads(text), "", pairs)
-        except ValueError:
-            pass
     elif "\n" in text:
         pairs = [(m.group("key"), m.group("value")) for m in _INNER_LINE.finditer(text)]
     return [(k, v) for k, v in pairs if names_credential(k)]
@@ -170,7 +169,7 @@ def _yaml_sections(text: str, doc_start: int, doc_end: int) -> Iterator[tuple[bo
     """(encoded, body start, mapping end, key column) of each `data:` / `stringData:` section of a
     mapping whose `kind` is Secret, at the top level of a document or as a list item (a `List`)."""
     lines = list(_lines(text, doc_start, doc_end))
-    for k, (offset, line) in enumerate(lines):
+    for k, (_offset, line) in enumerate(lines):
         m = _KIND_SECRET.match(line)
         if not m:
             continue
