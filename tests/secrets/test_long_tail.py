@@ -69,11 +69,22 @@ def test_env_file_inside_a_json_string(builtin_matcher):
     assert values(builtin_matcher, text, "deploy/bundle.json") == [token, "Hx7!kP2q@Lm9wZ"]
 
 
-def test_quoted_environment_entries(builtin_matcher):
+def test_quoted_environment_list_entries(builtin_matcher):
     token = rand(32, 2)
+    text = f'services:\n  app:\n    environment:\n      - "DB_HOST=db"\n      - "API_SECRET={token}"\n'
+    assert values(builtin_matcher, text, "docker-compose.yml") == [token]
+    text = 'services:\n  app:\n    environment:\n      - "API_SECRET=${API_SECRET}"\n'
+    assert values(builtin_matcher, text, "docker-compose.yml") == []
     text = f'services:\n  app:\n    environment: ["DB_HOST=db", "API_SECRET={token}"]\n'
     assert values(builtin_matcher, text, "docker-compose.yml") == [token]
     assert values(builtin_matcher, f'docker run -e "AUTH_TOKEN={token}" app\n', "run.sh") == [token]
+
+
+def test_embedded_lines_are_searched_only_on_lines_with_an_escape(builtin_matcher):
+    """The rule's keywords are the escapes themselves: a plain `"TOKEN=…"` string is not an
+    embedded file (and costs nothing to skip)."""
+    token = rand(32, 2)
+    assert [r for r, _v in found(builtin_matcher, f'x = "API_SECRET={token}"\n', "a.py") if r == EMB] == []
 
 
 @pytest.mark.parametrize("text", [
