@@ -464,10 +464,17 @@ _KEY_NOUNS = _wordset("""
 """)
 
 
+# Credential compounds no English word contains: inside a longer one-word name they still name a
+# credential (`fooapikeyfoo`, `myapikeyvalue`); `monkey`, `turkey`, `bypass` contain none of them.
+_EMBEDDED_COMPOUNDS = ("apikey", "secretkey", "accesskey", "privatekey", "authtoken", "accesstoken")
+
+
 def _credential_word(word: str) -> bool:
     if word in _CREDENTIAL_WORDS:
         return True
     if word.endswith(_STRONG_SUFFIXES):
+        return True
+    if any(c in word for c in _EMBEDDED_COMPOUNDS):
         return True
     return any(word.endswith(s) and word[:-len(s)] in _COMPOUND_PREFIXES for s in _SUFFIXES)
 

@@ -107,7 +107,8 @@ CASES = {
          Candidate("Zq8wL3mT9vR2xK7p", key="author"), Candidate("Zq8wL3mT9vR2xK7p", key="tokenizer"),
          # `key` followed by a noun: a keyboard key or a key's metadata
          Candidate("Zq8wL3mT9vR2xK7p", key="key_up_handler"), Candidate("Zq8wL3mT9vR2xK7p", key="onKeyPressed"),
-         Candidate("Zq8wL3mT9vR2xK7p", key="CIPHER_KeyMeshing"), Candidate("Zq8wL3mT9vR2xK7p", key="keySize")],
+         Candidate("Zq8wL3mT9vR2xK7p", key="CIPHER_KeyMeshing"), Candidate("Zq8wL3mT9vR2xK7p", key="keySize"),
+         Candidate("Zq8wL3mT9vR2xK7p", key="turkeybreast"), Candidate("Zq8wL3mT9vR2xK7p", key="donkeypassage")],
         [Candidate("Zq8wL3mT9vR2xK7p", key="apiKey"), Candidate("Zq8wL3mT9vR2xK7p", key="DB_PASS"),
          Candidate("Zq8wL3mT9vR2xK7p", key="accesstoken"), Candidate("Zq8wL3mT9vR2xK7p", key="clientsecret"),
          Candidate("Zq8wL3mT9vR2xK7p", key="jwt"), Candidate("Zq8wL3mT9vR2xK7p", key="AUTH"),
@@ -115,7 +116,9 @@ CASES = {
          # a credential word inside a longer name: PGPASSWORD, MYSQL_PWD-style, `theapikey`
          Candidate("Zq8wL3mT9vR2xK7p", key="PGPASSWORD"), Candidate("Zq8wL3mT9vR2xK7p", key="SMTPPASSWORD"),
          Candidate("Zq8wL3mT9vR2xK7p", key="myapikey"), Candidate("Zq8wL3mT9vR2xK7p", key="githubtoken"),
-         Candidate("Zq8wL3mT9vR2xK7p", key="key_vault_secret")],
+         Candidate("Zq8wL3mT9vR2xK7p", key="key_vault_secret"),
+         # a credential compound inside a longer one-word name
+         Candidate("Zq8wL3mT9vR2xK7p", key="fooapikeyfoo"), Candidate("Zq8wL3mT9vR2xK7p", key="myaccesstokenvalue")],
     ),
     "not_embedded_line": (
         [Candidate("Zq8wL3mT9vR2xK7p", key="token", line='url = "https://h/x?a=1&token=Zq8wL3mT9vR2xK7p"'),
