@@ -231,3 +231,12 @@ def test_low_entropy_values_still_fail_the_floor():
 def test_a_short_hex_token_under_a_credential_header(builtin_matcher):
     token = "65fec25f820d9292"  # 16 random hex, 3.12 bits/char: typical for its length, under the old 3.4 cap
     assert values(builtin_matcher, f'curl -H "Token: {token}" https://api.internal\n', "run.sh") == [token]
+
+
+def test_short_values_under_credential_headers(builtin_matcher):
+    """A header that names a credential carries one even when it is short (10+ characters)."""
+    assert values(builtin_matcher, 'curl -X POST --header "Api-Token: Qm9xT2tL7pZ"\n', "run.sh") == ["Qm9xT2tL7pZ"]
+    for line in ('curl -H "X-Api-Key: 1234567890" https://x', 'curl -H "X-Api-Key: changeme12" https://x',
+                 "Authorization: Negotiate", 'curl -H "Authorization: Basic ${CREDS}" https://x',
+                 'headers["X-Auth-Token"] = "tokenValue"'):
+        assert found(builtin_matcher, line + "\n", "run.sh") == [], line
