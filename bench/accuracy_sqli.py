@@ -3,7 +3,8 @@
 The set is written in Semgrep's test style: `# ruleid: <rule id>` (or `// ruleid:`) above a line
 that must be reported, `# ok: <rule id>` above one that must not. `tune/` is what the rules were
 tuned on; `heldout/` was written separately and never tuned on. Each file is one class (a sink
-family or an analysis class).
+family or an analysis class); a directory is one class too, a small project whose files are scanned
+with the directory as the project root (flows across its modules).
 
 A finding on an annotated `ruleid` line is a true positive (a different rule id of the packs is
 still a detection; the rule-id agreement is printed separately); a `ruleid` line without a finding
@@ -48,11 +49,24 @@ def labels(text: str) -> dict[int, tuple[str, str]]:
     return out
 
 
-def score(matcher: CodeMatcher, path: Path) -> dict:
+def score_project(matcher: CodeMatcher, directory: Path) -> dict:
+    """A class that is a small project (a directory): every file is scanned with the directory as
+    the project root, so flows across its modules are followed; the scores add up."""
+    total: dict = {"tp": 0, "fp": 0, "fn": 0, "same_rule": 0, "misses": [], "false_alarms": []}
+    for path in sorted(p for p in directory.rglob("*") if p.suffix in LANGUAGE):
+        one = score(matcher, path, root=directory)
+        for key, value in one.items():
+            total[key] += value
+    return total
+
+
+def score(matcher: CodeMatcher, path: Path, root: Path | None = None) -> dict:
     text = path.read_text(encoding="utf-8")
     truth = labels(text)
     found = {}
-    for f in matcher.scan(Document(str(path), text, LANGUAGE[path.suffix])):
+    doc = Document(str(path.relative_to(root)) if root else str(path), text, LANGUAGE[path.suffix],
+                   root=str(root) if root else "")
+    for f in matcher.scan(doc):
         found.setdefault(f.line, f.rule_id)
     tp = [ln for ln, (kind, _) in truth.items() if kind == "ruleid" and ln in found]
     fn = [ln for ln, (kind, _) in truth.items() if kind == "ruleid" and ln not in found]
@@ -81,6 +95,9 @@ def main() -> int:
         for path in sorted((SET / part).iterdir()):
             if path.suffix in LANGUAGE:
                 classes[f"{LANGUAGE[path.suffix]}/{path.stem}"] = score(matcher, path)
+            elif path.is_dir():
+                language = next((LANGUAGE[p.suffix] for p in sorted(path.rglob("*")) if p.suffix in LANGUAGE), "")
+                classes[f"{language}/{path.name}"] = score_project(matcher, path)
         total = {k: sum(c[k] for c in classes.values()) for k in ("tp", "fp", "fn", "same_rule")}
         report[part] = {"classes": classes, "total": total}
     if args.json:

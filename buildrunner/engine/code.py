@@ -13,6 +13,10 @@ a new driver is a YAML change with examples, not Python. Schema::
                                          # (for `function` names it only constrains qualified calls)
       argument: [0, sql]                 # positions and/or keyword names holding the SQL text
       imports: [pony]                    # optional: only in files importing one of these modules
+      values:                            # optional: values the driver formats into the text itself
+        argument: [1, values]            # (pg-promise): placeholders inserting them verbatim / unquoted
+        raw: [<regex>, ...]              # each with a (?P<key>...) group: `$1:raw` -> 1, `${id^}` -> id
+        unquoted: [<regex>, ...]         # verbatim unless inside a quoted literal (`$1:value`, `$1#`)
     when: dynamic-string
     sql: fragment                        # statement | fragment | any: how SQL-like the literal parts must be
     sanitizers: [sql.Identifier, escape] # calls/attributes whose result is safe to splice into SQL
@@ -34,6 +38,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from buildrunner.engine.analysis.formatted import compile_values
 from buildrunner.engine.model import Document, Finding, Rule, Skipped, SpecError, TraceStep, value_hash
 
 FIELDS = {"sink", "when", "sql", "sanitizers", "forward", "autofix", "skip_paths"}
@@ -93,7 +98,8 @@ def compile_spec(raw: dict, rule_id: str) -> dict:
     forward = specs.boolean(raw, "forward", True)
     autofix = _autofix(raw.get("autofix"))
     imports = _names(raw["sink"].get("imports"), "sink", _DOTTED_RE)
-    return {"methods": methods, "functions": functions, "receiver": receiver, "inline": raw["sink"].get("inline", False),
+    values = compile_values(raw["sink"].get("values"))
+    return {"values": values,"methods": methods, "functions": functions, "receiver": receiver, "inline": raw["sink"].get("inline", False),
             "imports": _import_pattern(imports),
             "arguments": tuple(argument), "sql": sql, "sanitizers": tuple(sanitizers),
             "conditional_sanitizers": conditional, "forward": forward, "autofix": autofix}
@@ -103,9 +109,9 @@ def _sink(sink) -> tuple[tuple[str, ...], tuple[str, ...], re.Pattern | None, li
     """`sink: {call: {method, function, receiver}, argument, inline}` → (methods, functions, receiver, arguments)."""
     if not isinstance(sink, dict) or not isinstance(sink.get("call"), dict):
         raise SpecError("sink", "`sink` must be a mapping with `call: {method: [...], function: [...]}`")
-    if set(sink) - {"call", "argument", "inline", "imports"}:
+    if set(sink) - {"call", "argument", "inline", "imports", "values"}:
         raise SpecError("sink", "unknown `sink` field(s): "
-                        f"{sorted(set(sink) - {'call', 'argument', 'inline', 'imports'})}")
+                        f"{sorted(set(sink) - {'call', 'argument', 'inline', 'imports', 'values'})}")
     _names(sink.get("imports"), "sink", _DOTTED_RE)
     inline = sink.get("inline", False)
     if not (isinstance(inline, bool) or inline == "names"):
@@ -196,11 +202,9 @@ def _compile_built(raw: dict) -> dict:
     skip = raw.get("skip_paths", list(DEFAULT_SKIP_PATHS))
     if not isinstance(skip, list) or not all(isinstance(p, str) and p for p in skip):
         raise SpecError("skip_paths", "`skip_paths` must be a list of glob patterns (e.g. `tests/*`)")
-    sanitizers = raw.get("sanitizers") or []
-    if not all(isinstance(x, str) and _DOTTED_RE.match(x) for x in sanitizers):
-        raise SpecError("sanitizers", "each sanitizer is a dotted name (`sql.Identifier`)")
+    sanitizers, conditional = _sanitizers(raw.get("sanitizers") or [])
     return {"methods": (), "functions": (), "receiver": None, "arguments": (), "sql": "statement",
-            "sanitizers": tuple(sanitizers), "conditional_sanitizers": {}, "forward": False, "autofix": None,
+            "sanitizers": tuple(sanitizers), "conditional_sanitizers": conditional, "forward": False, "autofix": None,
             "built": True, "skip_paths": tuple(skip)}
 
 
@@ -339,6 +343,23 @@ class CodeMatcher:
         self.salt = salt
         self.skipped: list[Skipped] = []
         self._plans: dict[str, _Plan] = {}
+        self._projects: dict[tuple[str, str], object] = {}
+
+    def project_modules(self, root: str, family: str, plan: _Plan):
+        """The project's modules under `root` (of one language family), parsed on demand and cached
+        for this scan."""
+        modules = self._projects.get((root, family))
+        if modules is None:
+            if family == "python":
+                from buildrunner.engine.analysis.imports import ProjectModules
+
+                modules = ProjectModules(root, plan.sanitizers)
+            else:
+                from buildrunner.engine.analysis.jsmodules import JsModules
+
+                modules = JsModules(root, plan.sanitizers, plan.conditional)
+            self._projects[(root, family)] = modules
+        return modules
 
     # -- planning --------------------------------------------------------------------------------
     def _plan(self, language: str) -> _Plan:
@@ -349,7 +370,7 @@ class CodeMatcher:
 
         rules = [r for r in self.rules if rule_language_matches(r.languages, language)]
         by_name: dict[str, list[Rule]] = {}
-        built = [r for r in rules if r.spec.get("built") and FAMILY.get(language) == "python"]
+        built = [r for r in rules if r.spec.get("built")]
         for r in rules:
             for n in r.spec["methods"] + r.spec["functions"]:
                 by_name.setdefault(n, []).append(r)
@@ -390,7 +411,7 @@ class CodeMatcher:
         if plan.built:
             from buildrunner.engine.analysis.built import might_build, skipped
 
-            if might_build(doc.text):
+            if might_build(doc.text, FAMILY[language]):
                 built = [r for r in plan.built if not skipped(doc.path, r.spec["skip_paths"])]
         if not hits and not built:
             return []
@@ -497,6 +518,8 @@ class _Scan:
         if self.family == "javascript":
             kwargs["conditional_sanitizers"] = self.plan.conditional
         self.an = analyzer_class(self.language)(root, **kwargs)
+        if self.doc.root:  # follow imports into the project's modules
+            self.m.project_modules(self.doc.root, self.family, self.plan).attach(self.an, self.doc.path)
         # The sink query runs only around the prefilter's hits, not over the whole tree.
         cursor = QueryCursor(self.plan.query) if hits else None
         text = self.doc.text
@@ -531,10 +554,10 @@ class _Scan:
         covered: set[int] = set()
         for f in self.findings:
             covered.update(range(f.line, f.end_line + 1))
-            covered.update(t.line for t in f.trace)
+            covered.update(t.line for t in f.trace if not t.path)
         evaluated = set(self.an._memo)  # every expression a sink's SQL argument was built from
-        for node in candidates(root):
-            if node.id in evaluated or self._line(node) in covered or in_message(node) or \
+        for node in candidates(root, self.language):
+            if node.id in evaluated or self._line(node) in covered or in_message(node, self.family) or \
                     _malformed_around(node) or self._judged_by_a_sink(node):
                 continue
             value = self.an.value_of(node)
@@ -549,9 +572,19 @@ class _Scan:
         return node.start_point.row + 1 + self.doc.line_offset
 
     def _steps(self, value) -> list[TraceStep]:
-        """Where the SQL text got its non-literal parts, in source order."""
-        return [TraceStep(s.line + self.doc.line_offset, s.message, s.column)
-                for s in sorted(value.steps, key=lambda s: (s.line, s.column))]
+        """Where the SQL text got its non-literal parts, in source order; steps in another file of
+        the project stay, in their order, just before the step of this file that leads to them."""
+        groups: list[tuple[tuple[int, int], list]] = []
+        pending: list = []
+        for s in value.steps:
+            if s.path:
+                pending.append(TraceStep(s.line, s.message, s.column, s.path))
+                continue
+            groups.append(((s.line, s.column), pending + [TraceStep(s.line + self.doc.line_offset, s.message,
+                                                                    s.column)]))
+            pending = []
+        groups.sort(key=lambda g: g[0])
+        return [t for _, steps in groups for t in steps] + pending
 
     def _label(self, call) -> str:
         func = call.child_by_field_name("function")
@@ -606,8 +639,12 @@ class _Scan:
                            or _inline_format(t) or t.type == "binary_operator"]
             if not targets:
                 continue
+            reported = len(self.findings)
             for target in targets:
                 self._check(rule, call, target, recv)
+            if spec.get("values") and len(self.findings) == reported:  # pg-promise `$1:raw`
+                self._formatted_values(rule, call, targets, self._pick(spec["values"]["argument"], positional,
+                                                                       keywords), recv)
             return
 
     def _judged_by_a_sink(self, node) -> bool:
@@ -615,9 +652,9 @@ class _Scan:
         analysis followed `q`'s definitions (a dead store overwritten before the call is not SQL
         that gets executed)."""
         parent = node.parent
-        if parent is None or parent.type != "assignment":
+        if parent is None or parent.type not in ("assignment", "variable_declarator", "assignment_expression"):
             return False
-        left = parent.child_by_field_name("left")
+        left = parent.child_by_field_name("left") or parent.child_by_field_name("name")
         return left is not None and left.type == "identifier" and \
             (self.an.scope_of(node).id, self.an.text(left)) in self._sink_names
 
@@ -641,13 +678,24 @@ class _Scan:
             scope = self.an.outer_scope(scope)
         return False
 
-    def _check(self, rule: Rule, call, target, recv=None) -> None:
+    def _formatted_values(self, rule: Rule, call, targets, values, recv) -> None:
+        """Values the driver itself formats verbatim into a constant query text (`sink.values`)."""
+        from buildrunner.engine.analysis.formatted import formatted_value
+
+        for target in targets:
+            value = formatted_value(self.an, target, self.an.value_of(target), values[0] if values else None,
+                                    rule.spec["values"])
+            if value is not None:
+                self._check(rule, call, target, recv, value)
+                return
+
+    def _check(self, rule: Rule, call, target, recv=None, value=None) -> None:
         from buildrunner.engine.analysis import PARAM
         from buildrunner.engine.analysis.base import short
 
         if target.type == "identifier":
             self._sink_names.add((self.an.scope_of(target).id, self.an.text(target)))
-        value = self.an.value_of(target)
+        value = value or self.an.value_of(target)
         label = self._label(call)
         if _reportable(value, rule, value.tainted and rule.spec["sql"] == "statement" and self._db_handle(recv)):
             steps = self._steps(value)
@@ -734,8 +782,8 @@ class _Scan:
         at = _name_node(call)  # a call chained over several lines is reported at its method name
         line = self._line(at)
         snippet = self.doc.line_text(line).strip()
-        unique = dict.fromkeys((s.line, s.column, s.message) for s in steps)
-        trace = [TraceStep(ln, msg, col) for ln, col, msg in unique]
+        unique = dict.fromkeys((s.line, s.column, s.message, s.path) for s in steps)
+        trace = [TraceStep(ln, msg, col, path) for ln, col, msg, path in unique]
         self.findings.append(Finding(
             rule_id=rule.id, severity=rule.severity, message=rule.message.replace("{sink}", f"`{sink}`"),
             path=self.doc.path, line=line, column=at.start_point.column + 1,

@@ -141,6 +141,8 @@ class Document:
     origin: Origin = field(default_factory=Origin)
     changed_lines: frozenset[int] | None = None  # when set, report only findings on these lines
     line_offset: int = 0  # for history hunks: line number of text's first line minus one
+    root: str = ""  # the project directory `path` is relative to, for a work-tree file: the SQL analysis
+    # reads the project modules a document imports from there (empty: no cross-file analysis)
 
     def line_text(self, line: int) -> str:
         lines = self.text.splitlines()
@@ -155,6 +157,7 @@ class TraceStep:
     line: int
     message: str
     column: int = 1
+    path: str = ""  # another file of the project the step is in (a helper or template imported from it)
 
 
 @dataclass
@@ -206,6 +209,9 @@ class Finding:
         d["cwe"] = list(self.cwe)
         if not self.verified:
             del d["verified"]
+        for step in d["trace"]:  # `path` only for a step in another file than the finding's
+            if not step["path"]:
+                del step["path"]
         return d
 
 

@@ -55,7 +55,8 @@ def touches(finding: Finding, changed_lines: frozenset[int]) -> bool:
 
     SQL injection built on a changed line but executed on an unchanged one is still reported.
     """
-    return finding.line in changed_lines or any(step.line in changed_lines for step in finding.trace)
+    return finding.line in changed_lines or any(step.line in changed_lines and not step.path
+                                                 for step in finding.trace)
 
 
 class Engine:

@@ -79,7 +79,16 @@ class FileRef:
             return Skipped(self.path, "unreadable", exc.strerror or str(exc))
         if len(data) > max_size:
             return Skipped(self.path, "too-large", f"> {max_size} bytes")
-        return decode_document(self.path, data, Origin("file"))
+        doc = decode_document(self.path, data, Origin("file"))
+        if isinstance(doc, Document):
+            doc.root = project_root(self.abspath, self.path)
+        return doc
+
+
+def project_root(abspath: str, rel: str) -> str:
+    """The directory a work-tree file's repository-relative path is relative to."""
+    tail = os.sep + rel.replace("/", os.sep)
+    return abspath[:-len(tail)] if abspath.endswith(tail) else ""
 
 
 def decode_document(path: str, data: bytes, origin: Origin) -> Document | Skipped:

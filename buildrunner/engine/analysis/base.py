@@ -38,6 +38,7 @@ class Step:
     line: int  # 1-based within the document text
     column: int
     message: str
+    path: str = ""  # another project file (the analysis followed an import into it); "" = this document
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class Def:
     op: str  # "=" | "+=" | "%=" | "unknown"
     rhs: object | None
     end: int  # end byte: a def counts for uses after this
+    binding: object = None  # for an import: the imported name's node (followed into the project's module)
 
 
 def short(text: str, limit: int = 60) -> str:
@@ -75,6 +77,9 @@ class Analyzer:
     MODULE: str = ""
     BRANCHES: frozenset[str] = frozenset()
     STRICT_LOCALS = False  # reading a local before any assignment to it is an error (Python)
+    path = ""  # set on analyzers of other project files (their steps name the file)
+    project = None  # the project's modules (analysis.imports), when the document has a project root
+    location = ""  # the analysed file's absolute path, when known (to resolve its relative imports)
 
     def __init__(self, root, *, sanitizers: frozenset[str] = frozenset()):
         self.root = root
@@ -88,7 +93,7 @@ class Analyzer:
         return node.text.decode("utf-8", "replace")
 
     def step(self, node, message: str) -> Step:
-        return Step(node.start_point.row + 1, node.start_point.column + 1, message)
+        return Step(node.start_point.row + 1, node.start_point.column + 1, message, self.path)
 
     def scope_of(self, node):
         n = node.parent
@@ -146,6 +151,7 @@ class Analyzer:
         for node, v in parts:
             if v.kind == CONST:
                 texts.append(v.text)
+                steps.extend(v.steps)  # where an imported template is defined (shown if values go in)
                 stringy |= v.stringy
                 seen_literal |= v.stringy and bool(v.text.strip())
             elif v.kind == DYNAMIC:
@@ -177,6 +183,8 @@ class Analyzer:
         """The value of a name reached by several definitions."""
         if not values:
             return UNKNOWN_VALUE
+        if len(values) == 1:
+            return values[0]
         dyn = [v for v in values if v.kind == DYNAMIC]
         if dyn:
             steps = tuple(dict.fromkeys(s for v in dyn for s in v.steps))
@@ -218,9 +226,18 @@ class Analyzer:
     def dominates(self, def_node, use, scope) -> bool:
         n = def_node.parent
         while n is not None and n.id != scope.id:
-            if n.type in self.BRANCHES and not (n.start_byte <= use.start_byte < n.end_byte):
+            if n.type in self.BRANCHES and not (n.start_byte <= use.start_byte < n.end_byte) and \
+                    not self.always_taken(def_node, n):
                 return False
             n = n.parent
+        return True
+
+    def always_taken(self, node, branch) -> bool:
+        """`node` is in a part of `branch` that always runs (its condition folds to true)."""
+        return False
+
+    def live(self, node, scope) -> bool:
+        """False when `node` is in a branch that never runs (its condition folds to false)."""
         return True
 
     def def_value(self, d: Def, depth: int) -> Value:
@@ -230,7 +247,7 @@ class Analyzer:
 
     def resolve(self, name: str, use, depth: int) -> Value:
         scope = self.scope_of(use)
-        before = [d for d in self.defs(scope).get(name, ()) if d.end <= use.start_byte]
+        before = [d for d in self.defs(scope).get(name, ()) if d.end <= use.start_byte and self.live(d.node, scope)]
         chain: list[Def] = []
         killed = False
         for d in reversed(before):

@@ -1,19 +1,20 @@
 """`when: built-sql`: SQL statement text built from runtime values where it is built, whether or
 not a known database call is in the file (Bandit B608's ground, with the string-building analysis
-behind it instead of a regex).
+behind it instead of a regex). JavaScript/TypeScript candidates: analysis/built_js.py.
 
 A candidate is the outermost string-building expression (f-string, `%`, `.format()`, `+`, implicit
 concatenation) whose first literal starts like a SQL statement. It is reported when its value is
 dynamic and its literal text reads as a statement; not inside logging/print/raise/assert (messages
 about SQL, not SQL); never when a sink rule already reported a call on that line or whose trace
 passes through it (the sink finding says more). Test files are skipped by default (`skip_paths`).
-Python only.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import re
+
+from buildrunner.engine.analysis.literals import closing as _closing
 
 STATEMENT_START = re.compile(r"^[rRuUbBfF]{0,2}(?:\"\"\"|'''|\"|')\s*\(?\s*(select|insert|update|delete|with|"
                              r"replace|merge|create|drop|alter|truncate)\b", re.I)
@@ -23,11 +24,16 @@ PREFILTER = re.compile(r"(?:\"|')\s*\(?\s*(?:select|insert|update|delete|with|re
 _PREFIXES = "rRuUbBfF"
 
 
-def might_build(text: str) -> bool:
+def might_build(text: str, family: str = "python") -> bool:
     """Could the document hold a candidate at all? Byte-level, conservative: a literal starting like
     a statement that is an f-string, or is next to an operator (`+`, `%`, `.format(...)`) or to
     another literal. A file whose only SQL literals stand alone (`q = "SELECT 1"`) is never parsed
-    for this rule (a stand-alone literal is constant: the rule cannot fire on it)."""
+    for this rule (a stand-alone literal is constant: the rule cannot fire on it). JavaScript:
+    analysis/built_js.py."""
+    if family == "javascript":
+        from buildrunner.engine.analysis import built_js
+
+        return built_js.might_build(text)
     for m in PREFILTER.finditer(text):
         q = m.start()
         quote = text[q]
@@ -53,27 +59,13 @@ def might_build(text: str) -> bool:
     return False
 
 
-def _closing(text: str, start: int, delim: str) -> int:
-    """The index just after the literal's closing delimiter, or -1."""
-    i = start
-    while True:
-        j = text.find(delim, i)
-        if j < 0:
-            return -1
-        backslashes = 0
-        while j - 1 - backslashes >= start and text[j - 1 - backslashes] == "\\":
-            backslashes += 1
-        if backslashes % 2 == 0:
-            return j + len(delim)
-        i = j + 1
-
-
 _BUILDING_PARENTS = frozenset({"binary_operator", "parenthesized_expression", "concatenated_string"})
 _MESSAGE_CALL = re.compile(r"(?:^|\.)(?:print|debug|info|warning|warn|error|exception|critical|log|msg|echo|"
                            r"write|fail|skip|xfail|_|gettext|gettext_lazy|ngettext)$|^(?:log|logger|logging)\b")
 _MESSAGE_STATEMENTS = frozenset({"raise_statement", "assert_statement"})
 DEFAULT_SKIP_PATHS = ("tests/*", "*/tests/*", "test/*", "*/test/*", "testing/*", "*/testing/*",
-                      "test_*.py", "*/test_*.py", "*_test.py", "conftest.py", "*/conftest.py")
+                      "test_*.py", "*/test_*.py", "*_test.py", "conftest.py", "*/conftest.py",
+                      "__tests__/*", "*/__tests__/*", "*.test.*", "*.spec.*", "spec/*", "*/spec/*")
 
 
 def skipped(path: str, patterns) -> bool:
@@ -101,8 +93,12 @@ def building_expression(string):
     return node
 
 
-def in_message(node) -> bool:
+def in_message(node, family: str = "python") -> bool:
     """Inside a log/print/raise/assert argument, or a bare expression statement (docstring-like)."""
+    if family == "javascript":
+        from buildrunner.engine.analysis import built_js
+
+        return built_js.in_message(node)
     parent = node.parent
     if parent is not None and parent.type == "expression_statement":
         return True
@@ -129,9 +125,15 @@ def _strings_query():
     return _STRINGS[0]
 
 
-def candidates(root):
+def candidates(root, language: str = "python"):
     """Outermost building expressions whose first literal starts like a SQL statement."""
     from tree_sitter import QueryCursor
+
+    if language != "python":
+        from buildrunner.engine.analysis import built_js
+
+        yield from built_js.candidates(root, language)
+        return
 
     seen: set[int] = set()
     strings = QueryCursor(_strings_query()).captures(root).get("s", [])

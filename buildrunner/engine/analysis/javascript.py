@@ -22,6 +22,31 @@ def _named(node):
     return [c for c in node.named_children if c.type != "comment"]
 
 
+def _import_bindings(clause) -> list:
+    """The identifiers an import clause binds: default, `* as ns`, `{ a, b as c }` (c, not b)."""
+    out = []
+    for c in _named(clause):
+        if c.type == "identifier":
+            out.append(c)
+        elif c.type == "namespace_import" and _named(c):
+            out.append(_named(c)[-1])
+        elif c.type == "named_imports":
+            out.extend(ids[-1] for s in _named(c) if (ids := [i for i in _named(s) if i.type == "identifier"]))
+    return out
+
+
+def _pattern_identifiers(pattern) -> list:
+    """`{ a, b: c }` → the identifiers a, c."""
+    out = []
+    for p in _named(pattern):
+        if p.type == "shorthand_property_identifier_pattern":
+            out.append(p)
+        elif p.type == "pair_pattern" and p.child_by_field_name("value") is not None and \
+                p.child_by_field_name("value").type == "identifier":
+            out.append(p.child_by_field_name("value"))
+    return out
+
+
 class JavaScriptAnalyzer(Analyzer):
     SCOPES = frozenset({"function_declaration", "function_expression", "function", "arrow_function",
                         "method_definition", "generator_function_declaration", "generator_function",
@@ -75,6 +100,10 @@ class JavaScriptAnalyzer(Analyzer):
             if name is not None and name.type == "object_pattern" and value is not None and \
                     _REQUEST.match(self.text(value)):  # const { sort } = req.query
                 return [(n, Def(node, "=", value, node.end_byte)) for n in self._targets(name)]
+            if name is not None and name.type == "object_pattern" and value is not None and \
+                    self.text(value.child_by_field_name("function") or value) == "require":
+                return [(self.text(i), Def(node, "unknown", None, node.end_byte, i))  # const { Q } = require("./sql")
+                        for i in _pattern_identifiers(name)]
             return [(n, Def(node, "unknown", None, node.end_byte)) for n in self._targets(name)]
         if t == "assignment_expression":
             left = node.child_by_field_name("left")
@@ -101,9 +130,17 @@ class JavaScriptAnalyzer(Analyzer):
             return [(n, Def(node, "unknown", None, node.start_byte + 1))
                     for n in self._targets(node.child_by_field_name("parameter"))]
         if t == "import_clause":  # `import { PAGE_SIZE } from "./config"`: ALL_CAPS imports are constants
-            return [(n, Def(node, "=" if self.is_constant_name(n) else "unknown", None, node.end_byte))
-                    for n in self._targets(node)]
+            # (with a project root, analysis.jsmodules reads the value from the module: `binding`)
+            return [(self.text(i), Def(node, "=" if self.is_constant_name(self.text(i)) else "unknown", None,
+                                       node.end_byte, i)) for i in _import_bindings(node)]
         return []
+
+    def def_value(self, d: Def, depth: int) -> Value:
+        if d.binding is not None and self.project is not None:
+            value = self.project.import_value(self, d.binding, depth)  # a name of a project module
+            if value is not None:
+                return value
+        return super().def_value(d, depth)
 
     def builtin_value(self, name: str) -> Value:
         return NUMBER if name in ("undefined", "NaN", "Infinity") else UNKNOWN_VALUE
@@ -127,7 +164,7 @@ class JavaScriptAnalyzer(Analyzer):
         if t == "call_expression":
             return self._call(node, depth)
         if t == "member_expression":
-            return self._member(node)
+            return self._member(node, depth)
         if t == "ternary_expression":
             return self.phi([self.value_of(node.child_by_field_name("consequence"), depth),
                              self.value_of(node.child_by_field_name("alternative"), depth)])
@@ -147,9 +184,22 @@ class JavaScriptAnalyzer(Analyzer):
             return self.value_of(node.child_by_field_name("right"), depth)
         return UNKNOWN_VALUE
 
-    def _member(self, node) -> Value:
+    def _helper(self, call, func, args, depth: int) -> Value:
+        """`buildQuery(id)`: a function of this file, or imported from a project module."""
+        imported = self.project.call_value(self, call, func, args, depth) if self.project is not None else None
+        if imported is not None:
+            return imported
+        fn = local_function(self, self.text(func))
+        if fn is None or fn.id == self.scope_of(call).id:
+            return UNKNOWN_VALUE
+        return bound_call(self, self, fn, call, self.text(func), args, depth)
+
+    def _member(self, node, depth: int = 0) -> Value:
         if _REQUEST.match(self.text(node)):
             return self.source(node)  # req.query.sort
+        imported = self.project.member_value(self, node, depth) if self.project is not None else None
+        if imported is not None:
+            return imported  # `sql.USER_Q` of a project module
         if self.is_sanitizer(self.text(node)):
             return SAFE
         prop = node.child_by_field_name("property")
@@ -220,9 +270,16 @@ class JavaScriptAnalyzer(Analyzer):
             if callee == "String" and len(arglist) == 1:
                 v = self.value_of(arglist[0], depth)
                 return replace(v, stringy=True)
-            return UNKNOWN_VALUE
-        if func.type != "member_expression":
-            return UNKNOWN_VALUE
+            return self._helper(node, func, args, depth)
+        return self._method_call(node, func, arglist, depth) if func.type == "member_expression" else UNKNOWN_VALUE
+
+    def _method_call(self, node, func, arglist, depth: int) -> Value:
+        """`obj.method(...)`: string methods, `join`, a project module's function, Math of constants."""
+        callee = self.text(func)
+        imported = self.project.call_value(self, node, func, node.child_by_field_name("arguments"), depth) \
+            if self.project is not None else None
+        if imported is not None:
+            return imported  # `queries.buildQuery(id)` of a project module
         if callee in _MATH and arglist and all(self.value_of(a, depth).kind == CONST for a in arglist):
             return Value(CONST, "", True)  # Math.min(parseInt(n, 10), 100)
         obj = func.child_by_field_name("object")
@@ -239,6 +296,9 @@ class JavaScriptAnalyzer(Analyzer):
             return self.concat([(obj, vo)] + [(a, self.value_of(a, depth)) for a in arglist])
         if method == "repeat" and vo.kind == CONST:
             return vo
+        if method in ("replace", "replaceAll") and len(arglist) == 2 and vo.kind == CONST:
+            new = self.value_of(arglist[1], depth)  # TEMPLATE.replace("%NAME%", name)
+            return vo if new.kind == CONST else self.concat([(obj, vo), (arglist[1], new)], "substituted into")
         if method in _STR_METHODS:
             return vo
         return UNKNOWN_VALUE
@@ -282,3 +342,89 @@ class JavaScriptAnalyzer(Analyzer):
         if vo.kind in (CONST, DYNAMIC):
             return replace(vo, stringy=True, param=None)
         return Value(UNKNOWN, stringy=True)
+
+
+# -- helpers returning SQL (this file; imported ones through analysis.jsmodules) ----------------
+
+FUNCTIONS = frozenset({"function_declaration", "function_expression", "arrow_function", "function",
+                       "generator_function_declaration"})
+MAX_HELPER_BYTES = 8_000
+
+
+def _text(node) -> str:
+    return node.text.decode("utf-8", "replace")
+
+
+def top_level(an) -> dict[str, object]:
+    """Functions and constants declared at the top level (also exported ones): name → node (a
+    function, or a declarator's value)."""
+    cached = an.__dict__.get("_js_top")
+    if cached is not None:
+        return cached
+    out: dict[str, object] = {}
+    for stmt in _named(an.root):
+        decl = stmt.child_by_field_name("declaration") if stmt.type == "export_statement" else stmt
+        if decl is None:
+            continue
+        if decl.type in ("function_declaration", "generator_function_declaration"):
+            out[_text(decl.child_by_field_name("name"))] = decl
+        elif decl.type in ("lexical_declaration", "variable_declaration"):
+            for d in _named(decl):
+                name = d.child_by_field_name("name") if d.type == "variable_declarator" else None
+                if name is not None and name.type == "identifier" and d.child_by_field_name("value") is not None:
+                    out[_text(name)] = d.child_by_field_name("value")
+    an._js_top = out
+    return out
+
+
+def local_function(an, name: str):
+    node = top_level(an).get(name)
+    return node if node is not None and node.type in FUNCTIONS else None
+
+
+def bound_call(an, owner, fn, call, name: str, args, depth: int) -> Value:
+    """What `fn` (a function of `owner`'s file) returns for this call's arguments."""
+    if fn.end_byte - fn.start_byte > MAX_HELPER_BYTES or depth > 20:
+        return UNKNOWN_VALUE
+    params = owner.params(fn)
+    bound: dict[str, Value] = {}
+    for i, arg in enumerate(_named(args) if args is not None and args.type == "arguments" else []):
+        if arg.type == "spread_element":
+            return UNKNOWN_VALUE
+        if i < len(params) and params[i]:
+            bound[params[i]] = an.value_of(arg, depth)
+    probe = _Bound(owner, fn, bound)
+    body = fn.child_by_field_name("body")
+    if body is None:
+        return UNKNOWN_VALUE
+    if body.type != "statement_block":
+        values = [probe.value_of(body, depth)]
+    else:
+        values = [probe.value_of(_named(r)[0], depth) for r in owner._returns(body) if _named(r)]
+    result = an.phi(values) if values else UNKNOWN_VALUE
+    if result.kind == CONST:
+        return result
+    if result.kind != DYNAMIC:
+        return UNKNOWN_VALUE
+    where = f" (in {owner.path})" if owner.path != an.path else ""
+    return replace(result, steps=result.steps + (an.step(call, f"`{name}()`{where} returns SQL text built "
+                                                              "from runtime values"),))
+
+
+class _Bound(JavaScriptAnalyzer):
+    """Evaluates one helper's returns with its parameters bound to a caller's values (unbound
+    parameters keep their defaults, taken as constants)."""
+
+    def __init__(self, parent, helper, bound):
+        super().__init__(parent.root, sanitizers=parent.sanitizers, conditional_sanitizers=parent.conditional)
+        self.helper, self.bound = helper, bound
+        self._defs = parent._defs
+        self.path, self.project, self.location = parent.path, parent.project, parent.location
+        for key in ("_js_imports", "_js_top", "_js_exports"):
+            if key in parent.__dict__:
+                self.__dict__[key] = parent.__dict__[key]
+
+    def param_value(self, scope, index: int, name: str) -> Value:
+        if scope.id == self.helper.id:
+            return self.bound.get(name, Value(CONST, "", True))
+        return super().param_value(scope, index, name)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from buildrunner.engine.analysis import folding
 from buildrunner.engine.analysis.base import CONST, DYNAMIC, NUMBER, SAFE, UNKNOWN, UNKNOWN_VALUE, Analyzer, Def, Value
+from buildrunner.engine.analysis.pyformat import mapping_args, misplaced_format, substitute
 from buildrunner.engine.analysis.templates import Field, split_brace, split_percent
 
 _STR_METHODS = frozenset({"strip", "lstrip", "rstrip", "upper", "lower", "casefold", "title", "capitalize",
-                          "expandtabs", "removeprefix", "removesuffix"})
+                          "expandtabs", "removeprefix", "removesuffix", "decode", "encode"})
 _COLLECTIONS = frozenset({"list", "tuple", "set", "expression_list"})
 _COMPREHENSIONS = frozenset({"list_comprehension", "generator_expression", "set_comprehension"})
 _AUG_OPS = {"+=": "+=", "%=": "%="}
@@ -122,13 +124,14 @@ class PythonAnalyzer(Analyzer):
             names = []
             for c in node.named_children:
                 if c.type == "aliased_import":
-                    names.append(self.text(c.child_by_field_name("alias")))
+                    names.append((self.text(c.child_by_field_name("alias")), c))
                 elif c.type == "dotted_name" and c != node.child_by_field_name("module_name"):
-                    names.append(self.text(c).split(".")[0])
+                    names.append((self.text(c).split(".")[0], c))
             # `from settings import PAGE_SIZE`: an ALL_CAPS name imported from a module is a constant
             # by convention, as it is when defined here (a plain `import X` binds a module, not a value).
+            # With a project root, analysis.imports reads the value from the module (`binding`).
             return [(n, Def(node, "=" if t == "import_from_statement" and self.is_constant_name(n)
-                            else "unknown", None, node.end_byte)) for n in names]
+                            else "unknown", None, node.end_byte, c)) for n, c in names]
         if t == "except_clause":
             alias = node.child_by_field_name("alias")
             return [(self.text(alias), Def(node, "unknown", None, node.end_byte))] if alias is not None else []
@@ -144,6 +147,19 @@ class PythonAnalyzer(Analyzer):
             # `sql, params = query.as_sql()`: already compiled SQL, its values bound as params
             return [(n, Def(node, "=", right, node.end_byte)) for n in self._targets(left)]
         return [(n, Def(node, "unknown", None, node.end_byte)) for n in self._targets(left)]
+
+    def always_taken(self, node, branch) -> bool:
+        return folding.always_taken(self, node, branch)
+
+    def live(self, node, scope) -> bool:
+        return folding.live(self, node, scope)
+
+    def def_value(self, d: Def, depth: int) -> Value:
+        if d.binding is not None and self.project is not None:
+            value = self.project.import_value(self, d.binding, depth)  # a name of a project module
+            if value is not None:
+                return value
+        return super().def_value(d, depth)
 
     # -- evaluation ------------------------------------------------------------------------------
     def param_value(self, scope, index: int, name: str) -> Value:
@@ -196,6 +212,10 @@ class PythonAnalyzer(Analyzer):
         if t == "attribute":
             return self._attribute(node, depth)
         if t == "subscript":  # SORT_COLUMNS[key]: an entry of a constant mapping is a constant
+            stored = folding.keyed_value(self, node.child_by_field_name("value"),
+                                         node.child_by_field_name("subscript"), node, depth)
+            if stored is not None:
+                return stored  # m["a"] = "x"; m["b"] = param; m["a"]
             return Value(CONST, "", True) if self._constant_mapping(node.child_by_field_name("value"), depth) \
                 else UNKNOWN_VALUE
         if t == "boolean_operator":  # `sort or "id"`: either side may be the value
@@ -205,10 +225,17 @@ class PythonAnalyzer(Analyzer):
             return NUMBER
         if t == "conditional_expression":
             kids = _named(node)
+            taken = folding.condition(self, node)
+            if taken is not None and len(kids) == 3:
+                return self.value_of(kids[0] if taken else kids[2], depth)  # `a if 8 % 2 == 0 else b`
             return self.phi([self.value_of(kids[0], depth), self.value_of(kids[2], depth)]) \
                 if len(kids) == 3 else UNKNOWN_VALUE
         if t in _COLLECTIONS:
             return self._collection_value(_named(node), depth)
+        if t == "dictionary_comprehension":  # {k: quote(v) for k, v in row.items()}: the values
+            body = node.child_by_field_name("body")
+            return self.value_of(body.child_by_field_name("value"), depth) if body is not None and \
+                body.type == "pair" else UNKNOWN_VALUE
         if t == "dictionary":
             return self._collection_value([p.child_by_field_name("value") for p in _named(node)
                                            if p.type == "pair"], depth)
@@ -221,6 +248,9 @@ class PythonAnalyzer(Analyzer):
     def _attribute(self, node, depth: int) -> Value:
         if self.is_sanitizer(self.text(node)):
             return SAFE
+        imported = self.project.attribute_value(self, node, depth) if self.project is not None else None
+        if imported is not None:
+            return imported  # `sql.USER_Q`, a constant of a project module
         attr = node.child_by_field_name("attribute")
         if self.is_constant_name(self.text(attr)):
             return Value(CONST, "", True)
@@ -339,23 +369,27 @@ class PythonAnalyzer(Analyzer):
                     return {"*": right}
                 out[kv.text] = pair.child_by_field_name("value")
             return out
-        return {0: right}
+        mapping = mapping_args(self, inner) if inner.type == "identifier" else None  # `"%(a)s" % values`
+        return mapping if mapping is not None else {0: right}
 
-    def format_parts(self, template_node, template: Value, splitter, args: dict, depth: int) -> Value:
+    def format_parts(self, template_node, template: Value, splitter, args: dict, depth: int,
+                     verb: str = "formatted into") -> Value:
         """A format template applied to args; each field lands where the template puts it."""
         fields = splitter(template.text) if template.kind == CONST else None
         if fields is None or "*" in args or any(isinstance(f, Field) and f.key not in args for f in fields):
             parts = [(template_node, template)] + [(n, self.value_of(n, depth)) for n in args.values()]
-            return self.concat(parts, "formatted into")
+            return self.concat(parts, verb)
         parts = []
+        origin = template.steps  # where an imported template is defined: kept with its first literal part
         for f in fields:
             if isinstance(f, Field) and _numeric(f):
                 parts.append((args[f.key], NUMBER))  # `%d`, `{:d}`, `{:.2f}`: a number cannot inject
             elif isinstance(f, Field):
                 parts.append((args[f.key], self.value_of(args[f.key], depth)))
             else:
-                parts.append((template_node, Value(CONST, f, True)))
-        return self.concat(parts, "formatted into")
+                parts.append((template_node, Value(CONST, f, True, origin)))
+                origin = ()
+        return self.concat(parts, verb)
 
     def _call_args(self, args) -> dict:
         out: dict = {}
@@ -384,19 +418,33 @@ class PythonAnalyzer(Analyzer):
                                          method=True)
             if helper.kind in (CONST, DYNAMIC):
                 return helper
-        if func.type != "attribute":
-            return UNKNOWN_VALUE
+        return self._method_call(node, func, args, depth) if func.type == "attribute" else UNKNOWN_VALUE
+
+    def _method_call(self, node, func, args, depth: int) -> Value:
+        """`obj.method(...)`: string building methods, a project module's function, allowlist lookups."""
         obj = func.child_by_field_name("object")
         method = self.text(func.child_by_field_name("attribute"))
+        if self.project is not None and obj.type in ("identifier", "attribute"):
+            imported = self.project.call_value(self, node, func, args, depth)  # `queries.build(uid)`
+            if imported is not None:
+                return imported
         if obj.type == "call" and self.is_sanitizer(self.text(obj.child_by_field_name("function"))):
             return SAFE  # sql.SQL("...").format(sql.Identifier(t)), sql.SQL(", ").join(...)
+        if obj.type == "call" and self.text(obj.child_by_field_name("function")) in self._classes():
+            helper = self._helper_result(node, method, args, depth, method=True)  # Helper().pick(x)
+            if helper.kind in (CONST, DYNAMIC):
+                return helper
+        stored = folding.keyed_value(self, obj, _named(args)[0], node, depth) \
+            if method == "get" and args is not None and _named(args) else None
+        if stored is not None:
+            return stored
         if method == "get" and args is not None and self._constant_mapping(obj, depth) and \
                 all(self.value_of(a, depth).kind == CONST for a in _named(args)[1:]):
             return Value(CONST, "", True)  # {"name": "name", "date": "created_at"}.get(sort, "id")
         if method == "replace":
             return self._replace(obj, args, depth)
         if method in ("substitute", "safe_substitute"):
-            return self._substitute(obj, args, depth)
+            return substitute(self, obj, args, depth)
         if method not in ("format", "join") and method not in _STR_METHODS:
             return UNKNOWN_VALUE
         vo = self.value_of(obj, depth)
@@ -405,7 +453,8 @@ class PythonAnalyzer(Analyzer):
         if method in _STR_METHODS:
             return vo
         if method == "format":
-            return self.format_parts(obj, vo, split_brace, self._call_args(args), depth)
+            return misplaced_format(self, obj, vo, args, depth) or \
+                self.format_parts(obj, vo, split_brace, self._call_args(args), depth)
         return self._join(obj, vo, args, depth)
 
     def _function_call(self, node, func, args, depth: int) -> Value:
@@ -415,7 +464,8 @@ class PythonAnalyzer(Analyzer):
         if self.text(func) in _NUMERIC and args is not None and _named(args) and \
                 all(self.value_of(a, depth).kind == CONST for a in _named(args)):
             return Value(CONST, "", True)  # min(int(n), 100)
-        return self._helper_result(node, self.text(func), args, depth)
+        imported = self.project.call_value(self, node, func, args, depth) if self.project is not None else None
+        return imported or self._helper_result(node, self.text(func), args, depth)  # (imported: a project helper)
 
     # -- across functions of the file ------------------------------------------------------------
     def _functions(self) -> dict[str, list]:
@@ -446,8 +496,12 @@ class PythonAnalyzer(Analyzer):
         defs = self._functions().get(name)
         if not defs or len(defs) > 1 or depth > 20:
             return UNKNOWN_VALUE
-        helper = defs[0]
-        params = self.params(helper)
+        return self.bound_call(self, defs[0], call, name, args, depth, method)
+
+    def bound_call(self, owner: PythonAnalyzer, helper, call, name: str, args, depth: int,
+                   method: bool = False) -> Value:
+        """The value `helper` (a function of `owner`'s file) returns for this call's arguments."""
+        params = owner.params(helper)
         if method and params:
             params = params[1:]
         bound: dict[str, Value] = {}
@@ -457,7 +511,7 @@ class PythonAnalyzer(Analyzer):
             pname = params[key] if isinstance(key, int) and key < len(params) else key
             if isinstance(pname, str):
                 bound[pname] = self.value_of(arg, depth)
-        probe = _Bound(self, helper, bound)
+        probe = _Bound(owner, helper, bound)
         body = helper.child_by_field_name("body")
         values = [probe.value_of(_named(r)[0], depth) for r in self._returns(body) if _named(r)] if body else []
         result = self.phi(values) if values else UNKNOWN_VALUE
@@ -465,7 +519,8 @@ class PythonAnalyzer(Analyzer):
             return result
         if result.kind != DYNAMIC:
             return UNKNOWN_VALUE
-        step = self.step(call, f"`{name}()` returns SQL text built from runtime values")
+        where = f" (in {owner.path})" if owner.path != self.path else ""
+        step = self.step(call, f"`{name}()`{where} returns SQL text built from runtime values")
         return replace(result, steps=result.steps + (step,))
 
     def _stored_on_self(self, node, attr: str, depth: int) -> Value:
@@ -475,8 +530,11 @@ class PythonAnalyzer(Analyzer):
         cls = node.parent
         while cls is not None and cls.type != "class_definition":
             cls = cls.parent
-        if cls is None:
-            return UNKNOWN_VALUE
+        return UNKNOWN_VALUE if cls is None else self.class_attribute(cls, attr, depth)
+
+    def class_attribute(self, cls, attr: str, depth: int, inherited: int = 0) -> Value:
+        """What `self.<attr>` holds for instances of `cls` (see `_stored_on_self`); when the class
+        never assigns it, what its base classes do (of this file, or imported from the project)."""
         cache = self.__dict__.setdefault("_self_attrs", {})
         key = (cls.id, attr)
         if key in cache:
@@ -506,8 +564,35 @@ class PythonAnalyzer(Analyzer):
                         value = replace(value, steps=value.steps + (step,))
                     values.append(value)
             stack.extend(n.named_children)
+        if not values and inherited < 3:
+            values = [v for v in (self._base_attribute(base, attr, depth, inherited + 1) for base in self._bases(cls))
+                      if v.kind != UNKNOWN][:1]
         cache[key] = self.phi(values) if values else UNKNOWN_VALUE
         return cache[key]
+
+    def _bases(self, cls) -> list:
+        supers = cls.child_by_field_name("superclasses")
+        return [b for b in _named(supers) if b.type in ("identifier", "attribute")] if supers is not None else []
+
+    def _base_attribute(self, base, attr: str, depth: int, inherited: int) -> Value:
+        if base.type == "identifier":
+            local = [c for c in self._classes().get(self.text(base), ())]
+            if len(local) == 1:
+                return self.class_attribute(local[0], attr, depth, inherited)
+        if self.project is not None:
+            return self.project.inherited_attribute(self, base, attr, depth, inherited)
+        return UNKNOWN_VALUE
+
+    def _classes(self) -> dict[str, list]:
+        """Top-level class definitions of the file by name."""
+        cached = self.__dict__.get("_class_index")
+        if cached is None:
+            cached = self._class_index = {}
+            for stmt in self.root.named_children:
+                cls = stmt.child_by_field_name("definition") if stmt.type == "decorated_definition" else stmt
+                if cls is not None and cls.type == "class_definition":
+                    cached.setdefault(self.text(cls.child_by_field_name("name")), []).append(cls)
+        return cached
 
     def _replace(self, obj, args, depth: int) -> Value:
         """`value.replace("'", "''")` escapes a value for a quoted SQL literal; `TEMPLATE.replace(
@@ -523,19 +608,6 @@ class PythonAnalyzer(Analyzer):
         if not vo.stringy or new.kind == CONST:
             return vo if vo.stringy else UNKNOWN_VALUE
         return self.concat([(obj, vo), (named[1], new)], "substituted into")
-
-    def _substitute(self, obj, args, depth: int) -> Value:
-        """`string.Template(sql).substitute(name=value)`: each value lands in the SQL text."""
-        if obj.type != "call" or self.text(obj.child_by_field_name("function")) not in ("Template", "string.Template"):
-            return UNKNOWN_VALUE
-        targs = _named(obj.child_by_field_name("arguments"))
-        if not targs:
-            return UNKNOWN_VALUE
-        template = self.value_of(targs[0], depth)
-        values = [a.child_by_field_name("value") if a.type == "keyword_argument" else a
-                  for a in (_named(args) if args is not None else [])]
-        return self.concat([(targs[0], template)] + [(v, self.value_of(v, depth)) for v in values if v is not None],
-                           "substituted into")
 
     def _join(self, sep_node, sep: Value, args, depth: int) -> Value:
         if args is None:
@@ -566,10 +638,13 @@ class _Bound(PythonAnalyzer):
     def __init__(self, parent: PythonAnalyzer, helper, bound: dict[str, Value]):
         super().__init__(parent.root, sanitizers=parent.sanitizers)
         self.helper, self.bound = helper, bound
+        self.path, self.project, self.location = parent.path, parent.project, parent.location
         # what depends only on the tree is shared with the caller's analyzer (values are not)
         self._defs = parent._defs
         self._globals = parent.rebound_globals()
         self._function_index = parent._functions()
+        if "_module_bindings" in parent.__dict__:
+            self._module_bindings = parent._module_bindings
 
     def param_value(self, scope, index: int, name: str) -> Value:
         if scope.id == self.helper.id:

@@ -92,3 +92,29 @@ def split_brace(template: str) -> list[str | Field] | None:
     buf.append(rest)
     out.append("".join(buf))
     return out
+
+
+_DOLLAR = re.compile(r"\$(?:(\$)|(?P<name>[_a-zA-Z][_a-zA-Z0-9]*)|\{(?P<braced>[_a-zA-Z][_a-zA-Z0-9]*)\}|)")
+
+
+def split_dollar(template: str) -> list[str | Field] | None:
+    """`string.Template` text: `"a = '$a' and ${b}x"` → ["a = '", Field("a"), "' and ", Field("b"), "x"];
+    `$$` is a literal `$`; None when a `$` starts no valid placeholder (substitute() raises)."""
+    out: list[str | Field] = []
+    buf: list[str] = []
+    pos = 0
+    for m in _DOLLAR.finditer(template):
+        buf.append(template[pos:m.start()])
+        pos = m.end()
+        if m.group(1):
+            buf.append("$")
+            continue
+        name = m.group("name") or m.group("braced")
+        if name is None:
+            return None
+        out.append("".join(buf))
+        buf = []
+        out.append(Field(name))
+    buf.append(template[pos:])
+    out.append("".join(buf))
+    return out

@@ -303,7 +303,7 @@ def sarif_result(f: Finding, rule_index: int, root: str, suppressed: Suppressed 
     if f.trace:
         res["codeFlows"] = [{"threadFlows": [{"locations": [
             {"location": {
-                "physicalLocation": {"artifactLocation": artifact(f.path, root),
+                "physicalLocation": {"artifactLocation": artifact(step.path or f.path, root),
                                      "region": {"startLine": max(step.line, 1),
                                                 "startColumn": max(step.column, 1)}},
                 "message": {"text": clean(step.message)}}}

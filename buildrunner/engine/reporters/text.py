@@ -103,7 +103,8 @@ def _finding_lines(f: Finding) -> list[list[Segment]]:
     if f.trace:
         lines.append([(f"{INDENT}trace:", "dim")])
         for step in f.trace:
-            lines.append([(f"{INDENT}  line {step.line}: {one_line(step.message)}", None)])
+            where = f"{one_line(step.path)}:{step.line}" if step.path else f"line {step.line}"
+            lines.append([(f"{INDENT}  {where}: {one_line(step.message)}", None)])
     if f.fix:
         lines.append([(INDENT, None), ("fix: ", "green"), (one_line(f.fix), None)])
     if f.autofix:
