@@ -28,7 +28,7 @@ CORPUS = ROOT / "tests" / "secrets" / "corpus"
 NAMED = ("anthropic", "openai", "openrouter", "aws", "github", "gitlab", "slack", "stripe", "notion", "apify",
          "sendgrid", "npm", "jwt")
 GENERIC = ("generic-credential", "generic-unquoted-credential", "generic-xml-credential", "cli-credential-flag",
-           "curl-basic-auth")
+           "curl-basic-auth", "generic-embedded-credential", "database-cli-password")
 
 
 def rule_family(rule_id: str) -> str:
@@ -37,6 +37,8 @@ def rule_family(rule_id: str) -> str:
         return "generic"
     if name in ("bearer-token", "authorization-header"):
         return "bearer"
+    if name.startswith("kubernetes-"):
+        return "k8s"
     if name.endswith("connection-url") or name == "url-password":
         return "url-credentials"
     if name.startswith(("google-", "gcp-", "firebase-")):

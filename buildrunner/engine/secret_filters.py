@@ -142,7 +142,7 @@ def placeholder(c: Candidate) -> bool:
 _TEMPLATE = _Lazy(r"""
       \$\{[^}]*\}? | \$\([^)]*\)? | ^\$[A-Za-z_]\w*$ | (?<![A-Za-z0-9])\$[A-Z_][A-Z0-9_]{2,}\b  # ${X}, $(cmd), $VAR
     | \{\{.*?(?:\}\}|$) | \{%.*?%\} | \#\{[^}]*\}                             # {{ x }}, {% x %}, #{x}
-    | ^\{[\w.\[\]'"]*\}$ | \{\d*\} | \{[a-z_][\w.]*(?::[^}]*)?\}               # {x} (format / f-string)
+    | ^\{[\w.\[\]'"]*\}$ | \{\d*\} | \{[a-z_][\w.]*(?:![rsa])?(?::[^}]*)?\}     # {x}, {x!r} (format / f-string)
     | %\(\w+\)[sdr] | ^%[sdr]$ | ^%\w+%$ | ^@\w+@$ | ^__\w+__$                 # %(x)s, %s, %X%, @X@
     | ^<[^<>]*>$ | <[A-Za-z_][\w\- ]*>                                           # <x>, <your key>
 """, re.VERBOSE)
@@ -212,7 +212,8 @@ _HASH_CONTEXT = _Lazy(r"(?i)hash|digest|checksum|sha\d*|md5|integrity|commit|rev
 _HASH_COMMENT = _Lazy(r"(?i)(?:#|//|/\*|--)[^\n]*\b(?:md5|sha-?\d*|hash(?:ed)?|checksum|digest|etag)\b")
 
 
-def _names_credential(key: str) -> bool:
+def names_credential(key: str) -> bool:
+    """Whether a name says credential (`DB_PASSWORD`, `auth`, `theapikey`; not `key_size`)."""
     return _names_a_credential(_words(key))
 
 
@@ -224,7 +225,7 @@ def uuid_or_hash(c: Candidate) -> bool:
     if _HASH_TAGGED.match(v):
         return True
     if _UUID.match(v):  # Heroku, Snyk, Postmark keys are UUIDs: under a credential name they are keys
-        return not (c.key and _names_credential(c.key))
+        return not (c.key and names_credential(c.key))
     if not _HEX_DIGEST.match(v):
         return False
     if _HASH_CONTEXT.search(c.key or c.line):
@@ -463,10 +464,17 @@ _KEY_NOUNS = _wordset("""
 """)
 
 
+# Credential compounds no English word contains: inside a longer one-word name they still name a
+# credential (`fooapikeyfoo`, `myapikeyvalue`); `monkey`, `turkey`, `bypass` contain none of them.
+_EMBEDDED_COMPOUNDS = ("apikey", "secretkey", "accesskey", "privatekey", "authtoken", "accesstoken")
+
+
 def _credential_word(word: str) -> bool:
     if word in _CREDENTIAL_WORDS:
         return True
     if word.endswith(_STRONG_SUFFIXES):
+        return True
+    if any(c in word for c in _EMBEDDED_COMPOUNDS):
         return True
     return any(word.endswith(s) and word[:-len(s)] in _COMPOUND_PREFIXES for s in _SUFFIXES)
 
@@ -486,6 +494,18 @@ def keyword_not_credential(c: Candidate) -> bool:
     if not c.key:
         return False
     return not _names_a_credential(_words(c.key))
+
+
+@_filter("not_embedded_line", "the `KEY=value` does not start a line of a file embedded in a string "
+         "(after an escaped `\\n`, or right after the string's opening quote)")
+def not_embedded_line(c: Candidate) -> bool:
+    if not c.key:
+        return False
+    # a line of an embedded file (spaces around `=` allowed in INI), or a quoted `KEY=value`
+    # environment entry, which has no spaces (`'password = (a|b)'` is a pattern, not an entry)
+    key = re.escape(c.key)
+    start = re.compile(r"""\\[nrt](?:export[ \t]+)?""" + key + r"""[ \t]*=|["']""" + key + "=")
+    return start.search(c.line) is None
 
 
 PROVIDER_PREFIX_REASON = ("the value starts with a provider's prefix (`ghp_`, `xoxb-`): only that provider's "
@@ -508,20 +528,22 @@ PROVIDER_NAME_REASON = ("the name says which provider the key is for, and that p
                         "UUIDs (br's rule for it knows the format)")
 
 
-def claimed_by_provider(value: str, prefixes: tuple[str, ...], key_names_provider: bool = False) -> bool:
+def claimed_by_provider(value: str, prefixes: tuple[str, ...], truncated: bool = False) -> bool:
     """The provider-prefix claim (`provider_prefix` in --explain): a value that starts with a
     provider's literal prefix (`ghp_`, `xoxb-`, `sk_live_`) is that provider's rule's to report.
 
     Unless what follows the prefix is itself a strong random token (20+ random characters): then
     the value is a credential in a format the provider's rule does not know (a longer token
-    generation, a new variant) and the generic rule reports it, when the name does not say which
-    provider it is for (`OPENAI_API_KEY = "sk-proj-<too short>"` is a decoy of a known format).
-    `ghp_notarealtoken…` stays claimed."""
+    generation, a new variant) and the generic rule reports it. Under a name that says the
+    provider, only when the value is at least as long as the provider's shortest token with that
+    prefix (GitHub documents that its tokens grow up to 255 characters): a `truncated` value,
+    shorter than any token the provider issues (`OPENAI_API_KEY = "sk-proj-<a quarter of a
+    key>"`), is a cut-off copy or a decoy. `ghp_notarealtoken…` stays claimed."""
     if not prefixes:
         return False
     low = value.lower()
     prefix = max((p for p in prefixes if low.startswith(p)), key=len, default="")
-    return bool(prefix) and (key_names_provider or not strong_random(value[len(prefix):]))
+    return bool(prefix) and (truncated or not strong_random(value[len(prefix):]))
 
 
 DEFAULT_FILTERS = ("placeholder", "templated", "doc_example_key")

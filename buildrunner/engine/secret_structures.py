@@ -8,6 +8,7 @@ judge (for base64 `data:` the decoded text, so `Y2hhbmdlbWU=` — `changeme` —
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
@@ -21,10 +22,13 @@ class Extracted(NamedTuple):
 
 
 _DOC_SPLIT = re.compile(r"^---[ \t]*(?:#[^\r\n]*)?\r?$", re.M)
-_KIND_SECRET = re.compile(r"""^kind:[ \t]*["']?Secret["']?[ \t]*(?:#[^\r\n]*)?\r?$""", re.M)
-_SECTION = re.compile(r"""^(?P<indent>[ \t]*)["']?(?P<name>data|stringData)["']?:[ \t]*(?:#[^\r\n]*)?\r?$""", re.M)
+# `kind: Secret` at any indent, also as the first key of a list item (`- kind: Secret` in a `List`)
+_KIND_SECRET = re.compile(r"""^(?P<lead>[ \t]*(?:-[ \t]+)?)["']?kind["']?:[ \t]*["']?secret["']?[ \t]*(?:#[^\r\n]*)?\r?$""",
+                          re.M | re.I)
+_SECTION = re.compile(r"""(?P<lead>[ \t]*(?:-[ \t]+)?)["']?(?P<name>data|stringData)["']?:[ \t]*(?:#.*)?""")
 _ENTRY = re.compile(r"""(?P<indent>[ \t]*)(?P<key>["']?[\w.\-]+["']?):(?:[ \t]+(?P<value>\S.*?))?[ \t]*$""")
 _BLOCK = re.compile(r"[|>][+-]?\d*(?:[ \t]+#.*)?")
+_ITEM = re.compile(r"[ \t]*-[ \t]+")
 
 
 def _lines(text: str, start: int, end: int) -> Iterator[tuple[int, str]]:
@@ -84,38 +88,181 @@ def _section_entries(text: str, body: int, end: int, parent: int) -> Iterator[tu
         yield key, s, s + len(value), value
 
 
-def _decode_base64(value: str) -> str | None:
+def _decode_base64(value: str) -> str | bytes | None:
+    """The decoded text of a base64 value, its bytes when they are binary, None when not base64."""
     import base64
     import binascii
 
     compact = "".join(value.split())
     try:
         raw = base64.b64decode(compact, validate=True)
-        text = raw.decode("utf-8")
-    except (binascii.Error, ValueError, UnicodeDecodeError):
+    except (binascii.Error, ValueError):
         return None
-    text = text.strip()
-    if not text or any(not (c.isprintable() or c in "\n\r\t") for c in text):
-        return None  # binary data (a keystore, a certificate in DER) is not judged as text
+    try:
+        text = raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        return raw
+    if any(not (c.isprintable() or c in "\n\r\t") for c in text):
+        return raw
     return text
 
 
-def kubernetes_secret(text: str) -> Iterator[Extracted]:
-    """Every value under `data:` (base64, judged decoded) and `stringData:` (plain) of each YAML
-    document whose top-level `kind` is `Secret`; other kinds (ConfigMap) yield nothing."""
+# Keys under which a Secret holds public material (`ca.crt`, `tls.crt`, `cert.der`, `id_rsa.pub`)
+_PUBLIC_KEY_FILE = re.compile(r"(?i)(?:^|[._\-])(?:ca|cert|certs|certificate|chain|fullchain|bundle)"
+                              r"(?:\.(?:pem|der|crt|cer))?$|\.(?:crt|cer|pub)$")
+_PUBLIC_PEM = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*(?:CERTIFICATE|PUBLIC KEY)(?: REQUEST)?-----")
+_INNER_LINE = re.compile(r"""^[ \t]*(?:export[ \t]+)?["']?(?P<key>[\w.\-]+)["']?[ \t]*[:=][ \t]*["']?(?P<value>[^\s"',]+)""", re.M)
+
+
+def _random_bytes(raw: bytes) -> bool:
+    """Binary data that looks like key material (a DER key, a keystore, a raw AES key): 16+ bytes
+    drawing on many byte values (not a few flags or a short counter)."""
+    return len(raw) >= 16 and len(set(raw)) >= min(32, len(raw) // 3)
+
+
+def _inner_credentials(text: str) -> list[tuple[str, str]]:
+    """(key, value) pairs under credential names inside a decoded structured value: a JSON object
+    (`.dockerconfigjson` auths, a service-account file) or `key=value` / `key: value` lines."""
+    from buildrunner.engine.secret_filters import names_credential
+
+    pairs: list[tuple[str, str]] = []
+    if text.startswith(("{", "[")):
+        import json
+
+        with contextlib.suppress(ValueError):
+            _json_leaves(json.loads(text), "", pairs)
+    elif "\n" in text:
+        pairs = [(m.group("key"), m.group("value")) for m in _INNER_LINE.finditer(text)]
+    return [(k, v) for k, v in pairs if names_credential(k)]
+
+
+def _json_leaves(node, key: str, out: list[tuple[str, str]]) -> None:
+    if isinstance(node, dict):
+        for k, v in node.items():
+            _json_leaves(v, str(k), out)
+    elif isinstance(node, list):
+        for v in node:
+            _json_leaves(v, key, out)
+    elif isinstance(node, str) and node:
+        out.append((key, node))
+
+
+def _judged(key: str, value: str, encoded: bool) -> list[tuple[str, str]]:
+    """What the filters judge for one Secret entry, as (key, value) pairs: the value (decoded from
+    base64 under `data:`), the credentials inside it when it is itself a structured file, a digest
+    stand-in for random binary key material (base64 runs of zero bytes are not a placeholder)."""
+    if _PUBLIC_KEY_FILE.search(key):
+        return []
+    plain: str | bytes | None = _decode_base64(value) if encoded else value
+    if plain is None or not plain:
+        return []
+    if isinstance(plain, bytes):
+        import hashlib
+
+        return [(key, hashlib.sha256(plain).hexdigest())] if _random_bytes(plain) else []
+    if _PUBLIC_PEM.search(plain) and "PRIVATE KEY" not in plain:
+        return []
+    return _inner_credentials(plain) or [(key, plain)]
+
+
+def _yaml_sections(text: str, doc_start: int, doc_end: int) -> Iterator[tuple[bool, int, int, int]]:
+    """(encoded, body start, mapping end, key column) of each `data:` / `stringData:` section of a
+    mapping whose `kind` is Secret, at the top level of a document or as a list item (a `List`)."""
+    lines = list(_lines(text, doc_start, doc_end))
+    for k, (_offset, line) in enumerate(lines):
+        m = _KIND_SECRET.match(line)
+        if not m:
+            continue
+        column = len(m.group("lead"))
+        first, last = _mapping_lines(lines, k, column)
+        for offset_i, line_i in lines[first:last]:
+            section = _SECTION.fullmatch(line_i)
+            if section and len(section.group("lead")) == column:
+                body = offset_i + len(line_i) + 1
+                end = lines[last][0] if last < len(lines) else doc_end
+                yield section.group("name") == "data", body, end, column
+
+
+def _mapping_lines(lines: list[tuple[int, str]], k: int, column: int) -> tuple[int, int]:
+    """The line range [first, last) of the mapping whose key at `column` is on line `k`."""
+    first = k
+    if not _ITEM.match(lines[k][1]):
+        for i in range(k - 1, -1, -1):
+            line = lines[i][1]
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            item = _ITEM.match(line)
+            if item and item.end() == column:
+                first = i
+                break
+            if _indent(line) < column:
+                break
+            first = i
+    last = len(lines)
+    for j in range(k + 1, len(lines)):
+        line = lines[j][1]
+        if line.strip() and not line.lstrip().startswith("#") and _indent(line) < column:
+            last = j
+            break
+    return first, last
+
+
+def _yaml_secret(text: str) -> Iterator[Extracted]:
     bounds = [0] + [m.end() for m in _DOC_SPLIT.finditer(text)] + [len(text) + 1]
     for doc_start, doc_end in zip(bounds, bounds[1:], strict=False):
-        doc_end = min(doc_end, len(text))
-        if not _KIND_SECRET.search(text, doc_start, doc_end):
+        for encoded, body, end, column in _yaml_sections(text, doc_start, min(doc_end, len(text))):
+            for key, s, e, value in _section_entries(text, body, end, column):
+                for judged_key, judged in _judged(key, value, encoded):
+                    yield Extracted(s, e, judged_key, judged)
+
+
+def _json_secret(text: str) -> Iterator[Extracted]:
+    """The same for a manifest written as JSON (`kubectl get secret -o json`, a `List`'s items).
+
+    Every string member is located in document order (a cursor), so a Secret's value is found at
+    its own place even when a ConfigMap before it holds the same pair."""
+    import json
+
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return
+    cursor = 0
+    for section, key, value in _json_members(data, None):
+        raw_key, raw_value = json.dumps(key)[1:-1], json.dumps(value)[1:-1]
+        m = re.compile(f'"{re.escape(raw_key)}"\\s*:\\s*"({re.escape(raw_value)})"').search(text, cursor)
+        if not m:
             continue
-        for section in _SECTION.finditer(text, doc_start, doc_end):
-            if section.group("indent"):
-                continue  # `data:` nested in another mapping is not the Secret's
-            encoded = section.group("name") == "data"
-            for key, s, e, value in _section_entries(text, section.end() + 1, doc_end, 0):
-                judged = _decode_base64(value) if encoded else value
-                if judged is not None:
-                    yield Extracted(s, e, key, judged)
+        cursor = m.end()
+        for judged_key, judged in _judged(key, value, section == "data") if section else ():
+            yield Extracted(m.start(1), m.end(1), judged_key, judged)
+
+
+def _json_members(node, section: str | None) -> Iterator[tuple[str | None, str, str]]:
+    """(section, key, value) of every string member in document order; `section` is `data` or
+    `stringData` for the members of a Secret's sections, else None."""
+    if isinstance(node, list):
+        for item in node:
+            yield from _json_members(item, None)
+    elif isinstance(node, dict):
+        secret = section is None and str(node.get("kind", "")).lower() == "secret"
+        for k, v in node.items():
+            if isinstance(v, str):
+                yield section, str(k), v
+            else:
+                inner = k if secret and k in ("data", "stringData") and isinstance(v, dict) else None
+                yield from _json_members(v, inner)
+
+
+def kubernetes_secret(text: str) -> Iterator[Extracted]:
+    """Every value under `data:` (base64, judged decoded) and `stringData:` (plain) of each mapping
+    whose `kind` is `Secret` (case-insensitive), in YAML documents (also items of a `List`) and
+    JSON manifests; other kinds (ConfigMap) yield nothing. Public material (a certificate, a
+    `ca.crt`) is skipped; a decoded structured file is judged by the credentials inside it."""
+    if text.lstrip().startswith(("{", "[")):
+        yield from _json_secret(text)
+    else:
+        yield from _yaml_secret(text)
 
 
 EXTRACTORS: dict[str, Callable[[str], Iterator[Extracted]]] = {"kubernetes_secret": kubernetes_secret}

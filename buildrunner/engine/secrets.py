@@ -225,6 +225,34 @@ def literal_prefix(pattern: str) -> str:
     return "".join(out).lower()
 
 
+def secret_min_width(pattern: str) -> int:
+    """The fewest characters the `secret` group of `pattern` can match (0 when unknown)."""
+    import re._parser as sre_parse
+    from re import _constants as c
+
+    def find(items, group):
+        for op, av in items:
+            if op is c.SUBPATTERN:
+                if av[0] == group:
+                    return av[-1]
+                found = find(av[-1], group)
+                if found is not None:
+                    return found
+            elif op is c.BRANCH:
+                for branch in av[1]:
+                    found = find(branch, group)
+                    if found is not None:
+                        return found
+        return None
+
+    try:
+        parsed = sre_parse.parse(pattern, 0)
+        body = find(parsed, parsed.state.groupdict.get("secret"))
+        return body.getwidth()[0] if body is not None else 0
+    except (re.error, RecursionError, OverflowError):
+        return 0
+
+
 def _str_list(raw: dict, name: str, field: str) -> list[str]:
     from buildrunner.engine.specs import str_list
 
@@ -354,6 +382,24 @@ class Providers:
                 self.rules.setdefault(word, []).append(c)
         self.names = frozenset(self.rules)
         self._uuid: dict[str, bool] = {}
+        self._shortest: dict[tuple[str, str], int] = {}
+
+    def shortest(self, key: str, value: str) -> int:
+        """The length of the shortest token the providers the name `key` mentions issue with the
+        prefix `value` starts with (read from their rules' regexes, once per provider and prefix,
+        only when such a name holds a claimed value); 0 when none of their rules claims it."""
+        from buildrunner.engine.secret_filters import key_words
+
+        low = value.lower()
+        widths = [self._prefix_shortest(w, c.spec["prefix"]) for w in key_words(key) if w in self.names
+                  for c in self.rules[w] if c.spec["prefix"] and low.startswith(c.spec["prefix"])]
+        return min(widths, default=0)
+
+    def _prefix_shortest(self, word: str, prefix: str) -> int:
+        if (word, prefix) not in self._shortest:
+            self._shortest[word, prefix] = min(secret_min_width(c.spec["regex"]) for c in self.rules[word]
+                                               if c.spec["prefix"] == prefix)
+        return self._shortest[word, prefix]
 
     def takes_uuid(self, key: str) -> bool:
         """Whether a provider the name `key` mentions has a rule that reports a UUID-shaped key."""
@@ -423,7 +469,8 @@ class _Compiled:
             return "min_length"
         if spec["fallback"]:
             named = providers is not None and sf.names_provider(candidate.key, providers.names)
-            if sf.claimed_by_provider(value, claims, named):
+            truncated = named and len(value) < providers.shortest(candidate.key, value)
+            if sf.claimed_by_provider(value, claims, truncated):
                 return "provider_prefix"
             if named and sf.is_uuid(value) and not providers.takes_uuid(candidate.key):
                 return "provider_name"
@@ -622,7 +669,8 @@ class SecretMatcher:
         for name in ("key", "envkey"):  # a regex with two forms names the second one's key `envkey`
             if name in groups and m.start(name) >= 0:
                 start = m.start(name)
-                while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_-."):
+                while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_-.") \
+                        and text[start - 2:start] not in ("\\n", "\\r", "\\t"):  # `\nAPI_KEY`: not `nAPI_KEY`
                     start -= 1  # the whole identifier: the regex may start at the keyword inside it
                 key = text[start:m.end(name)]
         if "user" in groups and m.start("user") >= 0:

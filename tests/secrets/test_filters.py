@@ -24,7 +24,7 @@ CASES = {
     ),
     "templated": (
         ["${DB_PASSWORD}", "{{ api_key }}", "<your key>", "%(password)s", "{password}", "$API_TOKEN",
-         "#{secret}", "%DB_PASS%", "{{secret", "$(cat /run/secrets/key)"],
+         "#{secret}", "%DB_PASS%", "{{secret", "$(cat /run/secrets/key)", "{password!r}"],
         ["Hx7!kP2q@Lm9wZ", "AUn025k50SBh1o/mkukChndsMlxv73FB", "a{b}c" * 0 + "Zq8wL3mT9vR2xK7p",
          # braces that do not nest are characters of a literal, not a template
          "{{k}9)x${Tq]w7(Lm[Zp>-_$#r2}}", "Qw}8{zR)3${Lp]x", "R4nd0m{x)Yz9Kq2"],
@@ -107,7 +107,8 @@ CASES = {
          Candidate("Zq8wL3mT9vR2xK7p", key="author"), Candidate("Zq8wL3mT9vR2xK7p", key="tokenizer"),
          # `key` followed by a noun: a keyboard key or a key's metadata
          Candidate("Zq8wL3mT9vR2xK7p", key="key_up_handler"), Candidate("Zq8wL3mT9vR2xK7p", key="onKeyPressed"),
-         Candidate("Zq8wL3mT9vR2xK7p", key="CIPHER_KeyMeshing"), Candidate("Zq8wL3mT9vR2xK7p", key="keySize")],
+         Candidate("Zq8wL3mT9vR2xK7p", key="CIPHER_KeyMeshing"), Candidate("Zq8wL3mT9vR2xK7p", key="keySize"),
+         Candidate("Zq8wL3mT9vR2xK7p", key="turkeybreast"), Candidate("Zq8wL3mT9vR2xK7p", key="donkeypassage")],
         [Candidate("Zq8wL3mT9vR2xK7p", key="apiKey"), Candidate("Zq8wL3mT9vR2xK7p", key="DB_PASS"),
          Candidate("Zq8wL3mT9vR2xK7p", key="accesstoken"), Candidate("Zq8wL3mT9vR2xK7p", key="clientsecret"),
          Candidate("Zq8wL3mT9vR2xK7p", key="jwt"), Candidate("Zq8wL3mT9vR2xK7p", key="AUTH"),
@@ -115,7 +116,17 @@ CASES = {
          # a credential word inside a longer name: PGPASSWORD, MYSQL_PWD-style, `theapikey`
          Candidate("Zq8wL3mT9vR2xK7p", key="PGPASSWORD"), Candidate("Zq8wL3mT9vR2xK7p", key="SMTPPASSWORD"),
          Candidate("Zq8wL3mT9vR2xK7p", key="myapikey"), Candidate("Zq8wL3mT9vR2xK7p", key="githubtoken"),
-         Candidate("Zq8wL3mT9vR2xK7p", key="key_vault_secret")],
+         Candidate("Zq8wL3mT9vR2xK7p", key="key_vault_secret"),
+         # a credential compound inside a longer one-word name
+         Candidate("Zq8wL3mT9vR2xK7p", key="fooapikeyfoo"), Candidate("Zq8wL3mT9vR2xK7p", key="myaccesstokenvalue")],
+    ),
+    "not_embedded_line": (
+        [Candidate("Zq8wL3mT9vR2xK7p", key="token", line='url = "https://h/x?a=1&token=Zq8wL3mT9vR2xK7p"'),
+         Candidate("(blah|fake)", key="password", line="scan --exclude-lines 'password = (blah|fake)'"),
+         Candidate("Zq8wL3mT9vR2xK7p", key="API_KEY", line="call(API_KEY=Zq8wL3mT9vR2xK7p)")],
+        [Candidate("Zq8wL3mT9vR2xK7p", key="API_KEY", line='{"a.env": "X=1\\nAPI_KEY=Zq8wL3mT9vR2xK7p\\n"}'),
+         Candidate("Zq8wL3mT9vR2xK7p", key="API_KEY", line='env: ["API_KEY=Zq8wL3mT9vR2xK7p"]'),
+         Candidate("Zq8wL3mT9vR2xK7p", key="TOKEN", line='"a": "X=1\\r\\nexport TOKEN=Zq8wL3mT9vR2xK7p"')],
     ),
     "fixture_name": (
         [Candidate("Zq8wL3mT9vR2xK7p", key="TEST_SECRET"), Candidate("Zq8wL3mT9vR2xK7p", key="fake_token"),
@@ -168,10 +179,10 @@ def test_provider_prefix_claim():
     assert not claimed_by_provider("Zq8wL3mT9vR2xK7p", prefixes)
     assert not claimed_by_provider("ghp_x", ())
     # what follows the prefix is a strong random token: a format the provider's rule does not know
-    # (a longer generation), reported by the generic rule unless the name says the provider
+    # (a longer generation), reported by the generic rule unless the value is a truncated copy
     longer = "ghp_" + "R8aZ3kL0pQ7wX2vN5mC9tY4bH6jD1sF8gE3uW7qT2zK5xV9nB4"
     assert not claimed_by_provider(longer, prefixes)
-    assert claimed_by_provider(longer, prefixes, key_names_provider=True)
+    assert claimed_by_provider(longer, prefixes, truncated=True)
 
 
 def test_names_provider():

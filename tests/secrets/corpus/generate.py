@@ -244,9 +244,80 @@ def build(part: str, seed: int) -> list[dict]:
     return records
 
 
+# --- round 4: structured and command-line forms (own random stream: the records above are unchanged).
+# {v} a random token, {h} a human-chosen password, {b} the base64 of {v}. Tune and held-out parts
+# use different syntaxes; the held-out forms were written after the rules and never tuned on.
+R4_FORMS = {
+    "tune": {
+        "k8s-data-lower-kind": ("k8s", "deploy/secret.yaml", "apiVersion: v1\nkind: secret\ndata:\n  api-token: {b}\n", "b"),
+        "env-in-json-string": ("generic-structured", "deploy/bundle.json",
+                               '{{"app.env": "LOG_LEVEL=info\\nSERVICE_TOKEN={v}\\nDEBUG=0"}}', "v"),
+        "mysqldump-p": ("generic-structured", "scripts/backup.sh", "mysqldump -h db -u backup -p{h} orders > o.sql", "h"),
+        "make-colon-assign": ("generic-structured", "Makefile", "DEPLOY_TOKEN := {v}", "v"),
+        "curl-private-token": ("bearer", "scripts/gl.sh", 'curl -H "PRIVATE-TOKEN: {v}" https://gitlab.internal/api/v4', "v"),
+    },
+    "heldout": {
+        "k8s-json-list": ("k8s", "deploy/secrets.json",
+                          '{{"kind": "List", "items": [{{"kind": "Secret", "stringData": {{"password": "{h}"}}}}]}}', "h"),
+        "k8s-yaml-list-item": ("k8s", "deploy/all.yaml",
+                               "kind: List\nitems:\n- kind: Secret\n  data:\n    token: {b}\n", "b"),
+        "compose-env-list": ("generic-structured", "docker-compose.yml",
+                             '    environment: ["DB_HOST=db", "API_SECRET={v}"]', "v"),
+        "tf-user-data": ("generic-structured", "infra/vm.tf",
+                         '  user_data = "#!/bin/sh\\nexport DB_PASSWORD={h}\\nsystemctl start app\\n"', "h"),
+        "redis-cli-a": ("generic-structured", "ops/flush.sh", "redis-cli -h cache.internal -a {h} FLUSHALL", "h"),
+        "mariadb-quoted-p": ("generic-structured", "ops/dump.sh", "mariadb-dump -uroot -p'{h}' --all-databases", "h"),
+        "make-conditional": ("generic-structured", "Makefile", "REGISTRY_PASSWORD ?= {h}", "h"),
+        "wget-header": ("bearer", "ops/export.sh", "wget --header='Service-Key: {v}' https://api.internal/export", "v"),
+    },
+}
+R4_NEGATIVES = {
+    "tune": [
+        ("deploy/cm.yaml", "kind: ConfigMap\ndata:\n  LOG_LEVEL: debug\n  cache.ttl: MzYwMA==\n"),
+        ("deploy/bundle.json", '{"app.env": "LOG_LEVEL=info\\nSERVICE_TOKEN=${SERVICE_TOKEN}\\n"}'),
+        ("scripts/backup.sh", "mysql -u root -p orders"),
+        ("Makefile", "DEPLOY_TOKEN := $(shell cat .token)"),
+        ("scripts/gl.sh", 'curl -H "PRIVATE-TOKEN: $GITLAB_TOKEN" https://gitlab.internal/api/v4'),
+    ],
+    "heldout": [
+        ("deploy/tls.yaml", "kind: Secret\ntype: kubernetes.io/tls\ndata:\n  tls.crt: "
+         "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJzekNDQVZtZ0F3SUJBZ0lVUQotLS0tLUVORCBDRVJUSUZJQ0FURS0tLS0tCg==\n"),
+        ("docker-compose.yml", '    environment: ["DB_HOST=db", "LOG_LEVEL=debug"]'),
+        ("infra/vm.tf", '  user_data = "#!/bin/sh\\nexport DB_PASSWORD=${var.db_password}\\n"'),
+        ("ops/flush.sh", "redis-cli -h cache.internal -a $REDIS_PASSWORD FLUSHALL"),
+        ("ops/dump.sh", "mysql -uroot -proot -e 'SHOW DATABASES'"),
+        ("Makefile", "REGISTRY_PASSWORD ?= $(REGISTRY_PASSWORD)"),
+        ("ops/export.sh", "curl -H 'Idempotency-Key: 5c2a9e7f1b3d8a6c4e0f2b7d9a1c3e5f' https://api.internal/v1"),
+        ("src/log.py", 'print(f"password={password!r}")'),
+    ],
+}
+
+
+def build_round4(part: str, seed: int) -> list[dict]:
+    import base64
+
+    r = random.Random(seed + 4)
+
+    def human():
+        return r.choice(["Tr0ub4dor", "Summer", "Falcon", "Orbit"]) + "".join(r.choice(DIG) for _ in range(4)) \
+            + r.choice("!@#%&*") + "".join(r.choice(ALNUM) for _ in range(4))
+
+    records = []
+    for template, (family, path, pattern, planted) in R4_FORMS[part].items():
+        for _ in range(4):
+            v, h = "".join(r.choice(ALNUM) for _ in range(32)), human()
+            b = base64.b64encode(v.encode()).decode()
+            values = {"v": v, "h": h, "b": b}
+            records.append({"family": family, "path": path, "text": pattern.format(**values),
+                            "secret": values[planted], "template": template})
+    for path, text in R4_NEGATIVES[part]:
+        records.append({"family": "none", "path": path, "text": text, "secret": None, "template": "negative-r4"})
+    return records
+
+
 def main() -> None:
     for part, seed in (("tune", 11), ("heldout", 1111)):
-        records = build(part, seed)
+        records = build(part, seed) + build_round4(part, seed)
         with open(HERE / f"{part}.jsonl", "w", encoding="utf-8") as fh:
             for rec in records:
                 fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
