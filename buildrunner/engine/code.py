@@ -21,7 +21,8 @@ a new driver is a YAML change with examples, not Python. Schema::
     sql: fragment                        # statement | fragment | any: how SQL-like the literal parts must be
     sanitizers: [sql.Identifier, escape] # calls/attributes whose result is safe to splice into SQL
     forward: true                        # follow a query handed to a helper that passes it to the sink
-    autofix: parameterize                # Python only: rewrite into a parameterized call (`br security fix`);
+    autofix: parameterize                # rewrite into a parameterized call (`br security fix`; Python,
+                                         # and JS/TS for mysql, mysql2, pg, better-sqlite3);
                                          # `{parameterize: dollar}` pins the placeholder style (asyncpg)
 
 For one call several rules may match (e.g. `session.execute` is both DB-API and SQLAlchemy): rules
