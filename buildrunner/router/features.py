@@ -101,7 +101,12 @@ SMALL_OBJECTS = _rx(r"port", r"version", r"author\w*", r"metadata", r"setup\.cfg
                     r"placeholder", r"title", r"button (?:text|label)", r"colou?rs?", r"replicas", r"cron(?: line)?",
                     r"timeout (?:value|constant)", r"constants?", r"year", r"email(?: address)?", r"url", r"logo",
                     r"footer", r"greeting", r"welcome message", r"toast", r"tooltip", r"caption", r"base image",
-                    r"log level", r"font(?: size)?", r"icon", r"copy", r"typo")
+                    r"log level", r"font(?: size)?", r"icon", r"copy", r"typo",
+                    # settings: one value in a stylesheet, manifest, notebook or board config
+                    r"padding", r"margin", r"border[- ]radius", r"gap", r"hover colou?r", r"underline", r"namespace",
+                    r"(?:memory|cpu) limit", r"tags?", r"probe path", r"instance type", r"seed", r"learning rate",
+                    r"batch size", r"baud rate", r"display name", r"axis labels?", r"retention", r"page size",
+                    r"outputs", r"usage description")
 
 PLANNING: list[tuple[str, LazyPattern]] = [
     ("plan:doc", _rx(r"prd", r"rfc", r"adr(?: \d+)?", r"pep(?:-style|-like)?", r"design doc(?:ument)?",
@@ -115,7 +120,10 @@ PLANNING: list[tuple[str, LazyPattern]] = [
                       r"next year", r"break \w+(?: \w+){0,4} (?:into|down)", r"decompos\w*")),
     ("plan:propose", _rx(r"propos\w*", r"define", r"decide", r"decision", r"choos\w*", r"pick",
                          r"evaluat\w*", r"compar\w*", r"weigh", r"trade-?offs?", r"build vs\.? buy",
-                         r"which (?:is|one|and why)", r"guarantees?", r"ownership", r"own(?:s)? retries")),
+                         r"which (?:is|one|and why)", r"which \w+(?: \w+)? and why", r"guarantees?",
+                         # weighing options without naming them as a decision
+                         r"(?:the|our|its) options", r"alternatives?", r"which (?:path|approach|option)",
+                         r"in what order", r"what do we (?:give up|lose)", r"ownership", r"own(?:s)? retries")),
     # asking for the approach rather than the change: "what would it take", "lay out", "think through"
     ("plan:approach", _rx(r"think (?:through|about)", r"lay(?:ing)? out", r"map(?:ping)? out", r"outline",
                           r"what would it (?:take|involve|look like)", r"how (?:would|could|should) (?:we|this|it)",
@@ -163,16 +171,25 @@ _SYSTEM_CLASS = {**dict.fromkeys(("db", "database", "databases", "postgres", "po
 DELIVERABLE = _rx(r"doc(?:ument)?", r"write-?up", r"plan", r"strategy", r"proposal", r"spec", r"report")
 QUESTION_OR = lazy(r"\b(?:or|vs\.?|versus)\b[^.?!]*\?|\b(?:vs\.?|versus)\b|\?[^.?!]*\bor\b", _F)
 QUESTION_START = _rx(r"should (?:we|i|it|the|this|auth|tenants)", r"how (?:should|do|would|can) we",
+                     r"how should (?:\w+ ){1,3}(?:work|behave|live)",
                      r"which is better", r"is it better", r"do we", r"where should", r"what (?:consistency|strategy)",
                      r"who should")
 LOOKUP = lazy(r"^\W*(?:what|which|where|when|is|are|does|do|can|how (?:do i|does|many|much))\b", _F)
 NEGATION = lazy(r"\b(?:don'?t|do not|never touch|without touching|no need to|avoid|rather than|no)\b"
                       r"[^.;:!?,]*?(?=\b(?:just|only|but|instead)\b|[.;:!?,]|$)", _F)
 # a literal value edit: "from 10 to 30", "x -> y", "= 30", "should say 'Save'", "#1a73e8", "to 2.3.1"
-VALUE_EDIT = lazy(r"->|=>|\bfrom \S+ to \S|(?:^|\s)=\s*\S|\b(?:to|be|say|says|read|reads) (?:['\"]|v?\d)|#[0-9a-f]{3,6}\b",
-                  _F)
+VALUE_EDIT = lazy(r"->|=>|\bfrom \S+ to \S|(?:^|\s)=\s*\S|\b(?:to|be|say|says|read|reads) (?:['\"]|v?\d)|#[0-9a-f]{3,6}\b"
+                  # a quantity with its unit ("16px", "512Mi", "2000 ms", "30 days") or a value that ends the task
+                  r"|\b\d+(?:\.\d+)?(?:e-?\d+)? ?(?:px|rem|em|pt|dp|mi|gi|mb|gb|kb|ms|seconds?|minutes?|hours?|days?)\b"
+                  r"|\s\d[\w.-]*\s*$", _F)
 THIS_OBJECT = _rx(r"this (?:function|file|snippet|query|request|regex|regular expression|json|yaml|csv|sql|error|"
                   r"message|line|method|class|script|command|output|text|paragraph|pr|pull request|commit)")
+# the design is already chosen, the task carries it out: "as planned", "per the spec", "we went with Redis"
+DECIDED = _rx(r"as (?:planned|decided|agreed|specified|described|designed)", r"we (?:agreed|decided|settled) on",
+              r"(?:as|like) the (?:ticket|plan|spec|runbook|design doc|adr|rfc)(?:'s)? (?:says|describes|lists)",
+              r"(?:per|from|in) the (?:ticket|plan|spec|runbook|approved \w+(?: \w+)?)", r"(?:already|is|are) (?:settled|decided)",
+              r"we (?:went with|picked|chose)", r"the team (?:picked|chose)", r"(?:we|the team) (?:agreed|settled) on",
+              r"(?:the )?plan'?s (?:first|second|third|next) step", r"(?:step|phase) \d+ of the")
 _LIST3 = lazy(r"\b[\w-]+(?: [\w-]+)?, (?:the )?[\w-]+(?: [\w-]+)?,? and (?:the )?[\w-]+", _F)
 _WORD = re.compile(r"[a-z][a-z'-]*", _F)
 
@@ -275,6 +292,9 @@ def _shape_features(f: Features, text: str, negated: list[tuple[int, int]], norm
     listed = _LIST3.search(text)
     if listed:
         f.set("lists:3-things", 1.0, [listed.group(0)])
+    decided = _live(DECIDED, text, negated)
+    if decided:
+        f.set("design:decided", 1.0, [m.group(0) for m in decided])
     decision = QUESTION_OR.search(text)
     if decision and "?" in text or (decision and f.values.get("plan:propose")):
         f.set("ask:decision", 1.0, [decision.group(0)[:40]])

@@ -53,7 +53,12 @@ _BUG_HEADINGS = {"describe the bug", "bug description", "bug report", "bug", "to
 _URL = lazy(r"\b(?:https?|ftp)://\S+|\bwww\.\S+", re.I)
 _INLINE_CODE = lazy(r"`[^`\n]+`")
 _PATH = lazy(r"(?<![\w@])(?:[\w.-]+/)+(?:[\w-]*\.\w+\b|(?=[\s,;:)]|$))|\b[\w-]+\.(?:py|js|jsx|ts|tsx|go|rs|java|kt|rb|php|cs|c|h|"
-                   r"cpp|hpp|swift|sql|sh|md|rst|txt|yaml|yml|json|toml|cfg|ini|lock|html|css|xml|csv)\b")
+                   r"cpp|hpp|swift|sql|sh|md|rst|txt|yaml|yml|json|toml|cfg|ini|lock|html|css|xml|csv|tf|tfvars|hcl|ipynb|plist|"
+                   r"gradle|kts|scss|sass|less|vue|svelte|dart|proto|conf|properties|ino|tsv)\b"
+                   # well-known files without an extension, and dotfiles: "the Dockerfile", ".dockerignore"
+                   r"|\b(?:[Dd]ockerfile|[Mm]akefile|Jenkinsfile|Procfile|Gemfile|Podfile|Vagrantfile|CODEOWNERS)\b"
+                   r"|(?<![\w.])\.(?:dockerignore|gitignore|gitattributes|npmrc|nvmrc|editorconfig|prettierrc|eslintrc"
+                   r"|env(?:\.\w+)?)\b")
 _IDENT = lazy(r"\b(?:[a-z]+_[\w]+|[a-z]+[A-Z]\w*|[A-Z][a-z]+[A-Z]\w*|\w+\.\w+(?:\.\w+)*\(?\)?|\w+\(\))")
 _ENV_LINE = lazy(r"^[ \t]*[-*][ \t]*(?:os|version|python|browser|platform|node)[ \t]*:.*$", re.I | re.M)
 

@@ -242,3 +242,48 @@ def test_config_default_risk_is_the_trained_default():
     from buildrunner.router.estimator import load_weights
 
     assert cfg.KEYS["model.risk"].default == load_weights()["default_risk"]
+
+
+@pytest.mark.parametrize(("task", "feature"), [
+    ("make the nav links 15px in header.css", "edit:value"),      # a quantity with its unit
+    ("set the watchdog timeout to 2000 ms", "edit:value"),
+    ("RideCard padding 16", "edit:value"),                          # a value that ends the task
+    ("Dockerfile: EXPOSE 8080", "target:one-file"),                # well-known files without an extension
+    (".dockerignore should list node_modules and dist", "target:one-file"),
+    ("change the instance type in main.tf", "target:one-file"),    # infra / notebook / mobile extensions
+    ("clear the outputs of eda.ipynb", "target:one-file"),
+    ("change the border radius of the card", "obj:small"),         # a setting is a small object
+    ("we went with Redis for sessions; wire it into the login flow", "design:decided"),
+    ("implement step 2 of the migration as planned", "design:decided"),
+    ("dual write to the new table as the plan's second step says", "design:decided"),
+])
+def test_simple_edit_and_decided_design_evidence(task, feature):
+    assert feature in extract(task).values
+
+
+@pytest.mark.parametrize("task", [
+    "what does the regex in validate_phone mean? explain it, don't change it",
+    "upgrade the project from python 2 to 3",
+    "should we use 2 or 3 replicas?",
+])
+def test_decided_design_needs_its_words(task):
+    assert "design:decided" not in extract(task).values
+
+
+@pytest.mark.parametrize("task", [
+    "raise the memory limit of the worker in k8s/worker.yaml to 1Gi",  # wordings not in the training data
+    "set the button border radius to 6px in buttons.css",
+    "change the I2C timeout in board.h to 50 ms",
+    "set the batch size in config.yaml to 128",
+])
+def test_simple_settings_in_many_domains_are_haiku(task):
+    assert tier(task) == "haiku"
+
+
+@pytest.mark.parametrize(("decided", "open_question"), [
+    ("the team picked cursor pagination; change the orders endpoint to use it",
+     "change the orders endpoint to cursor pagination"),
+    ("implement the caching layer as described in the design doc", "implement the caching layer in the design doc"),
+])
+def test_a_decided_design_lowers_the_opus_decision(decided, open_question):
+    assert estimate(decided).opus.logit < estimate(open_question).opus.logit
