@@ -170,13 +170,6 @@ class PythonAnalyzer(Analyzer):
     def live(self, node, scope) -> bool:
         return folding.live(self, node, scope)
 
-    def def_value(self, d: Def, depth: int) -> Value:
-        if d.binding is not None and self.project is not None:
-            value = self.project.import_value(self, d.binding, depth)  # a name of a project module
-            if value is not None:
-                return value
-        return super().def_value(d, depth)
-
     # -- evaluation ------------------------------------------------------------------------------
     def param_value(self, scope, index: int, name: str) -> Value:
         if self._route_inputs(scope).get(name):
