@@ -231,17 +231,24 @@ def _literal_collection(an, node) -> bool:
     return True
 
 
+def _source(an) -> str:
+    cached = an.__dict__.get("_source_text")
+    if cached is None:
+        cached = an._source_text = an.text(an.root)
+    return cached
+
+
 def _mutated(an, attr: str) -> bool:
     """The file calls a mutating method on `attr`, stores into it or augments it anywhere."""
     pattern = re.compile(rf"(?<![\w]){re.escape(attr)}\s*(?:\.\s*(?:{_MUTATORS})\s*\(|\[[^\]\n]*\]\s*=(?!=)|"
                          rf"[-+*|&]=)")
-    return bool(pattern.search(an.text(an.root)))
+    return bool(pattern.search(_source(an)))
 
 
 def _assignments(an, attr: str) -> int:
     """How many times the file assigns `attr` or `<anything>.attr` (annotated or not)."""
     pattern = re.compile(rf"(?<![\w]){re.escape(attr)}\s*(?::[^=\n]*)?=(?!=)|\bsetattr\s*\(")
-    return len(pattern.findall(an.text(an.root)))
+    return len(pattern.findall(_source(an)))
 
 
 def module_collection(an, ident, depth: int) -> Value | None:
