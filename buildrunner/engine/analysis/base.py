@@ -253,6 +253,10 @@ class Analyzer:
         return True
 
     def def_value(self, d: Def, depth: int) -> Value:
+        if d.binding is not None and self.project is not None:
+            value = self.project.import_value(self, d.binding, depth)  # a name of a project module
+            if value is not None:
+                return value
         if d.op == "unknown" or d.rhs is None:
             return UNKNOWN_VALUE if d.op == "unknown" else Value(CONST)
         return self.value_of(d.rhs, depth)

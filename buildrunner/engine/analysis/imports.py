@@ -119,7 +119,7 @@ class ProjectModules:
         return analyzer
 
     def _load(self, file: str):
-        from buildrunner.engine.analysis.python import PythonAnalyzer
+        """The file parsed and analysed, or None when it is unreadable or too big to follow."""
         from buildrunner.engine.parsing import parse
 
         try:
@@ -129,13 +129,21 @@ class ProjectModules:
                 text = fh.read(MAX_BYTES + 1).decode("utf-8", "replace")
         except OSError:
             return None
-        tree = parse(text, "python")
-        analyzer = PythonAnalyzer(tree.root_node, sanitizers=self.sanitizers)
+        tree = parse(text, self._language(file))
+        analyzer = self._new_analyzer(tree.root_node)
         analyzer.tree = tree  # keeps the nodes alive for the scan
         analyzer.path = os.path.relpath(file, self.root).replace(os.sep, "/")
         analyzer.location = file
         analyzer.project = self
         return analyzer
+
+    def _language(self, file: str) -> str:
+        return "python"
+
+    def _new_analyzer(self, root_node):
+        from buildrunner.engine.analysis.python import PythonAnalyzer
+
+        return PythonAnalyzer(root_node, sanitizers=self.sanitizers)
 
     # -- bindings --------------------------------------------------------------------------------
     @staticmethod

@@ -139,13 +139,6 @@ class JavaScriptAnalyzer(Analyzer):
                                        node.end_byte, i)) for i in _import_bindings(node)]
         return []
 
-    def def_value(self, d: Def, depth: int) -> Value:
-        if d.binding is not None and self.project is not None:
-            value = self.project.import_value(self, d.binding, depth)  # a name of a project module
-            if value is not None:
-                return value
-        return super().def_value(d, depth)
-
     def builtin_value(self, name: str) -> Value:
         return NUMBER if name in ("undefined", "NaN", "Infinity") else UNKNOWN_VALUE
 

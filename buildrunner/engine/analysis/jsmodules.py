@@ -18,7 +18,7 @@ import os
 from dataclasses import replace
 
 from buildrunner.engine.analysis.base import CONST, UNKNOWN_VALUE, Value
-from buildrunner.engine.analysis.imports import HOP_DEPTH, MAX_BYTES, ProjectModules
+from buildrunner.engine.analysis.imports import HOP_DEPTH, ProjectModules
 from buildrunner.engine.analysis.javascript import FUNCTIONS, JavaScriptAnalyzer, bound_call, top_level
 
 _EXTENSIONS = (".js", ".ts", ".mjs", ".cjs", ".jsx", ".tsx")
@@ -160,24 +160,11 @@ class JsModules(ProjectModules):
             self._located[key] = next((c for c in candidates if os.path.isfile(c) and self._inside(c)), None)
         return self._located[key]
 
-    def _load(self, file: str):
-        from buildrunner.engine.parsing import parse
+    def _language(self, file: str) -> str:
+        return _LANGUAGE.get(os.path.splitext(file)[1], "javascript")
 
-        ext = os.path.splitext(file)[1]
-        try:
-            if os.path.getsize(file) > MAX_BYTES:
-                return None
-            with open(file, "rb") as fh:
-                text = fh.read(MAX_BYTES + 1).decode("utf-8", "replace")
-        except OSError:
-            return None
-        tree = parse(text, _LANGUAGE.get(ext, "javascript"))
-        analyzer = JavaScriptAnalyzer(tree.root_node, sanitizers=self.sanitizers, conditional_sanitizers=self.conditional)
-        analyzer.tree = tree
-        analyzer.path = os.path.relpath(file, self.root).replace(os.sep, "/")
-        analyzer.location = file
-        analyzer.project = self
-        return analyzer
+    def _new_analyzer(self, root_node):
+        return JavaScriptAnalyzer(root_node, sanitizers=self.sanitizers, conditional_sanitizers=self.conditional)
 
     # -- resolution ------------------------------------------------------------------------------
     def _binding(self, an, ident) -> tuple[str, str] | None:

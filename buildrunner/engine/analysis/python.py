@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from buildrunner.engine.analysis import folding
+from buildrunner.engine.analysis import folding, interprocedural
 from buildrunner.engine.analysis.base import CONST, DYNAMIC, NUMBER, SAFE, UNKNOWN, UNKNOWN_VALUE, Analyzer, Def, Value
 from buildrunner.engine.analysis.pyformat import mapping_args, misplaced_format, substitute
 from buildrunner.engine.analysis.templates import Field, split_brace, split_percent
@@ -68,6 +68,10 @@ class PythonAnalyzer(Analyzer):
                           "try_statement", "except_clause", "except_group_clause", "match_statement",
                           "case_clause", "conditional_expression", "boolean_operator"})
 
+    def query(self, pattern: str) -> list:
+        """The nodes of the file a one-capture (`@n`) tree-sitter query finds, in document order."""
+        return _nodes(self.root, pattern)
+
     # -- def-use ---------------------------------------------------------------------------------
     def rebound_globals(self) -> frozenset[str]:
         cached = getattr(self, "_globals", None)
@@ -127,6 +131,8 @@ class PythonAnalyzer(Analyzer):
             if left.type == "identifier" and self._constant_iterable(right):
                 # `for table in TABLES:` / `for i in range(3):`: each item is a constant
                 return [(self.text(left), Def(node, "=", None if right.type == "call" else right, right.end_byte))]
+            if self._foldable_loop(left, right):  # decided when used: see `_loop_item`
+                return [(n, Def(node, "=", node, right.end_byte)) for n in self._targets(left)]
             return [(n, Def(node, "unknown", None, right.end_byte)) for n in self._targets(left)]
         if t == "for_in_clause":  # comprehension variables precede the comprehension's body
             start = node.parent.start_byte if node.parent is not None else node.start_byte
@@ -170,18 +176,12 @@ class PythonAnalyzer(Analyzer):
     def live(self, node, scope) -> bool:
         return folding.live(self, node, scope)
 
-    def def_value(self, d: Def, depth: int) -> Value:
-        if d.binding is not None and self.project is not None:
-            value = self.project.import_value(self, d.binding, depth)  # a name of a project module
-            if value is not None:
-                return value
-        return super().def_value(d, depth)
-
     # -- evaluation ------------------------------------------------------------------------------
     def param_value(self, scope, index: int, name: str) -> Value:
         if self._route_inputs(scope).get(name):
             return self.source(scope.child_by_field_name("parameters"), f"route input (parameter `{name}`)")
-        return super().param_value(scope, index, name)
+        constant = interprocedural.constant_parameter(self, scope, index, name, 0)
+        return constant if constant is not None else super().param_value(scope, index, name)
 
     def _route_inputs(self, scope) -> dict[str, bool]:
         """Parameters of a web route handler that carry request input (str or untyped, not Depends())."""
@@ -259,6 +259,8 @@ class PythonAnalyzer(Analyzer):
             return self.value_of(node.child_by_field_name("right"), depth)
         if t == "named_expression":
             return self.value_of(node.child_by_field_name("value"), depth)
+        if t == "for_statement":
+            return self._loop_item(node, depth)
         return UNKNOWN_VALUE
 
     def _attribute(self, node, depth: int) -> Value:
@@ -282,6 +284,26 @@ class PythonAnalyzer(Analyzer):
             if cls.type == "identifier" and self.text(cls)[:1].isupper():
                 return Value(CONST, "", True)
         return UNKNOWN_VALUE
+
+    def _foldable_loop(self, left, right) -> bool:
+        """`for a, b in PAIRS:` / `for t in _tables:` / `for t in self.tables:`: the items may be
+        constants (a literal collection, a module-level name or a class attribute bound to one)."""
+        plain = left.type == "identifier" or (left.type in ("pattern_list", "tuple_pattern", "list_pattern") and
+                                              all(c.type == "identifier" for c in _named(left)))
+        return plain and (right.type in ("list", "tuple", "set", "identifier") or (
+            right.type == "attribute" and self.text(right.child_by_field_name("object")) in ("self", "cls")))
+
+    def _loop_item(self, loop, depth: int) -> Value:
+        """The items of a `for` loop's iterable, when it is a constant collection."""
+        right = loop.child_by_field_name("right")
+        if right.type in ("list", "tuple", "set"):
+            value = self.value_of(right, depth)
+        elif right.type == "identifier":
+            value = interprocedural.module_collection(self, right, depth) or (
+                self.value_of(right, depth) if self.is_constant_name(self.text(right)) else None)
+        else:
+            value = interprocedural.class_collection(self, right, depth)
+        return value if value is not None and value.kind == CONST else UNKNOWN_VALUE
 
     def _constant_iterable(self, node) -> bool:
         """Literal collections and ALL_CAPS names (evaluated when used), or `range(...)` of anything."""
@@ -423,7 +445,7 @@ class PythonAnalyzer(Analyzer):
     def _call(self, node, depth: int) -> Value:
         func = node.child_by_field_name("function")
         args = node.child_by_field_name("arguments")
-        if self.is_sanitizer(self.text(func)):
+        if self.is_sanitizer(self.text(func)) or self._sanitizer_alias(func):
             return SAFE
         if self.text(func) in _SAME_TEXT and args is not None and len(_named(args)) == 1:
             return self.value_of(_named(args)[0], depth)  # textwrap.dedent(f"""SELECT ... {x}""")
@@ -435,6 +457,20 @@ class PythonAnalyzer(Analyzer):
             if helper.kind in (CONST, DYNAMIC):
                 return helper
         return self._method_call(node, func, args, depth) if func.type == "attribute" else UNKNOWN_VALUE
+
+    def _sanitizer_alias(self, func) -> bool:
+        """`quote = self.preparer.quote_identifier; quote(t)`: a local name bound once, in the same
+        function, to a sanitizer's dotted path (not a parameter, not rebound)."""
+        if func.type != "identifier":
+            return False
+        scope = self.scope_of(func)
+        name = self.text(func)
+        if scope.type == self.MODULE or name in self.params(scope):
+            return False
+        defs = self.defs(scope).get(name, [])
+        return len(defs) == 1 and defs[0].op == "=" and defs[0].node.type == "assignment" and \
+            defs[0].rhs is not None and defs[0].rhs.type in ("attribute", "identifier") and \
+            defs[0].end <= func.start_byte and self.is_sanitizer(self.text(defs[0].rhs))
 
     def _method_call(self, node, func, args, depth: int) -> Value:
         """`obj.method(...)`: string building methods, a project module's function, allowlist lookups."""
@@ -659,6 +695,8 @@ class _Bound(PythonAnalyzer):
         self._defs = parent._defs
         self._globals = parent.rebound_globals()
         self._function_index = parent._functions()
+        if "_private_refs" in parent.__dict__:
+            self._private_refs = parent._private_refs
         if "_module_bindings" in parent.__dict__:
             self._module_bindings = parent._module_bindings
 
