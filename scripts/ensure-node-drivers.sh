@@ -9,31 +9,24 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 spec="$repo/tests/node"
 
-apt_install() {
-  if [ "$(id -u)" != "0" ] || ! command -v apt-get >/dev/null 2>&1; then
-    echo "br: missing $*: install it (Debian/Ubuntu: sudo apt-get install $*) and rerun." >&2
-    exit 1
-  fi
-  echo "br: installing Debian's $* for the JS autofix tests..." >&2
-  if [ -z "${_BR_APT_UPDATED:-}" ]; then apt-get update -qq >/dev/null; _BR_APT_UPDATED=1; fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
-}
+. "$(dirname "$0")/apt-install.sh"
+NEEDS="the JS autofix tests"
 
-command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || apt_install "$NEEDS" nodejs npm
 if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)'; then
   echo "br: node $(node --version) is too old: better-sqlite3 12 needs Node.js >= 20 (Debian 12 ships 18:" \
        "install nodejs 20+ from NodeSource or your distribution's backports)." >&2
   exit 1
 fi
-command -v make >/dev/null 2>&1 && command -v g++ >/dev/null 2>&1 || apt_install make g++
-command -v python3 >/dev/null 2>&1 || apt_install python3
+command -v make >/dev/null 2>&1 && command -v g++ >/dev/null 2>&1 || apt_install "$NEEDS" make g++
+command -v python3 >/dev/null 2>&1 || apt_install "$NEEDS" python3
 # node-gyp compiles against the installed node's headers (no download): NodeSource's nodejs ships
 # them in /usr/include/node, Debian's in libnode-dev.
 node_prefix=$(dirname "$(dirname "$(command -v node)")")
-if [ ! -f "$node_prefix/include/node/node.h" ]; then apt_install libnode-dev; fi
+if [ ! -f "$node_prefix/include/node/node.h" ]; then apt_install "$NEEDS" libnode-dev; fi
 # mariadbd + mariadb-install-db (which needs my_print_defaults): tests/sqli/mysqlserver.py
-command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || apt_install mariadb-server-core
-command -v my_print_defaults >/dev/null 2>&1 || apt_install mariadb-client-core
+command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || apt_install "$NEEDS" mariadb-server-core
+command -v my_print_defaults >/dev/null 2>&1 || apt_install "$NEEDS" mariadb-client-core
 
 key=$( (cat "$spec/package.json" "$spec/package-lock.json"; node --version) | sha256sum | cut -c1-16)
 cache="${BR_NODE_DRIVERS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/buildrunner/node-drivers}"
