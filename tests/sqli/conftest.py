@@ -54,3 +54,19 @@ def postgres():
         yield cluster.conninfo
     finally:
         cluster.stop()
+
+
+# The users table every executed autofix proof runs its queries against (Python and JS): a quote in a
+# name and a `%` in another, so LIKE and quoting cases have something to get wrong.
+USERS = [(1, "alice", "admin"), (2, "bob", "user"), (3, "o'hara", "user"), (4, "carol%", "user")]
+
+
+def make_users_sqlite(path) -> None:
+    """A SQLite database file at `path` holding the `users` table with `USERS`."""
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, role TEXT)")
+    conn.executemany("INSERT INTO users VALUES (?, ?, ?)", USERS)
+    conn.commit()
+    conn.close()

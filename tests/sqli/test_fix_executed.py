@@ -14,11 +14,11 @@ import pytest
 from buildrunner.engine.code import CodeMatcher
 from buildrunner.engine.model import Document
 
-from .conftest import pack_rules
+from .conftest import USERS, make_users_sqlite, pack_rules
 
 PY_RULES = pack_rules("sqli-python")
 
-ROWS = [(1, "alice", "admin"), (2, "bob", "user"), (3, "o'hara", "user"), (4, "carol%", "user")]
+ROWS = USERS
 ALL_IDS = [(1,), (2,), (3,), (4,)]
 
 # (name, function source, benign argument tuples, injection argument tuple)
@@ -118,11 +118,7 @@ def _prove(connect, source: str, driver: str, benign, payload) -> str:
 @pytest.fixture
 def sqlite_db(tmp_path):
     path = tmp_path / "app.db"
-    conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, role TEXT)")
-    conn.executemany("INSERT INTO users VALUES (?, ?, ?)", ROWS)
-    conn.commit()
-    conn.close()
+    make_users_sqlite(path)
     return lambda: sqlite3.connect(path)
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sqlite3
 import subprocess
 import textwrap
 from pathlib import Path
@@ -23,13 +22,13 @@ import pytest
 from buildrunner.engine.code import CodeMatcher
 from buildrunner.engine.model import Document
 
-from .conftest import pack_rules
+from .conftest import USERS, make_users_sqlite, pack_rules
 
 REPO = Path(__file__).resolve().parents[2]
 HARNESS = REPO / "tests" / "node" / "run_case.js"
 JS_RULES = pack_rules("sqli-javascript")
 
-ROWS = [(1, "alice", "admin"), (2, "bob", "user"), (3, "o'hara", "user"), (4, "carol%", "user")]
+ROWS = USERS
 ALL_IDS = [1, 2, 3, 4]
 
 # How each driver runs the SQL expression `SQL` and returns the ids.
@@ -152,11 +151,7 @@ def targets(request, tmp_path):
 @pytest.fixture
 def sqlite_target(tmp_path) -> str:
     path = tmp_path / "app.db"
-    conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, role TEXT)")
-    conn.executemany("INSERT INTO users VALUES (?, ?, ?)", ROWS)
-    conn.commit()
-    conn.close()
+    make_users_sqlite(path)
     return str(path)
 
 
