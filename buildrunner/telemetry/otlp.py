@@ -238,7 +238,6 @@ class SentLog:
         self.watermark: str = data.get("watermark", "") if isinstance(data, dict) else ""
         recent = data.get("recent") if isinstance(data, dict) else None
         self.recent: dict[str, str] = dict(recent) if isinstance(recent, dict) else {}
-        self.sent_total: int = int(data.get("sent_total", 0)) if isinstance(data, dict) else 0
         position = data.get("log") if isinstance(data, dict) else None
         self.position: dict[str, Any] = position if isinstance(position, dict) else {}
 
@@ -262,13 +261,12 @@ class SentLog:
                 self.watermark = e["ts"]
         floor = self._floor()
         self.recent = {d: ts for d, ts in self.recent.items() if ts >= floor}
-        self.sent_total += len(events)
 
     def save(self) -> None:
         from buildrunner.telemetry._files import write_json_atomic
 
         write_json_atomic(self.path, {"watermark": self.watermark, "recent": self.recent,
-                                      "sent_total": self.sent_total, "log": self.position})
+                                      "log": self.position})
 
 
 def _newest_archive(collector) -> str:
@@ -313,7 +311,6 @@ class ExportResult:
     sent: int = 0
     pending: int = 0
     already_sent: int = 0
-    attempts: int = 0
     error: str = ""
 
     @property
@@ -322,8 +319,8 @@ class ExportResult:
 
 
 def post(target: Target, body: bytes, *, retries: int = 4, backoff_s: float = 0.5,
-         sleep=time.sleep, deadline: float | None = None) -> tuple[int, str]:
-    """POST one request; (attempts, error or ''). Retries transient failures with backoff."""
+         sleep=time.sleep, deadline: float | None = None) -> str:
+    """POST one request; the error, or '' once accepted. Retries transient failures with backoff."""
     import gzip
     import urllib.error
     import urllib.request
@@ -340,11 +337,11 @@ def post(target: Target, body: bytes, *, retries: int = 4, backoff_s: float = 0.
             req = urllib.request.Request(target.url, data=data, headers=headers, method="POST")
             with urllib.request.urlopen(req, timeout=target.timeout_s) as resp:
                 resp.read()
-                return attempt, ""
+                return ""
         except urllib.error.HTTPError as exc:
             error = f"HTTP {exc.code} from {target.safe_url()}"
             if exc.code not in RETRY_STATUSES:
-                return attempt, error
+                return error
             retry_after = (exc.headers.get("Retry-After") or "").strip()
             if retry_after.isdigit():
                 wait = max(wait, float(retry_after))
@@ -352,7 +349,7 @@ def post(target: Target, body: bytes, *, retries: int = 4, backoff_s: float = 0.
             reason = getattr(exc, "reason", exc)
             error = f"cannot reach {target.safe_url()}: {reason}"
         if attempt > retries or (deadline is not None and time.monotonic() + wait > deadline):
-            return attempt, error
+            return error
         sleep(wait)
 
 
@@ -384,9 +381,8 @@ def _export_locked(events, state_path, target: Target, version: str, *, retries:
     deadline = time.monotonic() + budget_s if budget_s else None
     for start in range(0, len(todo), BATCH):
         batch = todo[start:start + BATCH]
-        attempts, error = post(target, export_request(batch, version), retries=retries, backoff_s=backoff_s,
+        error = post(target, export_request(batch, version), retries=retries, backoff_s=backoff_s,
                                sleep=sleep, deadline=deadline)
-        result.attempts += attempts
         if error:
             result.error = error
             result.pending = len(todo) - start
