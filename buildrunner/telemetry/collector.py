@@ -229,7 +229,7 @@ class TelemetryCollector:
             return []
 
     def iter_events(self, *, since: str | None = None, until: str | None = None,
-                    include_archives: bool = True) -> Iterator[dict[str, Any]]:
+                    include_archives: bool = True, include_log: bool = True) -> Iterator[dict[str, Any]]:
         """Every readable event, oldest first; torn or corrupt lines are skipped.
 
         `since`/`until` (ISO dates or timestamps, inclusive) also skip whole archives by their name.
@@ -243,7 +243,8 @@ class TelemetryCollector:
                 if (lo and m.group(3) < lo) or (hi and m.group(2) > hi):
                     continue
                 sources.append(_gunzip_lines(archive))
-        sources.append(_file_lines(self.path))
+        if include_log:
+            sources.append(_file_lines(self.path))
         for lines in sources:
             for line in lines:
                 if not line.strip():

@@ -22,11 +22,15 @@ Delivery: batches of `BATCH` records; a connection error, 429, 502, 503 or 504 i
 exponential backoff (honouring `Retry-After`), other 4xx are permanent. What was accepted is
 remembered in `.buildrunner/telemetry/otlp.json` (a watermark timestamp plus the digests of the
 events near it), so the next export sends only new events and a crash never duplicates a batch
-that the collector acknowledged. Nothing here raises into a command: the caller gets a result.
+that the collector acknowledged. After an export that sent everything it read, the state also keeps
+where it stopped in the live log (offset, inode, digest of the first line, newest archive), so the
+background export reads only the lines appended since; a rotated, truncated or replaced log is read
+in full again (the digests keep that exactly-once). Nothing here raises into a command: the caller gets a result.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -36,6 +40,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
+
+from buildrunner.telemetry.events import from_line
 
 BATCH = 512
 RETRY_STATUSES = {429, 502, 503, 504}
@@ -232,7 +238,8 @@ class SentLog:
         self.watermark: str = data.get("watermark", "") if isinstance(data, dict) else ""
         recent = data.get("recent") if isinstance(data, dict) else None
         self.recent: dict[str, str] = dict(recent) if isinstance(recent, dict) else {}
-        self.sent_total: int = int(data.get("sent_total", 0)) if isinstance(data, dict) else 0
+        position = data.get("log") if isinstance(data, dict) else None
+        self.position: dict[str, Any] = position if isinstance(position, dict) else {}
 
     def _floor(self) -> str:
         if not self.watermark:
@@ -254,13 +261,45 @@ class SentLog:
                 self.watermark = e["ts"]
         floor = self._floor()
         self.recent = {d: ts for d, ts in self.recent.items() if ts >= floor}
-        self.sent_total += len(events)
 
     def save(self) -> None:
         from buildrunner.telemetry._files import write_json_atomic
 
         write_json_atomic(self.path, {"watermark": self.watermark, "recent": self.recent,
-                                      "sent_total": self.sent_total})
+                                      "log": self.position})
+
+
+def _newest_archive(collector) -> str:
+    archives = collector.archives()
+    return archives[-1].name if archives else ""
+
+
+def read_new_events(collector, position: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """The events an export has to look at, and the log position at the end of them.
+
+    When the live log is the one `position` was taken in (same newest archive, inode and first
+    line, not shorter), only the lines past its offset; otherwise every event, archives included.
+    The new position is None when a rotation ran during the read (the next export reads in full)."""
+    archive = _newest_archive(collector)
+    try:
+        fh = open(collector.path, "rb")  # noqa: SIM115 — closed below
+    except OSError:
+        return list(collector.iter_events()), None
+    with fh:
+        st = os.fstat(fh.fileno())
+        head = hashlib.sha256(fh.readline(4096)).hexdigest()[:20]
+        start = position.get("offset")
+        resume = (isinstance(start, int) and 0 <= start <= st.st_size and position.get("ino") == st.st_ino
+                  and (start == 0 or position.get("head") == head) and position.get("archive") == archive)
+        if not resume:
+            start = 0
+        events = [] if resume else list(collector.iter_events(include_log=False))
+        chunk = os.pread(fh.fileno(), st.st_size - start, start)
+    end = chunk.rfind(b"\n") + 1  # an unterminated tail is read once it is terminated
+    events += filter(None, map(from_line, chunk[:end].splitlines()))
+    if _newest_archive(collector) != archive:
+        return events, None
+    return events, {"archive": archive, "ino": st.st_ino, "head": head, "offset": start + end}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -272,7 +311,6 @@ class ExportResult:
     sent: int = 0
     pending: int = 0
     already_sent: int = 0
-    attempts: int = 0
     error: str = ""
 
     @property
@@ -281,8 +319,8 @@ class ExportResult:
 
 
 def post(target: Target, body: bytes, *, retries: int = 4, backoff_s: float = 0.5,
-         sleep=time.sleep, deadline: float | None = None) -> tuple[int, str]:
-    """POST one request; (attempts, error or ''). Retries transient failures with backoff."""
+         sleep=time.sleep, deadline: float | None = None) -> str:
+    """POST one request; the error, or '' once accepted. Retries transient failures with backoff."""
     import gzip
     import urllib.error
     import urllib.request
@@ -299,11 +337,11 @@ def post(target: Target, body: bytes, *, retries: int = 4, backoff_s: float = 0.
             req = urllib.request.Request(target.url, data=data, headers=headers, method="POST")
             with urllib.request.urlopen(req, timeout=target.timeout_s) as resp:
                 resp.read()
-                return attempt, ""
+                return ""
         except urllib.error.HTTPError as exc:
             error = f"HTTP {exc.code} from {target.safe_url()}"
             if exc.code not in RETRY_STATUSES:
-                return attempt, error
+                return error
             retry_after = (exc.headers.get("Retry-After") or "").strip()
             if retry_after.isdigit():
                 wait = max(wait, float(retry_after))
@@ -311,22 +349,23 @@ def post(target: Target, body: bytes, *, retries: int = 4, backoff_s: float = 0.
             reason = getattr(exc, "reason", exc)
             error = f"cannot reach {target.safe_url()}: {reason}"
         if attempt > retries or (deadline is not None and time.monotonic() + wait > deadline):
-            return attempt, error
+            return error
         sleep(wait)
 
 
 def export_events(events, state_path, target: Target, version: str, *, retries: int = 4,
                   backoff_s: float = 0.5, budget_s: float | None = None, sleep=time.sleep,
-                  lock_wait_s: float = 5.0) -> ExportResult:
+                  lock_wait_s: float = 5.0, position: dict[str, Any] | None = None) -> ExportResult:
     """Send what was not sent yet, batch by batch, remembering each accepted batch at once. One
-    export at a time per project (a lock next to the state file), so two never send the same events."""
+    export at a time per project (a lock next to the state file), so two never send the same events.
+    `position` (from `read_new_events`) is stored once every event was sent."""
     from buildrunner.fsutil import LockTimeout, file_lock
 
     try:
         state_path.parent.mkdir(parents=True, exist_ok=True)
         with file_lock(state_path.with_suffix(".lock"), lock_wait_s):
             return _export_locked(events, state_path, target, version, retries=retries, backoff_s=backoff_s,
-                                  budget_s=budget_s, sleep=sleep)
+                                  budget_s=budget_s, sleep=sleep, position=position)
     except LockTimeout:
         return ExportResult(error="another OTLP export of this project is running")
     except OSError as exc:
@@ -334,7 +373,7 @@ def export_events(events, state_path, target: Target, version: str, *, retries: 
 
 
 def _export_locked(events, state_path, target: Target, version: str, *, retries: int, backoff_s: float,
-                   budget_s: float | None, sleep) -> ExportResult:
+                   budget_s: float | None, sleep, position: dict[str, Any] | None) -> ExportResult:
     log = SentLog(state_path)
     events = list(events)
     todo = log.unsent(events)
@@ -342,9 +381,8 @@ def _export_locked(events, state_path, target: Target, version: str, *, retries:
     deadline = time.monotonic() + budget_s if budget_s else None
     for start in range(0, len(todo), BATCH):
         batch = todo[start:start + BATCH]
-        attempts, error = post(target, export_request(batch, version), retries=retries, backoff_s=backoff_s,
+        error = post(target, export_request(batch, version), retries=retries, backoff_s=backoff_s,
                                sleep=sleep, deadline=deadline)
-        result.attempts += attempts
         if error:
             result.error = error
             result.pending = len(todo) - start
@@ -357,6 +395,10 @@ def _export_locked(events, state_path, target: Target, version: str, *, retries:
             result.error = f"sent, but cannot record it in {state_path}: {exc.strerror}"
             result.pending = len(todo) - start - len(batch)
             break
+    if position is not None and not result.error and position != log.position:
+        log.position = position
+        with contextlib.suppress(OSError):  # unsaved: the next export reads the whole log again
+            log.save()
     return result
 
 
@@ -371,8 +413,9 @@ def export_project(root, *, budget_s: float = BACKGROUND_BUDGET_S) -> ExportResu
 
     project = Project(root)
     target = target_from_env()
-    events = TelemetryCollector(project).iter_events()
-    return export_events(events, project.telemetry_dir / STATE_FILE, target, __version__, budget_s=budget_s)
+    state = project.telemetry_dir / STATE_FILE
+    events, position = read_new_events(TelemetryCollector(project), SentLog(state).position)
+    return export_events(events, state, target, __version__, budget_s=budget_s, position=position)
 
 
 def main(argv: list[str] | None = None) -> int:

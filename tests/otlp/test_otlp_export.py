@@ -180,3 +180,43 @@ def test_documented_collector_config_is_consistent():
     for section in ("receivers", "processors", "exporters"):
         assert set(pipeline[section]) <= set(config[section]), section
     assert config["receivers"]["otlp"]["protocols"]["http"]["endpoint"].endswith(":4318")
+
+
+def test_background_export_reads_only_lines_appended_since_the_last(project, receiver, monkeypatch):
+    """The background export resumes at the log offset where the last complete export stopped; a
+    rotated log is read in full again, and nothing is sent twice."""
+    from buildrunner.telemetry import otlp
+    from buildrunner.telemetry.collector import TelemetryCollector
+    from buildrunner.telemetry.events import command_data, make_event
+
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.url)
+    count = iter(range(60))
+
+    def append(collector, n):
+        for _ in range(n):
+            collector.append(make_event("command", command_data("status", [], 1.0, 0),
+                                        ts=f"2026-11-23T10:00:{next(count):02d}.000Z", project="p_0123456789abcdef",
+                                        user="u_0123456789abcdef", br="0.1.0"))
+
+    parsed: list[bytes] = []
+    real = otlp.from_line
+    monkeypatch.setattr(otlp, "from_line", lambda line: parsed.append(line) or real(line))
+    append(TelemetryCollector(project), 3)
+    assert otlp.export_project(project.root).sent == 3 and len(parsed) == 3
+    parsed.clear()
+    append(TelemetryCollector(project), 2)
+    res = otlp.export_project(project.root)
+    assert (res.sent, res.already_sent, len(parsed)) == (2, 0, 2)  # the first 3 lines were not read again
+    small = TelemetryCollector(project, max_bytes=1)  # every append rotates the log into archive/
+    append(small, 2)
+    assert small.archives()
+    res = otlp.export_project(project.root)
+    assert (res.sent, res.already_sent) == (2, 5)  # read in full: the archives' events are known by digest
+    append(small, 2)  # rotated again since that export (which stopped at offset 0), then one more line
+    append(TelemetryCollector(project), 1)
+    assert otlp.export_project(project.root).sent == 3
+    parsed.clear()
+    append(TelemetryCollector(project), 1)
+    assert otlp.export_project(project.root).sent == 1 and len(parsed) == 1  # resumed again
+    stamps = [r.time_unix_nano for r in receiver.records()]
+    assert len(stamps) == len(set(stamps)) == len(list(TelemetryCollector(project).iter_events())) == 11
