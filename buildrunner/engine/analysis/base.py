@@ -65,6 +65,10 @@ class Def:
     binding: object = None  # for an import: the imported name's node (followed into the project's module)
 
 
+def node_text(node) -> str:
+    return node.text.decode("utf-8", "replace")
+
+
 def short(text: str, limit: int = 60) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -91,9 +95,7 @@ class Analyzer:
         self._defs: dict[int, dict[str, list[Def]]] = {}
 
     # -- helpers ---------------------------------------------------------------------------------
-    @staticmethod
-    def text(node) -> str:
-        return node.text.decode("utf-8", "replace")
+    text = staticmethod(node_text)
 
     def step(self, node, message: str) -> Step:
         return Step(node.start_point.row + 1, node.start_point.column + 1, message, self.path)

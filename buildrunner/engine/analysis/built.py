@@ -14,6 +14,7 @@ from __future__ import annotations
 import fnmatch
 import re
 
+from buildrunner.engine.analysis.base import node_text
 from buildrunner.engine.analysis.literals import closing as _closing
 
 STATEMENT_START = re.compile(r"^[rRuUbBfF]{0,2}(?:\"\"\"|'''|\"|')\s*\(?\s*(select|insert|update|delete|with|"
@@ -76,10 +77,6 @@ def skipped(path: str, patterns) -> bool:
     return any(fnmatch.fnmatch(path, p) for p in patterns)
 
 
-def _text(node) -> str:
-    return node.text.decode("utf-8", "replace")
-
-
 def building_expression(string):
     """The outermost expression building SQL text from this literal."""
     node = string
@@ -89,7 +86,7 @@ def building_expression(string):
             node = parent
         elif parent.type == "attribute" and parent.child_by_field_name("object").id == node.id and \
                 parent.parent is not None and parent.parent.type == "call" and \
-                _text(parent.child_by_field_name("attribute")) in ("format", "replace"):
+                node_text(parent.child_by_field_name("attribute")) in ("format", "replace"):
             node = parent.parent  # "...".format(...), "... [V] ...".replace("[V]", v)
         else:
             break
@@ -109,7 +106,7 @@ def in_message(node, family: str = "python") -> bool:
     while n is not None and n.type not in ("function_definition", "module", "class_definition"):
         if n.type in _MESSAGE_STATEMENTS:
             return True
-        if n.type == "call" and _MESSAGE_CALL.search(_text(n.child_by_field_name("function"))):
+        if n.type == "call" and _MESSAGE_CALL.search(node_text(n.child_by_field_name("function"))):
             return True
         n = n.parent
     return False
@@ -141,7 +138,7 @@ def candidates(root, language: str = "python"):
     seen: set[int] = set()
     strings = QueryCursor(_strings_query()).captures(root).get("s", [])
     for n in sorted(strings, key=lambda node: node.start_byte):
-        m = STATEMENT_START.match(_text(n))
+        m = STATEMENT_START.match(node_text(n))
         if m and (m.group(1).isupper() or m.group(1).islower()):  # "Create index x" is prose
             top = building_expression(n)
             interpolated = any(c.type == "interpolation" for c in n.named_children)

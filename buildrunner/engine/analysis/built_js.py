@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from buildrunner.engine.analysis.base import node_text
 from buildrunner.engine.analysis.literals import closing as _closing
 
 STATEMENT_START = re.compile(r"^(?:\"|'|`)\s*\(?\s*(select|insert|update|delete|with|replace|merge|create|drop|"
@@ -46,25 +47,21 @@ def might_build(text: str) -> bool:
     return False
 
 
-def _text(node) -> str:
-    return node.text.decode("utf-8", "replace")
-
-
 def building_expression(literal):
     """The outermost expression building SQL text from this literal."""
     node = literal
     while node.parent is not None:
         parent = node.parent
         if parent.type == "parenthesized_expression" or (
-                parent.type == "binary_expression" and _text(parent.child_by_field_name("operator")) == "+"):
+                parent.type == "binary_expression" and node_text(parent.child_by_field_name("operator")) == "+"):
             node = parent
         elif parent.type == "member_expression" and parent.child_by_field_name("object").id == node.id and \
                 parent.parent is not None and parent.parent.type == "call_expression" and \
-                _text(parent.child_by_field_name("property")) in ("concat", "replace"):
+                node_text(parent.child_by_field_name("property")) in ("concat", "replace"):
             node = parent.parent
         elif parent.type == "arguments" and parent.named_children and parent.named_children[0].id == node.id and \
                 parent.parent is not None and parent.parent.type == "call_expression" and \
-                _FORMAT_CALL.search(_text(parent.parent.child_by_field_name("function"))):
+                _FORMAT_CALL.search(node_text(parent.parent.child_by_field_name("function"))):
             node = parent.parent  # util.format("SELECT ... '%s'", v)
         else:
             break
@@ -80,7 +77,7 @@ def in_message(node) -> bool:
     while n is not None and n.type not in _SCOPES:
         if n.type in _MESSAGE_STATEMENTS:
             return True
-        if n.type == "call_expression" and _MESSAGE_CALL.search(_text(n.child_by_field_name("function"))):
+        if n.type == "call_expression" and _MESSAGE_CALL.search(node_text(n.child_by_field_name("function"))):
             return True
         n = n.parent
     return False
@@ -103,7 +100,7 @@ def candidates(root, language: str):
     for n in sorted(strings, key=lambda node: node.start_byte):
         if n.parent is not None and n.parent.type == "call_expression" and n.type == "template_string":
             continue  # a tagged template (sql`... ${id}`): the tag binds the values
-        m = STATEMENT_START.match(_text(n))
+        m = STATEMENT_START.match(node_text(n))
         if m and (m.group(1).isupper() or m.group(1).islower()):  # "Create index x" is prose
             top = building_expression(n)
             interpolated = any(c.type == "template_substitution" for c in n.named_children)

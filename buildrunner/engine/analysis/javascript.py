@@ -6,7 +6,18 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from buildrunner.engine.analysis.base import CONST, DYNAMIC, NUMBER, SAFE, UNKNOWN, UNKNOWN_VALUE, Analyzer, Def, Value
+from buildrunner.engine.analysis.base import (
+    CONST,
+    DYNAMIC,
+    NUMBER,
+    SAFE,
+    UNKNOWN,
+    UNKNOWN_VALUE,
+    Analyzer,
+    Def,
+    Value,
+    node_text,
+)
 
 # Request input: Express `req.query/body/params/cookies/headers`, Koa `ctx.query`, `ctx.request.body`.
 _REQUEST = re.compile(r"^(?:req|request|ctx|ctx\.request)\.(?:query|body|params|cookies|headers)\b")
@@ -348,10 +359,6 @@ FUNCTIONS = frozenset({"function_declaration", "function_expression", "arrow_fun
 MAX_HELPER_BYTES = 8_000
 
 
-def _text(node) -> str:
-    return node.text.decode("utf-8", "replace")
-
-
 def top_level(an) -> dict[str, object]:
     """Functions and constants declared at the top level (also exported ones): name → node (a
     function, or a declarator's value)."""
@@ -364,12 +371,12 @@ def top_level(an) -> dict[str, object]:
         if decl is None:
             continue
         if decl.type in ("function_declaration", "generator_function_declaration"):
-            out[_text(decl.child_by_field_name("name"))] = decl
+            out[node_text(decl.child_by_field_name("name"))] = decl
         elif decl.type in ("lexical_declaration", "variable_declaration"):
             for d in _named(decl):
                 name = d.child_by_field_name("name") if d.type == "variable_declarator" else None
                 if name is not None and name.type == "identifier" and d.child_by_field_name("value") is not None:
-                    out[_text(name)] = d.child_by_field_name("value")
+                    out[node_text(name)] = d.child_by_field_name("value")
     an._js_top = out
     return out
 
