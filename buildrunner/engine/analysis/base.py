@@ -69,6 +69,16 @@ def node_text(node) -> str:
     return node.text.decode("utf-8", "replace")
 
 
+def outermost(node, step_up):
+    """Walk up from `node` while `step_up(node, parent)` gives the next node (None: stop here)."""
+    while node.parent is not None:
+        up = step_up(node, node.parent)
+        if up is None:
+            break
+        node = up
+    return node
+
+
 def short(text: str, limit: int = 60) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -14,7 +14,7 @@ from __future__ import annotations
 import fnmatch
 import re
 
-from buildrunner.engine.analysis.base import node_text
+from buildrunner.engine.analysis.base import node_text, outermost
 from buildrunner.engine.analysis.literals import closing as _closing
 
 STATEMENT_START = re.compile(r"^[rRuUbBfF]{0,2}(?:\"\"\"|'''|\"|')\s*\(?\s*(select|insert|update|delete|with|"
@@ -77,20 +77,20 @@ def skipped(path: str, patterns) -> bool:
     return any(fnmatch.fnmatch(path, p) for p in patterns)
 
 
+def _building_parent(node, parent):
+    """The expression one level up that goes on building SQL text from `node`, or None."""
+    if parent.type in _BUILDING_PARENTS:
+        return parent
+    if parent.type == "attribute" and parent.child_by_field_name("object").id == node.id and \
+            parent.parent is not None and parent.parent.type == "call" and \
+            node_text(parent.child_by_field_name("attribute")) in ("format", "replace"):
+        return parent.parent  # "...".format(...), "... [V] ...".replace("[V]", v)
+    return None
+
+
 def building_expression(string):
     """The outermost expression building SQL text from this literal."""
-    node = string
-    while node.parent is not None:
-        parent = node.parent
-        if parent.type in _BUILDING_PARENTS:
-            node = parent
-        elif parent.type == "attribute" and parent.child_by_field_name("object").id == node.id and \
-                parent.parent is not None and parent.parent.type == "call" and \
-                node_text(parent.child_by_field_name("attribute")) in ("format", "replace"):
-            node = parent.parent  # "...".format(...), "... [V] ...".replace("[V]", v)
-        else:
-            break
-    return node
+    return outermost(string, _building_parent)
 
 
 def in_message(node, family: str = "python") -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from buildrunner.engine.analysis.base import node_text
+from buildrunner.engine.analysis.base import node_text, outermost
 from buildrunner.engine.analysis.literals import closing as _closing
 
 STATEMENT_START = re.compile(r"^(?:\"|'|`)\s*\(?\s*(select|insert|update|delete|with|replace|merge|create|drop|"
@@ -47,25 +47,20 @@ def might_build(text: str) -> bool:
     return False
 
 
-def building_expression(literal):
-    """The outermost expression building SQL text from this literal."""
-    node = literal
-    while node.parent is not None:
-        parent = node.parent
-        if parent.type == "parenthesized_expression" or (
-                parent.type == "binary_expression" and node_text(parent.child_by_field_name("operator")) == "+"):
-            node = parent
-        elif parent.type == "member_expression" and parent.child_by_field_name("object").id == node.id and \
-                parent.parent is not None and parent.parent.type == "call_expression" and \
-                node_text(parent.child_by_field_name("property")) in ("concat", "replace"):
-            node = parent.parent
-        elif parent.type == "arguments" and parent.named_children and parent.named_children[0].id == node.id and \
-                parent.parent is not None and parent.parent.type == "call_expression" and \
-                _FORMAT_CALL.search(node_text(parent.parent.child_by_field_name("function"))):
-            node = parent.parent  # util.format("SELECT ... '%s'", v)
-        else:
-            break
-    return node
+def _building_parent(node, parent):
+    """The expression one level up that goes on building SQL text from `node`, or None."""
+    if parent.type == "parenthesized_expression" or (
+            parent.type == "binary_expression" and node_text(parent.child_by_field_name("operator")) == "+"):
+        return parent
+    if parent.type == "member_expression" and parent.child_by_field_name("object").id == node.id and \
+            parent.parent is not None and parent.parent.type == "call_expression" and \
+            node_text(parent.child_by_field_name("property")) in ("concat", "replace"):
+        return parent.parent
+    if parent.type == "arguments" and parent.named_children and parent.named_children[0].id == node.id and \
+            parent.parent is not None and parent.parent.type == "call_expression" and \
+            _FORMAT_CALL.search(node_text(parent.parent.child_by_field_name("function"))):
+        return parent.parent  # util.format("SELECT ... '%s'", v)
+    return None
 
 
 def in_message(node) -> bool:
@@ -102,7 +97,7 @@ def candidates(root, language: str):
             continue  # a tagged template (sql`... ${id}`): the tag binds the values
         m = STATEMENT_START.match(node_text(n))
         if m and (m.group(1).isupper() or m.group(1).islower()):  # "Create index x" is prose
-            top = building_expression(n)
+            top = outermost(n, _building_parent)
             interpolated = any(c.type == "template_substitution" for c in n.named_children)
             if top.id not in seen and (top is not n or interpolated):
                 seen.add(top.id)
