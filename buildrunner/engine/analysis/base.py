@@ -26,7 +26,7 @@ assignments flow-insensitively; module scope contributes constants.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 CONST, DYNAMIC, PARAM, UNKNOWN = "const", "dynamic", "param", "unknown"
 
@@ -202,6 +202,18 @@ class Analyzer:
         if prefix_param is not None and not prefix_unknown:
             return prefix_param  # a helper's SQL parameter, extended with literals: still forwarded
         return Value(UNKNOWN, stringy=stringy)
+
+    def returned(self, values: list[Value], call, name: str, owner) -> Value:
+        """What this call of `name` (a helper of `owner`'s file) gives, from the values its returns
+        take: constant, SQL text built from runtime values (a step at the call added), else unknown."""
+        result = self.phi(values)
+        if result.kind == CONST:
+            return result
+        if result.kind != DYNAMIC:
+            return UNKNOWN_VALUE
+        where = f" (in {owner.path})" if owner.path != self.path else ""
+        step = self.step(call, f"`{name}()`{where} returns SQL text built from runtime values")
+        return replace(result, steps=result.steps + (step,))
 
     def phi(self, values: list[Value]) -> Value:
         """The value of a name reached by several definitions."""

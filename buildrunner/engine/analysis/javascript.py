@@ -405,14 +405,7 @@ def bound_call(an, owner, fn, call, name: str, args, depth: int) -> Value:
         values = [probe.value_of(body, depth)]
     else:
         values = [probe.value_of(_named(r)[0], depth) for r in owner._returns(body) if _named(r)]
-    result = an.phi(values) if values else UNKNOWN_VALUE
-    if result.kind == CONST:
-        return result
-    if result.kind != DYNAMIC:
-        return UNKNOWN_VALUE
-    where = f" (in {owner.path})" if owner.path != an.path else ""
-    return replace(result, steps=result.steps + (an.step(call, f"`{name}()`{where} returns SQL text built "
-                                                              "from runtime values"),))
+    return an.returned(values, call, name, owner)
 
 
 class _Bound(JavaScriptAnalyzer):

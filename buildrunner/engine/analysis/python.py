@@ -566,14 +566,7 @@ class PythonAnalyzer(Analyzer):
         probe = _Bound(owner, helper, bound)
         body = helper.child_by_field_name("body")
         values = [probe.value_of(_named(r)[0], depth) for r in self._returns(body) if _named(r)] if body else []
-        result = self.phi(values) if values else UNKNOWN_VALUE
-        if result.kind == CONST:
-            return result
-        if result.kind != DYNAMIC:
-            return UNKNOWN_VALUE
-        where = f" (in {owner.path})" if owner.path != self.path else ""
-        step = self.step(call, f"`{name}()`{where} returns SQL text built from runtime values")
-        return replace(result, steps=result.steps + (step,))
+        return self.returned(values, call, name, owner)
 
     def _stored_on_self(self, node, attr: str, depth: int) -> Value:
         """What `self.<attr>` holds, from the enclosing class: every `self.<attr> = / += ...`, the
