@@ -17,16 +17,12 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 
-from buildrunner.engine.analysis.base import CONST, UNKNOWN_VALUE, Value, node_text
+from buildrunner.engine.analysis.base import CONST, UNKNOWN_VALUE, Value, named_nodes, node_text
 from buildrunner.engine.analysis.imports import HOP_DEPTH, ProjectModules
 from buildrunner.engine.analysis.javascript import FUNCTIONS, JavaScriptAnalyzer, bound_call, top_level
 
 _EXTENSIONS = (".js", ".ts", ".mjs", ".cjs", ".jsx", ".tsx")
 _LANGUAGE = {".ts": "typescript", ".tsx": "tsx"}
-
-
-def _named(node):
-    return [c for c in node.named_children if c.type != "comment"] if node is not None else []
 
 
 def _spec_of(string_node) -> str:
@@ -37,7 +33,7 @@ def _require_spec(value) -> str | None:
     """`require("./x")` → "./x"."""
     if value is None or value.type != "call_expression" or node_text(value.child_by_field_name("function")) != "require":
         return None
-    args = _named(value.child_by_field_name("arguments"))
+    args = named_nodes(value.child_by_field_name("arguments"))
     return _spec_of(args[0]) if len(args) == 1 and args[0].type == "string" else None
 
 
@@ -48,11 +44,11 @@ def imports_of(an) -> dict[str, tuple[str, str]]:
     if cached is not None:
         return cached
     out: dict[str, tuple[str, str]] = {}
-    for stmt in _named(an.root):
+    for stmt in named_nodes(an.root):
         if stmt.type == "import_statement":
             _es_import(stmt, out)
         elif stmt.type in ("lexical_declaration", "variable_declaration"):
-            for d in _named(stmt):
+            for d in named_nodes(stmt):
                 if d.type == "variable_declarator":
                     _require(d, out)
     an._js_imports = out
@@ -61,18 +57,18 @@ def imports_of(an) -> dict[str, tuple[str, str]]:
 
 def _es_import(stmt, out: dict) -> None:
     source = stmt.child_by_field_name("source")
-    clause = next((c for c in _named(stmt) if c.type == "import_clause"), None)
+    clause = next((c for c in named_nodes(stmt) if c.type == "import_clause"), None)
     if source is None or clause is None:
         return
     spec = _spec_of(source)
-    for c in _named(clause):
+    for c in named_nodes(clause):
         if c.type == "identifier":
             out[node_text(c)] = (spec, "default")
-        elif c.type == "namespace_import" and _named(c):
-            out[node_text(_named(c)[-1])] = (spec, "*")
+        elif c.type == "namespace_import" and named_nodes(c):
+            out[node_text(named_nodes(c)[-1])] = (spec, "*")
         elif c.type == "named_imports":
-            for s in _named(c):
-                ids = [i for i in _named(s) if i.type == "identifier"]
+            for s in named_nodes(c):
+                ids = [i for i in named_nodes(s) if i.type == "identifier"]
                 if ids:
                     out[node_text(ids[-1])] = (spec, node_text(ids[0]))
 
@@ -86,7 +82,7 @@ def _require(declarator, out: dict) -> None:
     if name.type == "identifier":
         out[node_text(name)] = (spec, "*")
     elif name.type == "object_pattern":
-        for p in _named(name):
+        for p in named_nodes(name):
             if p.type == "shorthand_property_identifier_pattern":
                 out[node_text(p)] = (spec, node_text(p))
             elif p.type == "pair_pattern" and p.child_by_field_name("value").type == "identifier":
@@ -101,20 +97,20 @@ def exports_of(an) -> dict[str, object]:
         return cached
     local = top_level(an)
     out: dict[str, object] = {}
-    for stmt in _named(an.root):
+    for stmt in named_nodes(an.root):
         if stmt.type == "export_statement":
             decl = stmt.child_by_field_name("declaration")
             value = decl or stmt.child_by_field_name("value") or next(
-                (c for c in _named(stmt) if c.type in FUNCTIONS or c.type == "identifier"), None)
+                (c for c in named_nodes(stmt) if c.type in FUNCTIONS or c.type == "identifier"), None)
             if value is not None and "default" in [node_text(c) for c in stmt.children if not c.is_named]:
                 out["default"] = local.get(node_text(value), value) if value.type == "identifier" else value
-            for clause in (c for c in _named(stmt) if c.type == "export_clause"):
-                for s in _named(clause):
-                    ids = [i for i in _named(s) if i.type == "identifier"]
+            for clause in (c for c in named_nodes(stmt) if c.type == "export_clause"):
+                for s in named_nodes(clause):
+                    ids = [i for i in named_nodes(s) if i.type == "identifier"]
                     if ids and node_text(ids[0]) in local:
                         out[node_text(ids[-1])] = local[node_text(ids[0])]
-        elif stmt.type == "expression_statement" and _named(stmt) and _named(stmt)[0].type == "assignment_expression":
-            _commonjs(_named(stmt)[0], local, out)
+        elif stmt.type == "expression_statement" and named_nodes(stmt) and named_nodes(stmt)[0].type == "assignment_expression":
+            _commonjs(named_nodes(stmt)[0], local, out)
     an._js_exports = {**{k: v for k, v in local.items() if k not in out}, **out}
     return an._js_exports
 
@@ -124,7 +120,7 @@ def _commonjs(assign, local: dict, out: dict) -> None:
     target = " ".join(node_text(left).split())
     if target == "module.exports":
         if right.type == "object":
-            for p in _named(right):
+            for p in named_nodes(right):
                 if p.type == "shorthand_property_identifier" and node_text(p) in local:
                     out[node_text(p)] = local[node_text(p)]
                 elif p.type == "pair":
