@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from buildrunner.engine.analysis.base import CONST, Value, named_nodes
+from buildrunner.engine.analysis.base import CONST, Value, named_nodes, node_text
 
 MAX_CALLS = 24
 _LITERALS = frozenset({"string", "concatenated_string", "integer", "float", "true", "false", "none"})
@@ -52,7 +52,7 @@ def _is_method(fn) -> tuple[bool, bool]:
         node = node.parent
     in_class = node is not None and node.type == "block" and node.parent is not None and \
         node.parent.type == "class_definition"
-    static = any(d.text.decode("utf-8", "replace").strip() == "@staticmethod" for d in decorators)
+    static = any(node_text(d).strip() == "@staticmethod" for d in decorators)
     return in_class, in_class and not static
 
 
