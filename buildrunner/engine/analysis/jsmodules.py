@@ -103,7 +103,7 @@ def exports_of(an) -> dict[str, object]:
             value = decl or stmt.child_by_field_name("value") or next(
                 (c for c in named_nodes(stmt) if c.type in FUNCTIONS or c.type == "identifier"), None)
             if value is not None and "default" in [node_text(c) for c in stmt.children if not c.is_named]:
-                out["default"] = local.get(node_text(value), value) if value.type == "identifier" else value
+                out["default"] = _resolved(value, local)
             for clause in (c for c in named_nodes(stmt) if c.type == "export_clause"):
                 for s in named_nodes(clause):
                     ids = [i for i in named_nodes(s) if i.type == "identifier"]
@@ -113,6 +113,11 @@ def exports_of(an) -> dict[str, object]:
             _commonjs(named_nodes(stmt)[0], local, out)
     an._js_exports = {**{k: v for k, v in local.items() if k not in out}, **out}
     return an._js_exports
+
+
+def _resolved(node, local: dict):
+    """A top-level name's declaration (function or value) for an identifier; the node itself otherwise."""
+    return local.get(node_text(node), node) if node.type == "identifier" else node
 
 
 def _commonjs(assign, local: dict, out: dict) -> None:
@@ -126,11 +131,11 @@ def _commonjs(assign, local: dict, out: dict) -> None:
                 elif p.type == "pair":
                     value = p.child_by_field_name("value")
                     key = node_text(p.child_by_field_name("key")).strip("'\"")
-                    out[key] = local.get(node_text(value), value) if value.type == "identifier" else value
+                    out[key] = _resolved(value, local)
         else:
-            out["default"] = local.get(node_text(right), right) if right.type == "identifier" else right
+            out["default"] = _resolved(right, local)
     elif target.startswith(("module.exports.", "exports.")):
-        out[target.rsplit(".", 1)[1]] = local.get(node_text(right), right) if right.type == "identifier" else right
+        out[target.rsplit(".", 1)[1]] = _resolved(right, local)
 
 
 class JsModules(ProjectModules):
