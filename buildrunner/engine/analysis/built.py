@@ -129,19 +129,22 @@ def candidates(root, language: str = "python"):
     """Outermost building expressions whose first literal starts like a SQL statement."""
     from tree_sitter import QueryCursor
 
-    if language != "python":
+    if language == "python":
+        query, start, step_up, hole = _strings_query(), STATEMENT_START, _building_parent, "interpolation"
+    else:
         from buildrunner.engine.analysis import built_js
 
-        yield from built_js.candidates(root, language)
-        return
-
+        query, start, step_up = built_js.strings_query(language), built_js.STATEMENT_START, built_js.building_parent
+        hole = "template_substitution"
     seen: set[int] = set()
-    strings = QueryCursor(_strings_query()).captures(root).get("s", [])
+    strings = QueryCursor(query).captures(root).get("s", [])
     for n in sorted(strings, key=lambda node: node.start_byte):
-        m = STATEMENT_START.match(node_text(n))
+        if n.type == "template_string" and n.parent is not None and n.parent.type == "call_expression":
+            continue  # a tagged template (sql`... ${id}`): the tag binds the values
+        m = start.match(node_text(n))
         if m and (m.group(1).isupper() or m.group(1).islower()):  # "Create index x" is prose
-            top = building_expression(n)
-            interpolated = any(c.type == "interpolation" for c in n.named_children)
+            top = outermost(n, step_up)
+            interpolated = any(c.type == hole for c in n.named_children)
             if top.id not in seen and (top is not n or interpolated):
                 seen.add(top.id)
                 yield top

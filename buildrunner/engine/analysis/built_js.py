@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from buildrunner.engine.analysis.base import node_text, outermost
+from buildrunner.engine.analysis.base import node_text
 from buildrunner.engine.analysis.literals import closing as _closing
 
 STATEMENT_START = re.compile(r"^(?:\"|'|`)\s*\(?\s*(select|insert|update|delete|with|replace|merge|create|drop|"
@@ -47,7 +47,7 @@ def might_build(text: str) -> bool:
     return False
 
 
-def _building_parent(node, parent):
+def building_parent(node, parent):
     """The expression one level up that goes on building SQL text from `node`, or None."""
     if parent.type == "parenthesized_expression" or (
             parent.type == "binary_expression" and node_text(parent.child_by_field_name("operator")) == "+"):
@@ -81,24 +81,13 @@ def in_message(node) -> bool:
 _QUERIES: dict[str, object] = {}
 
 
-def candidates(root, language: str):
-    """Outermost building expressions whose first literal starts like a SQL statement."""
-    from tree_sitter import Query, QueryCursor
+def strings_query(language: str):
+    """The query capturing string and template literals (analysis/built.py `candidates`)."""
+    from tree_sitter import Query
 
     from buildrunner.engine.parsing import get_language
 
     query = _QUERIES.get(language)
     if query is None:
         query = _QUERIES[language] = Query(get_language(language), "[(string) (template_string)] @s")
-    seen: set[int] = set()
-    strings = QueryCursor(query).captures(root).get("s", [])
-    for n in sorted(strings, key=lambda node: node.start_byte):
-        if n.parent is not None and n.parent.type == "call_expression" and n.type == "template_string":
-            continue  # a tagged template (sql`... ${id}`): the tag binds the values
-        m = STATEMENT_START.match(node_text(n))
-        if m and (m.group(1).isupper() or m.group(1).islower()):  # "Create index x" is prose
-            top = outermost(n, _building_parent)
-            interpolated = any(c.type == "template_substitution" for c in n.named_children)
-            if top.id not in seen and (top is not n or interpolated):
-                seen.add(top.id)
-                yield top
+    return query
