@@ -67,6 +67,7 @@ _BUILDING_PARENTS = frozenset({"binary_operator", "parenthesized_expression", "c
 _MESSAGE_CALL = re.compile(r"(?:^|\.)(?:print|debug|info|warning|warn|error|exception|critical|log|msg|echo|"
                            r"write|fail|skip|xfail|_|gettext|gettext_lazy|ngettext)$|^(?:log|logger|logging)\b")
 _MESSAGE_STATEMENTS = frozenset({"raise_statement", "assert_statement"})
+_SCOPES = frozenset({"function_definition", "module", "class_definition"})
 DEFAULT_SKIP_PATHS = ("tests/*", "*/tests/*", "test/*", "*/test/*", "testing/*", "*/testing/*",
                       "test_*.py", "*/test_*.py", "*_test.py", "conftest.py", "*/conftest.py",
                       "__tests__/*", "*/__tests__/*", "*.test.*", "*.spec.*", "spec/*", "*/spec/*")
@@ -94,19 +95,23 @@ def building_expression(string):
 
 
 def in_message(node, family: str = "python") -> bool:
-    """Inside a log/print/raise/assert argument, or a bare expression statement (docstring-like)."""
+    """Inside a log/print/raise/assert argument (JavaScript: a console/logger call, `throw`, `new
+    Error(...)`, an assertion), or a bare expression statement (docstring-like)."""
     if family == "javascript":
         from buildrunner.engine.analysis import built_js
 
-        return built_js.in_message(node)
+        scopes, statements, call, message = (built_js.SCOPES, built_js.MESSAGE_STATEMENTS, "call_expression",
+                                             built_js.MESSAGE_CALL)
+    else:
+        scopes, statements, call, message = _SCOPES, _MESSAGE_STATEMENTS, "call", _MESSAGE_CALL
     parent = node.parent
     if parent is not None and parent.type == "expression_statement":
         return True
     n = parent
-    while n is not None and n.type not in ("function_definition", "module", "class_definition"):
-        if n.type in _MESSAGE_STATEMENTS:
+    while n is not None and n.type not in scopes:
+        if n.type in statements:
             return True
-        if n.type == "call" and _MESSAGE_CALL.search(node_text(n.child_by_field_name("function"))):
+        if n.type == call and message.search(node_text(n.child_by_field_name("function"))):
             return True
         n = n.parent
     return False

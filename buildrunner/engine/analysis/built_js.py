@@ -17,10 +17,10 @@ STATEMENT_START = re.compile(r"^(?:\"|'|`)\s*\(?\s*(select|insert|update|delete|
 PREFILTER = re.compile(r"(?:\"|'|`)\s*\(?\s*(?:select|insert|update|delete|with|replace|merge|create|drop|alter|"
                        r"truncate)\s", re.I)
 _FORMAT_CALL = re.compile(r"(?:^|\.)(?:format|printf|sprintf)$")
-_MESSAGE_CALL = re.compile(r"^(?:console|logger|log|logging|debug)\b|(?:^|\.)(?:log|debug|info|warn|warning|error|"
+MESSAGE_CALL = re.compile(r"^(?:console|logger|log|logging|debug)\b|(?:^|\.)(?:log|debug|info|warn|warning|error|"
                            r"trace|fatal|assert|expect|fail|t|__|i18n)$")
-_MESSAGE_STATEMENTS = frozenset({"throw_statement", "new_expression"})
-_SCOPES = frozenset({"function_declaration", "function_expression", "function", "arrow_function",
+MESSAGE_STATEMENTS = frozenset({"throw_statement", "new_expression"})
+SCOPES = frozenset({"function_declaration", "function_expression", "function", "arrow_function",
                      "method_definition", "program", "class_body"})
 DEFAULT_SKIP_PATHS = ("__tests__/*", "*/__tests__/*", "test/*", "*/test/*", "tests/*", "*/tests/*", "spec/*",
                       "*/spec/*", "*.test.*", "*.spec.*", "*/__mocks__/*", "cypress/*", "*/cypress/*", "e2e/*",
@@ -61,21 +61,6 @@ def building_parent(node, parent):
             _FORMAT_CALL.search(node_text(parent.parent.child_by_field_name("function"))):
         return parent.parent  # util.format("SELECT ... '%s'", v)
     return None
-
-
-def in_message(node) -> bool:
-    """Inside a console/logger call, `throw`, `new Error(...)`, an assertion, or a bare statement."""
-    parent = node.parent
-    if parent is not None and parent.type == "expression_statement":
-        return True
-    n = parent
-    while n is not None and n.type not in _SCOPES:
-        if n.type in _MESSAGE_STATEMENTS:
-            return True
-        if n.type == "call_expression" and _MESSAGE_CALL.search(node_text(n.child_by_field_name("function"))):
-            return True
-        n = n.parent
-    return False
 
 
 _QUERIES: dict[str, object] = {}
