@@ -18,10 +18,10 @@ PREFILTER = re.compile(r"(?:\"|'|`)\s*\(?\s*(?:select|insert|update|delete|with|
                        r"truncate)\s", re.I)
 _FORMAT_CALL = re.compile(r"(?:^|\.)(?:format|printf|sprintf)$")
 MESSAGE_CALL = re.compile(r"^(?:console|logger|log|logging|debug)\b|(?:^|\.)(?:log|debug|info|warn|warning|error|"
-                           r"trace|fatal|assert|expect|fail|t|__|i18n)$")
+                          r"trace|fatal|assert|expect|fail|t|__|i18n)$")
 MESSAGE_STATEMENTS = frozenset({"throw_statement", "new_expression"})
 SCOPES = frozenset({"function_declaration", "function_expression", "function", "arrow_function",
-                     "method_definition", "program", "class_body"})
+                    "method_definition", "program", "class_body"})
 DEFAULT_SKIP_PATHS = ("__tests__/*", "*/__tests__/*", "test/*", "*/test/*", "tests/*", "*/tests/*", "spec/*",
                       "*/spec/*", "*.test.*", "*.spec.*", "*/__mocks__/*", "cypress/*", "*/cypress/*", "e2e/*",
                       "*/e2e/*")
