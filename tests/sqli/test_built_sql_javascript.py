@@ -37,6 +37,13 @@ def test_built_statements_are_reported_where_they_are_built(scan, language, path
     assert findings[0].trace[0].message == "`id` is concatenated into the SQL text"
 
 
+def test_a_placeholder_replaced_by_a_runtime_value_is_reported(scan):
+    code = src('''
+        function k(v) { return "SELECT * FROM t WHERE a = '[V]'".replace("[V]", v); }
+    ''')
+    assert ids(scan(code, "javascript", path="src/repo.js")) == [(BUILT, 1)]
+
+
 def test_a_sink_finding_is_never_duplicated(scan):
     findings = scan(src('''
         function find(db, id) {

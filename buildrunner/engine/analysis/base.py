@@ -26,7 +26,7 @@ assignments flow-insensitively; module scope contributes constants.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 CONST, DYNAMIC, PARAM, UNKNOWN = "const", "dynamic", "param", "unknown"
 
@@ -65,6 +65,25 @@ class Def:
     binding: object = None  # for an import: the imported name's node (followed into the project's module)
 
 
+def node_text(node) -> str:
+    return node.text.decode("utf-8", "replace")
+
+
+def named_nodes(node) -> list:
+    """The node's named children, comments left out ([] for None)."""
+    return [c for c in node.named_children if c.type != "comment"] if node is not None else []
+
+
+def outermost(node, step_up):
+    """Walk up from `node` while `step_up(node, parent)` gives the next node (None: stop here)."""
+    while node.parent is not None:
+        up = step_up(node, node.parent)
+        if up is None:
+            break
+        node = up
+    return node
+
+
 def short(text: str, limit: int = 60) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -91,9 +110,7 @@ class Analyzer:
         self._defs: dict[int, dict[str, list[Def]]] = {}
 
     # -- helpers ---------------------------------------------------------------------------------
-    @staticmethod
-    def text(node) -> str:
-        return node.text.decode("utf-8", "replace")
+    text = staticmethod(node_text)
 
     def step(self, node, message: str) -> Step:
         return Step(node.start_point.row + 1, node.start_point.column + 1, message, self.path)
@@ -190,6 +207,18 @@ class Analyzer:
         if prefix_param is not None and not prefix_unknown:
             return prefix_param  # a helper's SQL parameter, extended with literals: still forwarded
         return Value(UNKNOWN, stringy=stringy)
+
+    def returned(self, values: list[Value], call, name: str, owner) -> Value:
+        """What this call of `name` (a helper of `owner`'s file) gives, from the values its returns
+        take: constant, SQL text built from runtime values (a step at the call added), else unknown."""
+        result = self.phi(values)
+        if result.kind == CONST:
+            return result
+        if result.kind != DYNAMIC:
+            return UNKNOWN_VALUE
+        where = f" (in {owner.path})" if owner.path != self.path else ""
+        step = self.step(call, f"`{name}()`{where} returns SQL text built from runtime values")
+        return replace(result, steps=result.steps + (step,))
 
     def phi(self, values: list[Value]) -> Value:
         """The value of a name reached by several definitions."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 import fnmatch
 import re
 
+from buildrunner.engine.analysis.base import node_text, outermost
 from buildrunner.engine.analysis.literals import closing as _closing
 
 STATEMENT_START = re.compile(r"^[rRuUbBfF]{0,2}(?:\"\"\"|'''|\"|')\s*\(?\s*(select|insert|update|delete|with|"
@@ -66,6 +67,7 @@ _BUILDING_PARENTS = frozenset({"binary_operator", "parenthesized_expression", "c
 _MESSAGE_CALL = re.compile(r"(?:^|\.)(?:print|debug|info|warning|warn|error|exception|critical|log|msg|echo|"
                            r"write|fail|skip|xfail|_|gettext|gettext_lazy|ngettext)$|^(?:log|logger|logging)\b")
 _MESSAGE_STATEMENTS = frozenset({"raise_statement", "assert_statement"})
+_SCOPES = frozenset({"function_definition", "module", "class_definition"})
 DEFAULT_SKIP_PATHS = ("tests/*", "*/tests/*", "test/*", "*/test/*", "testing/*", "*/testing/*",
                       "test_*.py", "*/test_*.py", "*_test.py", "conftest.py", "*/conftest.py",
                       "__tests__/*", "*/__tests__/*", "*.test.*", "*.spec.*", "spec/*", "*/spec/*")
@@ -76,40 +78,40 @@ def skipped(path: str, patterns) -> bool:
     return any(fnmatch.fnmatch(path, p) for p in patterns)
 
 
-def _text(node) -> str:
-    return node.text.decode("utf-8", "replace")
+def _building_parent(node, parent):
+    """The expression one level up that goes on building SQL text from `node`, or None."""
+    if parent.type in _BUILDING_PARENTS:
+        return parent
+    if parent.type == "attribute" and parent.child_by_field_name("object").id == node.id and \
+            parent.parent is not None and parent.parent.type == "call" and \
+            node_text(parent.child_by_field_name("attribute")) in ("format", "replace"):
+        return parent.parent  # "...".format(...), "... [V] ...".replace("[V]", v)
+    return None
 
 
 def building_expression(string):
     """The outermost expression building SQL text from this literal."""
-    node = string
-    while node.parent is not None:
-        parent = node.parent
-        if parent.type in _BUILDING_PARENTS:
-            node = parent
-        elif parent.type == "attribute" and parent.child_by_field_name("object").id == node.id and \
-                parent.parent is not None and parent.parent.type == "call" and \
-                _text(parent.child_by_field_name("attribute")) in ("format", "replace"):
-            node = parent.parent  # "...".format(...), "... [V] ...".replace("[V]", v)
-        else:
-            break
-    return node
+    return outermost(string, _building_parent)
 
 
 def in_message(node, family: str = "python") -> bool:
-    """Inside a log/print/raise/assert argument, or a bare expression statement (docstring-like)."""
+    """Inside a log/print/raise/assert argument (JavaScript: a console/logger call, `throw`, `new
+    Error(...)`, an assertion), or a bare expression statement (docstring-like)."""
     if family == "javascript":
         from buildrunner.engine.analysis import built_js
 
-        return built_js.in_message(node)
+        scopes, statements, call, message = (built_js.SCOPES, built_js.MESSAGE_STATEMENTS, "call_expression",
+                                             built_js.MESSAGE_CALL)
+    else:
+        scopes, statements, call, message = _SCOPES, _MESSAGE_STATEMENTS, "call", _MESSAGE_CALL
     parent = node.parent
     if parent is not None and parent.type == "expression_statement":
         return True
     n = parent
-    while n is not None and n.type not in ("function_definition", "module", "class_definition"):
-        if n.type in _MESSAGE_STATEMENTS:
+    while n is not None and n.type not in scopes:
+        if n.type in statements:
             return True
-        if n.type == "call" and _MESSAGE_CALL.search(_text(n.child_by_field_name("function"))):
+        if n.type == call and message.search(node_text(n.child_by_field_name("function"))):
             return True
         n = n.parent
     return False
@@ -132,19 +134,22 @@ def candidates(root, language: str = "python"):
     """Outermost building expressions whose first literal starts like a SQL statement."""
     from tree_sitter import QueryCursor
 
-    if language != "python":
+    if language == "python":
+        query, start, step_up, hole = _strings_query(), STATEMENT_START, _building_parent, "interpolation"
+    else:
         from buildrunner.engine.analysis import built_js
 
-        yield from built_js.candidates(root, language)
-        return
-
+        query, start, step_up = built_js.strings_query(language), built_js.STATEMENT_START, built_js.building_parent
+        hole = "template_substitution"
     seen: set[int] = set()
-    strings = QueryCursor(_strings_query()).captures(root).get("s", [])
+    strings = QueryCursor(query).captures(root).get("s", [])
     for n in sorted(strings, key=lambda node: node.start_byte):
-        m = STATEMENT_START.match(_text(n))
+        if n.type == "template_string" and n.parent is not None and n.parent.type == "call_expression":
+            continue  # a tagged template (sql`... ${id}`): the tag binds the values
+        m = start.match(node_text(n))
         if m and (m.group(1).isupper() or m.group(1).islower()):  # "Create index x" is prose
-            top = building_expression(n)
-            interpolated = any(c.type == "interpolation" for c in n.named_children)
+            top = outermost(n, step_up)
+            interpolated = any(c.type == hole for c in n.named_children)
             if top.id not in seen and (top is not n or interpolated):
                 seen.add(top.id)
                 yield top

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from buildrunner.engine.analysis.base import node_text
 from buildrunner.engine.analysis.literals import closing as _closing
 
 STATEMENT_START = re.compile(r"^(?:\"|'|`)\s*\(?\s*(select|insert|update|delete|with|replace|merge|create|drop|"
@@ -16,11 +17,11 @@ STATEMENT_START = re.compile(r"^(?:\"|'|`)\s*\(?\s*(select|insert|update|delete|
 PREFILTER = re.compile(r"(?:\"|'|`)\s*\(?\s*(?:select|insert|update|delete|with|replace|merge|create|drop|alter|"
                        r"truncate)\s", re.I)
 _FORMAT_CALL = re.compile(r"(?:^|\.)(?:format|printf|sprintf)$")
-_MESSAGE_CALL = re.compile(r"^(?:console|logger|log|logging|debug)\b|(?:^|\.)(?:log|debug|info|warn|warning|error|"
-                           r"trace|fatal|assert|expect|fail|t|__|i18n)$")
-_MESSAGE_STATEMENTS = frozenset({"throw_statement", "new_expression"})
-_SCOPES = frozenset({"function_declaration", "function_expression", "function", "arrow_function",
-                     "method_definition", "program", "class_body"})
+MESSAGE_CALL = re.compile(r"^(?:console|logger|log|logging|debug)\b|(?:^|\.)(?:log|debug|info|warn|warning|error|"
+                          r"trace|fatal|assert|expect|fail|t|__|i18n)$")
+MESSAGE_STATEMENTS = frozenset({"throw_statement", "new_expression"})
+SCOPES = frozenset({"function_declaration", "function_expression", "function", "arrow_function",
+                    "method_definition", "program", "class_body"})
 DEFAULT_SKIP_PATHS = ("__tests__/*", "*/__tests__/*", "test/*", "*/test/*", "tests/*", "*/tests/*", "spec/*",
                       "*/spec/*", "*.test.*", "*.spec.*", "*/__mocks__/*", "cypress/*", "*/cypress/*", "e2e/*",
                       "*/e2e/*")
@@ -46,67 +47,32 @@ def might_build(text: str) -> bool:
     return False
 
 
-def _text(node) -> str:
-    return node.text.decode("utf-8", "replace")
-
-
-def building_expression(literal):
-    """The outermost expression building SQL text from this literal."""
-    node = literal
-    while node.parent is not None:
-        parent = node.parent
-        if parent.type == "parenthesized_expression" or (
-                parent.type == "binary_expression" and _text(parent.child_by_field_name("operator")) == "+"):
-            node = parent
-        elif parent.type == "member_expression" and parent.child_by_field_name("object").id == node.id and \
-                parent.parent is not None and parent.parent.type == "call_expression" and \
-                _text(parent.child_by_field_name("property")) in ("concat", "replace"):
-            node = parent.parent
-        elif parent.type == "arguments" and parent.named_children and parent.named_children[0].id == node.id and \
-                parent.parent is not None and parent.parent.type == "call_expression" and \
-                _FORMAT_CALL.search(_text(parent.parent.child_by_field_name("function"))):
-            node = parent.parent  # util.format("SELECT ... '%s'", v)
-        else:
-            break
-    return node
-
-
-def in_message(node) -> bool:
-    """Inside a console/logger call, `throw`, `new Error(...)`, an assertion, or a bare statement."""
-    parent = node.parent
-    if parent is not None and parent.type == "expression_statement":
-        return True
-    n = parent
-    while n is not None and n.type not in _SCOPES:
-        if n.type in _MESSAGE_STATEMENTS:
-            return True
-        if n.type == "call_expression" and _MESSAGE_CALL.search(_text(n.child_by_field_name("function"))):
-            return True
-        n = n.parent
-    return False
+def building_parent(node, parent):
+    """The expression one level up that goes on building SQL text from `node`, or None."""
+    if parent.type == "parenthesized_expression" or (
+            parent.type == "binary_expression" and node_text(parent.child_by_field_name("operator")) == "+"):
+        return parent
+    if parent.type == "member_expression" and parent.child_by_field_name("object").id == node.id and \
+            parent.parent is not None and parent.parent.type == "call_expression" and \
+            node_text(parent.child_by_field_name("property")) in ("concat", "replace"):
+        return parent.parent
+    if parent.type == "arguments" and parent.named_children and parent.named_children[0].id == node.id and \
+            parent.parent is not None and parent.parent.type == "call_expression" and \
+            _FORMAT_CALL.search(node_text(parent.parent.child_by_field_name("function"))):
+        return parent.parent  # util.format("SELECT ... '%s'", v)
+    return None
 
 
 _QUERIES: dict[str, object] = {}
 
 
-def candidates(root, language: str):
-    """Outermost building expressions whose first literal starts like a SQL statement."""
-    from tree_sitter import Query, QueryCursor
+def strings_query(language: str):
+    """The query capturing string and template literals (analysis/built.py `candidates`)."""
+    from tree_sitter import Query
 
     from buildrunner.engine.parsing import get_language
 
     query = _QUERIES.get(language)
     if query is None:
         query = _QUERIES[language] = Query(get_language(language), "[(string) (template_string)] @s")
-    seen: set[int] = set()
-    strings = QueryCursor(query).captures(root).get("s", [])
-    for n in sorted(strings, key=lambda node: node.start_byte):
-        if n.parent is not None and n.parent.type == "call_expression" and n.type == "template_string":
-            continue  # a tagged template (sql`... ${id}`): the tag binds the values
-        m = STATEMENT_START.match(_text(n))
-        if m and (m.group(1).isupper() or m.group(1).islower()):  # "Create index x" is prose
-            top = building_expression(n)
-            interpolated = any(c.type == "template_substitution" for c in n.named_children)
-            if top.id not in seen and (top is not n or interpolated):
-                seen.add(top.id)
-                yield top
+    return query

@@ -15,17 +15,13 @@ from __future__ import annotations
 
 import operator
 
-from buildrunner.engine.analysis.base import CONST, Value
+from buildrunner.engine.analysis.base import CONST, Value, named_nodes
 
 _ARITH = {"+": operator.add, "-": operator.sub, "*": operator.mul, "//": operator.floordiv, "%": operator.mod,
           "/": operator.truediv}
 _COMPARE = {"<": operator.lt, ">": operator.gt, "<=": operator.le, ">=": operator.ge, "==": operator.eq,
             "!=": operator.ne}
 _MAX_DEPTH = 12
-
-
-def _named(node):
-    return [c for c in node.named_children if c.type != "comment"] if node is not None else []
 
 
 def number(an, node, depth: int = 0):
@@ -47,7 +43,7 @@ def number(an, node, depth: int = 0):
     if t in ("true", "false"):
         return t == "true"
     if t == "parenthesized_expression":
-        inner = _named(node)
+        inner = named_nodes(node)
         return number(an, inner[0], depth + 1) if len(inner) == 1 else None
     if t == "unary_operator":
         v = number(an, node.child_by_field_name("argument"), depth + 1)
@@ -87,7 +83,7 @@ def _binary(an, node, depth: int):
 
 
 def _comparison(an, node, depth: int):
-    kids = _named(node)
+    kids = named_nodes(node)
     ops = [an.text(c) for c in node.children if not c.is_named]
     if len(ops) != len(kids) - 1 or not all(o in _COMPARE for o in ops):
         return None
@@ -118,7 +114,7 @@ def condition(an, branch):
     if branch.id not in cache:
         cond = branch.child_by_field_name("condition")
         if cond is None and branch.type == "conditional_expression":
-            kids = _named(branch)
+            kids = named_nodes(branch)
             cond = kids[1] if len(kids) == 3 else None
         value = number(an, cond) if cond is not None else None
         cache[branch.id] = None if value is None else bool(value)
@@ -196,7 +192,7 @@ def _stores(an, ident):
     if rhs is None or not (rhs.type == "dictionary" or (rhs.type == "call" and an.text(rhs) == "dict()")):
         return None
     out = []
-    for pair in _named(rhs) if rhs.type == "dictionary" else ():
+    for pair in named_nodes(rhs) if rhs.type == "dictionary" else ():
         key = pair.child_by_field_name("key") if pair.type == "pair" else None
         if key is None or key.type not in ("string", "integer") or an.value_of(key).kind != CONST:
             return None

@@ -23,7 +23,7 @@ import os
 import re
 from dataclasses import replace
 
-from buildrunner.engine.analysis.base import CONST, UNKNOWN_VALUE, Value
+from buildrunner.engine.analysis.base import CONST, UNKNOWN_VALUE, Value, node_text
 
 MAX_MODULES = 256
 MAX_BYTES = 100_000
@@ -31,10 +31,6 @@ MAX_HELPER_BYTES = 8_000
 MAX_CHAIN = 6  # nested resolutions in progress (re-export chains, helpers calling imported helpers)
 HOP_DEPTH = 4  # analysis depth charged for entering another file (bounds helper chains across files)
 _IMPORTS = ("import_statement", "import_from_statement", "future_import_statement")
-
-
-def _text(node) -> str:
-    return node.text.decode("utf-8", "replace")
 
 
 class ProjectModules:
@@ -149,7 +145,7 @@ class ProjectModules:
     @staticmethod
     def _import_def(an, ident):
         """The import that binds this identifier where it is used, or None (a local, a parameter...)."""
-        name = _text(ident)
+        name = node_text(ident)
         if name not in module_bindings(an):  # (cheap: most names in SQL arguments are not imported)
             return None
         scope = an.scope_of(ident)
@@ -173,19 +169,19 @@ class ProjectModules:
             return None
         name_node = binding.child_by_field_name("name") if binding.type == "aliased_import" else binding
         if stmt.type == "import_statement":
-            dotted = _text(name_node)
+            dotted = node_text(name_node)
             module = dotted if binding.type == "aliased_import" else dotted.split(".")[0]
             file = self.locate(importer, module, 0)
             return (file, None) if file else None
         module_node = stmt.child_by_field_name("module_name")
         if module_node is None:
             return None
-        spec = "".join(_text(module_node).split())
+        spec = "".join(node_text(module_node).split())
         level = len(spec) - len(spec.lstrip("."))
         file = self.locate(importer, spec[level:], level)
         if file is None:
             return None
-        name = _text(name_node)
+        name = node_text(name_node)
         if file.endswith("__init__.py"):  # `from . import sql`: a submodule, unless the package defines it
             sub = self._module_file(os.path.join(os.path.dirname(file), name))
             mod = self.analyzer(file) if sub else None
@@ -203,7 +199,7 @@ class ProjectModules:
             base = self.module_of(an, node.child_by_field_name("object"))
             if base is not None and base.endswith("__init__.py"):
                 return self._module_file(os.path.join(os.path.dirname(base),
-                                                      _text(node.child_by_field_name("attribute"))))
+                                                      node_text(node.child_by_field_name("attribute"))))
         return None
 
     # -- values ----------------------------------------------------------------------------------
@@ -221,7 +217,7 @@ class ProjectModules:
         file = self.module_of(an, node.child_by_field_name("object"))
         if file is None:
             return None
-        return self.name_value(file, _text(node.child_by_field_name("attribute")), depth)
+        return self.name_value(file, node_text(node.child_by_field_name("attribute")), depth)
 
     def name_value(self, file: str, name: str, depth: int) -> Value | None:
         """A module-level name's value: constant when every binding of it is (the last one is what
@@ -260,7 +256,7 @@ class ProjectModules:
             file = self.module_of(an, func.child_by_field_name("object"))
             if file is None:
                 return None
-            name = _text(func.child_by_field_name("attribute"))
+            name = node_text(func.child_by_field_name("attribute"))
         else:
             return None
         return self._call_in(an, call, file, name, args, depth)
@@ -292,7 +288,7 @@ class ProjectModules:
             file, name = found if found is not None and found[1] is not None else (None, "")
         else:
             file, name = self.module_of(an, base.child_by_field_name("object")), \
-                _text(base.child_by_field_name("attribute"))
+                node_text(base.child_by_field_name("attribute"))
         mod = self.analyzer(file) if file is not None else None
         classes = mod._classes().get(name, ()) if mod is not None else ()
         if len(classes) != 1 or not self._enter(file, name):
@@ -365,6 +361,6 @@ def module_bindings(an) -> dict[str, list]:
 def _top_level_function(an, name: str):
     for stmt in an.root.named_children:
         fn = stmt.child_by_field_name("definition") if stmt.type == "decorated_definition" else stmt
-        if fn is not None and fn.type == "function_definition" and _text(fn.child_by_field_name("name")) == name:
+        if fn is not None and fn.type == "function_definition" and node_text(fn.child_by_field_name("name")) == name:
             return fn
     return None

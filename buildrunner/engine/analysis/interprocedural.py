@@ -16,16 +16,12 @@ from __future__ import annotations
 
 import re
 
-from buildrunner.engine.analysis.base import CONST, Value
+from buildrunner.engine.analysis.base import CONST, Value, named_nodes, node_text
 
 MAX_CALLS = 24
 _LITERALS = frozenset({"string", "concatenated_string", "integer", "float", "true", "false", "none"})
 _COLLECTIONS = frozenset({"list", "tuple", "set"})
 _MUTATORS = "append|extend|insert|remove|pop|clear|sort|reverse|add|discard|update|__setitem__|__iadd__"
-
-
-def _named(node):
-    return [c for c in node.named_children if c.type != "comment"] if node is not None else []
 
 
 def _private(name: str) -> bool:
@@ -56,7 +52,7 @@ def _is_method(fn) -> tuple[bool, bool]:
         node = node.parent
     in_class = node is not None and node.type == "block" and node.parent is not None and \
         node.parent.type == "class_definition"
-    static = any(d.text.decode("utf-8", "replace").strip() == "@staticmethod" for d in decorators)
+    static = any(node_text(d).strip() == "@staticmethod" for d in decorators)
     return in_class, in_class and not static
 
 
@@ -65,7 +61,7 @@ def _signature(an, fn):
     keyword-only ones; None when the list cannot be read."""
     plist = fn.child_by_field_name("parameters")
     positional, keyword_only, after_star = [], [], False
-    for p in _named(plist):
+    for p in named_nodes(plist):
         if p.type in ("list_splat_pattern", "keyword_separator", "dictionary_splat_pattern") or \
                 (p.type == "positional_separator"):
             after_star = after_star or p.type != "positional_separator"
@@ -113,7 +109,7 @@ def _argument(an, call, via_attribute: bool, method: bool, index: int, name: str
         shift = 0
     pos = 0
     found = "default"
-    for a in _named(call.child_by_field_name("arguments")):
+    for a in named_nodes(call.child_by_field_name("arguments")):
         if a.type in ("list_splat", "dictionary_splat"):
             return False
         if a.type == "keyword_argument":
@@ -195,7 +191,7 @@ def _constant_expression(an, node, depth: int = 0) -> bool:
     if t in _LITERALS:
         return True
     if t in _OPERANDS:
-        return all(_constant_expression(an, c, depth + 1) for c in _named(node))
+        return all(_constant_expression(an, c, depth + 1) for c in named_nodes(node))
     if t != "identifier":
         return False
     name = an.text(node)
@@ -221,9 +217,9 @@ def _literal_collection(an, node) -> bool:
     """A list/tuple/set literal whose items are literals or such collections (no interpolation)."""
     if node is None or node.type not in _COLLECTIONS:
         return False
-    for item in _named(node):
+    for item in named_nodes(node):
         if item.type in _COLLECTIONS or item.type == "parenthesized_expression":
-            if not _literal_collection(an, item if item.type != "parenthesized_expression" else _named(item)[0]):
+            if not _literal_collection(an, item if item.type != "parenthesized_expression" else named_nodes(item)[0]):
                 return False
         elif item.type not in _LITERALS or (item.type == "string" and
                                             any(c.type == "interpolation" for c in item.named_children)):
@@ -278,11 +274,11 @@ def class_collection(an, attribute, depth: int) -> Value | None:
         cls = cls.parent
     if cls is None or _assignments(an, attr) != 1 or _mutated(an, attr):
         return None
-    for stmt in _named(cls.child_by_field_name("body")):
+    for stmt in named_nodes(cls.child_by_field_name("body")):
         inner = stmt.named_children[0] if stmt.type == "expression_statement" and stmt.named_children else None
         if inner is not None and inner.type == "assignment" and an.text(inner.child_by_field_name("left")) == attr:
             rhs = inner.child_by_field_name("right")
-            if _literal_collection(an, rhs) and all(i.type in ("string", "concatenated_string") for i in _named(rhs)):
+            if _literal_collection(an, rhs) and all(i.type in ("string", "concatenated_string") for i in named_nodes(rhs)):
                 return _items(an, rhs, depth)
     return None
 
@@ -291,5 +287,5 @@ def _items(an, collection, depth: int) -> Value | None:
     value = an.value_of(collection, depth)
     if value.kind != CONST:
         return None
-    strings = all(i.type in ("string", "concatenated_string") for i in _named(collection))
+    strings = all(i.type in ("string", "concatenated_string") for i in named_nodes(collection))
     return Value(CONST, "", strings)

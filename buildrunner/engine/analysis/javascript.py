@@ -6,7 +6,19 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from buildrunner.engine.analysis.base import CONST, DYNAMIC, NUMBER, SAFE, UNKNOWN, UNKNOWN_VALUE, Analyzer, Def, Value
+from buildrunner.engine.analysis.base import (
+    CONST,
+    DYNAMIC,
+    NUMBER,
+    SAFE,
+    UNKNOWN,
+    UNKNOWN_VALUE,
+    Analyzer,
+    Def,
+    Value,
+    named_nodes,
+    node_text,
+)
 
 # Request input: Express `req.query/body/params/cookies/headers`, Koa `ctx.query`, `ctx.request.body`.
 _REQUEST = re.compile(r"^(?:req|request|ctx|ctx\.request)\.(?:query|body|params|cookies|headers)\b")
@@ -18,27 +30,23 @@ _WRAPPERS = frozenset({"parenthesized_expression", "as_expression", "satisfies_e
                        "non_null_expression", "type_assertion"})
 
 
-def _named(node):
-    return [c for c in node.named_children if c.type != "comment"]
-
-
 def _import_bindings(clause) -> list:
     """The identifiers an import clause binds: default, `* as ns`, `{ a, b as c }` (c, not b)."""
     out = []
-    for c in _named(clause):
+    for c in named_nodes(clause):
         if c.type == "identifier":
             out.append(c)
-        elif c.type == "namespace_import" and _named(c):
-            out.append(_named(c)[-1])
+        elif c.type == "namespace_import" and named_nodes(c):
+            out.append(named_nodes(c)[-1])
         elif c.type == "named_imports":
-            out.extend(ids[-1] for s in _named(c) if (ids := [i for i in _named(s) if i.type == "identifier"]))
+            out.extend(ids[-1] for s in named_nodes(c) if (ids := [i for i in named_nodes(s) if i.type == "identifier"]))
     return out
 
 
 def _pattern_identifiers(pattern) -> list:
     """`{ a, b: c }` → the identifiers a, c."""
     out = []
-    for p in _named(pattern):
+    for p in named_nodes(pattern):
         if p.type == "shorthand_property_identifier_pattern":
             out.append(p)
         elif p.type == "pair_pattern" and p.child_by_field_name("value") is not None and \
@@ -67,14 +75,14 @@ class JavaScriptAnalyzer(Analyzer):
             return [self.text(single)]
         plist = scope.child_by_field_name("parameters")
         names: list[str] = []
-        for p in _named(plist) if plist is not None else ():
+        for p in named_nodes(plist) if plist is not None else ():
             target = p
             if p.type in ("required_parameter", "optional_parameter"):
                 target = p.child_by_field_name("pattern")
             if target is not None and target.type == "assignment_pattern":
                 target = target.child_by_field_name("left")
             if target is not None and target.type == "rest_pattern":
-                target = (_named(target) or [None])[0]
+                target = (named_nodes(target) or [None])[0]
             names.append(self.text(target) if target is not None and target.type == "identifier" else "")
         return names
 
@@ -154,7 +162,7 @@ class JavaScriptAnalyzer(Analyzer):
         if t == "identifier":
             return self.resolve(self.text(node), node, depth)
         if t in _WRAPPERS:
-            inner = _named(node)
+            inner = named_nodes(node)
             return self.value_of(inner[0], depth) if inner else UNKNOWN_VALUE
         if t == "binary_expression":
             return self._binary(node, depth)
@@ -166,13 +174,13 @@ class JavaScriptAnalyzer(Analyzer):
             return self.phi([self.value_of(node.child_by_field_name("consequence"), depth),
                              self.value_of(node.child_by_field_name("alternative"), depth)])
         if t == "array":
-            values = [self.value_of(e, depth) for e in _named(node)]
+            values = [self.value_of(e, depth) for e in named_nodes(node)]
             dyn = [v for v in values if v.kind == DYNAMIC]
             if dyn:
                 return self.phi(dyn)
             return NUMBER if all(v.kind == CONST for v in values) else UNKNOWN_VALUE
         if t == "object":  # a constant only when every entry is a `key: constant` pair (never dynamic)
-            kids = _named(node)
+            kids = named_nodes(node)
             return NUMBER if all(p.type == "pair" and self.value_of(p.child_by_field_name("value"), depth).kind
                                  == CONST for p in kids) else UNKNOWN_VALUE
         if t == "subscript_expression":
@@ -219,7 +227,7 @@ class JavaScriptAnalyzer(Analyzer):
         for c in node.named_children:
             if c.type == "template_substitution":
                 subst = True
-                expr = (_named(c) or [None])[0]
+                expr = (named_nodes(c) or [None])[0]
                 parts.append((expr or c, self.value_of(expr, depth)))
             else:
                 parts.append((c, Value(CONST, self.text(c), True)))
@@ -231,8 +239,8 @@ class JavaScriptAnalyzer(Analyzer):
         if node.type == "binary_expression" and self.text(node.child_by_field_name("operator")) == "+":
             self._flatten_plus(node.child_by_field_name("left"), out)
             self._flatten_plus(node.child_by_field_name("right"), out)
-        elif node.type == "parenthesized_expression" and len(_named(node)) == 1:
-            self._flatten_plus(_named(node)[0], out)
+        elif node.type == "parenthesized_expression" and len(named_nodes(node)) == 1:
+            self._flatten_plus(named_nodes(node)[0], out)
         else:
             out.append(node)
 
@@ -253,7 +261,7 @@ class JavaScriptAnalyzer(Analyzer):
     def _call(self, node, depth: int) -> Value:
         func = node.child_by_field_name("function")
         args = node.child_by_field_name("arguments")
-        arglist = _named(args) if args is not None and args.type == "arguments" else []
+        arglist = named_nodes(args) if args is not None and args.type == "arguments" else []
         callee = self.text(func)
         cond = self._conditional(callee)
         if cond is not None:
@@ -316,7 +324,7 @@ class JavaScriptAnalyzer(Analyzer):
                 return self.value_of(body, depth)
             returns = [r for r in self._returns(body)] if body is not None else []
             if returns:
-                return self.phi([self.value_of((_named(r) or [None])[0], depth) for r in returns])
+                return self.phi([self.value_of((named_nodes(r) or [None])[0], depth) for r in returns])
         return UNKNOWN_VALUE
 
     def _returns(self, node):
@@ -330,7 +338,7 @@ class JavaScriptAnalyzer(Analyzer):
         sep = self.value_of(arglist[0], depth) if arglist else Value(CONST, ",", True)
         if obj.type == "array":
             parts = []
-            for i, e in enumerate(_named(obj)):
+            for i, e in enumerate(named_nodes(obj)):
                 if i:
                     parts.append((arglist[0] if arglist else obj, sep))
                 parts.append((e, self.value_of(e, depth)))
@@ -348,10 +356,6 @@ FUNCTIONS = frozenset({"function_declaration", "function_expression", "arrow_fun
 MAX_HELPER_BYTES = 8_000
 
 
-def _text(node) -> str:
-    return node.text.decode("utf-8", "replace")
-
-
 def top_level(an) -> dict[str, object]:
     """Functions and constants declared at the top level (also exported ones): name → node (a
     function, or a declarator's value)."""
@@ -359,17 +363,17 @@ def top_level(an) -> dict[str, object]:
     if cached is not None:
         return cached
     out: dict[str, object] = {}
-    for stmt in _named(an.root):
+    for stmt in named_nodes(an.root):
         decl = stmt.child_by_field_name("declaration") if stmt.type == "export_statement" else stmt
         if decl is None:
             continue
         if decl.type in ("function_declaration", "generator_function_declaration"):
-            out[_text(decl.child_by_field_name("name"))] = decl
+            out[node_text(decl.child_by_field_name("name"))] = decl
         elif decl.type in ("lexical_declaration", "variable_declaration"):
-            for d in _named(decl):
+            for d in named_nodes(decl):
                 name = d.child_by_field_name("name") if d.type == "variable_declarator" else None
                 if name is not None and name.type == "identifier" and d.child_by_field_name("value") is not None:
-                    out[_text(name)] = d.child_by_field_name("value")
+                    out[node_text(name)] = d.child_by_field_name("value")
     an._js_top = out
     return out
 
@@ -385,7 +389,7 @@ def bound_call(an, owner, fn, call, name: str, args, depth: int) -> Value:
         return UNKNOWN_VALUE
     params = owner.params(fn)
     bound: dict[str, Value] = {}
-    for i, arg in enumerate(_named(args) if args is not None and args.type == "arguments" else []):
+    for i, arg in enumerate(named_nodes(args) if args is not None and args.type == "arguments" else []):
         if arg.type == "spread_element":
             return UNKNOWN_VALUE
         if i < len(params) and params[i]:
@@ -397,15 +401,8 @@ def bound_call(an, owner, fn, call, name: str, args, depth: int) -> Value:
     if body.type != "statement_block":
         values = [probe.value_of(body, depth)]
     else:
-        values = [probe.value_of(_named(r)[0], depth) for r in owner._returns(body) if _named(r)]
-    result = an.phi(values) if values else UNKNOWN_VALUE
-    if result.kind == CONST:
-        return result
-    if result.kind != DYNAMIC:
-        return UNKNOWN_VALUE
-    where = f" (in {owner.path})" if owner.path != an.path else ""
-    return replace(result, steps=result.steps + (an.step(call, f"`{name}()`{where} returns SQL text built "
-                                                              "from runtime values"),))
+        values = [probe.value_of(named_nodes(r)[0], depth) for r in owner._returns(body) if named_nodes(r)]
+    return an.returned(values, call, name, owner)
 
 
 class _Bound(JavaScriptAnalyzer):

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 
-from buildrunner.engine.analysis.base import CONST, UNKNOWN_VALUE, Value
+from buildrunner.engine.analysis.base import CONST, UNKNOWN_VALUE, Value, named_nodes, node_text
 from buildrunner.engine.analysis.imports import HOP_DEPTH, ProjectModules
 from buildrunner.engine.analysis.javascript import FUNCTIONS, JavaScriptAnalyzer, bound_call, top_level
 
@@ -25,23 +25,15 @@ _EXTENSIONS = (".js", ".ts", ".mjs", ".cjs", ".jsx", ".tsx")
 _LANGUAGE = {".ts": "typescript", ".tsx": "tsx"}
 
 
-def _text(node) -> str:
-    return node.text.decode("utf-8", "replace")
-
-
-def _named(node):
-    return [c for c in node.named_children if c.type != "comment"] if node is not None else []
-
-
 def _spec_of(string_node) -> str:
-    return _text(string_node).strip("'\"`")
+    return node_text(string_node).strip("'\"`")
 
 
 def _require_spec(value) -> str | None:
     """`require("./x")` → "./x"."""
-    if value is None or value.type != "call_expression" or _text(value.child_by_field_name("function")) != "require":
+    if value is None or value.type != "call_expression" or node_text(value.child_by_field_name("function")) != "require":
         return None
-    args = _named(value.child_by_field_name("arguments"))
+    args = named_nodes(value.child_by_field_name("arguments"))
     return _spec_of(args[0]) if len(args) == 1 and args[0].type == "string" else None
 
 
@@ -52,11 +44,11 @@ def imports_of(an) -> dict[str, tuple[str, str]]:
     if cached is not None:
         return cached
     out: dict[str, tuple[str, str]] = {}
-    for stmt in _named(an.root):
+    for stmt in named_nodes(an.root):
         if stmt.type == "import_statement":
             _es_import(stmt, out)
         elif stmt.type in ("lexical_declaration", "variable_declaration"):
-            for d in _named(stmt):
+            for d in named_nodes(stmt):
                 if d.type == "variable_declarator":
                     _require(d, out)
     an._js_imports = out
@@ -65,20 +57,20 @@ def imports_of(an) -> dict[str, tuple[str, str]]:
 
 def _es_import(stmt, out: dict) -> None:
     source = stmt.child_by_field_name("source")
-    clause = next((c for c in _named(stmt) if c.type == "import_clause"), None)
+    clause = next((c for c in named_nodes(stmt) if c.type == "import_clause"), None)
     if source is None or clause is None:
         return
     spec = _spec_of(source)
-    for c in _named(clause):
+    for c in named_nodes(clause):
         if c.type == "identifier":
-            out[_text(c)] = (spec, "default")
-        elif c.type == "namespace_import" and _named(c):
-            out[_text(_named(c)[-1])] = (spec, "*")
+            out[node_text(c)] = (spec, "default")
+        elif c.type == "namespace_import" and named_nodes(c):
+            out[node_text(named_nodes(c)[-1])] = (spec, "*")
         elif c.type == "named_imports":
-            for s in _named(c):
-                ids = [i for i in _named(s) if i.type == "identifier"]
+            for s in named_nodes(c):
+                ids = [i for i in named_nodes(s) if i.type == "identifier"]
                 if ids:
-                    out[_text(ids[-1])] = (spec, _text(ids[0]))
+                    out[node_text(ids[-1])] = (spec, node_text(ids[0]))
 
 
 def _require(declarator, out: dict) -> None:
@@ -88,13 +80,13 @@ def _require(declarator, out: dict) -> None:
     if name is None:
         return
     if name.type == "identifier":
-        out[_text(name)] = (spec, "*")
+        out[node_text(name)] = (spec, "*")
     elif name.type == "object_pattern":
-        for p in _named(name):
+        for p in named_nodes(name):
             if p.type == "shorthand_property_identifier_pattern":
-                out[_text(p)] = (spec, _text(p))
+                out[node_text(p)] = (spec, node_text(p))
             elif p.type == "pair_pattern" and p.child_by_field_name("value").type == "identifier":
-                out[_text(p.child_by_field_name("value"))] = (spec, _text(p.child_by_field_name("key")))
+                out[node_text(p.child_by_field_name("value"))] = (spec, node_text(p.child_by_field_name("key")))
 
 
 def exports_of(an) -> dict[str, object]:
@@ -105,40 +97,45 @@ def exports_of(an) -> dict[str, object]:
         return cached
     local = top_level(an)
     out: dict[str, object] = {}
-    for stmt in _named(an.root):
+    for stmt in named_nodes(an.root):
         if stmt.type == "export_statement":
             decl = stmt.child_by_field_name("declaration")
             value = decl or stmt.child_by_field_name("value") or next(
-                (c for c in _named(stmt) if c.type in FUNCTIONS or c.type == "identifier"), None)
-            if value is not None and "default" in [_text(c) for c in stmt.children if not c.is_named]:
-                out["default"] = local.get(_text(value), value) if value.type == "identifier" else value
-            for clause in (c for c in _named(stmt) if c.type == "export_clause"):
-                for s in _named(clause):
-                    ids = [i for i in _named(s) if i.type == "identifier"]
-                    if ids and _text(ids[0]) in local:
-                        out[_text(ids[-1])] = local[_text(ids[0])]
-        elif stmt.type == "expression_statement" and _named(stmt) and _named(stmt)[0].type == "assignment_expression":
-            _commonjs(_named(stmt)[0], local, out)
+                (c for c in named_nodes(stmt) if c.type in FUNCTIONS or c.type == "identifier"), None)
+            if value is not None and "default" in [node_text(c) for c in stmt.children if not c.is_named]:
+                out["default"] = _resolved(value, local)
+            for clause in (c for c in named_nodes(stmt) if c.type == "export_clause"):
+                for s in named_nodes(clause):
+                    ids = [i for i in named_nodes(s) if i.type == "identifier"]
+                    if ids and node_text(ids[0]) in local:
+                        out[node_text(ids[-1])] = local[node_text(ids[0])]
+        elif stmt.type == "expression_statement" and named_nodes(stmt) and named_nodes(stmt)[0].type == "assignment_expression":
+            _commonjs(named_nodes(stmt)[0], local, out)
     an._js_exports = {**{k: v for k, v in local.items() if k not in out}, **out}
     return an._js_exports
 
 
+def _resolved(node, local: dict):
+    """A top-level name's declaration (function or value) for an identifier; the node itself otherwise."""
+    return local.get(node_text(node), node) if node.type == "identifier" else node
+
+
 def _commonjs(assign, local: dict, out: dict) -> None:
     left, right = assign.child_by_field_name("left"), assign.child_by_field_name("right")
-    target = " ".join(_text(left).split())
+    target = " ".join(node_text(left).split())
     if target == "module.exports":
         if right.type == "object":
-            for p in _named(right):
-                if p.type == "shorthand_property_identifier" and _text(p) in local:
-                    out[_text(p)] = local[_text(p)]
+            for p in named_nodes(right):
+                if p.type == "shorthand_property_identifier" and node_text(p) in local:
+                    out[node_text(p)] = local[node_text(p)]
                 elif p.type == "pair":
                     value = p.child_by_field_name("value")
-                    key = _text(p.child_by_field_name("key")).strip("'\"")
-                    out[key] = local.get(_text(value), value) if value.type == "identifier" else value
+                    key = node_text(p.child_by_field_name("key")).strip("'\"")
+                    out[key] = _resolved(value, local)
         else:
-            out["default"] = local.get(_text(right), right) if right.type == "identifier" else right
+            out["default"] = _resolved(right, local)
     elif target.startswith(("module.exports.", "exports.")):
-        out[target.rsplit(".", 1)[1]] = local.get(_text(right), right) if right.type == "identifier" else right
+        out[target.rsplit(".", 1)[1]] = _resolved(right, local)
 
 
 class JsModules(ProjectModules):
@@ -170,7 +167,7 @@ class JsModules(ProjectModules):
     def _binding(self, an, ident) -> tuple[str, str] | None:
         """(module file, imported name) for an identifier bound by a top-level import, unless a
         function around the use declares the same name."""
-        name = _text(ident)
+        name = node_text(ident)
         found = imports_of(an).get(name)
         if found is None:
             return None
@@ -199,7 +196,7 @@ class JsModules(ProjectModules):
         found = self._binding(an, obj) if obj is not None and obj.type == "identifier" else None
         if found is None or found[1] != "*":
             return None
-        return self._value_in(found[0], _text(node.child_by_field_name("property")), depth)
+        return self._value_in(found[0], node_text(node.child_by_field_name("property")), depth)
 
     def _value_in(self, file: str, name: str, depth: int) -> Value:
         mod, node = self._exported(file, name)
@@ -227,7 +224,7 @@ class JsModules(ProjectModules):
             found = self._binding(an, obj) if obj is not None and obj.type == "identifier" else None
             if found is None or found[1] != "*":
                 return None
-            file, name = found[0], _text(func.child_by_field_name("property"))
+            file, name = found[0], node_text(func.child_by_field_name("property"))
         else:
             return None
         mod, fn = self._exported(file, name)

@@ -9,19 +9,15 @@ from __future__ import annotations
 
 import re
 
-from buildrunner.engine.analysis.base import CONST, UNKNOWN_VALUE, Value
+from buildrunner.engine.analysis.base import CONST, UNKNOWN_VALUE, Value, named_nodes
 from buildrunner.engine.analysis.templates import Field, split_brace, split_dollar, split_percent
 
 _TEMPLATE_CLASSES = ("Template", "string.Template")
 
 
-def _named(node):
-    return [c for c in node.named_children if c.type != "comment"] if node is not None else []
-
-
 def _unwrap(node):
-    while node is not None and node.type == "parenthesized_expression" and len(_named(node)) == 1:
-        node = _named(node)[0]
+    while node is not None and node.type == "parenthesized_expression" and len(named_nodes(node)) == 1:
+        node = named_nodes(node)[0]
     return node
 
 
@@ -57,7 +53,7 @@ def mapping_args(an, node) -> dict | None:
     if node is None or node.type != "dictionary":
         return None
     out = {}
-    for pair in _named(node):
+    for pair in named_nodes(node):
         key = pair.child_by_field_name("key") if pair.type == "pair" else None
         if key is None or key.type != "string":
             return None
@@ -76,12 +72,12 @@ def substitute(an, obj, args, depth: int) -> Value:
         obj = _unwrap(single_assignment(an, obj))
     if obj is None or obj.type != "call" or an.text(obj.child_by_field_name("function")) not in _TEMPLATE_CLASSES:
         return UNKNOWN_VALUE
-    targs = _named(obj.child_by_field_name("arguments"))
+    targs = named_nodes(obj.child_by_field_name("arguments"))
     if not targs:
         return UNKNOWN_VALUE
     template = an.value_of(targs[0], depth)
     values: dict = {}
-    for a in _named(args):
+    for a in named_nodes(args):
         if a.type == "keyword_argument":
             values[an.text(a.child_by_field_name("name"))] = a.child_by_field_name("value")
         elif a.type == "dictionary_splat" or (mapping := mapping_args(an, a)) is None:
@@ -93,7 +89,7 @@ def substitute(an, obj, args, depth: int) -> Value:
 
 def misplaced_format(an, obj, template: Value, args, depth: int) -> Value | None:
     """`"... WHERE id = '%s'".format(uid)`: no `{}` field to take the value, a `%s` waiting for it."""
-    values = _named(args)
+    values = named_nodes(args)
     if template.kind != CONST or not values:
         return None
     braces, percents = split_brace(template.text), split_percent(template.text)

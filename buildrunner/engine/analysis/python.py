@@ -6,7 +6,18 @@ import re
 from dataclasses import replace
 
 from buildrunner.engine.analysis import folding, interprocedural
-from buildrunner.engine.analysis.base import CONST, DYNAMIC, NUMBER, SAFE, UNKNOWN, UNKNOWN_VALUE, Analyzer, Def, Value
+from buildrunner.engine.analysis.base import (
+    CONST,
+    DYNAMIC,
+    NUMBER,
+    SAFE,
+    UNKNOWN,
+    UNKNOWN_VALUE,
+    Analyzer,
+    Def,
+    Value,
+    named_nodes,
+)
 from buildrunner.engine.analysis.pyformat import mapping_args, misplaced_format, substitute
 from buildrunner.engine.analysis.templates import Field, split_brace, split_percent
 
@@ -37,10 +48,6 @@ def _numeric(field: Field) -> bool:
 
 
 _QUOTE_DOUBLING = {("'", "''"), ('"', '""')}
-
-
-def _named(node):
-    return [c for c in node.named_children if c.type != "comment"]
 
 
 _GLOBAL_WORD = re.compile(rb"\bglobal\b")
@@ -87,7 +94,7 @@ class PythonAnalyzer(Analyzer):
     def params(self, scope) -> list[str]:
         plist = scope.child_by_field_name("parameters")
         names: list[str] = []
-        for p in _named(plist) if plist is not None else ():
+        for p in named_nodes(plist) if plist is not None else ():
             if p.type == "identifier":
                 names.append(self.text(p))
             elif p.type in ("default_parameter", "typed_default_parameter"):
@@ -193,7 +200,7 @@ class PythonAnalyzer(Analyzer):
         if scope.type == "function_definition" and parent is not None and parent.type == "decorated_definition" and \
                 any(_ROUTE.match(self.text(d)) for d in parent.named_children if d.type == "decorator"):
             plist = scope.child_by_field_name("parameters")
-            for p in _named(plist) if plist is not None else ():
+            for p in named_nodes(plist) if plist is not None else ():
                 ident = p if p.type == "identifier" else (p.child_by_field_name("name") or next(
                     (c for c in p.named_children if c.type == "identifier"), None))
                 if ident is None or ident.type != "identifier":
@@ -213,13 +220,13 @@ class PythonAnalyzer(Analyzer):
         if t == "string":
             return self._string(node, depth)
         if t == "concatenated_string":
-            return self.concat([(c, self.value_of(c, depth)) for c in _named(node)])
+            return self.concat([(c, self.value_of(c, depth)) for c in named_nodes(node)])
         if t in ("integer", "float", "true", "false", "none"):
             return NUMBER
         if t == "identifier":
             return self.resolve(self.text(node), node, depth)
         if t in ("parenthesized_expression", "await"):
-            inner = _named(node)
+            inner = named_nodes(node)
             return self.value_of(inner[0], depth) if inner and t != "await" else UNKNOWN_VALUE
         if t == "binary_operator":
             return self._binary(node, depth)
@@ -240,20 +247,20 @@ class PythonAnalyzer(Analyzer):
         if t in ("comparison_operator", "not_operator"):
             return NUMBER
         if t == "conditional_expression":
-            kids = _named(node)
+            kids = named_nodes(node)
             taken = folding.condition(self, node)
             if taken is not None and len(kids) == 3:
                 return self.value_of(kids[0] if taken else kids[2], depth)  # `a if 8 % 2 == 0 else b`
             return self.phi([self.value_of(kids[0], depth), self.value_of(kids[2], depth)]) \
                 if len(kids) == 3 else UNKNOWN_VALUE
         if t in _COLLECTIONS:
-            return self._collection_value(_named(node), depth)
+            return self._collection_value(named_nodes(node), depth)
         if t == "dictionary_comprehension":  # {k: quote(v) for k, v in row.items()}: the values
             body = node.child_by_field_name("body")
             return self.value_of(body.child_by_field_name("value"), depth) if body is not None and \
                 body.type == "pair" else UNKNOWN_VALUE
         if t == "dictionary":
-            return self._collection_value([p.child_by_field_name("value") for p in _named(node)
+            return self._collection_value([p.child_by_field_name("value") for p in named_nodes(node)
                                            if p.type == "pair"], depth)
         if t == "assignment":
             return self.value_of(node.child_by_field_name("right"), depth)
@@ -289,7 +296,7 @@ class PythonAnalyzer(Analyzer):
         """`for a, b in PAIRS:` / `for t in _tables:` / `for t in self.tables:`: the items may be
         constants (a literal collection, a module-level name or a class attribute bound to one)."""
         plain = left.type == "identifier" or (left.type in ("pattern_list", "tuple_pattern", "list_pattern") and
-                                              all(c.type == "identifier" for c in _named(left)))
+                                              all(c.type == "identifier" for c in named_nodes(left)))
         return plain and (right.type in ("list", "tuple", "set", "identifier") or (
             right.type == "attribute" and self.text(right.child_by_field_name("object")) in ("self", "cls")))
 
@@ -359,8 +366,8 @@ class PythonAnalyzer(Analyzer):
         if node.type == "binary_operator" and node.child_by_field_name("operator").type == "+":
             self._flatten_plus(node.child_by_field_name("left"), out)
             self._flatten_plus(node.child_by_field_name("right"), out)
-        elif node.type == "parenthesized_expression" and len(_named(node)) == 1:
-            self._flatten_plus(_named(node)[0], out)
+        elif node.type == "parenthesized_expression" and len(named_nodes(node)) == 1:
+            self._flatten_plus(named_nodes(node)[0], out)
         else:
             out.append(node)
 
@@ -392,13 +399,13 @@ class PythonAnalyzer(Analyzer):
 
     def _percent_args(self, right) -> dict:
         inner = right
-        while inner.type == "parenthesized_expression" and len(_named(inner)) == 1:
-            inner = _named(inner)[0]
+        while inner.type == "parenthesized_expression" and len(named_nodes(inner)) == 1:
+            inner = named_nodes(inner)[0]
         if inner.type == "tuple":
-            return {i: e for i, e in enumerate(_named(inner))}
+            return {i: e for i, e in enumerate(named_nodes(inner))}
         if inner.type == "dictionary":
             out = {}
-            for pair in _named(inner):
+            for pair in named_nodes(inner):
                 if pair.type != "pair":
                     return {"*": right}
                 key = pair.child_by_field_name("key")
@@ -432,7 +439,7 @@ class PythonAnalyzer(Analyzer):
     def _call_args(self, args) -> dict:
         out: dict = {}
         pos = 0
-        for a in _named(args) if args is not None else ():
+        for a in named_nodes(args) if args is not None else ():
             if a.type == "keyword_argument":
                 out[self.text(a.child_by_field_name("name"))] = a.child_by_field_name("value")
             elif a.type in ("list_splat", "dictionary_splat"):
@@ -447,8 +454,8 @@ class PythonAnalyzer(Analyzer):
         args = node.child_by_field_name("arguments")
         if self.is_sanitizer(self.text(func)) or self._sanitizer_alias(func):
             return SAFE
-        if self.text(func) in _SAME_TEXT and args is not None and len(_named(args)) == 1:
-            return self.value_of(_named(args)[0], depth)  # textwrap.dedent(f"""SELECT ... {x}""")
+        if self.text(func) in _SAME_TEXT and args is not None and len(named_nodes(args)) == 1:
+            return self.value_of(named_nodes(args)[0], depth)  # textwrap.dedent(f"""SELECT ... {x}""")
         if func.type == "identifier":
             return self._function_call(node, func, args, depth)
         if func.type == "attribute" and self.text(func.child_by_field_name("object")) in ("self", "cls"):
@@ -486,12 +493,12 @@ class PythonAnalyzer(Analyzer):
             helper = self._helper_result(node, method, args, depth, method=True)  # Helper().pick(x)
             if helper.kind in (CONST, DYNAMIC):
                 return helper
-        stored = folding.keyed_value(self, obj, _named(args)[0], node, depth) \
-            if method == "get" and args is not None and _named(args) else None
+        stored = folding.keyed_value(self, obj, named_nodes(args)[0], node, depth) \
+            if method == "get" and args is not None and named_nodes(args) else None
         if stored is not None:
             return stored
         if method == "get" and args is not None and self._constant_mapping(obj, depth) and \
-                all(self.value_of(a, depth).kind == CONST for a in _named(args)[1:]):
+                all(self.value_of(a, depth).kind == CONST for a in named_nodes(args)[1:]):
             return Value(CONST, "", True)  # {"name": "name", "date": "created_at"}.get(sort, "id")
         if method == "replace":
             return self._replace(obj, args, depth)
@@ -511,10 +518,10 @@ class PythonAnalyzer(Analyzer):
 
     def _function_call(self, node, func, args, depth: int) -> Value:
         """`str(x)`, `min(...)` of constants, or a helper function of this file."""
-        if self.text(func) == "str" and args is not None and len(_named(args)) == 1:
-            return replace(self.value_of(_named(args)[0], depth), stringy=True)
-        if self.text(func) in _NUMERIC and args is not None and _named(args) and \
-                all(self.value_of(a, depth).kind == CONST for a in _named(args)):
+        if self.text(func) == "str" and args is not None and len(named_nodes(args)) == 1:
+            return replace(self.value_of(named_nodes(args)[0], depth), stringy=True)
+        if self.text(func) in _NUMERIC and args is not None and named_nodes(args) and \
+                all(self.value_of(a, depth).kind == CONST for a in named_nodes(args)):
             return Value(CONST, "", True)  # min(int(n), 100)
         imported = self.project.call_value(self, node, func, args, depth) if self.project is not None else None
         return imported or self._helper_result(node, self.text(func), args, depth)  # (imported: a project helper)
@@ -565,15 +572,8 @@ class PythonAnalyzer(Analyzer):
                 bound[pname] = self.value_of(arg, depth)
         probe = _Bound(owner, helper, bound)
         body = helper.child_by_field_name("body")
-        values = [probe.value_of(_named(r)[0], depth) for r in self._returns(body) if _named(r)] if body else []
-        result = self.phi(values) if values else UNKNOWN_VALUE
-        if result.kind == CONST:
-            return result
-        if result.kind != DYNAMIC:
-            return UNKNOWN_VALUE
-        where = f" (in {owner.path})" if owner.path != self.path else ""
-        step = self.step(call, f"`{name}()`{where} returns SQL text built from runtime values")
-        return replace(result, steps=result.steps + (step,))
+        values = [probe.value_of(named_nodes(r)[0], depth) for r in self._returns(body) if named_nodes(r)] if body else []
+        return self.returned(values, call, name, owner)
 
     def _stored_on_self(self, node, attr: str, depth: int) -> Value:
         """What `self.<attr>` holds, from the enclosing class: every `self.<attr> = / += ...`, the
@@ -594,7 +594,7 @@ class PythonAnalyzer(Analyzer):
         cache[key] = UNKNOWN_VALUE  # cycle guard
         values, stack = [], [cls]
         body = cls.child_by_field_name("body")
-        for stmt in _named(body) if body is not None else ():
+        for stmt in named_nodes(body) if body is not None else ():
             inner = stmt.named_children[0] if stmt.type == "expression_statement" and stmt.named_children else None
             if inner is not None and inner.type == "assignment" and self.text(inner.child_by_field_name("left")) == attr:
                 values.append(self.value_of(inner.child_by_field_name("right"), depth))  # class attribute
@@ -604,7 +604,7 @@ class PythonAnalyzer(Analyzer):
                 fn = stmt.child_by_field_name("definition")
                 if fn is not None and self.text(fn.child_by_field_name("name")) == attr:
                     fbody = fn.child_by_field_name("body")
-                    values.extend(self.value_of(_named(r)[0], depth) for r in self._returns(fbody) if _named(r))
+                    values.extend(self.value_of(named_nodes(r)[0], depth) for r in self._returns(fbody) if named_nodes(r))
         while stack:
             n = stack.pop()
             if n.type in ("assignment", "augmented_assignment"):
@@ -624,7 +624,7 @@ class PythonAnalyzer(Analyzer):
 
     def _bases(self, cls) -> list:
         supers = cls.child_by_field_name("superclasses")
-        return [b for b in _named(supers) if b.type in ("identifier", "attribute")] if supers is not None else []
+        return [b for b in named_nodes(supers) if b.type in ("identifier", "attribute")] if supers is not None else []
 
     def _base_attribute(self, base, attr: str, depth: int, inherited: int) -> Value:
         if base.type == "identifier":
@@ -649,7 +649,7 @@ class PythonAnalyzer(Analyzer):
     def _replace(self, obj, args, depth: int) -> Value:
         """`value.replace("'", "''")` escapes a value for a quoted SQL literal; `TEMPLATE.replace(
         "{table}", name)` puts a value into SQL text like a format field."""
-        named = _named(args) if args is not None else []
+        named = named_nodes(args) if args is not None else []
         if len(named) < 2:
             return UNKNOWN_VALUE
         old, new = self.value_of(named[0], depth), self.value_of(named[1], depth)
@@ -664,12 +664,12 @@ class PythonAnalyzer(Analyzer):
     def _join(self, sep_node, sep: Value, args, depth: int) -> Value:
         if args is None:
             return UNKNOWN_VALUE
-        iterable = args if args.type == "generator_expression" else (_named(args) or [None])[0]
+        iterable = args if args.type == "generator_expression" else (named_nodes(args) or [None])[0]
         if iterable is None:
             return UNKNOWN_VALUE
         if iterable.type in _COLLECTIONS:
             parts = []
-            for i, e in enumerate(_named(iterable)):
+            for i, e in enumerate(named_nodes(iterable)):
                 if i:
                     parts.append((sep_node, sep))
                 parts.append((e, self.value_of(e, depth)))
