@@ -154,15 +154,16 @@ def score_sealed(directory: Path, log: Path = LOG) -> dict:
     print(f"  {'source':<14} {'n':>4}  {'router acc / under / over':<27} {'always-Sonnet acc / under':<27} "
           f"always-Haiku acc / under")
     record["counts"] = {}
+    routed = {}
     for name, part in groups:
         r, son, hai = evaluate(part), evaluate(part, fixed="sonnet"), evaluate(part, fixed="haiku")
+        routed[name] = r
         record["counts"][name] = {"router": _rates(r), "always_sonnet": _rates(son), "always_haiku": _rates(hai)}
         n = len(part)
         print(f"  {name:<14} {n:>4}  {r['acceptable'] / n:6.1%} / {r['under'] / n:5.1%} / {r['over'] / n:5.1%}"
               f"      {son['acceptable'] / n:6.1%} / {son['under'] / n:5.1%}"
               f"             {hai['acceptable'] / n:6.1%} / {hai['under'] / n:5.1%}")
-    r = evaluate(items)
-    _print_precision_recall(r)
+    _print_precision_recall(routed["all"])
     with log.open("a", encoding="utf-8") as fh:
         fh.write(json.dumps(record, sort_keys=True) + "\n")
     return record
