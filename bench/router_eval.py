@@ -76,6 +76,16 @@ def evaluate(items, weights=None, risk=None, fixed: str | None = None) -> dict:
     return {**out, "confusion": confusion, "misses": misses}
 
 
+def _print_precision_recall(r: dict) -> None:
+    """One line per tier: precision and recall of `evaluate`'s confusion counts."""
+    for tier in ORDER:
+        tp = r["confusion"][(tier, tier)]
+        predicted = sum(v for (_, got), v in r["confusion"].items() if got == tier)
+        actual = sum(v for (want, _), v in r["confusion"].items() if want == tier)
+        print(f"  {tier:<7} precision {tp / max(predicted, 1):6.1%}  recall {tp / max(actual, 1):6.1%}  "
+              f"({actual} labelled, {predicted} routed)")
+
+
 def _report(name: str, items, show_misses: bool) -> dict:
     r = evaluate(items)
     base = evaluate(items, fixed="sonnet")
@@ -86,12 +96,7 @@ def _report(name: str, items, show_misses: bool) -> dict:
           f"over-routed {r['over'] / n:5.1%}")
     print(f"  always-Sonnet acceptable {base['acceptable'] / n:6.1%}   under-routed {base['under'] / n:5.1%}   "
           f"over-routed {base['over'] / n:5.1%}")
-    for tier in ORDER:
-        tp = r["confusion"][(tier, tier)]
-        predicted = sum(v for (_, got), v in r["confusion"].items() if got == tier)
-        actual = sum(v for (want, _), v in r["confusion"].items() if want == tier)
-        print(f"  {tier:<7} precision {tp / max(predicted, 1):6.1%}  recall {tp / max(actual, 1):6.1%}  "
-              f"({actual} labelled, {predicted} routed)")
+    _print_precision_recall(r)
     for source in sorted({i.source for i in items}):
         part = [i for i in items if i.source == source]
         rs, bs = evaluate(part), evaluate(part, fixed="sonnet")
@@ -149,20 +154,16 @@ def score_sealed(directory: Path, log: Path = LOG) -> dict:
     print(f"  {'source':<14} {'n':>4}  {'router acc / under / over':<27} {'always-Sonnet acc / under':<27} "
           f"always-Haiku acc / under")
     record["counts"] = {}
+    routed = {}
     for name, part in groups:
         r, son, hai = evaluate(part), evaluate(part, fixed="sonnet"), evaluate(part, fixed="haiku")
+        routed[name] = r
         record["counts"][name] = {"router": _rates(r), "always_sonnet": _rates(son), "always_haiku": _rates(hai)}
         n = len(part)
         print(f"  {name:<14} {n:>4}  {r['acceptable'] / n:6.1%} / {r['under'] / n:5.1%} / {r['over'] / n:5.1%}"
               f"      {son['acceptable'] / n:6.1%} / {son['under'] / n:5.1%}"
               f"             {hai['acceptable'] / n:6.1%} / {hai['under'] / n:5.1%}")
-    r = evaluate(items)
-    for tier in ORDER:
-        tp = r["confusion"][(tier, tier)]
-        predicted = sum(v for (_, got), v in r["confusion"].items() if got == tier)
-        actual = sum(v for (want, _), v in r["confusion"].items() if want == tier)
-        print(f"  {tier:<7} precision {tp / max(predicted, 1):6.1%}  recall {tp / max(actual, 1):6.1%}  "
-              f"({actual} labelled, {predicted} routed)")
+    _print_precision_recall(routed["all"])
     with log.open("a", encoding="utf-8") as fh:
         fh.write(json.dumps(record, sort_keys=True) + "\n")
     return record

@@ -29,10 +29,6 @@ class TaskContext:
         self.files, self.total_bytes, self.languages, self.packages = files, total_bytes, languages, packages
         self.changed_lines = changed_lines
 
-    def as_dict(self) -> dict:
-        return {"files": self.files, "total_bytes": self.total_bytes, "languages": list(self.languages),
-                "packages": list(self.packages), "changed_lines": self.changed_lines}
-
     @classmethod
     def from_paths(cls, paths: list[str | Path], root: Path | None = None, files: int | None = None,
                    changed_lines: int = 0) -> TaskContext:

@@ -118,7 +118,26 @@ def required_literals(pattern: str) -> frozenset[str] | None:
 
 def _split_top(pattern: str) -> list[str] | None:
     """`pattern` split at its top-level `|` (None when brackets do not balance)."""
-    parts, depth, start, i = [], 0, 0, 0
+    parts, depth, start = [], 0, 0
+    for i, c in _structural(pattern, 0):
+        if i < 0:
+            return None
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+    if depth:
+        return None
+    parts.append(pattern[start:])
+    return parts
+
+
+def _structural(pattern: str, start: int) -> Iterator[tuple[int, str]]:
+    """(index, char) of each character from `start` outside escapes and classes; (-1, "") when a class does not close."""
+    i = start
     while i < len(pattern):
         c = pattern[i]
         if c == "\\":
@@ -127,21 +146,12 @@ def _split_top(pattern: str) -> list[str] | None:
         if c == "[":
             end = _class_end(pattern, i)
             if end < 0:
-                return None
+                yield -1, ""
+                return
             i = end + 1
             continue
-        if c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        elif c == "|" and depth == 0:
-            parts.append(pattern[start:i])
-            start = i + 1
+        yield i, c
         i += 1
-    if depth:
-        return None
-    parts.append(pattern[start:])
-    return parts
 
 
 def _class_end(pattern: str, start: int) -> int:
@@ -161,23 +171,16 @@ def _class_end(pattern: str, start: int) -> int:
 
 
 def _group_end(pattern: str, start: int) -> int:
-    depth, i = 0, start
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c == "[":
-            i = _class_end(pattern, i)
-            if i < 0:
-                return -1
-        elif c == "(":
+    depth = 0
+    for i, c in _structural(pattern, start):
+        if i < 0:
+            return -1
+        if c == "(":
             depth += 1
         elif c == ")":
             depth -= 1
             if depth == 0:
                 return i
-        i += 1
     return -1
 
 

@@ -24,20 +24,62 @@ def tier(task: str, context: TaskContext | None = None) -> str:
     return estimate(task, context).tier
 
 
-@pytest.mark.parametrize("task", [
-    "Implement a /health endpoint that returns the version",
-    "Write unit tests for the date parsing utilities",
-    "Fix the off-by-one error in the pagination helper",
-    "Refactor the parse_args function into smaller functions",
-    "Add OAuth login with GitHub",
-    "Fix the SQL injection in the search endpoint",
-    "Fix the deadlock in the connection pool",
-    "Move sessions into Redis",
-    "Make the payment retry logic thread-safe",
+@pytest.mark.parametrize(("task", "expected"), [
+    # ordinary feature and bug work is Sonnet even with topic words: security, concurrency, migration words
+    # no longer escalate Sonnet work to Opus
+    ("Implement a /health endpoint that returns the version", "sonnet"),
+    ("Write unit tests for the date parsing utilities", "sonnet"),
+    ("Fix the off-by-one error in the pagination helper", "sonnet"),
+    ("Refactor the parse_args function into smaller functions", "sonnet"),
+    ("Add OAuth login with GitHub", "sonnet"),
+    ("Fix the SQL injection in the search endpoint", "sonnet"),
+    ("Fix the deadlock in the connection pool", "sonnet"),
+    ("Move sessions into Redis", "sonnet"),
+    ("Make the payment retry logic thread-safe", "sonnet"),
+    # framework nouns and file names do not escalate bug reports
+    ("### Describe the bug\nRunning `python scripts/migrate.py --dry-run` still writes to the database.\n", "sonnet"),
+    ("## Bug report\nMigrations fail on SQLite when a column is renamed.\n\n```\n$ python manage.py migrate\n"
+     "django.db.utils.OperationalError: near \"RENAME\": syntax error\n```\n", "sonnet"),
+    ("### Bug\n`session.commit()` hangs when the database is read-only after failover.\n", "sonnet"),
+    # planning words as the object of a small edit are haiku
+    ("Fix the labels in the architecture doc", "haiku"),
+    ("Fix the typo in the system design doc", "haiku"),
+    ("Add a table of contents to the architecture document", "haiku"),
+    # subject words of a bug report are not the action
+    ("### Describe the bug\nDocstring parsing crashes on Google-style sections with a colon in the type.\n", "sonnet"),
+    ("### Describe the bug\nType hints for `Response.json()` say it returns `dict` but it can return a list.\n", "sonnet"),
+    ("### Describe the bug\nThe license check in CI fails for packages with a `License-Expression` field.\n", "sonnet"),
+    # opus work without a giveaway word
+    ("Kafka or RabbitMQ for the order events between billing, shipping and notifications?", "opus"),
+    ("Should tenants get separate schemas, separate databases or row-level security?", "opus"),
+    ("Orders sometimes disappear somewhere between the gateway, the queue and the billing worker; find out where", "opus"),
+    ("How should the web app, the mobile app and the backend share validation rules?", "opus"),
+    # planning is opus
+    ("Write a PRD for the team billing feature", "opus"),
+    ("Design the architecture for a multi-region deployment of the API", "opus"),
+    ("Write an ADR deciding between gRPC and REST for internal services", "opus"),
+    # simple edits are haiku
+    ("Sort the imports in models.py", "haiku"),
+    ("Format src/ with black", "haiku"),
+    ("Extract all TODO comments into a markdown list", "haiku"),
+    ("Fix a typo in the README", "haiku"),
+    ("Bump the version to 2.3.1", "haiku"),
+    # ordinary issue reports route to sonnet
+    ("Crash when saving a draft\n\n**Describe the bug**\nSaving a draft with an empty title closes the app.\n\n"
+     "**To Reproduce**\n1. Open the editor\n2. Clear the title\n3. Press save\n\n**Expected behavior**\n"
+     "The draft is saved as Untitled.\n\n**Desktop:**\n - OS: Windows 11\n - Version: 3.2.0", "sonnet"),
+    ("Allow a per-request timeout\n\n### Description\n\nThe client waits forever on a slow upstream. Add a "
+     "`timeout` option to `Client.get` and the config file.\n\n### Why is this needed?\n\nOur jobs hang in CI.", "sonnet"),
+    ("panic: runtime error: index out of range [3] with length 3\n\ngoroutine 1 [running]:\nmain.parseArgs(...)\n"
+     "\t/src/cmd/tool/main.go:41 +0x1d\n\nHappens when the last flag has no value.", "sonnet"),
+    # simple settings in many domains are haiku (wordings not in the training data)
+    ("raise the memory limit of the worker in k8s/worker.yaml to 1Gi", "haiku"),
+    ("set the button border radius to 6px in buttons.css", "haiku"),
+    ("change the I2C timeout in board.h to 50 ms", "haiku"),
+    ("set the batch size in config.yaml to 128", "haiku"),
 ])
-def test_ordinary_feature_and_bug_work_is_sonnet_even_with_topic_words(task):
-    """Security, concurrency, migration words no longer escalate Sonnet work to Opus."""
-    assert tier(task) == "sonnet"
+def test_tier(task, expected):
+    assert tier(task) == expected
 
 
 def test_auth_does_not_match_author():
@@ -47,29 +89,10 @@ def test_auth_does_not_match_author():
     assert "topic:security" in extract("Fix the auth middleware").values
 
 
-@pytest.mark.parametrize("report", [
-    "### Describe the bug\nRunning `python scripts/migrate.py --dry-run` still writes to the database.\n",
-    "## Bug report\nMigrations fail on SQLite when a column is renamed.\n\n```\n$ python manage.py migrate\n"
-    "django.db.utils.OperationalError: near \"RENAME\": syntax error\n```\n",
-    "### Bug\n`session.commit()` hangs when the database is read-only after failover.\n",
-])
-def test_framework_nouns_and_file_names_do_not_escalate_bug_reports(report):
-    assert tier(report) == "sonnet"
-
-
 def test_scope_words_match_only_real_scope():
     assert "scope:wide" not in extract("Add a docstring to every function in this file").values
     assert "scope:wide" not in extract("Everyone agreed: rename tmp to buffer").values
     assert "scope:wide" in extract("Rename UserService across all services").values
-
-
-@pytest.mark.parametrize("task", [
-    "Fix the labels in the architecture doc",
-    "Fix the typo in the system design doc",
-    "Add a table of contents to the architecture document",
-])
-def test_planning_words_as_the_object_of_a_small_edit_are_haiku(task):
-    assert tier(task) == "haiku"
 
 
 def test_issue_template_heading_is_not_an_explain_task():
@@ -80,15 +103,6 @@ def test_issue_template_heading_is_not_an_explain_task():
     assert tier(report) == "sonnet"
 
 
-@pytest.mark.parametrize("report", [
-    "### Describe the bug\nDocstring parsing crashes on Google-style sections with a colon in the type.\n",
-    "### Describe the bug\nType hints for `Response.json()` say it returns `dict` but it can return a list.\n",
-    "### Describe the bug\nThe license check in CI fails for packages with a `License-Expression` field.\n",
-])
-def test_subject_words_of_a_bug_report_are_not_the_action(report):
-    assert tier(report) == "sonnet"
-
-
 def test_a_bug_report_is_never_haiku_unless_plainly_a_typo():
     typo = "### Describe the bug\nTypo in the docs: \"recieve\" should be \"receive\" on the quickstart page.\n"
     assert tier(typo) == "haiku"
@@ -96,32 +110,6 @@ def test_a_bug_report_is_never_haiku_unless_plainly_a_typo():
              "KeyError: 'name'\nthe README example fails")
     result = estimate(trace)
     assert result.tier == "sonnet"
-
-
-@pytest.mark.parametrize("task", [
-    "Kafka or RabbitMQ for the order events between billing, shipping and notifications?",
-    "Should tenants get separate schemas, separate databases or row-level security?",
-    "Orders sometimes disappear somewhere between the gateway, the queue and the billing worker; find out where",
-    "How should the web app, the mobile app and the backend share validation rules?",
-])
-def test_opus_work_without_a_giveaway_word(task):
-    assert tier(task) == "opus"
-
-
-@pytest.mark.parametrize("task", [
-    "Write a PRD for the team billing feature",
-    "Design the architecture for a multi-region deployment of the API",
-    "Write an ADR deciding between gRPC and REST for internal services",
-])
-def test_planning_is_opus(task):
-    assert tier(task) == "opus"
-
-
-@pytest.mark.parametrize("task", ["Sort the imports in models.py", "Format src/ with black",
-                                  "Extract all TODO comments into a markdown list", "Fix a typo in the README",
-                                  "Bump the version to 2.3.1"])
-def test_simple_edits_are_haiku(task):
-    assert tier(task) == "haiku"
 
 
 def test_mechanical_edits_stay_haiku_at_any_size_but_wide_renames_do_not():
@@ -162,19 +150,6 @@ def test_over_route_penalty_raises_each_threshold_from_the_price_formula():
     assert t["opus"] == pytest.approx((24 - 12 + 12) / (24 + 12 + 12))
     assert t["sonnet"] == plain["sonnet"]
     assert thresholds(prices, 1.0, {"sonnet": 2.0})["sonnet"] > plain["sonnet"]
-
-
-@pytest.mark.parametrize("report", [
-    "Crash when saving a draft\n\n**Describe the bug**\nSaving a draft with an empty title closes the app.\n\n"
-    "**To Reproduce**\n1. Open the editor\n2. Clear the title\n3. Press save\n\n**Expected behavior**\n"
-    "The draft is saved as Untitled.\n\n**Desktop:**\n - OS: Windows 11\n - Version: 3.2.0",
-    "Allow a per-request timeout\n\n### Description\n\nThe client waits forever on a slow upstream. Add a "
-    "`timeout` option to `Client.get` and the config file.\n\n### Why is this needed?\n\nOur jobs hang in CI.",
-    "panic: runtime error: index out of range [3] with length 3\n\ngoroutine 1 [running]:\nmain.parseArgs(...)\n"
-    "\t/src/cmd/tool/main.go:41 +0x1d\n\nHappens when the last flag has no value.",
-])
-def test_ordinary_issue_reports_route_to_sonnet(report):
-    assert tier(report) == "sonnet"
 
 
 def test_opus_needs_planning_evidence():
@@ -268,16 +243,6 @@ def test_simple_edit_and_decided_design_evidence(task, feature):
 ])
 def test_decided_design_needs_its_words(task):
     assert "design:decided" not in extract(task).values
-
-
-@pytest.mark.parametrize("task", [
-    "raise the memory limit of the worker in k8s/worker.yaml to 1Gi",  # wordings not in the training data
-    "set the button border radius to 6px in buttons.css",
-    "change the I2C timeout in board.h to 50 ms",
-    "set the batch size in config.yaml to 128",
-])
-def test_simple_settings_in_many_domains_are_haiku(task):
-    assert tier(task) == "haiku"
 
 
 @pytest.mark.parametrize(("decided", "open_question"), [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 
 import pytest
 
@@ -77,7 +78,7 @@ def test_diff_context_from_staged_changes_and_a_base(br, git_repo):
 def test_routes_get_ids_and_take_outcomes(br, proj):
     res = br("model", "route", "Fix the typo in the README", cwd=proj)
     route_id = res.stdout.split("route ")[-1].strip()
-    assert route_id.startswith("r") and len(route_id) == 9
+    assert re.fullmatch(r"r[bcdfghjklmnpqrstvwxz]{8}", route_id)  # consonants: vocabulary-shaped, never a word
     routes = _routes(proj)
     assert routes[0]["id"] == route_id and routes[0]["tier"] == "haiku"
     assert "README" not in json.dumps(routes) and "typo" not in json.dumps(routes)  # never the task text

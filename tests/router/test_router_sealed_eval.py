@@ -53,6 +53,15 @@ def test_sealed_scores_every_file_per_source_and_logs_one_line(tmp_path):
     assert counts["all"]["always_haiku"] == {"n": 5, "acceptable": 0.4, "under": 0.6, "over": 0.0}
     assert counts["all"]["always_sonnet"] == {"n": 5, "acceptable": 0.4, "under": 0.2, "over": 0.4}
     assert counts["pasted"]["always_sonnet"]["acceptable"] == 1.0  # s/o accepts Sonnet
+    # the router row is the router's own routes, not a baseline's
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        from router_eval import _rates, evaluate, load_sealed
+    finally:
+        sys.path.pop(0)
+    items = load_sealed(sealed)
+    assert counts["all"]["router"] == _rates(evaluate(items))
+    assert counts["typed"]["router"] == _rates(evaluate([i for i in items if i.source == "typed"]))
     second = run_eval("--sealed", str(sealed), "--log", str(log))
     assert second.returncode == 0
     lines = log.read_text(encoding="utf-8").splitlines()
