@@ -261,7 +261,8 @@ _SELF = ("self", "cls")
 
 class _Prefilter:
     """Does the text call one of the sink names? (`execute(`, `query<Row>(`, `run (`, `get?.(`; not
-    `text` inside `context(`). One Aho-Corasick pass: documents without a sink call are never parsed."""
+    `text` inside `context(`). One literal pass (engine/literals.py): documents without a sink call are
+    never parsed."""
 
     _TAIL = re.compile(r"\s*(?:<[^()]*?>\s*)?(?:\?\.\s*)?\(")
     _SUFFIXES = ("(", " (", "<", "?.(")
@@ -275,25 +276,28 @@ class _Prefilter:
     _CONSTANT_ARGS = re.compile(r"""\s*(?:(?:[rRbBuU]{0,2}(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')\s*)+)?\)""")
 
     def __init__(self, names, inline=None):
-        import ahocorasick
+        from buildrunner.engine.literals import Literals
 
         # name → whether a plain variable argument also counts (`inline: names`); names missing here
         # take any argument
         self.inline = dict(inline or {})
+        name_len = {name + suffix: len(name) for name in names for suffix in self._SUFFIXES}
+        self.calls = Literals(name_len)
+        self._name_len = [name_len[call] for call in self.calls.words]
 
-        self.automaton = ahocorasick.Automaton()
-        for name in names:
-            for suffix in self._SUFFIXES:
-                self.automaton.add_word(name + suffix, (len(name), len(suffix)))
-        self.automaton.make_automaton()
+    def prepare(self) -> None:
+        """Build the fast literal backend now (before a pool forks)."""
+        self.calls.prepare()
 
     def hits(self, text: str, first: bool = False) -> list[tuple[int, int]]:
         """(start, length) in characters of each called sink name (only the first if `first`)."""
         out = []
-        for end, (name_len, suffix_len) in self.automaton.iter(text):
-            start = end - name_len - suffix_len + 1
+        words, name_lens = self.calls.words, self._name_len
+        for start, index in self.calls.find(text):
+            name_len = name_lens[index]
             if start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_$"):
                 continue
+            end = start + len(words[index]) - 1  # the last character of the match
             args = text.find("(", start + name_len) + 1 or len(text)  # just past the call's `(`
             loose = self.inline.get(text[start:start + name_len]) if self.inline else None
             if loose is not None and not (self._INLINE_OR_NAME if loose else self._INLINE).match(text, args):
@@ -413,6 +417,7 @@ class CodeMatcher:
         if plan.prefilter is None and not plan.built:
             return
         if plan.prefilter is not None:
+            plan.prefilter.prepare()
             self._query(plan, language)
         get_parser(language)
         analyzer_class(language)

@@ -9,7 +9,7 @@ value the scanner reports is always a value the masker hides. It is built for ho
 (telemetry, every error message): the rules' validated specs are cached as JSON in the user cache
 dir, and text goes through two stages —
 
-1. a keyword prefilter (one Aho-Corasick pass with every rule's keywords, read from the cache),
+1. a keyword prefilter (one pass with every rule's keywords, read from the cache),
    which is all that clean text costs: no rule objects, no regexes, no dataclasses are loaded;
 2. only when a keyword (or `://`) occurs: the full SecretMatcher, plus URLs with inline passwords.
 """
@@ -30,7 +30,7 @@ _URL_PASSWORD = r"\b[a-z][a-z0-9+.\-]{1,20}://[^\s:/@'\"<>]*:(?P<secret>[^\s@/'\
 
 _lock = threading.Lock()
 _matcher = None
-_prefilter = None  # ahocorasick automaton over every rule keyword
+_prefilter = None  # engine/literals.py Literals over every rule keyword
 _url_re: re.Pattern | None = None
 
 
@@ -67,26 +67,22 @@ def _builtin_matcher():
 
 
 def _keyword_prefilter():
-    """An automaton over every rule keyword, from the small keywords cache when it is fresh.
+    """Every rule keyword, from the small keywords cache when it is fresh.
 
-    Without it, the full matcher is built (from the rules cache or the pack) and its own automaton
-    serves as the prefilter; the keywords cache is written for the next process.
+    Without it, the full matcher is built (from the rules cache or the pack) and its own keyword
+    pass serves as the prefilter; the keywords cache is written for the next process.
     """
     global _prefilter
     if _prefilter is None:
         data = read_cache(KEYWORDS_NAME)
         if data and data["keywords"]:
-            import ahocorasick
+            from buildrunner.engine.literals import Literals
 
-            automaton = ahocorasick.Automaton()
-            for keyword in data["keywords"]:
-                automaton.add_word(str(keyword), 0)
-            automaton.make_automaton()
-            _prefilter = automaton
+            _prefilter = Literals((str(k) for k in data["keywords"]), caseless=True)
         else:
             matcher = _builtin_matcher()
             write_cache(None, sorted({k for c in matcher.rules for k in c.spec["keywords"]}))
-            _prefilter = matcher.automaton
+            _prefilter = matcher.keywords
     return _prefilter
 
 
@@ -99,12 +95,7 @@ def prepare() -> None:
 
 
 def _has_keyword(text: str) -> bool:
-    automaton = _keyword_prefilter()
-    if not len(automaton):
-        return False
-    for _ in automaton.iter(text.lower()):
-        return True
-    return False
+    return _keyword_prefilter().search(text)
 
 
 def secret_spans(text: str) -> list[tuple[int, int]]:

@@ -519,39 +519,23 @@ class _Compiled:
         return any(fnmatch(path, g) for g in self.spec["allowlist"]["paths"])
 
 
-_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
-
-
-def _lower_same_length(text: str) -> str:
-    """Lowercase `text` keeping offsets aligned with it.
-
-    A few Unicode letters change length on lower() ('İ' → 'i̇'); keywords are matched on the
-    lowered text and their offsets used in the original, so then only ASCII is lowered.
-    """
-    low = text.lower()
-    return low if len(low) == len(text) else text.translate(_ASCII_LOWER)
-
-
 class SecretMatcher:
     """Runs secret rules over documents: one keyword pass, then each hit rule's regex on hit lines."""
 
     def __init__(self, rules: list[Rule], *, salt: str = ""):
-        import ahocorasick
+        from buildrunner.engine.literals import Literals
 
         self.salt = salt
         compiled_rules = [_Compiled(r) for r in rules if r.kind == "secret" and r.enabled]
         self.path_rules = [c for c in compiled_rules if c.spec.get("paths")]
         self.rules = [c for c in compiled_rules if not c.spec.get("paths")]
-        self.automaton = ahocorasick.Automaton()
         by_keyword: dict[str, list[int]] = {}
         for index, compiled in enumerate(self.rules):
             for keyword in compiled.spec["keywords"]:
                 by_keyword.setdefault(keyword, []).append(index)
-        for keyword, indexes in by_keyword.items():
-            self.automaton.add_word(keyword, (len(keyword), tuple(indexes)))
-        if by_keyword:
-            self.automaton.make_automaton()
-        self._empty = not by_keyword
+        # one pass for every rule's keywords (lowercase already), each mapped to the rules it triggers
+        self.keywords = Literals(by_keyword, caseless=True)
+        self._keyword_rules = [tuple(by_keyword[k]) for k in self.keywords.words]
         # provider-prefix claim: a fallback rule never reports a value a specific rule's prefix starts
         self.claims = tuple(sorted({c.spec.get("prefix", "") for c in self.rules
                                     if not c.spec["fallback"] and _is_claim(c.spec.get("prefix", ""))}))
@@ -559,19 +543,19 @@ class SecretMatcher:
         self.providers = Providers([c for c in self.rules if not c.spec["fallback"]])
 
     def prepare(self, language: str | None = None) -> None:
-        """Compile every rule's regex now (before a pool forks: the workers inherit them)."""
+        """Compile every rule's regex and the keyword pass now (before a pool forks: the workers
+        inherit them)."""
+        self.keywords.prepare()
         for compiled in self.rules:
             compiled.regex  # noqa: B018 — the property compiles and keeps the pattern
 
     # -- keyword pass -------------------------------------------------------------------------
     def hits(self, text: str) -> dict[int, list[int]]:
         """rule index → offsets where one of its keywords starts (empty when none hit)."""
-        if self._empty or not text:
-            return {}
         out: dict[int, list[int]] = {}
-        for end, (length, indexes) in self.automaton.iter(_lower_same_length(text)):
-            start = end - length + 1
-            for i in indexes:
+        rules_of = self._keyword_rules
+        for start, keyword in self.keywords.find(text):
+            for i in rules_of[keyword]:
                 out.setdefault(i, []).append(start)
         return out
 

@@ -1,0 +1,178 @@
+"""Where any of a set of literal strings occur in a text: the engine's keyword passes.
+
+`Literals(words, caseless=...)` finds every occurrence of every word (overlapping ones included),
+as (start, word index) pairs in characters, ordered like an Aho-Corasick pass: by end offset, and
+the longer word first when two end at the same place. Caseless means: the words are lowercased and
+matched against `lower_same_length(text)`, so the offsets are the original text's.
+
+Two backends give the same answers:
+
+- **Hyperscan** (PyPI `hyperscan`, x86_64 only), about 10x faster per byte: it runs over the
+  UTF-8 bytes, folding ASCII case only. Byte offsets are mapped back to characters for non-ASCII
+  text. It is used once `prepare()` was called (a full scan does it in the parent before its
+  workers fork) or after a matcher has scanned `LAZY_BYTES` through the fallback: importing and
+  compiling cost ~15-40 ms, more than a pre-commit hook's whole keyword pass.
+- **pyahocorasick**, always available: everything else, and the texts Hyperscan cannot judge the
+  same way (words that are not ASCII, text that does not encode to UTF-8, and, caseless, text with
+  the Kelvin sign, the one non-ASCII letter whose lowercase is ASCII).
+
+`BR_LITERALS=aho-corasick` forces the fallback, `BR_LITERALS=hyperscan` uses Hyperscan for every
+text (both for tests and for comparing the two).
+"""
+
+from __future__ import annotations
+
+import os
+import string
+import threading
+from collections.abc import Iterable
+
+LAZY_BYTES = 4_000_000  # text scanned by the fallback before a matcher switches to Hyperscan
+_KELVIN = "\u212a"  # lowercases to ASCII `k`: Hyperscan's ASCII case folding would miss it
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def lower_same_length(text: str) -> str:
+    """Lowercase `text` keeping offsets aligned with it.
+
+    A few Unicode letters change length on lower() ('İ' → 'i̇'); words are matched on the lowered
+    text and their offsets used in the original, so then only ASCII is lowered.
+    """
+    low = text.lower()
+    return low if len(low) == len(text) else text.translate(_ASCII_LOWER)
+
+
+def _backend_setting() -> str:
+    return os.environ.get("BR_LITERALS", "auto").strip().lower() or "auto"
+
+
+class Literals:
+    """Every occurrence of any of `words` in a text (see the module docstring)."""
+
+    def __init__(self, words: Iterable[str], *, caseless: bool = False):
+        words = (w.lower() for w in words) if caseless else words
+        self.words: list[str] = list(dict.fromkeys(w for w in words if w))  # unique, order kept
+        self.caseless = caseless
+        self._aho = None
+        self._hs = None  # a compiled Hyperscan database, False when it is not available
+        self._hs_lock = threading.Lock()  # a database has one scratch space: one scan at a time
+        self._fallback_bytes = 0
+        self._ascii_words = all(w.isascii() for w in self.words)
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def prepare(self) -> None:
+        """Build the fast backend now (before a pool forks), when it is available and not disabled."""
+        if _backend_setting() != "aho-corasick":
+            self._hyperscan()
+        if not self._hs:
+            self._automaton()
+
+    # -- queries -----------------------------------------------------------------------------
+    def find(self, text: str) -> list[tuple[int, int]]:
+        """(start offset, word index) of every occurrence, by end offset, longer word first."""
+        if not self.words or not text:
+            return []
+        hs = self._fast_for(text)
+        if hs is not None:
+            found = self._find_hyperscan(hs, text)
+            if found is not None:
+                return found
+        return self._find_aho(text)
+
+    def search(self, text: str) -> bool:
+        """Whether any word occurs in `text`."""
+        if not self.words or not text:
+            return False
+        automaton = self._automaton()
+        for _ in automaton.iter(lower_same_length(text) if self.caseless else text):
+            return True
+        return False
+
+    # -- pyahocorasick -------------------------------------------------------------------------
+    def _automaton(self):
+        if self._aho is None:
+            import ahocorasick
+
+            automaton = ahocorasick.Automaton()
+            for index, word in enumerate(self.words):
+                automaton.add_word(word, (index, len(word)))
+            automaton.make_automaton()
+            self._aho = automaton
+        return self._aho
+
+    def _find_aho(self, text: str) -> list[tuple[int, int]]:
+        automaton = self._automaton()
+        self._fallback_bytes += len(text)
+        low = lower_same_length(text) if self.caseless else text
+        return [(end - length + 1, index) for end, (index, length) in automaton.iter(low)]
+
+    # -- Hyperscan -----------------------------------------------------------------------------
+    def _fast_for(self, text: str):
+        """The Hyperscan database to scan `text` with, or None for the fallback."""
+        if self._hs is None:
+            setting = _backend_setting()
+            if setting == "aho-corasick" or (setting != "hyperscan" and self._fallback_bytes < LAZY_BYTES):
+                return None
+            self._hyperscan()
+        return self._hs or None
+
+    def _hyperscan(self):
+        if self._hs is None:
+            self._hs = self._compile() if self._ascii_words else False
+        return self._hs
+
+    def _compile(self):
+        try:
+            import hyperscan
+        except Exception:  # not installed (no wheel off x86_64) or the CPU lacks what it needs
+            return False
+        flags = hyperscan.HS_FLAG_CASELESS if self.caseless else 0
+        db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        try:
+            db.compile(expressions=[w.encode("ascii") for w in self.words], ids=list(range(len(self.words))),
+                       elements=len(self.words), flags=[flags] * len(self.words), literal=True)
+        except hyperscan.error:
+            return False
+        return db
+
+    def _find_hyperscan(self, db, text: str) -> list[tuple[int, int]] | None:
+        """Hyperscan's matches in characters, or None when it cannot judge `text` like the fallback."""
+        ascii_text = text.isascii()
+        if not ascii_text and self.caseless and _KELVIN in text:
+            return None
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates
+            return None
+        if not self._hs_lock.acquire(blocking=False):  # another thread is scanning with this database
+            return None
+        try:
+            ends: list[tuple[int, int]] = []
+            append = ends.append
+            db.scan(data, match_event_handler=lambda index, _start, end, _flags, _ctx: append((end, index)))
+        finally:
+            self._hs_lock.release()
+        words = self.words
+        # by end offset, the longer word (the smaller start) first: the fallback's order
+        found = sorted((end, -len(words[index]), index) for end, index in ends)
+        if ascii_text:
+            return [(end + neg, index) for end, neg, index in found]
+        return _chars_from_bytes(data, found)
+
+
+def _chars_from_bytes(data: bytes, found: list[tuple[int, int, int]]) -> list[tuple[int, int]]:
+    """(start, index) in characters from (end byte, -length, index) sorted by end byte.
+
+    Every word is ASCII, so a match's start and end bytes are character boundaries and its length
+    in bytes is its length in characters. The characters before each end are counted by decoding
+    only the bytes since the previous end."""
+    out: list[tuple[int, int]] = []
+    byte_pos = char_pos = 0
+    for end, neg, index in found:
+        if end != byte_pos:
+            char_pos += len(data[byte_pos:end].decode("utf-8"))
+            byte_pos = end
+        out.append((char_pos + neg, index))
+    return out
