@@ -176,3 +176,88 @@ def _chars_from_bytes(data: bytes, found: list[tuple[int, int, int]]) -> list[tu
             byte_pos = end
         out.append((char_pos + neg, index))
     return out
+
+
+# -- what a regex's matches must contain -------------------------------------------------------
+def required_literals(pattern: str) -> list[tuple[str, ...]]:
+    """Literal strings every match of `pattern` contains: a list of any-of sets, one word of each
+    set occurs (case-sensitively) in every match. Empty when nothing is known.
+
+    A text range without a word of each set cannot hold a match: the regex need not search it.
+    Read from the parsed regex: runs of literal characters, through groups, alternations (the
+    union of one set per branch) and repeats of at least one. Case-insensitive parts, look-arounds,
+    classes and back-references require nothing.
+    """
+    import re
+
+    try:
+        import re._parser as sre_parse
+    except ImportError:  # pragma: no cover - a Python without re._parser
+        return []
+    try:
+        parsed = sre_parse.parse(pattern, 0)
+    except (re.error, RecursionError, OverflowError):
+        return []
+    if parsed.state.flags & re.IGNORECASE:
+        return []
+    return list(dict.fromkeys(_sequence(list(parsed))))
+
+
+def _sequence(items) -> list[tuple[str, ...]]:
+    from re import _constants as c
+
+    out: list[tuple[str, ...]] = []
+    run: list[str] = []
+    for op, av in items:
+        if op is c.LITERAL:
+            run.append(chr(av))
+            continue
+        if run and op is c.BRANCH:  # `-(?:a|-pass)`, as the parser factors `-a|--pass`: `-a` or `--pass`
+            heads = [_head(branch) for branch in av[1]]
+            if all(heads):
+                out.append(tuple(sorted({"".join(run) + head for head in heads})))
+        if run:
+            out.append(("".join(run),))
+            run = []
+        out.extend(_item(op, av))
+    if run:
+        out.append(("".join(run),))
+    return out
+
+
+def _weakest(anyof: tuple[str, ...]) -> int:
+    """Sort key: sets whose shortest word is longer first (a long literal is rarer in text)."""
+    return -min(map(len, anyof))
+
+
+def _head(items) -> str:
+    """The literal characters a sequence starts with."""
+    from re import _constants as c
+
+    head = []
+    for op, av in items:
+        if op is not c.LITERAL:
+            break
+        head.append(chr(av))
+    return "".join(head)
+
+
+def _item(op, av) -> list[tuple[str, ...]]:
+    import re
+    from re import _constants as c
+
+    if op is c.SUBPATTERN:
+        _group, add_flags, _del_flags, body = av
+        return [] if add_flags & re.IGNORECASE else _sequence(body)
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+        low, _high, body = av
+        return _sequence(body) if low >= 1 else []
+    if op is c.ATOMIC_GROUP:
+        return _sequence(av)
+    if op is c.BRANCH:  # one set from each branch, united: the j-th of each (its last when fewer)
+        branches = [sorted(_sequence(branch), key=_weakest) for branch in av[1]]
+        if not all(branches):
+            return []  # a branch that requires nothing: the alternation requires nothing
+        return [tuple(sorted({word for sets in branches for word in sets[min(j, len(sets) - 1)]}))
+                for j in range(max(map(len, branches)))]
+    return []

@@ -424,12 +424,13 @@ def _is_claim(prefix: str) -> bool:
 class _Compiled:
     """A rule's regexes, compiled on first use."""
 
-    __slots__ = ("rule", "spec", "_regex", "_allow_re", "_line_re", "_verdicts")
+    __slots__ = ("rule", "spec", "_regex", "_required", "_allow_re", "_line_re", "_verdicts")
 
     def __init__(self, rule: Rule):
         self.rule = rule
         self.spec = rule.spec
         self._regex = None
+        self._required: list[tuple[str, ...]] | None = None
         self._allow_re: list[re.Pattern] | None = None
         self._line_re: list[re.Pattern] | None = None
         self._verdicts: dict[tuple, str | None] = {}  # the same line in many files is judged once
@@ -458,6 +459,21 @@ class _Compiled:
                 raise RuleError(self.rule.source or "<rules>", f"regex does not compile: {exc}",
                                 rule_id=self.rule.id, field="regex") from None
         return self._regex
+
+    @property
+    def required(self) -> list[tuple[str, ...]]:
+        """Literals every match of the regex contains (engine/literals.py `required_literals`),
+        at most 3 sets of at most 4 words: a searched range without one of each is skipped. Sets
+        naming a keyword are left out: every searched range holds a keyword."""
+        if self._required is None:
+            from buildrunner.engine.literals import required_literals
+
+            keywords = set(self.spec["keywords"])
+            sets = [anyof for anyof in required_literals(self.spec["regex"])
+                    if len(anyof) <= 4 and not keywords.intersection(anyof)]
+            sets.sort(key=lambda anyof: -min(map(len, anyof)))  # stable: pattern order among equals
+            self._required = sets[:3]
+        return self._required
 
     def drop_reason(self, candidate, claims: tuple[str, ...] = (),
                     providers: Providers | None = None) -> str | None:
@@ -547,7 +563,8 @@ class SecretMatcher:
         inherit them)."""
         self.keywords.prepare()
         for compiled in self.rules:
-            compiled.regex  # noqa: B018 — the property compiles and keeps the pattern
+            compiled.regex  # noqa: B018 — the properties compile and keep the pattern, the literals
+            compiled.required  # noqa: B018
 
     # -- keyword pass -------------------------------------------------------------------------
     def hits(self, text: str) -> dict[int, list[int]]:
@@ -624,8 +641,8 @@ class SecretMatcher:
         if anchored:  # try the regex only at the keyword / at the start of each hit line
             starts = sorted({line_start(o) for o in offsets} if anchored == "line" else set(offsets))
             return (regex.match(text, o, line_end(o)) for o in starts)
-        return (m for seg_start, seg_end in self._segments(offsets, compiled.spec["window"], line_start, line_end)
-                for m in regex.finditer(text, seg_start, seg_end))
+        return _search(regex, text, self._segments(offsets, compiled.spec["window"], line_start, line_end),
+                       compiled.required)
 
     def _extracted(self, compiled: _Compiled, doc: Document, path_kind: bool, line_start, line_end,
                    found: list, dropped: list | None) -> None:
@@ -739,6 +756,21 @@ class SecretMatcher:
                 masked_value=mask_value(value), origin=doc.origin, tags=rule.tags, cwe=rule.cwe))
         findings.sort(key=lambda f: f.sort_key)
         return findings
+
+
+def _search(regex: re.Pattern, text: str, segments: list[tuple[int, int]], required: list[tuple[str, ...]]):
+    """`regex.finditer` over each segment that holds a word of every `required` set (the others
+    cannot hold a match)."""
+    find = text.find
+    for start, end in segments:
+        for anyof in required:
+            if len(anyof) == 1:
+                if find(anyof[0], start, end) < 0:
+                    break
+            elif not any(find(word, start, end) >= 0 for word in anyof):
+                break
+        else:
+            yield from regex.finditer(text, start, end)
 
 
 def _drop_shadowed(found: list[tuple[_Compiled, int, int, int]]) -> list[tuple[_Compiled, int, int, int]]:
