@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import string
 import threading
+from collections import defaultdict
 from collections.abc import Iterable
 
 LAZY_BYTES = 4_000_000  # text scanned by the fallback before a matcher switches to Hyperscan
@@ -80,6 +81,20 @@ class Literals:
             if found is not None:
                 return found
         return self._find_aho(text)
+
+    def find_grouped(self, text: str) -> dict[int, list[int]]:
+        """word index → the start offsets of its occurrences, ascending (the words that occur)."""
+        if not self.words or not text:
+            return {}
+        hs = self._fast_for(text)
+        if hs is not None:
+            found = self._grouped_hyperscan(hs, text)
+            if found is not None:
+                return found
+        out: dict[int, list[int]] = {}
+        for start, index in self._find_aho(text):
+            out.setdefault(index, []).append(start)
+        return out
 
     def search(self, text: str) -> bool:
         """Whether any word occurs in `text`."""
@@ -139,8 +154,37 @@ class Literals:
 
     def _find_hyperscan(self, db, text: str) -> list[tuple[int, int]] | None:
         """Hyperscan's matches in characters, or None when it cannot judge `text` like the fallback."""
-        ascii_text = text.isascii()
-        if not ascii_text and self.caseless and _KELVIN in text:
+        ends: list[tuple[int, int]] = []
+        append = ends.append
+        data = self._scan_hyperscan(db, text, lambda index, _start, end, _flags, _ctx: append((end, index)))
+        if data is None:
+            return None
+        words = self.words
+        # by end offset, the longer word (the smaller start) first: the fallback's order
+        found = sorted((end, -len(words[index]), index) for end, index in ends)
+        if len(data) == len(text):  # ASCII: bytes are characters
+            return [(end + neg, index) for end, neg, index in found]
+        # every word is ASCII: a match's ends are character boundaries
+        char_of = _char_offsets(data, sorted({end for end, _neg, _index in found}))
+        return [(char_of[end] + neg, index) for end, neg, index in found]
+
+    def _grouped_hyperscan(self, db, text: str) -> dict[int, list[int]] | None:
+        by_word: defaultdict[int, list[int]] = defaultdict(list)
+        data = self._scan_hyperscan(db, text, lambda index, _start, end, _flags, _ctx: by_word[index].append(end))
+        if data is None:
+            return None
+        words = self.words
+        for ends in by_word.values():
+            ends.sort()
+        if len(data) == len(text):  # ASCII: bytes are characters
+            return {index: [end - len(words[index]) for end in ends] for index, ends in by_word.items()}
+        char_of = _char_offsets(data, sorted({end for ends in by_word.values() for end in ends}))
+        return {index: [char_of[end] - len(words[index]) for end in ends] for index, ends in by_word.items()}
+
+    def _scan_hyperscan(self, db, text: str, on_match) -> bytes | None:
+        """Scan `text`'s UTF-8 bytes, calling `on_match` for each match; the bytes, or None when
+        Hyperscan cannot judge `text` like the fallback (nothing was reported then)."""
+        if self.caseless and not text.isascii() and _KELVIN in text:
             return None
         try:
             data = text.encode("utf-8")
@@ -149,37 +193,26 @@ class Literals:
         if not self._hs_lock.acquire(blocking=False):  # another thread is scanning with this database
             return None
         try:
-            ends: list[tuple[int, int]] = []
-            append = ends.append
-            db.scan(data, match_event_handler=lambda index, _start, end, _flags, _ctx: append((end, index)))
+            db.scan(data, match_event_handler=on_match)
         finally:
             self._hs_lock.release()
-        words = self.words
-        # by end offset, the longer word (the smaller start) first: the fallback's order
-        found = sorted((end, -len(words[index]), index) for end, index in ends)
-        if ascii_text:
-            return [(end + neg, index) for end, neg, index in found]
-        return _chars_from_bytes(data, found)
+        return data
 
 
-def _chars_from_bytes(data: bytes, found: list[tuple[int, int, int]]) -> list[tuple[int, int]]:
-    """(start, index) in characters from (end byte, -length, index) sorted by end byte.
-
-    Every word is ASCII, so a match's start and end bytes are character boundaries and its length
-    in bytes is its length in characters. The characters before each end are counted by decoding
-    only the bytes since the previous end."""
-    out: list[tuple[int, int]] = []
+def _char_offsets(data: bytes, ends: list[int]) -> dict[int, int]:
+    """Character offset of each byte offset in `ends` (sorted, each a character boundary): the
+    characters before each are counted by decoding only the bytes since the previous one."""
+    out: dict[int, int] = {}
     byte_pos = char_pos = 0
-    for end, neg, index in found:
-        if end != byte_pos:
-            char_pos += len(data[byte_pos:end].decode("utf-8"))
-            byte_pos = end
-        out.append((char_pos + neg, index))
+    for end in ends:
+        char_pos += len(data[byte_pos:end].decode("utf-8"))
+        byte_pos = end
+        out[end] = char_pos
     return out
 
 
 # -- what a regex's matches must contain -------------------------------------------------------
-def required_literals(pattern: str) -> list[tuple[str, ...]]:
+def required_literals(pattern: str, known: Iterable[str] = ()) -> list[tuple[str, ...]]:
     """Literal strings every match of `pattern` contains: a list of any-of sets, one word of each
     set occurs (case-sensitively) in every match. Empty when nothing is known.
 
@@ -187,6 +220,10 @@ def required_literals(pattern: str) -> list[tuple[str, ...]]:
     Read from the parsed regex: runs of literal characters, through groups, alternations (the
     union of one set per branch) and repeats of at least one. Case-insensitive parts, look-arounds,
     classes and back-references require nothing.
+
+    `known`: lowercase words the searched text is known to hold in some case (a rule's keywords).
+    Sets with a word that is part of one tell little: they are left out, also when choosing one set
+    per branch.
     """
     import re
 
@@ -200,29 +237,58 @@ def required_literals(pattern: str) -> list[tuple[str, ...]]:
         return []
     if parsed.state.flags & re.IGNORECASE:
         return []
-    return list(dict.fromkeys(_sequence(list(parsed))))
+    return list(dict.fromkeys(_Required(list(known)).sequence(list(parsed))))
 
 
-def _sequence(items) -> list[tuple[str, ...]]:
-    from re import _constants as c
+class _Required:
+    def __init__(self, known: list[str]):
+        self.known = known
 
-    out: list[tuple[str, ...]] = []
-    run: list[str] = []
-    for op, av in items:
-        if op is c.LITERAL:
-            run.append(chr(av))
-            continue
-        if run and op is c.BRANCH:  # `-(?:a|-pass)`, as the parser factors `-a|--pass`: `-a` or `--pass`
-            heads = [_head(branch) for branch in av[1]]
-            if all(heads):
-                out.append(tuple(sorted({"".join(run) + head for head in heads})))
+    def telling(self, anyof: tuple[str, ...]) -> bool:
+        """No word of the set is part of a known word (a set with one is in nearly every searched
+        range: the text holds the known word, though maybe in another case)."""
+        return not any(word in k for word in anyof for k in self.known)
+
+    def sequence(self, items) -> list[tuple[str, ...]]:
+        from re import _constants as c
+
+        out: list[tuple[str, ...]] = []
+        run: list[str] = []
+        for op, av in items:
+            if op is c.LITERAL:
+                run.append(chr(av))
+                continue
+            if run and op is c.BRANCH:  # `-(?:a|-pass)`, as the parser factors `-a|--pass`: `-a` or `--pass`
+                heads = [_head(branch) for branch in av[1]]
+                if all(heads):
+                    out.append(tuple(sorted({"".join(run) + head for head in heads})))
+            if run:
+                out.append(("".join(run),))
+                run = []
+            out.extend(self.item(op, av))
         if run:
             out.append(("".join(run),))
-            run = []
-        out.extend(_item(op, av))
-    if run:
-        out.append(("".join(run),))
-    return out
+        return [anyof for anyof in out if self.telling(anyof)]
+
+    def item(self, op, av) -> list[tuple[str, ...]]:
+        import re
+        from re import _constants as c
+
+        if op is c.SUBPATTERN:
+            _group, add_flags, _del_flags, body = av
+            return [] if add_flags & re.IGNORECASE else self.sequence(body)
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+            low, _high, body = av
+            return self.sequence(body) if low >= 1 else []
+        if op is c.ATOMIC_GROUP:
+            return self.sequence(av)
+        if op is c.BRANCH:  # one set from each branch, united: the j-th of each (its last when fewer)
+            branches = [sorted(self.sequence(branch), key=_weakest) for branch in av[1]]
+            if not all(branches):
+                return []  # a branch that requires nothing: the alternation requires nothing
+            return [tuple(sorted({word for sets in branches for word in sets[min(j, len(sets) - 1)]}))
+                    for j in range(max(map(len, branches)))]
+        return []
 
 
 def _weakest(anyof: tuple[str, ...]) -> int:
@@ -240,24 +306,3 @@ def _head(items) -> str:
             break
         head.append(chr(av))
     return "".join(head)
-
-
-def _item(op, av) -> list[tuple[str, ...]]:
-    import re
-    from re import _constants as c
-
-    if op is c.SUBPATTERN:
-        _group, add_flags, _del_flags, body = av
-        return [] if add_flags & re.IGNORECASE else _sequence(body)
-    if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
-        low, _high, body = av
-        return _sequence(body) if low >= 1 else []
-    if op is c.ATOMIC_GROUP:
-        return _sequence(av)
-    if op is c.BRANCH:  # one set from each branch, united: the j-th of each (its last when fewer)
-        branches = [sorted(_sequence(branch), key=_weakest) for branch in av[1]]
-        if not all(branches):
-            return []  # a branch that requires nothing: the alternation requires nothing
-        return [tuple(sorted({word for sets in branches for word in sets[min(j, len(sets) - 1)]}))
-                for j in range(max(map(len, branches)))]
-    return []

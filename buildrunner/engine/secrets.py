@@ -464,13 +464,12 @@ class _Compiled:
     def required(self) -> list[tuple[str, ...]]:
         """Literals every match of the regex contains (engine/literals.py `required_literals`),
         at most 3 sets of at most 4 words: a searched range without one of each is skipped. Sets
-        naming a keyword are left out: every searched range holds a keyword."""
+        with a part of a keyword are left out: every searched range holds a keyword."""
         if self._required is None:
             from buildrunner.engine.literals import required_literals
 
-            keywords = set(self.spec["keywords"])
-            sets = [anyof for anyof in required_literals(self.spec["regex"])
-                    if len(anyof) <= 4 and not keywords.intersection(anyof)]
+            sets = [anyof for anyof in required_literals(self.spec["regex"], self.spec["keywords"])
+                    if len(anyof) <= 4]
             sets.sort(key=lambda anyof: -min(map(len, anyof)))  # stable: pattern order among equals
             self._required = sets[:3]
         return self._required
@@ -568,12 +567,14 @@ class SecretMatcher:
 
     # -- keyword pass -------------------------------------------------------------------------
     def hits(self, text: str) -> dict[int, list[int]]:
-        """rule index → offsets where one of its keywords starts (empty when none hit)."""
+        """rule index → offsets where one of its keywords starts, in no particular order (empty when
+        none hit)."""
         out: dict[int, list[int]] = {}
         rules_of = self._keyword_rules
-        for start, keyword in self.keywords.find(text):
+        for keyword, starts in self.keywords.find_grouped(text).items():
             for i in rules_of[keyword]:
-                out.setdefault(i, []).append(start)
+                have = out.get(i)
+                out[i] = starts if have is None else have + starts  # never extended in place: shared
         return out
 
     def spans(self, doc: Document, dropped: list | None = None) -> list[tuple[_Compiled, int, int, int]]:
@@ -609,7 +610,7 @@ class SecretMatcher:
             if compiled.spec.get("extract"):
                 self._extracted(compiled, doc, path_kind, line_start, line_end, found, dropped)
                 continue
-            matches = self._matches(compiled, text, hits[index], line_start, line_end)
+            matches = self._matches(compiled, text, hits[index])
             seen: set[int] = set()
             for m in matches:
                 if m is None:
@@ -635,14 +636,14 @@ class SecretMatcher:
                            for t in found if id(t) not in kept_ids for c, ls, s, e in [t])
         return kept
 
-    def _matches(self, compiled: _Compiled, text: str, offsets: list[int], line_start, line_end):
-        """The regex matches of a rule around its keyword hits (`offsets`)."""
+    @staticmethod
+    def _matches(compiled: _Compiled, text: str, offsets: list[int]):
+        """The regex matches of a rule around its keyword hits (`offsets`; None where an anchored
+        regex does not match)."""
         regex, anchored = compiled.regex, compiled.spec["anchored"]
         if anchored:  # try the regex only at the keyword / at the start of each hit line
-            starts = sorted({line_start(o) for o in offsets} if anchored == "line" else set(offsets))
-            return (regex.match(text, o, line_end(o)) for o in starts)
-        return _search(regex, text, self._segments(offsets, compiled.spec["window"], line_start, line_end),
-                       compiled.required)
+            return _anchored_matches(regex, text, offsets, at_line_start=anchored == "line")
+        return _search(regex, text, _segments(text, offsets, compiled.spec["window"]), compiled.required)
 
     def _extracted(self, compiled: _Compiled, doc: Document, path_kind: bool, line_start, line_end,
                    found: list, dropped: list | None) -> None:
@@ -677,22 +678,6 @@ class SecretMatcher:
         if "user" in groups and m.start("user") >= 0:
             user = m.group("user")
         return Candidate(m.group("secret"), key=key, line=line, user=user, path=path)
-
-    @staticmethod
-    def _segments(offsets, window, line_start, line_end) -> list[tuple[int, int]]:
-        """The text ranges a rule's regex searches: each hit line (+ `window` lines), merged."""
-        segments: list[tuple[int, int]] = []
-        for offset in sorted(offsets):
-            if segments and offset < segments[-1][1] and not window:
-                continue  # same line as the previous hit
-            seg_start, seg_end = line_start(offset), line_end(offset, window)
-            if seg_end - seg_start > LONG_LINE and not window:  # minified: search near the hit only
-                seg_start, seg_end = max(seg_start, offset - 256), min(seg_end, offset + 1024)
-            if segments and seg_start <= segments[-1][1] + 1:  # overlapping or the next line
-                segments[-1] = (segments[-1][0], max(segments[-1][1], seg_end))
-            else:
-                segments.append((seg_start, seg_end))
-        return segments
 
     # -- findings -----------------------------------------------------------------------------
     def _file_spans(self, doc: Document) -> list[tuple[_Compiled, int, int, int]]:
@@ -756,6 +741,50 @@ class SecretMatcher:
                 masked_value=mask_value(value), origin=doc.origin, tags=rule.tags, cwe=rule.cwe))
         findings.sort(key=lambda f: f.sort_key)
         return findings
+
+
+def _anchored_matches(regex: re.Pattern, text: str, offsets: list[int], at_line_start: bool):
+    """`regex.match` at each distinct offset, or at the start of each distinct hit line, up to the
+    end of that line, in text order. Offsets on one line share one search for the line's end."""
+    size = len(text)
+    line_end = -1  # the end of the line of the previous offset
+    for offset in sorted(set(offsets)):
+        if offset > line_end:
+            line_end = text.find("\n", offset)
+            if line_end == -1:
+                line_end = size
+            if at_line_start:
+                yield regex.match(text, text.rfind("\n", 0, offset) + 1, line_end)
+        if not at_line_start:
+            yield regex.match(text, offset, line_end)
+
+
+def _segments(text: str, offsets: list[int], window: int) -> list[tuple[int, int]]:
+    """The text ranges a rule's regex searches: each hit line (+ `window` lines), merged."""
+    size = len(text)
+    segments: list[tuple[int, int]] = []
+    hit_line_end = -1  # the end of the line of the previous offset
+    for offset in sorted(offsets):
+        if window:
+            if offset <= hit_line_end:
+                continue  # the same line as the previous hit: the same segment
+        elif segments and offset < segments[-1][1]:
+            continue  # same line as the previous hit
+        seg_start = text.rfind("\n", 0, offset) + 1
+        end = hit_line_end = text.find("\n", offset)
+        extra_lines = window
+        while extra_lines and end != -1:
+            end, extra_lines = text.find("\n", end + 1), extra_lines - 1
+        seg_end = size if end == -1 else end
+        if hit_line_end == -1:
+            hit_line_end = size
+        if seg_end - seg_start > LONG_LINE and not window:  # minified: search near the hit only
+            seg_start, seg_end = max(seg_start, offset - 256), min(seg_end, offset + 1024)
+        if segments and seg_start <= segments[-1][1] + 1:  # overlapping or the next line
+            segments[-1] = (segments[-1][0], max(segments[-1][1], seg_end))
+        else:
+            segments.append((seg_start, seg_end))
+    return segments
 
 
 def _search(regex: re.Pattern, text: str, segments: list[tuple[int, int]], required: list[tuple[str, ...]]):

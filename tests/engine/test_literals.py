@@ -42,9 +42,13 @@ words_strategy = st.lists(st.text(alphabet=WORD_ALPHABET, min_size=1, max_size=4
 @given(words=words_strategy, text=st.text(alphabet=ALPHABET, max_size=60), caseless=st.booleans())
 def test_both_backends_find_what_brute_force_finds(words, text, caseless):
     expected = brute_force(words, text, caseless)
+    grouped: dict[int, list[int]] = {}
+    for start, index in expected:
+        grouped.setdefault(index, []).append(start)
     with pytest.MonkeyPatch.context() as mp:
-        assert find_with("hyperscan", words, text, caseless, mp) == expected
-        assert find_with("aho-corasick", words, text, caseless, mp) == expected
+        for backend in ("hyperscan", "aho-corasick"):
+            assert find_with(backend, words, text, caseless, mp) == expected
+            assert Literals(words, caseless=caseless).find_grouped(text) == grouped
 
 
 @settings(max_examples=100, deadline=None)
