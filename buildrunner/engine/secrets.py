@@ -44,11 +44,13 @@ keyword hit, so the pre-commit hook pays for the rules whose keywords appear in 
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 import re
 import string
 from collections.abc import Callable
-from fnmatch import fnmatch
+from fnmatch import fnmatch, translate
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -330,7 +332,26 @@ def _path_spec(raw: dict) -> dict:
 
 def _path_matches(path: str, globs: list[str]) -> bool:
     name = path.rsplit("/", 1)[-1].lower()
-    return any(fnmatch(name, g) or fnmatch(path.lower(), g) for g in globs)
+    return _any_glob(name, globs) or _any_glob(path.lower(), globs)
+
+
+@functools.lru_cache(maxsize=1024)
+def _globs_regex(globs: tuple[str, ...]) -> re.Pattern | None:
+    """One regex for `fnmatch(name, g) for g in globs`, or None if they do not combine."""
+    try:
+        return re.compile("|".join(f"(?:{translate(os.path.normcase(g))})" for g in globs))
+    except re.error:
+        return None
+
+
+def _any_glob(name: str, globs: list[str]) -> bool:
+    """`any(fnmatch(name, g) for g in globs)`, with one regex match (a path is checked per rule)."""
+    if not globs:
+        return False
+    regex = _globs_regex(tuple(globs))
+    if regex is None:
+        return any(fnmatch(name, g) for g in globs)
+    return regex.match(os.path.normcase(name)) is not None
 
 
 def _allowlist(allow) -> dict[str, list[str]]:
@@ -531,7 +552,7 @@ class _Compiled:
         return self.drop_reason(Candidate(value, line=line)) is not None
 
     def path_allowed(self, path: str) -> bool:
-        return any(fnmatch(path, g) for g in self.spec["allowlist"]["paths"])
+        return _any_glob(path, self.spec["allowlist"]["paths"])
 
 
 class SecretMatcher:
