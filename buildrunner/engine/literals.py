@@ -7,14 +7,14 @@ matched against `lower_same_length(text)`, so the offsets are the original text'
 
 Two backends give the same answers:
 
-- **Hyperscan** (PyPI `hyperscan`, x86_64 only), about 10x faster per byte: it runs over the
-  UTF-8 bytes, folding ASCII case only. Byte offsets are mapped back to characters for non-ASCII
-  text. It is used once `prepare()` was called (a full scan does it in the parent before its
+- **Hyperscan** (PyPI `hyperscan`, x86_64 only), about 10x faster per byte: it runs over one byte
+  per character (`?` for a non-ASCII one, so offsets stay characters), folding ASCII case only.
+  It is used once `prepare()` was called (a full scan does it in the parent before its
   workers fork) or after a matcher has scanned `LAZY_BYTES` through the fallback: importing and
   compiling cost ~15-40 ms, more than a pre-commit hook's whole keyword pass.
 - **pyahocorasick**, always available: everything else, and the texts Hyperscan cannot judge the
-  same way (words that are not ASCII, text that does not encode to UTF-8, and, caseless, text with
-  the Kelvin sign, the one non-ASCII letter whose lowercase is ASCII).
+  same way (words that are not ASCII and, caseless, text with the Kelvin sign, the one non-ASCII
+  letter whose lowercase is ASCII).
 
 `BR_LITERALS=aho-corasick` forces the fallback, `BR_LITERALS=hyperscan` uses Hyperscan for every
 text (both for tests and for comparing the two).
@@ -59,6 +59,7 @@ class Literals:
         self._hs_lock = threading.Lock()  # a database has one scratch space: one scan at a time
         self._fallback_bytes = 0
         self._ascii_words = all(w.isascii() for w in self.words)
+        self._question = any("?" in w for w in self.words)  # could match where `?` stands for non-ASCII
 
     def __len__(self) -> int:
         return len(self.words)
@@ -153,62 +154,54 @@ class Literals:
         return db
 
     def _find_hyperscan(self, db, text: str) -> list[tuple[int, int]] | None:
-        """Hyperscan's matches in characters, or None when it cannot judge `text` like the fallback."""
+        """Hyperscan's matches, or None when it cannot judge `text` like the fallback."""
         ends: list[tuple[int, int]] = []
         append = ends.append
-        data = self._scan_hyperscan(db, text, lambda index, _start, end, _flags, _ctx: append((end, index)))
-        if data is None:
+        if not self._scan_hyperscan(db, text, lambda index, _start, end, _flags, _ctx: append((end, index))):
             return None
         words = self.words
         # by end offset, the longer word (the smaller start) first: the fallback's order
-        found = sorted((end, -len(words[index]), index) for end, index in ends)
-        if len(data) == len(text):  # ASCII: bytes are characters
-            return [(end + neg, index) for end, neg, index in found]
-        # every word is ASCII: a match's ends are character boundaries
-        char_of = _char_offsets(data, sorted({end for end, _neg, _index in found}))
-        return [(char_of[end] + neg, index) for end, neg, index in found]
+        found = [(end - len(words[index]), index) for end, _neg, index
+                 in sorted((end, -len(words[index]), index) for end, index in ends)]
+        if self._question and not text.isascii():
+            return [(start, index) for start, index in found if text[start:start + len(words[index])].isascii()]
+        return found
 
     def _grouped_hyperscan(self, db, text: str) -> dict[int, list[int]] | None:
         by_word: defaultdict[int, list[int]] = defaultdict(list)
-        data = self._scan_hyperscan(db, text, lambda index, _start, end, _flags, _ctx: by_word[index].append(end))
-        if data is None:
+        if not self._scan_hyperscan(db, text, lambda index, _start, end, _flags, _ctx: by_word[index].append(end)):
             return None
         words = self.words
-        for ends in by_word.values():
+        out = {}
+        for index, ends in by_word.items():
             ends.sort()
-        if len(data) == len(text):  # ASCII: bytes are characters
-            return {index: [end - len(words[index]) for end in ends] for index, ends in by_word.items()}
-        char_of = _char_offsets(data, sorted({end for ends in by_word.values() for end in ends}))
-        return {index: [char_of[end] - len(words[index]) for end in ends] for index, ends in by_word.items()}
+            length = len(words[index])
+            out[index] = [end - length for end in ends]
+        if self._question and not text.isascii():
+            out = {index: kept for index, starts in out.items()
+                   if (kept := [s for s in starts if text[s:s + len(words[index])].isascii()])}
+        return out
 
-    def _scan_hyperscan(self, db, text: str, on_match) -> bytes | None:
-        """Scan `text`'s UTF-8 bytes, calling `on_match` for each match; the bytes, or None when
-        Hyperscan cannot judge `text` like the fallback (nothing was reported then)."""
-        if self.caseless and not text.isascii() and _KELVIN in text:
-            return None
-        try:
-            data = text.encode("utf-8")
-        except UnicodeEncodeError:  # lone surrogates
-            return None
+    def _scan_hyperscan(self, db, text: str, on_match) -> bool:
+        """Scan `text`, calling `on_match` for each match; False when Hyperscan cannot judge `text`
+        like the fallback (nothing was reported then).
+
+        Hyperscan scans bytes: each character is scanned as one byte, a non-ASCII one as `?`, so
+        byte offsets are character offsets. No word holds a non-ASCII character, so none matches
+        over one; a word with a `?` could, and such matches are dropped (`_question`)."""
+        if text.isascii():
+            data = text.encode("ascii")
+        elif self.caseless and _KELVIN in text:
+            return False
+        else:
+            data = text.encode("ascii", "replace")
         if not self._hs_lock.acquire(blocking=False):  # another thread is scanning with this database
-            return None
+            return False
         try:
             db.scan(data, match_event_handler=on_match)
         finally:
             self._hs_lock.release()
-        return data
-
-
-def _char_offsets(data: bytes, ends: list[int]) -> dict[int, int]:
-    """Character offset of each byte offset in `ends` (sorted, each a character boundary): the
-    characters before each are counted by decoding only the bytes since the previous one."""
-    out: dict[int, int] = {}
-    byte_pos = char_pos = 0
-    for end in ends:
-        char_pos += len(data[byte_pos:end].decode("utf-8"))
-        byte_pos = end
-        out[end] = char_pos
-    return out
+        return True
 
 
 # -- what a regex's matches must contain -------------------------------------------------------

@@ -76,6 +76,14 @@ def test_offsets_are_characters_after_multibyte_text(monkeypatch):
         assert [text[s:s + 5] for s, _ in found] == ["token", "passw"]
 
 
+def test_a_question_mark_in_a_word_never_matches_a_non_ascii_character(monkeypatch):
+    text = "get€.( get?.( ü?.("  # Hyperscan sees each non-ASCII character as `?`
+    for backend in ("hyperscan", "aho-corasick"):
+        assert find_with(backend, ["get?.(", "?.("], text, False, monkeypatch) == [(7, 0), (10, 1), (15, 1)]
+        monkeypatch.setenv("BR_LITERALS", backend)
+        assert Literals(["get?.(", "?.("]).find_grouped(text) == {0: [7], 1: [10, 15]}
+
+
 def test_the_kelvin_sign_lowercases_to_k_on_both_backends(monkeypatch):
     text = "\u212aEY = 1"  # 'K' (Kelvin sign): its lowercase is ASCII 'k'
     assert find_with("hyperscan", ["key"], text, True, monkeypatch) == [(0, 0)]
@@ -88,7 +96,7 @@ def test_dotted_capital_i_keeps_offsets_aligned(monkeypatch):
     assert find_with("aho-corasick", ["key"], text, True, monkeypatch) == [(5, 0)]
 
 
-def test_lone_surrogates_and_non_ascii_words_fall_back(monkeypatch):
+def test_lone_surrogates_and_non_ascii_words(monkeypatch):
     monkeypatch.setenv("BR_LITERALS", "hyperscan")
     assert Literals(["key"], caseless=True).find("\udcff key") == [(2, 0)]
     words = Literals(["clé", "key"], caseless=True)
