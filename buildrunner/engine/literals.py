@@ -299,3 +299,37 @@ def _head(items) -> str:
             break
         head.append(chr(av))
     return "".join(head)
+
+
+def leading_literal(pattern: str) -> str:
+    """The literal every match of `pattern` starts with, when the pattern starts with a zero-width
+    assertion (`\\b`, a look-around) and then literal characters: '' otherwise.
+
+    Python's regex engine jumps to a literal prefix itself, but not past an assertion (`\\bvariable`,
+    `(?<![\\w-])re_`): there it tries every position. Searching from each occurrence of this literal
+    finds the same matches (the assertions still see the text before it)."""
+    import re
+    from re import _constants as c
+
+    try:
+        import re._parser as sre_parse
+    except ImportError:  # pragma: no cover - a Python without re._parser
+        return ""
+    try:
+        parsed = sre_parse.parse(pattern, 0)
+    except (re.error, RecursionError, OverflowError):
+        return ""
+    if parsed.state.flags & re.IGNORECASE:
+        return ""
+    items, asserted, head = list(parsed), False, []
+    while items:
+        op, av = items.pop(0)
+        if op in (c.AT, c.ASSERT, c.ASSERT_NOT) and not head:
+            asserted = True
+        elif op is c.LITERAL:
+            head.append(chr(av))
+        elif op is c.SUBPATTERN and not av[1] & re.IGNORECASE:
+            items = list(av[-1]) + items  # `(?P<secret>re_…)`: the group's start is the match's
+        else:
+            break
+    return "".join(head) if asserted else ""

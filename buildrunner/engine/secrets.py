@@ -445,13 +445,14 @@ def _is_claim(prefix: str) -> bool:
 class _Compiled:
     """A rule's regexes, compiled on first use."""
 
-    __slots__ = ("rule", "spec", "_regex", "_required", "_allow_re", "_line_re", "_verdicts")
+    __slots__ = ("rule", "spec", "_regex", "_required", "_leading", "_allow_re", "_line_re", "_verdicts")
 
     def __init__(self, rule: Rule):
         self.rule = rule
         self.spec = rule.spec
         self._regex = None
         self._required: list[tuple[str, ...]] | None = None
+        self._leading: str | None = None
         self._allow_re: list[re.Pattern] | None = None
         self._line_re: list[re.Pattern] | None = None
         self._verdicts: dict[tuple, str | None] = {}  # the same line in many files is judged once
@@ -494,6 +495,17 @@ class _Compiled:
             sets.sort(key=lambda anyof: -min(map(len, anyof)))  # stable: pattern order among equals
             self._required = sets[:3]
         return self._required
+
+    @property
+    def leading(self) -> str:
+        """The literal every match starts with after a leading assertion (engine/literals.py
+        `leading_literal`), when at least 2 characters: the regex is tried only where it occurs."""
+        if self._leading is None:
+            from buildrunner.engine.literals import leading_literal
+
+            head = leading_literal(self.spec["regex"])
+            self._leading = head if len(head) >= 2 else ""
+        return self._leading
 
     def drop_reason(self, candidate, claims: tuple[str, ...] = (),
                     providers: Providers | None = None) -> str | None:
@@ -585,6 +597,7 @@ class SecretMatcher:
         for compiled in self.rules:
             compiled.regex  # noqa: B018 — the properties compile and keep the pattern, the literals
             compiled.required  # noqa: B018
+            compiled.leading  # noqa: B018
 
     # -- keyword pass -------------------------------------------------------------------------
     def hits(self, text: str) -> dict[int, list[int]]:
@@ -664,7 +677,8 @@ class SecretMatcher:
         regex, anchored = compiled.regex, compiled.spec["anchored"]
         if anchored:  # try the regex only at the keyword / at the start of each hit line
             return _anchored_matches(regex, text, offsets, at_line_start=anchored == "line")
-        return _search(regex, text, _segments(text, offsets, compiled.spec["window"]), compiled.required)
+        return _search(regex, text, _segments(text, offsets, compiled.spec["window"]), compiled.required,
+                       compiled.leading)
 
     def _extracted(self, compiled: _Compiled, doc: Document, path_kind: bool, line_start, line_end,
                    found: list, dropped: list | None) -> None:
@@ -808,9 +822,10 @@ def _segments(text: str, offsets: list[int], window: int) -> list[tuple[int, int
     return segments
 
 
-def _search(regex: re.Pattern, text: str, segments: list[tuple[int, int]], required: list[tuple[str, ...]]):
+def _search(regex: re.Pattern, text: str, segments: list[tuple[int, int]], required: list[tuple[str, ...]],
+            leading: str = ""):
     """`regex.finditer` over each segment that holds a word of every `required` set (the others
-    cannot hold a match)."""
+    cannot hold a match); from each occurrence of `leading` when every match starts with it."""
     find = text.find
     for start, end in segments:
         for anyof in required:
@@ -820,7 +835,17 @@ def _search(regex: re.Pattern, text: str, segments: list[tuple[int, int]], requi
             elif not any(find(word, start, end) >= 0 for word in anyof):
                 break
         else:
-            yield from regex.finditer(text, start, end)
+            if not leading:
+                yield from regex.finditer(text, start, end)
+                continue
+            pos = start  # finditer's leftmost, non-overlapping matches (none is empty: it holds `leading`)
+            while (at := find(leading, pos, end)) >= 0:
+                m = regex.match(text, at, end)
+                if m is None:
+                    pos = at + 1
+                else:
+                    yield m
+                    pos = m.end()
 
 
 def _drop_shadowed(found: list[tuple[_Compiled, int, int, int]]) -> list[tuple[_Compiled, int, int, int]]:
