@@ -199,6 +199,13 @@ class Literals:
             return False
         try:
             db.scan(data, match_event_handler=on_match)
+        except Exception as exc:  # e.g. a CPU the library does not support: use the fallback from now on
+            import hyperscan
+
+            if not isinstance(exc, hyperscan.error):
+                raise
+            self._hs = False
+            return False
         finally:
             self._hs_lock.release()
         return True

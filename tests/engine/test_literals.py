@@ -145,6 +145,21 @@ def test_concurrent_scans_from_threads_agree(monkeypatch):
     assert results and all(results)
 
 
+def test_a_hyperscan_error_switches_to_the_fallback(monkeypatch):
+    monkeypatch.setenv("BR_LITERALS", "hyperscan")
+    words = Literals(["key"], caseless=True)
+    words.prepare()
+
+    class Broken:
+        def scan(self, *_args, **_kwargs):
+            raise hyperscan.error("unsupported CPU")
+
+    words._hs = Broken()
+    assert words.find("a KEY") == [(2, 0)]
+    assert words._hs is False
+    assert words.find_grouped("a KEY key") == {0: [2, 6]}
+
+
 def test_search_and_empty_inputs():
     assert not Literals([]).find("key")
     assert not Literals(["", ""]).search("key")
