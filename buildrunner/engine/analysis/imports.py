@@ -325,10 +325,7 @@ def _may_bind(an, scope, name: str) -> bool:
         rx = _BINDING_CACHE[name] = re.compile(
             rb"\b" + n + rb"\b\s*(?:[,)\]:]|(?:[-+*/%&|^@]|//|\*\*|<<|>>)?=(?!=)|in\b)"
             rb"|\b(?:as|for|import|def|class|global|nonlocal)\b[^\n]*\b" + n + rb"\b|\*\s*" + n + rb"\b")
-    src = an.__dict__.get("_source")
-    if src is None:
-        src = an._source = an.root.text
-    return rx.search(src, scope.start_byte, scope.end_byte) is not None
+    return rx.search(an.source_bytes(), scope.start_byte, scope.end_byte) is not None
 
 
 def top_level_defs(an) -> dict[str, list]:

@@ -115,6 +115,14 @@ class PythonAnalyzer(Analyzer):
             out.extend(self._targets(c))
         return out
 
+    # Expressions (and statements holding only expressions): a name is bound inside one only by a
+    # walrus, a comprehension's `for` or an `as` pattern (tree-sitter parses `f((a as b))` too).
+    OPAQUE = frozenset({"call", "argument_list", "attribute", "subscript", "binary_operator", "comparison_operator",
+                        "boolean_operator", "not_operator", "unary_operator", "string", "concatenated_string",
+                        "keyword_argument", "conditional_expression", "list", "dictionary", "set", "pair",
+                        "return_statement", "decorator", "type"})
+    DEF_MARKERS = re.compile(rb":=|\b(?:for|as)\b")
+
     DEF_TYPES = frozenset({"assignment", "augmented_assignment", "named_expression", "for_statement", "for_in_clause",
                            "as_pattern_target", "global_statement", "nonlocal_statement", "function_definition",
                            "class_definition", "import_statement", "import_from_statement", "except_clause"})
@@ -695,8 +703,8 @@ class _Bound(PythonAnalyzer):
         self._defs = parent._defs
         self._globals = parent.rebound_globals()
         self._function_index = parent._functions()
-        if "_private_refs" in parent.__dict__:
-            self._private_refs = parent._private_refs
+        self._source = parent.source_bytes()
+        self._private_refs = parent.__dict__.setdefault("_private_refs", {})
         if "_module_bindings" in parent.__dict__:
             self._module_bindings = parent._module_bindings
 
