@@ -112,6 +112,23 @@ def foreign_annotation(f: Finding, same: str, above: str) -> str | None:
     return None
 
 
+# Literals each marker regex needs, in lowercase: on ASCII text, `in` over `text.lower()` rules a
+# regex out far faster than the regex scans (its match starts with an alternation).
+_INLINE_LITERALS = ("br:",)
+_FOREIGN_LITERALS = ("gitleaks:allow", "pragma:", "nosec", "nosemgrep")
+
+
+def _markers(text: str, foreign: bool) -> tuple[bool, bool]:
+    """(an own `br: ignore` marker, another tool's annotation) may be in the text."""
+    if text.isascii():  # (re.IGNORECASE folds some non-ASCII letters onto ASCII ones)
+        lowered = text.lower()
+        own_possible = any(w in lowered for w in _INLINE_LITERALS)
+        foreign = foreign and any(w in lowered for w in _FOREIGN_LITERALS)
+    else:
+        own_possible = True
+    return own_possible and bool(INLINE_RE.search(text)), foreign and bool(FOREIGN_PREFILTER_RE.search(text))
+
+
 def inline_suppressions(doc: Document, findings: list[Finding], *,
                         foreign: bool = True) -> tuple[list[Finding], list[Suppressed]]:
     """Split findings into (kept, suppressed by an inline comment). Cheap when no marker exists.
@@ -119,8 +136,7 @@ def inline_suppressions(doc: Document, findings: list[Finding], *,
     `foreign` also honours other tools' annotations (see the module docstring)."""
     if not findings:
         return findings, []
-    own = bool(INLINE_RE.search(doc.text))
-    foreign = foreign and bool(FOREIGN_PREFILTER_RE.search(doc.text))
+    own, foreign = _markers(doc.text, foreign)
     if not own and not foreign:
         return findings, []
     lines = doc.text.splitlines()
