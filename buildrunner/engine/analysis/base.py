@@ -139,10 +139,11 @@ class Analyzer:
     text = staticmethod(node_text)
 
     def source_bytes(self) -> bytes:
-        """The file's bytes (tree-sitter offsets index them), read from the tree once."""
+        """The file's bytes, indexed by tree-sitter's byte offsets (the module node starts after
+        leading blank lines: its text is padded back to offset 0), read from the tree once."""
         src = self.__dict__.get("_source")
         if src is None:
-            src = self._source = self.root.text
+            src = self._source = b" " * self.root.start_byte + self.root.text
         return src
 
     def step(self, node, message: str) -> Step:

@@ -33,12 +33,13 @@ def _private(name: str) -> bool:
 def _references(an, name: str) -> list:
     """The identifier nodes of the file spelled `name`, in document order (cached per name). Found
     by a byte search for the word, each hit confirmed to be an identifier node of exactly that span:
-    no walk over every identifier of the file."""
+    no query over every identifier of the file. (That query's captures came in no particular order;
+    `_fold_parameter`'s answer does not depend on the order.)"""
     cache = an.__dict__.setdefault("_private_refs", {})
     refs = cache.get(name)
     if refs is None:
         if not name.isascii():  # (its bytes may not be what the text decoded from)
-            refs = [n for n in an.query("(identifier) @n") if an.text(n) == name]
+            refs = sorted((n for n in an.query("(identifier) @n") if an.text(n) == name), key=lambda n: n.start_byte)
         else:
             refs = []
             for start, end in word_spans(an.source_bytes(), name):
