@@ -51,6 +51,9 @@ class Repo(Base):
     def _q2(self, x):
         return "DELETE FROM t WHERE id = " + x
 cur.execute("SELECT " + "x") ; cur.execute( "update t set a = %s" % v)
+q = "WITH x AS (SELECT 1) SELECT * FROM t WHERE a = " + v
+q2 = f"""  ( select * from t where id = {uid}"""
+q3 = Rb'DROP TABLE %s' % t
 '''
 
 
