@@ -219,10 +219,22 @@ def test_built_sql_candidates_by_byte_search_equal_every_string():
     assert found > 20
 
 
+def test_ascii_folds_are_every_character_ignorecase_matches_to_an_ascii_letter():
+    import sys
+
+    from buildrunner.engine.suppression import _ASCII_FOLDS
+
+    letter = re.compile(r"(?i)[a-z]")
+    folds = {chr(c) for c in range(0x80, sys.maxunicode + 1) if letter.match(chr(c))}
+    assert folds == set(_ASCII_FOLDS)
+    assert all(re.match(f"(?i){ascii_}", c) for c, ascii_ in _ASCII_FOLDS.items())
+
+
 @pytest.mark.parametrize("text", [
     "x = 1  # br: ignore[python.sql]\n", "x = 1 // BR:Ignore\n", "q = 1  # nosec B608\n", "q = 1  # NOSEMGREP: r\n",
     "k = 1  # gitleaks:allow\n", "k = 1  # pragma: allowlist secret\n", "k = 1  # pragma:   allowlist nextline\n",
     "plain = 'text'\n", "brx: ignore\n", "k = 1  # noſec\n", "x = 1  # Br: ignore  é\n", "café = 1\n",
+    "k = 1  # gİtleaKs:allow\n", "k = 1  # NOSEC é\n", "x = 1  # br: İgnore\n",
 ])
 @pytest.mark.parametrize("foreign", [True, False])
 def test_suppression_marker_shortcut_agrees_with_the_regexes(text, foreign):

@@ -130,18 +130,18 @@ def _strings_query():
     return _STRINGS[0]
 
 
-# An opening quote followed by what STATEMENT_START wants after it, on ASCII bytes (`\s` spelled out
-# as str patterns read it).
+# An opening quote followed by what STATEMENT_START wants after it, on lowercased ASCII bytes (`\s`
+# spelled out as str patterns read it; no re.I: case-sensitive matching is faster).
 _WS = rb"[ \t\n\r\f\v\x1c-\x1f]*"
 _QUOTED_STATEMENT = re.compile(rb"[\"']" + _WS + rb"\(?" + _WS +
-                               rb"(?:select|insert|update|delete|with|replace|merge|create|drop|alter|truncate)\b", re.I)
+                               rb"(?:select|insert|update|delete|with|replace|merge|create|drop|alter|truncate)\b")
 
 
 def _statement_strings(root, src: bytes) -> list:
     """The string nodes that may start like a statement (a superset that `candidates` filters): the
     string around each quote the byte search finds, instead of every string of the file."""
     found: dict[int, object] = {}
-    for m in _QUOTED_STATEMENT.finditer(src):
+    for m in _QUOTED_STATEMENT.finditer(src.lower()):
         node = root.descendant_for_byte_range(m.start(), m.start() + 1)  # the quote: `string_start`
         if node is not None and node.type != "string":
             node = node.parent
