@@ -8,7 +8,8 @@ default, unpacked under bench/.work/sqli/ and committed to a throwaway git repos
 `br security check --json --no-baseline` and ALL built-in rules. A finding is compared on
 everything that identifies and locates it: rule id, path, line, column, end line/column,
 fingerprint, message, trace and masked snippet. Exit 1 (and the differing findings listed) when
-the two sets differ; also compares the files-scanned and skipped counts.
+the two sets differ; also compares the files-scanned and skipped counts, and lists the files
+skipped by one side only.
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ def scan(tree: Path, jobs: int) -> dict:
         raise SystemExit(f"br failed in {tree} ({proc.returncode}):\n{proc.stderr[-3000:]}")
     data = json.loads(proc.stdout)
     return {"findings": sorted(key(f) for f in data["findings"]),
-            "files_scanned": data["summary"]["files_scanned"], "skipped": data["summary"]["skipped"]}
+            "files_scanned": data["summary"]["files_scanned"], "skipped": data["summary"]["skipped"],
+            "skipped_files": sorted(f"{s['reason']} {s['path']}" for s in data.get("skipped", []))}
 
 
 def compare(label: str, before: dict, after: dict) -> bool:
@@ -57,6 +59,11 @@ def compare(label: str, before: dict, after: dict) -> bool:
         for item in sorted(items.elements()):
             f = json.loads(item)
             print(f"  {what}: {f['rule_id']} {f['path']}:{f['line']}:{f['column']}")
+    if "skipped_files" in before:  # (files saved by an older version of this script have no list)
+        old_skips, new_skips = set(before["skipped_files"]), set(after["skipped_files"])
+        for what, items in (("no longer skipped", old_skips - new_skips), ("now skipped", new_skips - old_skips)):
+            for item in sorted(items):
+                print(f"  {what}: {item}")
     return same
 
 

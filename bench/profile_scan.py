@@ -83,6 +83,7 @@ def main() -> None:
     code._Scan.run = spy
     whole = best(lambda: parsed.clear() or [engine.scan_document(d) for d in docs], args.runs)[0]
     code._Scan.run = real_run
+    not_parsed = engine.drain_skipped()  # minified / over security.code_max_file_size (once per run)
     plans = {lang: engine.matcher("code", lang)._plan(lang) for lang in ("python", "javascript")}
 
     def prefilter():
@@ -101,12 +102,16 @@ def main() -> None:
     rows.append(("code: prefilters (sink names, built-sql literals)", pre))
     rows.append((f"code: tree-sitter parse ({len(parsed)} files, "
                  f"{sum(len(d.text) for d in parsed) / 1e6:.1f} MB)", parse_t))
+    skips = ", ".join(dict.fromkeys(f"{s.path.rsplit('/', 1)[-1]} ({s.reason})" for s in not_parsed
+                                    if s.reason in ("minified", "code-too-large")))
     rows.append(("code: analysis (sink queries, def-use, helpers, report)", whole - pre - parse_t))
 
     print(f"{args.package}: CPU seconds, best of {args.runs}, one process, load average "
           f"{os.getloadavg()[0]:.1f}")
     for label, seconds in rows:
         print(f"  {label:62} {seconds:7.3f}")
+    if skips:
+        print(f"  (not parsed by the code rules: {skips})")
     scan_total = sum(s for label, s in rows[2:])
     print(f"  {'files → findings (all but rule loading)':62} {scan_total:7.3f}")
 

@@ -61,6 +61,12 @@ KEYS: dict[str, Key] = {k.name: k for k in [
        "Coverage data files to read (empty = .coverage, coverage.xml, coverage.json, lcov.info, coverage/lcov.info...)."),
     _k("security.max_file_size", "int", 2_000_000,
        "Files larger than this many bytes are skipped (and counted) by scans.", minimum=1),
+    _k("security.code_max_file_size", "int", 1_000_000,
+       "Code rules (SQL injection) do not parse files larger than this many bytes (0 = no cap; "
+       "secret rules still scan them, up to security.max_file_size). Skipped files are counted.", minimum=0),
+    _k("security.code_skip_minified", "bool", True,
+       "Code rules do not parse minified or generated files (over 300 characters per line on average "
+       "in the first 8 KiB); secret rules still scan them. Skipped files are counted."),
     _k("security.foreign_annotations", "bool", True,
        "Honour other tools' inline annotations (gitleaks:allow, pragma: allowlist secret, nosec B608, "
        "nosemgrep naming a SQL rule)."),

@@ -32,6 +32,8 @@ Importing this module is cheap (no tree-sitter, no libcst). A document is parsed
 one of the sink names (`execute(`: one Aho-Corasick pass), and the sink query then runs only around
 those calls. Wholly unparseable documents are collected in `CodeMatcher.skipped` (reason
 `parse-error`); a document with local syntax errors is still checked (tree-sitter error recovery).
+Like Semgrep, documents over a size cap (`code-too-large`) and minified ones (`minified`) are not
+parsed either: they are collected there too, when they would have been analysed.
 """
 
 from __future__ import annotations
@@ -340,9 +342,15 @@ class _Forwarder:
 class CodeMatcher:
     """Matches `code` rules against documents. `skipped` collects wholly unparseable documents."""
 
-    def __init__(self, rules: list[Rule], *, salt: str = ""):
+    def __init__(self, rules: list[Rule], *, salt: str = "", max_bytes: int | None = None,
+                 skip_minified: bool = True):
+        from buildrunner.engine.parsing import DEFAULT_CODE_MAX_BYTES
+
         self.rules = [r for r in rules if r.kind == "code" and r.enabled]
         self.salt = salt
+        # files above `max_bytes` (0: no cap) and minified files are not parsed (engine/parsing.py)
+        self.max_bytes = DEFAULT_CODE_MAX_BYTES if max_bytes is None else max_bytes
+        self.skip_minified = skip_minified
         self.skipped: list[Skipped] = []
         self._plans: dict[str, _Plan] = {}
         self._projects: dict[tuple[str, str], object] = {}
@@ -422,7 +430,7 @@ class CodeMatcher:
 
     # -- scanning --------------------------------------------------------------------------------
     def scan(self, doc: Document) -> list[Finding]:
-        from buildrunner.engine.parsing import language_for_path
+        from buildrunner.engine.parsing import code_skip_reason, language_for_path
 
         language = doc.language or language_for_path(doc.path)
         if language not in FAMILY:
@@ -436,6 +444,10 @@ class CodeMatcher:
             if might_build(doc.text, FAMILY[language]):
                 built = [r for r in plan.built if not skipped(doc.path, r.spec["skip_paths"])]
         if not hits and not built:
+            return []
+        reason = code_skip_reason(doc.text, max_bytes=self.max_bytes, skip_minified=self.skip_minified)
+        if reason is not None:
+            self.skipped.append(Skipped(doc.path, *reason))
             return []
         if hits:
             self._query(plan, language)

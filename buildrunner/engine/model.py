@@ -244,6 +244,7 @@ class Skipped:
 
     path: str
     reason: str  # "binary" | "too-large" | "unreadable" | "broken-symlink" | "parse-error"
+    #              (code rules only, engine/parsing.py:) "minified" | "code-too-large"
     detail: str = ""
 
 

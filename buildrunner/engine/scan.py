@@ -46,6 +46,14 @@ def salt_of(config) -> str:
     return value or DEFAULT_SALT
 
 
+def matcher_options(config) -> dict[str, dict]:
+    """Per-kind matcher settings from the configuration: what the code rules do not parse."""
+    if config is None:
+        return {}
+    return {"code": {"max_bytes": int(config.get("security.code_max_file_size")),
+                     "skip_minified": bool(config.get("security.code_skip_minified"))}}
+
+
 def severity_sort_key(f: Finding):
     return (-f.severity.rank, f.path, f.line, f.column, f.rule_id, f.origin.commit or "")
 
@@ -63,8 +71,9 @@ class Engine:
     """Matchers for one process, built lazily per (kind, language) and reused for every document."""
 
     def __init__(self, rules: list[Rule], salt: str = "", max_size: int = DEFAULT_MAX_SIZE,
-                 foreign_annotations: bool = True):
+                 foreign_annotations: bool = True, options: dict[str, dict] | None = None):
         self.salt = salt
+        self.options = options or {}  # kind → extra keyword arguments of its matcher (matcher_options)
         self.foreign_annotations = foreign_annotations
         self.max_size = max_size
         self.by_kind: dict[str, list[Rule]] = {}
@@ -79,7 +88,8 @@ class Engine:
         if key not in self._matchers:
             cls = self._classes.get(kind)
             rules = [r for r in self.by_kind[kind] if rule_language_matches(r.languages, language)]
-            self._matchers[key] = cls(rules, salt=self.salt) if cls is not None and rules else None
+            self._matchers[key] = cls(rules, salt=self.salt, **self.options.get(kind, {})) \
+                if cls is not None and rules else None
         return self._matchers[key]
 
     def scan_document(self, doc: Document) -> tuple[list[Finding], list[Suppressed]]:
@@ -150,9 +160,9 @@ _WORKER: Engine | None = None
 
 
 def _init_worker(rules: list[Rule], salt: str, max_size: int, foreign: bool = True,
-                 prepared: Engine | None = None) -> None:
+                 prepared: Engine | None = None, options: dict[str, dict] | None = None) -> None:
     global _WORKER
-    _WORKER = prepared if prepared is not None else Engine(rules, salt, max_size, foreign)
+    _WORKER = prepared if prepared is not None else Engine(rules, salt, max_size, foreign, options)
 
 
 def _language(item) -> str | None:
@@ -207,6 +217,7 @@ def scan(project, documents: Iterable, rules: list[Rule], *, config=None, jobs: 
     max_size = int(config.get("security.max_file_size")) if config is not None else DEFAULT_MAX_SIZE
     jobs = resolve_jobs(jobs, config)
     foreign = bool(config.get("security.foreign_annotations")) if config is not None else True
+    options = matcher_options(config)
     result = ScanResult(rules=rules, mode=mode, root=str(project.root) if project is not None else "")
 
     total = sum(not isinstance(d, Skipped) for d in documents) if isinstance(documents, (list, tuple)) else None
@@ -228,9 +239,10 @@ def scan(project, documents: Iterable, rules: list[Rule], *, config=None, jobs: 
     if parallel:
         languages = {_language(item) for item in buffer}
         found, supp, skipped, scanned = _scan_parallel(chain(buffer, stream), rules, salt, max_size, jobs,
-                                                       result.skipped, progress, total, foreign, languages)
+                                                       result.skipped, progress, total, foreign, languages,
+                                                       options)
     else:
-        engine = Engine(rules, salt, max_size, foreign)
+        engine = Engine(rules, salt, max_size, foreign, options)
         found, supp, skipped, scanned = [], [], [], 0
         for i, item in enumerate(buffer, 1):
             try:
@@ -269,7 +281,8 @@ def _skipped_file_findings(skipped: list[Skipped], rules: list[Rule], salt: str)
 
 def _scan_parallel(items: Iterable, rules: list[Rule], salt: str, max_size: int, jobs: int,
                    skipped_out: list[Skipped], progress: Progress | None, total: int | None = None,
-                   foreign: bool = True, languages: Iterable[str | None] = ()):
+                   foreign: bool = True, languages: Iterable[str | None] = (),
+                   options: dict[str, dict] | None = None):
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
@@ -278,7 +291,7 @@ def _scan_parallel(items: Iterable, rules: list[Rule], salt: str, max_size: int,
     ctx = multiprocessing.get_context(method)
     prepared = None
     if method == "fork":  # build the matchers once here; every forked worker inherits them
-        prepared = Engine(rules, salt, max_size, foreign)
+        prepared = Engine(rules, salt, max_size, foreign, options)
         prepared.prepare(sorted(languages, key=str))
     found: list[Finding] = []
     supp: list[Suppressed] = []
@@ -294,7 +307,7 @@ def _scan_parallel(items: Iterable, rules: list[Rule], salt: str, max_size: int,
 
     max_in_flight = jobs * 4
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
-                               initargs=(rules, salt, max_size, foreign, prepared))
+                               initargs=(rules, salt, max_size, foreign, prepared, options))
     try:
         pending = set()
         chunks = _chunks(docs_only(), CHUNK_BYTES)
