@@ -533,8 +533,9 @@ class _Scan:
         self.findings: list[Finding] = []
         self.forwarders: dict[str, list[_Forwarder]] = {}
         self._seen_calls: set[int] = set()
-        self._all_calls: list | None = None
+        self._calls_by_name: dict[str, list[tuple]] = {}
         self._sink_names: set[tuple[int, str]] = set()  # (scope id, name) used as a sink's SQL argument
+        self._imported: dict[re.Pattern, bool] = {}
 
     def run(self, hits: list[tuple[int, int]], built: list[Rule] = ()) -> list[Finding]:
         from tree_sitter import QueryCursor
@@ -667,7 +668,7 @@ class _Scan:
         positional, keywords = self._arguments(args)
         for rule in self.plan.by_name.get(name, ()):
             spec = rule.spec
-            if spec.get("imports") is not None and not spec["imports"].search(self.doc.text):
+            if spec.get("imports") is not None and not self._imports(spec["imports"]):
                 continue
             if name not in spec["functions"] and recv_text is None:
                 continue
@@ -687,6 +688,13 @@ class _Scan:
                 self._formatted_values(rule, call, targets, self._pick(spec["values"]["argument"], positional,
                                                                        keywords), recv)
             return
+
+    def _imports(self, pattern: re.Pattern) -> bool:
+        """Does the document import a module of a rule's `sink.imports` (searched once per scan)?"""
+        found = self._imported.get(pattern)
+        if found is None:
+            found = self._imported[pattern] = bool(pattern.search(self.doc.text))
+        return found
 
     def _judged_by_a_sink(self, node) -> bool:
         """`q = <built SQL>` where `q` is (also) a sink's SQL argument in this function: the sink
@@ -779,7 +787,7 @@ class _Scan:
         for _round in range(4):
             pending = dict(self.forwarders)
             added = False
-            for call, name, via_attr, args in self._calls(root, set(pending)):
+            for call, name, via_attr, args, _ in self._calls(root, set(pending)):
                 positional, keywords = self._arguments(args)
                 for fw in pending[name]:
                     key = (call.id, fw.rule.id)
@@ -801,17 +809,38 @@ class _Scan:
                 break
 
     def _calls(self, root, names: set[str]):
-        """Every well-formed call whose callee is `name(...)` or `x.name(...)` for a name in `names`
-        (one query pass per document, reused by every round of helper following)."""
-        if self._all_calls is None:
-            from tree_sitter import QueryCursor
+        """Every well-formed call whose callee is `name(...)` or `x.name(...)` for a name in `names`,
+        in document order. The calls query runs only around the places the name is written (found
+        by a byte search, once per name and document), not over every call of the file."""
+        found: dict[int, tuple] = {}
+        for name in names:
+            calls = self._calls_by_name.get(name)
+            if calls is None:
+                calls = self._calls_by_name[name] = self._calls_named(root, name)
+            for c in calls:
+                found[c[0].id] = c
+        return sorted(found.values(), key=lambda c: c[4])
 
-            self._all_calls = []
-            for _, caps in QueryCursor(_calls_query(self.language)).matches(root):
-                call = caps["call"][0]
-                if not call.has_error:
-                    self._all_calls.append((call, self.an.text(caps["name"][0]), "recv" in caps, caps["args"][0]))
-        return [c for c in self._all_calls if c[1] in names]
+    def _calls_named(self, root, name: str) -> list[tuple]:
+        from tree_sitter import QueryCursor
+
+        from buildrunner.engine.analysis.base import word_spans
+
+        cursor = QueryCursor(_calls_query(self.language))
+        if not name.isascii():  # (its bytes may not be what the text decoded from): the whole file
+            spans = [(root.start_byte, root.end_byte)]
+        else:
+            spans = word_spans(self.an.source_bytes(), name, self.family)
+        out = []
+        for start, end in spans:
+            cursor.set_byte_range(start, end)
+            for _, caps in cursor.matches(root):
+                call, name_node = caps["call"][0], caps["name"][0]
+                if call.has_error or not (start <= name_node.start_byte and name_node.end_byte <= end) or \
+                        self.an.text(name_node) != name:
+                    continue
+                out.append((call, name, "recv" in caps, caps["args"][0], name_node.start_byte))
+        return out
 
     def _report(self, rule: Rule, call, sink: str, steps: list[TraceStep]) -> None:
         from buildrunner.engine.analysis.base import scope_name

@@ -112,6 +112,27 @@ def foreign_annotation(f: Finding, same: str, above: str) -> str | None:
     return None
 
 
+# Literals each marker regex needs, in lowercase: `in` over the lowercased text rules a regex out far
+# faster than the regex scans (its match starts with an alternation).
+_INLINE_LITERALS = ("br:",)
+_FOREIGN_LITERALS = ("gitleaks:allow", "pragma:", "nosec", "nosemgrep")
+# The only non-ASCII characters re.IGNORECASE matches to ASCII letters (a test checks every code point).
+_ASCII_FOLDS = {"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"}
+_ASCII_FOLD_TABLE = str.maketrans(_ASCII_FOLDS)
+
+
+def _markers(text: str, foreign: bool) -> tuple[bool, bool]:
+    """(an own `br: ignore` marker, another tool's annotation) is in the text (the regexes decide;
+    a literal they need missing from the folded, lowercased text rules them out first)."""
+    folded = text
+    if not text.isascii() and any(c in text for c in _ASCII_FOLDS):
+        folded = text.translate(_ASCII_FOLD_TABLE)
+    lowered = folded.lower()
+    own = any(w in lowered for w in _INLINE_LITERALS) and bool(INLINE_RE.search(text))
+    foreign = foreign and any(w in lowered for w in _FOREIGN_LITERALS) and bool(FOREIGN_PREFILTER_RE.search(text))
+    return own, foreign
+
+
 def inline_suppressions(doc: Document, findings: list[Finding], *,
                         foreign: bool = True) -> tuple[list[Finding], list[Suppressed]]:
     """Split findings into (kept, suppressed by an inline comment). Cheap when no marker exists.
@@ -119,8 +140,7 @@ def inline_suppressions(doc: Document, findings: list[Finding], *,
     `foreign` also honours other tools' annotations (see the module docstring)."""
     if not findings:
         return findings, []
-    own = bool(INLINE_RE.search(doc.text))
-    foreign = foreign and bool(FOREIGN_PREFILTER_RE.search(doc.text))
+    own, foreign = _markers(doc.text, foreign)
     if not own and not foreign:
         return findings, []
     lines = doc.text.splitlines()

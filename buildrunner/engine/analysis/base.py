@@ -26,6 +26,7 @@ assignments flow-insensitively; module scope contributes constants.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 CONST, DYNAMIC, PARAM, UNKNOWN = "const", "dynamic", "param", "unknown"
@@ -84,6 +85,26 @@ def outermost(node, step_up):
     return node
 
 
+_IDENTIFIER_BYTES = {"python": frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")}
+_IDENTIFIER_BYTES["javascript"] = _IDENTIFIER_BYTES["python"] | {ord("$")}
+
+
+def word_spans(src: bytes, word: str, family: str = "python") -> list[tuple[int, int]]:
+    """Byte spans where the ASCII name `word` is written and not followed by an (ASCII) identifier
+    character: a superset of the spans of the identifier nodes spelled `word` (a lexer takes the
+    longest identifier). A byte search, no tree walk: callers confirm each span on the tree (no
+    check on the left: `1name` lexes as a number and a name)."""
+    chars, needle, out = _IDENTIFIER_BYTES[family], word.encode(), []
+    size, limit = len(needle), len(src)
+    at = src.find(needle)
+    while at >= 0:
+        end = at + size
+        if end == limit or src[end] not in chars:
+            out.append((at, end))
+        at = src.find(needle, at + 1)
+    return out
+
+
 def short(text: str, limit: int = 60) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -97,6 +118,11 @@ class Analyzer:
     # The node types `collect_defs` returns definitions for, when the subclass lists them: `defs`
     # then calls it only on those (tests/engine/test_perf_defs.py checks the list is complete).
     DEF_TYPES: frozenset[str] | None = None
+    # Node types whose subtree can hold a definition only where its source matches `DEF_MARKERS`
+    # (a Python expression binds a name only through `:=`, a comprehension's `for` or `as`): `defs`
+    # skips such a subtree after one search of its bytes instead of visiting every node in it.
+    OPAQUE: frozenset[str] = frozenset()
+    DEF_MARKERS: re.Pattern | None = None
     BRANCHES: frozenset[str] = frozenset()
     STRICT_LOCALS = False  # reading a local before any assignment to it is an error (Python)
     path = ""  # set on analyzers of other project files (their steps name the file)
@@ -111,6 +137,14 @@ class Analyzer:
 
     # -- helpers ---------------------------------------------------------------------------------
     text = staticmethod(node_text)
+
+    def source_bytes(self) -> bytes:
+        """The file's bytes, indexed by tree-sitter's byte offsets (the module node starts after
+        leading blank lines: its text is padded back to offset 0), read from the tree once."""
+        src = self.__dict__.get("_source")
+        if src is None:
+            src = self._source = b" " * self.root.start_byte + self.root.text
+        return src
 
     def step(self, node, message: str) -> Step:
         return Step(node.start_point.row + 1, node.start_point.column + 1, message, self.path)
@@ -250,6 +284,8 @@ class Analyzer:
             return cached
         out: dict[str, list[Def]] = {}
         scopes, def_types, collect = self.SCOPES, self.DEF_TYPES, self.collect_defs
+        opaque, markers = self.OPAQUE, self.DEF_MARKERS
+        src = self.source_bytes() if opaque else b""
         stack = list(reversed(scope.children))
         while stack:
             n = stack.pop()
@@ -257,8 +293,11 @@ class Analyzer:
             if def_types is None or t in def_types:
                 for name, d in collect(n):  # a nested def binds its own name here
                     out.setdefault(name, []).append(d)
-            if t not in scopes and n.child_count:
-                stack.extend(reversed(n.children))
+            if t in scopes or not n.child_count:
+                continue
+            if t in opaque and not n.has_error and not markers.search(src, n.start_byte, n.end_byte):
+                continue
+            stack.extend(reversed(n.children))
         for lst in out.values():
             lst.sort(key=lambda d: d.end)
         self._defs[scope.id] = out

@@ -130,6 +130,26 @@ def _strings_query():
     return _STRINGS[0]
 
 
+# An opening quote followed by what STATEMENT_START wants after it, on lowercased ASCII bytes (`\s`
+# spelled out as str patterns read it; no re.I: case-sensitive matching is faster).
+_WS = rb"[ \t\n\r\f\v\x1c-\x1f]*"
+_QUOTED_STATEMENT = re.compile(rb"[\"']" + _WS + rb"\(?" + _WS +
+                               rb"(?:select|insert|update|delete|with|replace|merge|create|drop|alter|truncate)\b")
+
+
+def _statement_strings(root, src: bytes) -> list:
+    """The string nodes that may start like a statement (a superset that `candidates` filters): the
+    string around each quote the byte search finds, instead of every string of the file."""
+    found: dict[int, object] = {}
+    for m in _QUOTED_STATEMENT.finditer(src.lower()):
+        node = root.descendant_for_byte_range(m.start(), m.start() + 1)  # the quote: `string_start`
+        if node is not None and node.type != "string":
+            node = node.parent
+        if node is not None and node.type == "string":
+            found.setdefault(node.id, node)
+    return list(found.values())
+
+
 def candidates(root, language: str = "python"):
     """Outermost building expressions whose first literal starts like a SQL statement."""
     from tree_sitter import QueryCursor
@@ -142,7 +162,11 @@ def candidates(root, language: str = "python"):
         query, start, step_up = built_js.strings_query(language), built_js.STATEMENT_START, built_js.building_parent
         hole = "template_substitution"
     seen: set[int] = set()
-    strings = QueryCursor(query).captures(root).get("s", [])
+    src = b" " * root.start_byte + root.text  # (indexed by byte offsets: the module starts after blank lines)
+    if language == "python" and src.isascii():
+        strings = _statement_strings(root, src)
+    else:
+        strings = QueryCursor(query).captures(root).get("s", [])
     for n in sorted(strings, key=lambda node: node.start_byte):
         if n.type == "template_string" and n.parent is not None and n.parent.type == "call_expression":
             continue  # a tagged template (sql`... ${id}`): the tag binds the values

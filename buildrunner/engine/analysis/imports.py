@@ -325,9 +325,9 @@ def _may_bind(an, scope, name: str) -> bool:
         rx = _BINDING_CACHE[name] = re.compile(
             rb"\b" + n + rb"\b\s*(?:[,)\]:]|(?:[-+*/%&|^@]|//|\*\*|<<|>>)?=(?!=)|in\b)"
             rb"|\b(?:as|for|import|def|class|global|nonlocal)\b[^\n]*\b" + n + rb"\b|\*\s*" + n + rb"\b")
-    src = an.__dict__.get("_source")
+    src = an.__dict__.get("_root_text")
     if src is None:
-        src = an._source = an.root.text
+        src = an._root_text = an.root.text
     return rx.search(src, scope.start_byte, scope.end_byte) is not None
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from buildrunner.engine.analysis.base import CONST, Value, named_nodes, node_text
+from buildrunner.engine.analysis.base import CONST, Value, named_nodes, node_text, word_spans
 
 MAX_CALLS = 24
 _LITERALS = frozenset({"string", "concatenated_string", "integer", "float", "true", "false", "none"})
@@ -30,17 +30,25 @@ def _private(name: str) -> bool:
 
 # -- private helpers' parameters -------------------------------------------------------------------
 
-def _references(an) -> dict[str, list]:
-    """Identifier nodes of the file whose name starts with `_`, by name (one C-side query, cached)."""
-    cached = an.__dict__.get("_private_refs")
-    if cached is None:
-        cached = {}
-        for n in an.query("(identifier) @n"):
-            text = an.text(n)
-            if text.startswith("_"):
-                cached.setdefault(text, []).append(n)
-        an._private_refs = cached
-    return cached
+def _references(an, name: str) -> list:
+    """The identifier nodes of the file spelled `name`, in document order (cached per name). Found
+    by a byte search for the word, each hit confirmed to be an identifier node of exactly that span:
+    no query over every identifier of the file. (That query's captures came in no particular order;
+    `_fold_parameter`'s answer does not depend on the order.)"""
+    cache = an.__dict__.setdefault("_private_refs", {})
+    refs = cache.get(name)
+    if refs is None:
+        if not name.isascii():  # (its bytes may not be what the text decoded from)
+            refs = sorted((n for n in an.query("(identifier) @n") if an.text(n) == name), key=lambda n: n.start_byte)
+        else:
+            refs = []
+            for start, end in word_spans(an.source_bytes(), name):
+                node = an.root.descendant_for_byte_range(start, end)
+                if node is not None and node.type == "identifier" and node.start_byte == start and \
+                        node.end_byte == end:
+                    refs.append(node)
+        cache[name] = refs
+    return refs
 
 
 def _is_method(fn) -> tuple[bool, bool]:
@@ -150,7 +158,7 @@ def _fold_parameter(an, scope, fname: str, name: str, depth: int) -> Value | Non
         index = -1
     if method and index == 0:
         return None  # self / cls
-    refs = _references(an).get(fname, [])
+    refs = _references(an, fname)
     values: list[Value] = []
     for ref in refs:
         if ref.parent is not None and ref.parent.type == "function_definition" and \

@@ -17,6 +17,7 @@ from buildrunner.engine.analysis.base import (
     Def,
     Value,
     named_nodes,
+    word_spans,
 )
 from buildrunner.engine.analysis.pyformat import mapping_args, misplaced_format, substitute
 from buildrunner.engine.analysis.templates import Field, split_brace, split_percent
@@ -82,7 +83,7 @@ class PythonAnalyzer(Analyzer):
     # -- def-use ---------------------------------------------------------------------------------
     def rebound_globals(self) -> frozenset[str]:
         cached = getattr(self, "_globals", None)
-        if cached is None and not _GLOBAL_WORD.search(self.root.text):
+        if cached is None and (b"global" not in self.source_bytes() or not _GLOBAL_WORD.search(self.source_bytes())):
             cached = self._globals = frozenset()
         if cached is None:
             names: set[str] = set()
@@ -114,6 +115,14 @@ class PythonAnalyzer(Analyzer):
         for c in node.named_children:
             out.extend(self._targets(c))
         return out
+
+    # Expressions (and statements holding only expressions): a name is bound inside one only by a
+    # walrus, a comprehension's `for` or an `as` pattern (tree-sitter parses `f((a as b))` too).
+    OPAQUE = frozenset({"call", "argument_list", "attribute", "subscript", "binary_operator", "comparison_operator",
+                        "boolean_operator", "not_operator", "unary_operator", "string", "concatenated_string",
+                        "keyword_argument", "conditional_expression", "list", "dictionary", "set", "pair",
+                        "return_statement", "decorator", "type"})
+    DEF_MARKERS = re.compile(rb":=|for\b|as\b")  # (a superset: `format`, `class`)
 
     DEF_TYPES = frozenset({"assignment", "augmented_assignment", "named_expression", "for_statement", "for_in_clause",
                            "as_pattern_target", "global_statement", "nonlocal_statement", "function_definition",
@@ -537,9 +546,29 @@ class PythonAnalyzer(Analyzer):
                 n = stack.pop()
                 if n.type == "function_definition":
                     cached.setdefault(self.text(n.child_by_field_name("name")), []).append(n)
-                if n.type in ("module", "block", "class_definition", "decorated_definition", "function_definition"):
+                if n.type in _INDEXED:
                     stack.extend(n.named_children)
         return cached
+
+    def _functions_named(self, name: str) -> list:
+        """`_functions()[name]` (in another order), without indexing the whole file: each place the
+        name is written is checked for a function definition the index would hold."""
+        cache = self.__dict__.setdefault("_functions_by_name", {})
+        found = cache.get(name)
+        if found is None:
+            if "_function_index" in self.__dict__ or not name.isascii():
+                found = self._functions().get(name, [])
+            else:
+                found = []
+                for start, end in word_spans(self.source_bytes(), name):
+                    ident = self.root.descendant_for_byte_range(start, end)
+                    fn = ident.parent if ident is not None and ident.type == "identifier" and \
+                        (ident.start_byte, ident.end_byte) == (start, end) else None
+                    if fn is not None and fn.type == "function_definition" and \
+                            fn.child_by_field_name("name") == ident and _indexed(fn):
+                        found.append(fn)
+            cache[name] = found
+        return found
 
     def _returns(self, node):
         for c in node.named_children:
@@ -552,7 +581,7 @@ class PythonAnalyzer(Analyzer):
         """`sql = build_query(uid)`: a helper of this file returning SQL text. Its returns are
         evaluated with its parameters bound to this call's argument values (so a builder called
         with constants builds constant SQL)."""
-        defs = self._functions().get(name)
+        defs = self._functions_named(name)
         if not defs or len(defs) > 1 or depth > 20:
             return UNKNOWN_VALUE
         return self.bound_call(self, defs[0], call, name, args, depth, method)
@@ -592,7 +621,7 @@ class PythonAnalyzer(Analyzer):
         if key in cache:
             return cache[key]
         cache[key] = UNKNOWN_VALUE  # cycle guard
-        values, stack = [], [cls]
+        values = []
         body = cls.child_by_field_name("body")
         for stmt in named_nodes(body) if body is not None else ():
             inner = stmt.named_children[0] if stmt.type == "expression_statement" and stmt.named_children else None
@@ -605,22 +634,43 @@ class PythonAnalyzer(Analyzer):
                 if fn is not None and self.text(fn.child_by_field_name("name")) == attr:
                     fbody = fn.child_by_field_name("body")
                     values.extend(self.value_of(named_nodes(r)[0], depth) for r in self._returns(fbody) if named_nodes(r))
-        while stack:
-            n = stack.pop()
-            if n.type in ("assignment", "augmented_assignment"):
-                left = n.child_by_field_name("left")
-                if left is not None and left.type == "attribute" and self.text(left) == f"self.{attr}":
-                    value = self.value_of(n.child_by_field_name("right"), depth)
-                    if value.kind == DYNAMIC:
-                        step = self.step(n, f"`self.{attr}` holds SQL text built from runtime values")
-                        value = replace(value, steps=value.steps + (step,))
-                    values.append(value)
-            stack.extend(n.named_children)
+        for n in self._self_assignments(cls, attr):
+            value = self.value_of(n.child_by_field_name("right"), depth)
+            if value.kind == DYNAMIC:
+                step = self.step(n, f"`self.{attr}` holds SQL text built from runtime values")
+                value = replace(value, steps=value.steps + (step,))
+            values.append(value)
         if not values and inherited < 3:
             values = [v for v in (self._base_attribute(base, attr, depth, inherited + 1) for base in self._bases(cls))
                       if v.kind != UNKNOWN][:1]
         cache[key] = self.phi(values) if values else UNKNOWN_VALUE
         return cache[key]
+
+    def _self_assignments(self, cls, attr: str) -> list:
+        """The `self.<attr> = / += ...` statements anywhere in the class, in the order of a
+        right-to-left pre-order walk (the order the values were always combined in). Found by a
+        byte search for `self.<attr>` in the class, each hit confirmed on the tree."""
+        if not attr.isascii():  # (its bytes may not be what the text decoded from): walk the class
+            found, stack = [], [cls]
+            while stack:
+                n = stack.pop()
+                if n.type in ("assignment", "augmented_assignment"):
+                    left = n.child_by_field_name("left")
+                    if left is not None and left.type == "attribute" and self.text(left) == f"self.{attr}":
+                        found.append(n)
+                stack.extend(n.named_children)
+            return found
+        src, needle, found = self.source_bytes(), f"self.{attr}".encode(), []
+        at = src.find(needle, cls.start_byte, cls.end_byte)
+        while at >= 0:
+            left = self.root.descendant_for_byte_range(at, at + len(needle))
+            parent = left.parent if left is not None and left.type == "attribute" and left.start_byte == at and \
+                left.end_byte == at + len(needle) else None
+            if parent is not None and parent.type in ("assignment", "augmented_assignment") and \
+                    parent.child_by_field_name("left") == left:
+                found.append(parent)
+            at = src.find(needle, at + 1, cls.end_byte)
+        return sorted(found, key=lambda n: (-n.end_byte, n.start_byte))
 
     def _bases(self, cls) -> list:
         supers = cls.child_by_field_name("superclasses")
@@ -683,6 +733,20 @@ class PythonAnalyzer(Analyzer):
         return Value(UNKNOWN, stringy=True)
 
 
+_INDEXED = frozenset({"module", "block", "class_definition", "decorated_definition", "function_definition"})
+
+
+def _indexed(node) -> bool:
+    """Is `node` reached from the module through definitions and blocks only (not under an `if`,
+    `try`, `with`...)? The function index (`_functions`) holds exactly those definitions."""
+    parent = node.parent
+    while parent is not None:
+        if parent.type not in _INDEXED:
+            return False
+        parent = parent.parent
+    return True
+
+
 class _Bound(PythonAnalyzer):
     """Evaluates one helper's returns with its parameters bound to a caller's argument values
     (unbound parameters keep their defaults, taken as constants)."""
@@ -694,9 +758,11 @@ class _Bound(PythonAnalyzer):
         # what depends only on the tree is shared with the caller's analyzer (values are not)
         self._defs = parent._defs
         self._globals = parent.rebound_globals()
-        self._function_index = parent._functions()
-        if "_private_refs" in parent.__dict__:
-            self._private_refs = parent._private_refs
+        self._functions_by_name = parent.__dict__.setdefault("_functions_by_name", {})
+        if "_function_index" in parent.__dict__:
+            self._function_index = parent._function_index
+        self._source = parent.source_bytes()
+        self._private_refs = parent.__dict__.setdefault("_private_refs", {})
         if "_module_bindings" in parent.__dict__:
             self._module_bindings = parent._module_bindings
 
