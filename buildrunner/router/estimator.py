@@ -156,7 +156,7 @@ def estimate(task: str, context=None, *, prices: dict[str, float] | None = None,
     return Estimate(tier, decisions["sonnet"], decisions["opus"], features, risk, floors)
 
 
-_PLANNING_EVIDENCE = ("plan:", "lead:plan", "ask:decision", "ask:should-how", "debug:hard", "systems:2+",
+_PLANNING_EVIDENCE = ("plan:", "lead:plan", "ask:decision", "ask:options", "ask:should-how", "debug:hard", "systems:2+",
                       "deliverable", "scope:wide", "lists:3-things", "ctx:packages>=2", "ctx:files>=20")
 
 

@@ -68,7 +68,9 @@ ACTIONS: list[tuple[str, LazyPattern]] = [
     ("act:bug", _rx(r"bugs?", r"crash\w*", r"fail(?:s|ed|ing|ure)?", r"errors?", r"exceptions?", r"broken",
                     r"regression", r"hangs?", r"deadlock\w*", r"leak\w*", r"race\w*", r"500s?", r"502s?", r"401",
                     r"400", r"oom", r"flaky", r"raises?", r"throws?", r"corrupt\w*", r"vulnerab\w*", r"injection",
-                    r"xss", r"traversal", r"escalation", r"plaintext")),
+                    r"xss", r"traversal", r"escalation", r"plaintext",
+                    r"panic\w*", r"segfault\w*", r"(?:nil|null) pointer", r"off[- ]by[- ]one", r"breakages?",
+                    r"break(?:s|ing)? (?:on|when|after|if|with)", r"los(?:e|es|ing) (?:their|the|its|our|my)")),
     # symptoms: words bug reports use, but so do small edits ("missing alt text", "wrong order")
     ("act:symptom", _rx(r"wrong", r"incorrect\w*", r"doesn'?t", r"does not", r"isn'?t", r"never", r"instead of",
                         r"ignor\w*", r"lags?", r"drops?", r"missing", r"duplicat\w*", r"twice", r"stale",
@@ -82,6 +84,11 @@ ACTIONS: list[tuple[str, LazyPattern]] = [
     ("act:perf", _rx(r"optimi[sz]\w*", r"speed(?:s|ing)? up", r"speedup", r"performance", r"faster", r"index",
                      r"n\+1", r"profil\w*", r"benchmark\w*", r"throttl\w*", r"debounc\w*", r"lazy")),
     ("act:migrate", _rx(r"migrat\w*", r"upgrad\w*", r"py2", r"python 2")),
+    # a change in behaviour, not a value: "make it configurable", "automatically", "let users set it"
+    ("act:behaviour", _rx(r"configurabl\w*", r"automatic(?:ally)?", r"(?:let|allow)(?:s|ing)? (?:users|people|customers|admins)",
+                          r"remember\w*", r"persist\w*", r"(?:instead of|rather than|no more) hard-?cod\w*",
+                          r"dynamic(?:ally)?", r"per (?:user|tenant|account|customer|project)",
+                          r"at (?:build|run) ?time")),
     ("act:fix", _rx(r"fix\w*", r"correct\w*", r"handle\w*", r"make (?:it|them|the \w+) (?:work|safe)")),
     ("act:change", _rx(r"add\w*", r"updat\w*", r"chang\w*", r"mak(?:e|ing)", r"remov\w*", r"delet\w*",
                        r"set", r"use", r"write", r"creat\w*", r"generat\w*", r"put", r"point")),
@@ -107,6 +114,12 @@ SMALL_OBJECTS = _rx(r"port", r"version", r"author\w*", r"metadata", r"setup\.cfg
                     r"(?:memory|cpu) limit", r"tags?", r"probe path", r"instance type", r"seed", r"learning rate",
                     r"batch size", r"baud rate", r"display name", r"axis labels?", r"retention", r"page size",
                     r"outputs", r"usage description")
+
+# a program component named as the subject: "the changelog generator puts entries under the wrong
+# version" is a bug in code that produces the changelog, not a changelog edit
+COMPONENT = _rx(r"generator", r"renderer", r"formatter", r"parser", r"importer", r"exporter", r"serializer",
+                r"deserializer", r"validator", r"loader", r"resolver", r"converter", r"compiler", r"scheduler",
+                r"handler", r"middleware", r"plugin", r"extension", r"script", r"job", r"pipeline", r"hook")
 
 PLANNING: list[tuple[str, LazyPattern]] = [
     ("plan:doc", _rx(r"prd", r"rfc", r"adr(?: \d+)?", r"pep(?:-style|-like)?", r"design doc(?:ument)?",
@@ -144,7 +157,10 @@ TOPICS: list[tuple[str, LazyPattern]] = [
                        r"roll(?:s)? back", r"rollback", r"replication", r"shard\w*", r"failover")),
 ]
 
-SCOPE_WIDE = _rx(r"entire", r"whole", r"everywhere", r"throughout", r"codebase-wide", r"repo(?:sitory)?-wide",
+SCOPE_WIDE = _rx(r"entire", r"whole", r"everywhere", r"throughout",
+                 r"(?:across|through) the (?:app|apps|codebase|code|project|repo|package|site|ui|components|pages|"
+                 r"screens|services|modules)",
+                 r"(?:in|to|for) all (?:the )?(?:components|pages|screens|views|handlers|routes|models|tests|forms)", r"codebase-wide", r"repo(?:sitory)?-wide",
                  r"project-wide", r"all (?:the )?(?:services|modules|packages|endpoints|callers|files|tiers|stores)",
                  r"every (?:service|module|package|endpoint|caller|query|file)", r"across (?:all|every)")
 SCOPE_SMALL = _rx(r"just", r"only", r"quick(?:ly)?", r"small", r"tiny", r"minor", r"simple", r"trivial",
@@ -170,6 +186,11 @@ _SYSTEM_CLASS = {**dict.fromkeys(("db", "database", "databases", "postgres", "po
                  **dict.fromkeys(("payment", "payments", "checkout", "billing"), "payments")}
 DELIVERABLE = _rx(r"doc(?:ument)?", r"write-?up", r"plan", r"strategy", r"proposal", r"spec", r"report")
 QUESTION_OR = lazy(r"\b(?:or|vs\.?|versus)\b[^.?!]*\?|\b(?:vs\.?|versus)\b|\?[^.?!]*\bor\b", _F)
+# options named without asking a question: "Kafka, RabbitMQ or SNS?", "tenancy: schema, database or row
+# level", "build or buy", "in-house or third party" (titles of decision records read like this)
+OPTIONS = lazy(r"\b[\w-]+(?: [\w-]+)?, [\w-]+(?: [\w-]+)?,? or [\w-]+|\b(?:build or buy|in-house or|yes or no)\b"
+               r"|\bor (?:a |an |the )?(?:vendor|third[- ]party|managed \w+|something else|separate ones|many \w+)\b"
+               r"|: [^:.?!,]{1,40}\bor\b", _F)
 QUESTION_START = _rx(r"should (?:we|i|it|the|this|auth|tenants)", r"how (?:should|do|would|can) we",
                      r"how should (?:\w+ ){1,3}(?:work|behave|live)",
                      r"which is better", r"is it better", r"do we", r"where should", r"what (?:consistency|strategy)",
@@ -279,8 +300,8 @@ def extract(task: str, context=None) -> Features:
 
 
 def _shape_features(f: Features, text: str, negated: list[tuple[int, int]], norm: Normalized) -> None:
-    for name, pattern in (("scope:wide", SCOPE_WIDE), ("scope:small", SCOPE_SMALL), ("debug:hard", DEBUG_HARD),
-                          ("deliverable", DELIVERABLE)):
+    for name, pattern in (("obj:component", COMPONENT), ("scope:wide", SCOPE_WIDE), ("scope:small", SCOPE_SMALL),
+                          ("debug:hard", DEBUG_HARD), ("deliverable", DELIVERABLE)):
         hits = _live(pattern, text, negated)
         if hits:
             f.set(name, 1.0, [m.group(0) for m in hits])
@@ -295,17 +316,7 @@ def _shape_features(f: Features, text: str, negated: list[tuple[int, int]], norm
     decided = _live(DECIDED, text, negated)
     if decided:
         f.set("design:decided", 1.0, [m.group(0) for m in decided])
-    decision = QUESTION_OR.search(text)
-    if decision and "?" in text or (decision and f.values.get("plan:propose")):
-        f.set("ask:decision", 1.0, [decision.group(0)[:40]])
-    start = QUESTION_START.search(text)
-    if start:
-        f.set("ask:should-how", 1.0, [start.group(0)])
-    if "?" in text:
-        f.set("ask:question", 1.0, ["?"])
-        lookup = LOOKUP.match(text)
-        if lookup and not start:
-            f.set("ask:lookup", 1.0, [lookup.group(0)])
+    _question_features(f, text, negated)
     words = len(_WORD.findall(text))
     f.set("len:log-words", round(math.log1p(words) / math.log(64), 3), [f"{words} words"])
     if words <= 6:
@@ -318,8 +329,26 @@ def _shape_features(f: Features, text: str, negated: list[tuple[int, int]], norm
         f.set("text:code", 1.0, ["code"])
 
 
+def _question_features(f: Features, text: str, negated: list[tuple[int, int]]) -> None:
+    """Decision questions ("X or Y?"), options named in a title, "should we / how do we", lookups."""
+    decision = QUESTION_OR.search(text)
+    if decision and "?" in text or (decision and f.values.get("plan:propose")):
+        f.set("ask:decision", 1.0, [decision.group(0)[:40]])
+    options = _live(OPTIONS, text, negated)
+    if options:
+        f.set("ask:options", 1.0, [options[0].group(0).strip(": ")[:40]])
+    start = QUESTION_START.search(text)
+    if start:
+        f.set("ask:should-how", 1.0, [start.group(0)])
+    if "?" in text:
+        f.set("ask:question", 1.0, ["?"])
+        lookup = LOOKUP.match(text)
+        if lookup and not start:
+            f.set("ask:lookup", 1.0, [lookup.group(0)])
+
+
 _BUGGY = {"act:bug", "act:symptom"}
-_WORK = {"act:implement", "act:refactor", "act:test", "act:perf", "act:migrate"}
+_WORK = {"act:implement", "act:refactor", "act:test", "act:perf", "act:migrate", "act:behaviour"}
 
 
 def _interactions(f: Features, present: set[str], small: list[re.Match]) -> None:
@@ -353,7 +382,7 @@ def _target_features(f: Features, text: str, norm: Normalized, context) -> None:
     # migration, planning or risky topic). The policy's simple edits look like this; the pairs let a
     # linear model weigh quiet tasks that aim at one file or set a literal value on their own.
     words = int(f.evidence.get("len:log-words", ["0"])[0].split()[0])
-    loud = [n for n in f.values if n in _BUGGY | _WORK or n.startswith(("plan:", "topic:", "ask:decision"))]
+    loud = [n for n in f.values if n in _BUGGY | _WORK or n.startswith(("plan:", "topic:", "ask:decision", "ask:options"))]
     if not loud and words <= 12 and not norm.is_issue:
         f.set("quiet:short", 1.0, [f"{words} words, no work words"])
         for name in ("target:one-file", "edit:value", "obj:small", "target:this"):

@@ -252,3 +252,55 @@ def test_decided_design_needs_its_words(task):
 ])
 def test_a_decided_design_lowers_the_opus_decision(decided, open_question):
     assert estimate(decided).opus.logit < estimate(open_question).opus.logit
+
+
+@pytest.mark.parametrize(("task", "feature"), [
+    # options named without a question: decision-record titles
+    ("Kafka, RabbitMQ or SNS for events between services", "ask:options"),
+    ("tenancy model: schema, database or row level", "ask:options"),
+    ("notifications: build or buy", "ask:options"),
+    ("email delivery: in-house or a vendor", "ask:options"),
+    # a change in behaviour rather than a value
+    ("make the page size configurable", "act:behaviour"),
+    ("set the copyright year automatically", "act:behaviour"),
+    ("let users pick their own theme", "act:behaviour"),
+    # a program component as the subject of a bug
+    ("the changelog generator puts entries under the wrong version", "obj:component"),
+    ("the README renderer drops nested lists", "obj:component"),
+    # bug words
+    ("nil pointer panic in root.go", "act:bug"),
+    ("bump react to 18 and fix the breakages", "act:bug"),
+    # scope across a whole app
+    ("use the design tokens across the components", "scope:wide"),
+    ("add proper logging through the app", "scope:wide"),
+])
+def test_round5_evidence_classes(task, feature):
+    assert feature in extract(task).values
+
+
+@pytest.mark.parametrize("task", [
+    "fix the typo or the grammar in the readme",   # "or" between two small edits is no decision
+    "list TODOs or FIXMEs in utils.py",
+    "should we use 2 replicas?",
+])
+def test_options_need_named_alternatives(task):
+    assert "ask:options" not in extract(task).values
+
+
+@pytest.mark.parametrize(("task", "expected"), [
+    # wordings not in the labelled set: a decision-record title naming options is Opus work ...
+    ("Queueing for the three services: SQS, NATS or Redis streams", "opus"),
+    # ... a bug in the code that produces a document is Sonnet, not a document edit
+    ("the sitemap generator skips nested pages", "sonnet"),
+    ("the invoice exporter drops the last row", "sonnet"),
+    # ... and a behaviour change is not a value edit
+    ("make the retry count configurable per tenant", "sonnet"),
+    ("nil pointer panic when the config has no servers", "sonnet"),
+])
+def test_round5_classes_route_by_policy(task, expected):
+    assert tier(task) == expected
+
+
+def test_named_options_raise_the_opus_decision():
+    assert estimate("SQS, NATS or Redis streams for the job queue").opus.logit > \
+        estimate("use Redis streams for the job queue").opus.logit
