@@ -325,10 +325,9 @@ def _may_bind(an, scope, name: str) -> bool:
         rx = _BINDING_CACHE[name] = re.compile(
             rb"\b" + n + rb"\b\s*(?:[,)\]:]|(?:[-+*/%&|^@]|//|\*\*|<<|>>)?=(?!=)|in\b)"
             rb"|\b(?:as|for|import|def|class|global|nonlocal)\b[^\n]*\b" + n + rb"\b|\*\s*" + n + rb"\b")
-    src = an.__dict__.get("_root_text")
-    if src is None:
-        src = an._root_text = an.root.text
-    return rx.search(src, scope.start_byte, scope.end_byte) is not None
+    # (source_bytes, not root.text: the module node starts after leading blank lines, so its text
+    # is not indexed by the tree's byte offsets)
+    return rx.search(an.source_bytes(), scope.start_byte, scope.end_byte) is not None
 
 
 def top_level_defs(an) -> dict[str, list]:
