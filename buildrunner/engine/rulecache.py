@@ -20,7 +20,8 @@ from pathlib import Path
 from buildrunner import __version__
 from buildrunner.fsutil import atomic_write_bytes, user_cache_dir
 
-_VALIDATORS = ("rules.py", "kinds.py", "specs.py", "secrets.py", "secret_filters.py", "code.py", "repo.py", "model.py", "rulecache.py")
+_VALIDATORS = ("rules.py", "kinds.py", "specs.py", "secrets.py", "secret_filters.py", "code.py", "repo.py", "model.py", "rulecache.py",
+               "literals.py")
 
 
 def cache_dir() -> Path:

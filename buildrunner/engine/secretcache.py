@@ -2,7 +2,7 @@
 
 Written by `engine.secrets.builtin_secret_rules`, and by `engine.rules.load_rules` whenever it
 reads the pack anyway (so a scan's workers never parse it a second time); read by the masker's
-keyword prefilter (which must not import the matcher for clean text). Keyed on the pack's size/mtime and br's version.
+keyword prefilter (which must not import the matcher for clean text). Keyed on the pack's and engine/literals.py's size/mtime and br's version.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from buildrunner.fsutil import user_cache_dir
 PACK = Path(__file__).resolve().parent.parent / "rules" / "secrets.yaml"  # the built-in secret pack
 CACHE_NAME = "secret-rules.json"
 KEYWORDS_NAME = "secret-keywords.json"  # the prefilter's keywords alone: a few KB to read
-CACHE_FORMAT = 2  # bump when the cached layout changes
+CACHE_FORMAT = 3  # bump when the cached layout changes (3: specs carry the regex literal analysis)
 
 
 def cache_path(name: str = CACHE_NAME) -> Path:
@@ -25,7 +25,9 @@ def cache_key() -> str:
     from buildrunner import __version__
 
     st = PACK.stat()
-    return f"{CACHE_FORMAT}:{__version__}:{st.st_size}:{st.st_mtime_ns}"
+    # the specs hold engine/literals.py's analysis of each regex: a change there is a new key
+    lit = (PACK.parent.parent / "engine" / "literals.py").stat()
+    return f"{CACHE_FORMAT}:{__version__}:{st.st_size}:{st.st_mtime_ns}:{lit.st_size}:{lit.st_mtime_ns}"
 
 
 def read_cache(name: str = CACHE_NAME) -> dict | None:

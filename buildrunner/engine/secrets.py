@@ -313,7 +313,31 @@ def compile_spec(raw: dict, rule_id: str) -> dict:
     spec["extract"] = extract
     spec["prefix"] = literal_prefix(regex)
     spec["allowlist"] = _allowlist(raw.get("allowlist") or {})
+    # the regex's literal analysis (~1 ms a rule in the regex parser) is done once here, so the rule
+    # caches keep it and a scan does not redo it for 281 rules before its workers start
+    spec["required"] = _required_sets(regex, spec["keywords"])
+    spec["leading"] = _leading(regex)
     return spec
+
+
+def _required_sets(regex: str, keywords: list[str]) -> list[list[str]]:
+    """Literals every match of the regex contains (engine/literals.py `required_literals`), at most
+    3 sets of at most 4 words: a searched range without one of each is skipped. Sets with a part of
+    a keyword are left out: every searched range holds a keyword."""
+    from buildrunner.engine.literals import required_literals
+
+    sets = [list(anyof) for anyof in required_literals(regex, keywords) if len(anyof) <= 4]
+    sets.sort(key=lambda anyof: -min(map(len, anyof)))  # stable: pattern order among equals
+    return sets[:3]
+
+
+def _leading(regex: str) -> str:
+    """The literal every match starts with after a leading assertion (engine/literals.py
+    `leading_literal`), when at least 2 characters: the regex is tried only where it occurs."""
+    from buildrunner.engine.literals import leading_literal
+
+    head = leading_literal(regex)
+    return head if len(head) >= 2 else ""
 
 
 def _path_spec(raw: dict) -> dict:
@@ -451,7 +475,7 @@ class _Compiled:
         self.rule = rule
         self.spec = rule.spec
         self._regex = None
-        self._required: list[tuple[str, ...]] | None = None
+        self._required: list[list[str]] | None = None
         self._leading: str | None = None
         self._allow_re: list[re.Pattern] | None = None
         self._line_re: list[re.Pattern] | None = None
@@ -483,28 +507,21 @@ class _Compiled:
         return self._regex
 
     @property
-    def required(self) -> list[tuple[str, ...]]:
-        """Literals every match of the regex contains (engine/literals.py `required_literals`),
-        at most 3 sets of at most 4 words: a searched range without one of each is skipped. Sets
-        with a part of a keyword are left out: every searched range holds a keyword."""
+    def required(self) -> list[list[str]]:
+        """`_required_sets` of the regex: from the spec (computed when the rule was loaded), or now
+        for a spec built without it."""
         if self._required is None:
-            from buildrunner.engine.literals import required_literals
-
-            sets = [anyof for anyof in required_literals(self.spec["regex"], self.spec["keywords"])
-                    if len(anyof) <= 4]
-            sets.sort(key=lambda anyof: -min(map(len, anyof)))  # stable: pattern order among equals
-            self._required = sets[:3]
+            found = self.spec.get("required")
+            self._required = found if found is not None else _required_sets(self.spec["regex"],
+                                                                               self.spec["keywords"])
         return self._required
 
     @property
     def leading(self) -> str:
-        """The literal every match starts with after a leading assertion (engine/literals.py
-        `leading_literal`), when at least 2 characters: the regex is tried only where it occurs."""
+        """`_leading` of the regex: from the spec, or now for a spec built without it."""
         if self._leading is None:
-            from buildrunner.engine.literals import leading_literal
-
-            head = leading_literal(self.spec["regex"])
-            self._leading = head if len(head) >= 2 else ""
+            found = self.spec.get("leading")
+            self._leading = found if found is not None else _leading(self.spec["regex"])
         return self._leading
 
     def drop_reason(self, candidate, claims: tuple[str, ...] = (),
