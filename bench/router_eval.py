@@ -170,10 +170,13 @@ def score_sealed(directory: Path, log: Path = LOG) -> dict:
 
 
 def _relative(path: Path) -> str:
+    """The set's directory as the log records it: relative to the repository, or only its name when
+    it lies outside (the log is committed; a machine's absolute path means nothing elsewhere, and
+    `data_sha256_16` identifies the content)."""
     try:
         return str(path.resolve().relative_to(ROOT))
     except ValueError:
-        return str(path)
+        return path.resolve().name
 
 
 def _git_commit() -> str:

@@ -45,6 +45,8 @@ def test_sealed_scores_every_file_per_source_and_logs_one_line(tmp_path):
                    for line in first.stdout.splitlines()), (row, first.stdout)
     record = json.loads(log.read_text(encoding="utf-8"))
     assert record["part"] == "sealed" and len(record["git_commit"]) >= 40
+    # the log is committed: a set outside the repository is named, never by this machine's path
+    assert record["dir"] == "sealed" and str(tmp_path) not in log.read_text(encoding="utf-8")
     assert len(record["weights_sha256_16"]) == 16 and len(record["data_sha256_16"]) == 16
     counts = record["counts"]
     assert set(counts) == {"all", "typed", "pasted"}
