@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import string
+import sys
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
@@ -45,6 +46,13 @@ def lower_same_length(text: str) -> str:
 
 def _backend_setting() -> str:
     return os.environ.get("BR_LITERALS", "auto").strip().lower() or "auto"
+
+
+def fast_backend_ready() -> bool:
+    """Is Hyperscan already loaded in this process (a full scan's parent prepared it) and not
+    disabled? For callers whose plain-regex path beats the fallback: they use `Literals` only
+    then, and never pay Hyperscan's import themselves (the pre-commit hook must not load it)."""
+    return _backend_setting() != "aho-corasick" and "hyperscan" in sys.modules
 
 
 class Literals:

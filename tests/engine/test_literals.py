@@ -179,3 +179,16 @@ def test_a_small_scan_does_not_import_hyperscan():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={"PATH": "/usr/bin:/bin", "BR_TELEMETRY": "0"})
     assert out.stdout.split() == ["1", "False"]
+
+
+def test_fast_backend_ready_only_once_hyperscan_is_loaded_and_not_disabled(monkeypatch):
+    """Callers whose regex path beats the fallback (built-sql's prefilter) ask this before using
+    `Literals`: true only when Hyperscan is already imported, and never when it is turned off."""
+    pytest.importorskip("hyperscan")
+    monkeypatch.delenv("BR_LITERALS", raising=False)
+    assert literals.fast_backend_ready()
+    monkeypatch.setenv("BR_LITERALS", "aho-corasick")
+    assert not literals.fast_backend_ready()
+    monkeypatch.delenv("BR_LITERALS")
+    monkeypatch.delitem(sys.modules, "hyperscan")
+    assert not literals.fast_backend_ready()

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import fnmatch
 import re
-import sys
 from collections.abc import Iterable, Iterator
 
 from buildrunner.engine.analysis.base import node_text, outermost
@@ -65,9 +64,11 @@ def statement_quotes(text: str) -> Iterable[int]:
 
 def _fast_keywords():
     global _keyword_literals
-    if _keyword_literals is None and "hyperscan" in sys.modules:
-        from buildrunner.engine.literals import Literals
+    if _keyword_literals is None:
+        from buildrunner.engine.literals import Literals, fast_backend_ready
 
+        if not fast_backend_ready():
+            return None
         _keyword_literals = Literals(STATEMENT_WORDS, caseless=True)
         _keyword_literals.prepare()
     return _keyword_literals
