@@ -4,7 +4,10 @@
     needs Opus    P(the task needs Opus)             -> Opus
 
 Weights are data (`data/weights.json`, fitted offline by bench/router_train.py on the labelled set
-in bench/router_data/); inference is a dot product in pure Python.
+in bench/router_data/); inference is a dot product in pure Python. A second component, a
+nearest-neighbour vote over the training tasks (neighbours.py, `data/neighbours.json`), adds
+`scale * vote logit` to each decision (scales in weights.json, chosen by leave-one-source-out CV);
+it is listed first in the contributions, naming the nearest training tasks.
 
 Thresholds come from prices and the cost of a failed attempt. Sending a task to the cheaper model
 costs `cheap + p * (strong + F)` (a failed attempt is retried on the stronger model, and the
@@ -40,7 +43,8 @@ import json
 import math
 from pathlib import Path
 
-from buildrunner.router.features import Features, extract
+from buildrunner.router.features import STOPWORDS, Features, extract
+from buildrunner.router.neighbours import load_index, tokens
 
 WEIGHTS_PATH = Path(__file__).resolve().parent / "data" / "weights.json"
 DECISIONS = ("sonnet", "opus")  # "needs at least Sonnet", "needs Opus"
@@ -112,7 +116,10 @@ def thresholds(prices: dict[str, float], risk: float, penalties: dict[str, float
     return out
 
 
-def score(features: Features, decision: str, weights: dict | None = None, offset: float = 0.0) -> tuple[float, list]:
+def score(features: Features, decision: str, weights: dict | None = None, offset: float = 0.0,
+          neighbours: tuple[float, list[str]] | None = None) -> tuple[float, list]:
+    """The decision's logit and its contributions, largest first; the neighbour vote (when there is
+    one) is listed first whatever its size, so --explain always names the nearest training tasks."""
     model = (weights or load_weights())["decisions"][decision]
     w = model["weights"]
     contributions = []
@@ -123,7 +130,26 @@ def score(features: Features, decision: str, weights: dict | None = None, offset
             total += c
             contributions.append((name, c, features.evidence.get(name, [])))
     contributions.sort(key=lambda item: -abs(item[1]))
+    if neighbours is not None:
+        total += neighbours[0]
+        contributions.insert(0, ("neighbours", neighbours[0], neighbours[1]))
     return total, contributions
+
+
+def neighbour_votes(features: Features, weights: dict) -> dict[str, tuple[float, list[str]]] | None:
+    """Per decision, the nearest-neighbour component's contribution to the logit (its vote logit
+    times the ensemble scale in weights.json) and the nearest training tasks; None without an index.
+    Training passes a fold's own index as weights["_index"]. A task with a file/diff context gets no
+    vote: the neighbours match words only, and the context can make the same words bigger work."""
+    config = weights.get("neighbours")
+    if not config or not any(config["scale"].values()) or has_context(features):
+        return None
+    index = weights.get("_index") or load_index()
+    if index is None or features.normalized is None:
+        return None
+    logits, near = index.vote(tokens(features.normalized.text, STOPWORDS), config["k"], config["power"], config["alpha"])
+    named = [n.describe() for n in near[:3]]
+    return {d: (round(config["scale"][d] * logits[d], 4), named) for d in DECISIONS}
 
 
 def estimate(task: str, context=None, *, prices: dict[str, float] | None = None, risk: float | None = None,
@@ -134,30 +160,36 @@ def estimate(task: str, context=None, *, prices: dict[str, float] | None = None,
     risk = weights["default_risk"] if risk is None else risk
     limits = thresholds(prices or weights["reference_prices"], risk, weights.get("over_route_penalty"))
     features = features or extract(task, context)
+    votes = neighbour_votes(features, weights) or {}
     decisions = {}
     for name in DECISIONS:
         offset = float((offsets or {}).get(name, 0.0))
-        logit, contributions = score(features, name, weights, offset)
+        logit, contributions = score(features, name, weights, offset, votes.get(name))
         decisions[name] = Decision(name, logit, limits[name], contributions, offset)
-    floors = []
-    if decisions["opus"].yes and not planning_evidence(features):
-        floors.append("no planning evidence (design, decision, plan, several systems, hard debugging): "
-                      "capped at sonnet")
-        tier = "sonnet"
-    elif decisions["opus"].yes:
-        tier = "opus"
-    elif decisions["sonnet"].yes:
-        tier = "sonnet"
-    else:
-        tier = "haiku"
-        if bug_report_floor(features):
-            tier = "sonnet"
-            floors.append("a bug report is never Haiku unless it is plainly a typo: raised to sonnet")
+    tier, floors = decide(features, decisions["sonnet"].yes, decisions["opus"].yes)
     return Estimate(tier, decisions["sonnet"], decisions["opus"], features, risk, floors)
 
 
-_PLANNING_EVIDENCE = ("plan:", "lead:plan", "ask:decision", "ask:options", "ask:should-how", "debug:hard", "systems:2+",
+def decide(features: Features, needs_sonnet: bool, needs_opus: bool) -> tuple[str, list[str]]:
+    """The tier from the two decisions and the floors (rules) that adjust it."""
+    if needs_opus and not planning_evidence(features):
+        return "sonnet", ["no planning evidence (design, decision, plan, several systems, hard debugging): "
+                          "capped at sonnet"]
+    if needs_opus:
+        return "opus", []
+    if needs_sonnet:
+        return "sonnet", []
+    if bug_report_floor(features):
+        return "sonnet", ["a bug report is never Haiku unless it is plainly a typo: raised to sonnet"]
+    return "haiku", []
+
+
+_PLANNING_EVIDENCE = ("plan:", "lead:plan", "ask:decision", "ask:options", "ask:bare-choice", "ask:should-how", "debug:hard", "systems:2+",
                       "deliverable", "scope:wide", "lists:3-things", "ctx:packages>=2", "ctx:files>=20")
+
+
+def has_context(features: Features) -> bool:
+    return any(name.startswith("ctx:") for name in features.values)
 
 
 def planning_evidence(features: Features) -> bool:

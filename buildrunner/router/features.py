@@ -191,6 +191,7 @@ QUESTION_OR = lazy(r"\b(?:or|vs\.?|versus)\b[^.?!]*\?|\b(?:vs\.?|versus)\b|\?[^.
 OPTIONS = lazy(r"\b[\w-]+(?: [\w-]+)?, [\w-]+(?: [\w-]+)?,? or [\w-]+|\b(?:build or buy|in-house or|yes or no)\b"
                r"|\bor (?:a |an |the )?(?:vendor|third[- ]party|managed \w+|something else|separate ones|many \w+)\b"
                r"|: [^:.?!,]{1,40}\bor\b", _F)
+BARE_CHOICE = lazy(r"\b[\w-]+ (?:or|vs\.?|versus) [\w-]+", _F)
 QUESTION_START = _rx(r"should (?:we|i|it|the|this|auth|tenants)", r"how (?:should|do|would|can) we",
                      r"how should (?:\w+ ){1,3}(?:work|behave|live)",
                      r"which is better", r"is it better", r"do we", r"where should", r"what (?:consistency|strategy)",
@@ -337,6 +338,11 @@ def _question_features(f: Features, text: str, negated: list[tuple[int, int]]) -
     options = _live(OPTIONS, text, negated)
     if options:
         f.set("ask:options", 1.0, [options[0].group(0).strip(": ")[:40]])
+    choice = _live(BARE_CHOICE, text, negated)
+    if choice and not any(name.startswith("act:") for name in f.values):
+        # alternatives and no action at all: a decision record's title ("event sourcing vs CRUD for
+        # orders", "SQL or NoSQL for the activity feed"); "fix the typo or the grammar" has an action
+        f.set("ask:bare-choice", 1.0, [choice[0].group(0)])
     start = QUESTION_START.search(text)
     if start:
         f.set("ask:should-how", 1.0, [start.group(0)])
@@ -395,7 +401,7 @@ being it its this that these those there their our we you your i me my us they t
 done so than then too very can could should would will shall may might must have has had just only also all any
 some each every one two three when where which who whom what why how about after before up down out over under
 again further here more most other such own same both few nor file name code"""
-_STOP = frozenset(_STOPWORDS.split())
+STOPWORDS = frozenset(_STOPWORDS.split())
 _STEM = re.compile(r"(?:ies|es|s|ing|ed)$")
 
 
@@ -403,7 +409,7 @@ def _word_features(f: Features, text: str, negated: list[tuple[int, int]]) -> No
     """Bag of words (crudely stemmed): `w:migrat` etc., for what the phrase classes do not name."""
     for m in _WORD.finditer(text):
         word = m.group(0).lower().strip("'-")
-        if len(word) < 3 or word in _STOP or any(a <= m.start() < b for a, b in negated):
+        if len(word) < 3 or word in STOPWORDS or any(a <= m.start() < b for a, b in negated):
             continue
         stem = _STEM.sub("", word) if len(word) > 5 else word
         key = "w:" + stem

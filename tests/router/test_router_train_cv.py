@@ -44,3 +44,28 @@ def test_each_source_is_scored_once_by_a_model_that_never_saw_it(router_train):
     scored = router_train.leave_one_source_out(items, (0.001, 1.0), 2.0, {"sonnet": 0.0, "opus": 0.0})
     assert {s: n for s, (n, _, _) in scored.items()} == {"adr": 1, "issues": 2, "typed": 2}
     assert all(0 <= ok <= n and 0 <= under <= n for n, ok, under in scored.values())
+
+
+def _row(router_train, item, linear, votes):
+    """An out-of-fold row as router_train.out_of_fold makes it (tiers for each pair of decisions)."""
+    f = router_train._features(item)
+    tiers = {(a, b): router_train.decide(f, a, b)[0] for a in (False, True) for b in (False, True)}
+    return (item, linear, votes, tiers)
+
+
+def test_the_ensemble_is_chosen_under_the_under_routing_bound(router_train):
+    """choose_ensemble never takes a setting that under-routes more than 3 % when one that does not
+    exists, however acceptable it is, and weighs the neighbour vote by the chosen scale."""
+    items = _items("mixed", [("s", "add a --json flag to the list command")] * 40
+                   + [("h", "fix the typo in the readme")] * 60)
+    # the phrase model says "needs Sonnet" weakly for everything; the neighbours know better
+    rows = [_row(router_train, i, {"sonnet": 0.0, "opus": -6.0},
+                 {"sonnet": 3.0 if i.tier == "sonnet" else -3.0, "opus": -3.0}) for i in items]
+    penalties, scales, table = router_train.choose_ensemble(rows, 2.0)
+    assert scales["sonnet"] > 0  # the vote is what separates the two
+    chosen = router_train.tally(rows, 2.0, penalties, scales)
+    assert chosen["ok"] == 100 and chosen["under"] == 0
+    alone = router_train.tally(rows, 2.0, penalties, {"sonnet": 0.0, "opus": 0.0})
+    assert alone["ok"] == 40  # without the vote every typo goes to Sonnet
+    assert all(row[5] <= 0.03 for row in table if row[0] == (scales["sonnet"], scales["opus"])
+               and row[2:4] == (penalties["sonnet"], penalties["opus"]))
