@@ -82,14 +82,22 @@ class Engine:
                 self.by_kind.setdefault(r.kind, []).append(r)
         self._classes = {kind: kinds.matcher_class(kind) for kind in self.by_kind}
         self._matchers: dict[tuple[str, str | None], object | None] = {}
+        # one matcher per distinct rule list: the secret rules apply to every language, so all
+        # languages share one SecretMatcher (one keyword database, one set of compiled regexes)
+        self._by_rules: dict[tuple[str, tuple[int, ...]], object] = {}
 
     def matcher(self, kind: str, language: str | None):
         key = (kind, language)
         if key not in self._matchers:
             cls = self._classes.get(kind)
             rules = [r for r in self.by_kind[kind] if rule_language_matches(r.languages, language)]
-            self._matchers[key] = cls(rules, salt=self.salt, **self.options.get(kind, {})) \
-                if cls is not None and rules else None
+            matcher = None
+            if cls is not None and rules:
+                shared = (kind, tuple(map(id, rules)))
+                matcher = self._by_rules.get(shared)
+                if matcher is None:
+                    matcher = self._by_rules[shared] = cls(rules, salt=self.salt, **self.options.get(kind, {}))
+            self._matchers[key] = matcher
         return self._matchers[key]
 
     def scan_document(self, doc: Document) -> tuple[list[Finding], list[Suppressed]]:
@@ -102,6 +110,8 @@ class Engine:
                 continue
             try:
                 found = matcher.scan(doc)
+            except BrError:  # e.g. a rule whose regex only fails when first compiled: exit 2, as it is
+                raise
             except Exception as exc:  # a matcher bug must name the file, not vanish
                 raise RuntimeError(f"{doc.path}: the {kind} matcher failed: {exc!r}") from None
             for f in found:
@@ -128,7 +138,7 @@ class Engine:
     def drain_skipped(self) -> list[Skipped]:
         """Documents a matcher could not analyse (e.g. code that does not parse at all)."""
         out: list[Skipped] = []
-        for matcher in self._matchers.values():
+        for matcher in self._by_rules.values():
             pending = getattr(matcher, "skipped", None)
             if pending:
                 out.extend(pending)
@@ -174,7 +184,10 @@ def _language(item) -> str | None:
 
 
 def _run_chunk(items: list):
-    return _WORKER.scan_items(items)
+    try:
+        return _WORKER.scan_items(items)
+    except BrError as exc:  # sent back as a plain BrError: a subclass's own arguments do not unpickle
+        raise BrError(exc.message, hint=exc.hint, exit_code=exc.exit_code) from None
 
 
 def _size(item) -> int:
@@ -237,7 +250,10 @@ def scan(project, documents: Iterable, rules: list[Rule], *, config=None, jobs: 
             break
 
     if parallel:
-        languages = {_language(item) for item in buffer}
+        # every language the workers will meet, when the whole input is known (a full scan's file
+        # list), so that each is prepared once here instead of in every worker on its first file
+        known = documents if isinstance(documents, (list, tuple)) else buffer
+        languages = {_language(item) for item in known if not isinstance(item, Skipped)}
         found, supp, skipped, scanned = _scan_parallel(chain(buffer, stream), rules, salt, max_size, jobs,
                                                        result.skipped, progress, total, foreign, languages,
                                                        options)

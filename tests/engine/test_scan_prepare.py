@@ -1,0 +1,83 @@
+"""What a parallel scan's parent prepares before its workers fork, and what each worker builds itself.
+
+The parent builds one matcher per distinct rule list for every language of the file list (one
+SecretMatcher for all of them); the secret rules' regexes are compiled by the worker that meets a
+rule's keyword, once per process, and a regex that only fails there still ends the scan with exit 2.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from buildrunner.engine import secrets, sources
+from buildrunner.engine.scan import Engine, scan
+from buildrunner.errors import BrError
+from tests.engine.scanhelp import pack_rules, project_of, scan_items, token
+
+
+def _late_python_tree(repo, n_yaml: int = 230) -> None:
+    """More YAML files than the pool's buffer holds, then Python: the buffer alone has no Python."""
+    for i in range(n_yaml):
+        repo.write(f"a_conf/c{i:03}.yaml", f"key_{i}: {i}\n")
+    for i in range(5):
+        repo.write(f"z_src/m{i}.py", f"V = {i}\n" + (f"API = '{token(i)}'\n" if i == 3 else ""))
+
+
+def _own_rule(repo, **spec_changes):
+    """The test pack's token rule with a regex no other test compiles (so `_PATTERNS` tells)."""
+    [rule] = [r for r in pack_rules(project_of(repo.root)) if r.id == "testpack.token"]
+    spec = {**rule.spec, "regex": "(?P<secret>brtest_[A-Za-z0-9]{20})(?#serial6-lazy)", **spec_changes}
+    return dataclasses.replace(rule, spec=spec)
+
+
+def test_every_language_of_the_file_list_is_prepared_before_the_fork(repo, monkeypatch):
+    _late_python_tree(repo)
+    prepared: list = []
+    real = Engine.prepare
+    monkeypatch.setattr(Engine, "prepare", lambda self, languages: prepared.append(set(languages))
+                        or real(self, languages))
+    result = scan_items(repo.root, list(sources.files(project_of(repo.root))), jobs=2)
+    assert prepared and "python" in prepared[0]
+    assert [f.path for f in result.findings] == ["z_src/m3.py"]
+
+
+def test_one_secret_matcher_serves_every_language(repo):
+    rules = pack_rules(project_of(repo.root))
+    engine = Engine(rules)
+    assert engine.matcher("secret", "python") is not engine.matcher("secret", "javascript")  # pykey: Python only
+    plain = Engine([r for r in rules if not r.languages])
+    shared = plain.matcher("secret", None)
+    assert plain.matcher("secret", "python") is shared is plain.matcher("secret", "javascript")
+
+
+def test_secret_regexes_are_compiled_by_the_worker_that_needs_them(repo, monkeypatch):
+    _late_python_tree(repo)
+    rule = _own_rule(repo)
+    monkeypatch.delitem(secrets._PATTERNS, rule.spec["regex"], raising=False)
+    items = list(sources.files(project_of(repo.root)))
+    result = scan(project_of(repo.root), items, [rule], jobs=2)
+    assert [(f.path, f.line) for f in result.findings] == [("z_src/m3.py", 2)]
+    assert rule.spec["regex"] not in secrets._PATTERNS  # the parent compiled nothing
+
+    serial = scan(project_of(repo.root), items, [rule], jobs=1)
+    assert [(f.path, f.line) for f in serial.findings] == [("z_src/m3.py", 2)]
+    compiled = secrets._PATTERNS[rule.spec["regex"]]
+    again = secrets.SecretMatcher([rule])  # another matcher (the masker's, a second scan): no new compile
+    assert again.rules[0].regex is compiled
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_regex_that_only_fails_when_compiled_ends_the_scan_with_exit_2(repo, jobs):
+    """The pack loader only parses a regex; a pattern the compiler rejects (here from a tampered
+    rule) stops the scan with exit 2 naming the rule, from a worker as from the parent."""
+    _late_python_tree(repo)
+    rule = _own_rule(repo, regex="(?P<secret>brtest_[A-Z")
+    items = list(sources.files(project_of(repo.root)))
+    with pytest.raises(BrError) as caught:
+        scan(project_of(repo.root), items, [rule], jobs=jobs)
+    assert caught.value.exit_code == 2
+    assert "rule 'testpack.token'" in str(caught.value) and "regex does not compile" in str(caught.value)
+    assert "matcher failed" not in str(caught.value)
+
