@@ -81,3 +81,27 @@ def test_a_regex_that_only_fails_when_compiled_ends_the_scan_with_exit_2(repo, j
     assert "rule 'testpack.token'" in str(caught.value) and "regex does not compile" in str(caught.value)
     assert "matcher failed" not in str(caught.value)
 
+
+
+def test_a_known_file_list_is_scanned_biggest_estimated_cost_first(repo, monkeypatch):
+    """Workers take the costly files first and end on small ones; parsed code weighs more per byte."""
+    from buildrunner.engine import scan as scan_mod
+
+    repo.write("docs/big.md", "word " * 3000)  # 15 KB, read by the secret rules only
+    repo.write("src/mid.py", "x = 1\n" * 500)  # 3 KB of code: 8 x 3 KB outweighs 15 KB of text
+    repo.write("src/small.py", "y = 2\n")
+    repo.write("notes.txt", "n\n")
+    items = list(sources.files(project_of(repo.root)))
+    order = [i.path for i in scan_mod._largest_first(items, code_rules=True)]
+    assert order[:3] == ["src/mid.py", "docs/big.md", "src/small.py"]
+    assert sorted(order) == sorted(i.path for i in items)
+    assert [i.path for i in scan_mod._largest_first(items, code_rules=False)][:2] == ["docs/big.md", "src/mid.py"]
+
+    _late_python_tree(repo)
+    submitted: list = []
+    real = scan_mod._scan_parallel
+    monkeypatch.setattr(scan_mod, "_scan_parallel", lambda items, *a, **k: submitted.append(list(items))
+                        or real(submitted[-1], *a, **k))
+    result = scan_items(repo.root, list(sources.files(project_of(repo.root))), jobs=2)
+    assert submitted[0][0].path == "docs/big.md"  # the test pack has no code rules: size alone
+    assert [f.path for f in result.findings] == ["z_src/m3.py"]
