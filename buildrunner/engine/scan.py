@@ -203,17 +203,23 @@ def _size(item) -> int:
 CODE_COST_PER_BYTE = 8
 
 
-def _largest_first(items: Iterable, code_rules: bool) -> list:
-    """The work of a known input (a full scan's file list) in decreasing estimated cost, so that
-    each worker takes the big files first and the pool ends on small chunks: both cores finish
-    together instead of one waiting for the other's last big file. Ties keep the listing order;
-    the result is sorted after the scan, so the order changes no output."""
-    def cost(item) -> int:
+def _largest_first(items: Iterable, code_rules: bool) -> tuple[list, set[str | None]]:
+    """The work of a known input (a full scan's file list) in decreasing estimated cost, and the
+    languages it holds. Each worker takes the big files first and the pool ends on small chunks:
+    both cores finish together instead of one waiting for the other's last big file. Ties keep the
+    listing order; the result is sorted after the scan, so the order changes no output."""
+    keyed = []
+    languages: set[str | None] = set()
+    for position, item in enumerate(items):
         if isinstance(item, Skipped):
-            return 0
-        return _size(item) * (CODE_COST_PER_BYTE if code_rules and _language(item) is not None else 1)
-
-    return sorted(items, key=cost, reverse=True)
+            keyed.append((0, position, item))
+            continue
+        language = _language(item)
+        languages.add(language)
+        weight = CODE_COST_PER_BYTE if code_rules and language is not None else 1
+        keyed.append((-_size(item) * weight, position, item))
+    keyed.sort(key=lambda k: (k[0], k[1]))
+    return [item for _cost, _position, item in keyed], languages
 
 
 def _chunks(items: Iterable, target_bytes: int) -> Iterator[list]:
@@ -273,12 +279,13 @@ def scan(project, documents: Iterable, rules: list[Rule], *, config=None, jobs: 
 
     if parallel:
         work: Iterable = chain(buffer, stream)
-        if isinstance(documents, (list, tuple)):  # the whole input is known: biggest work first
-            work = _largest_first(work, code_rules=any(r.kind == "code" for r in rules))
-        # every language the workers will meet, when the whole input is known (a full scan's file
-        # list), so that each is prepared once here instead of in every worker on its first file
-        known = work if isinstance(work, list) else buffer
-        languages = {_language(item) for item in known if not isinstance(item, Skipped)}
+        if isinstance(documents, (list, tuple)):
+            # the whole input is known (a full scan's file list): biggest work first, and every
+            # language the workers will meet is prepared here, once, not in each worker on its
+            # first file of that language
+            work, languages = _largest_first(work, code_rules=any(r.kind == "code" for r in rules))
+        else:
+            languages = {_language(item) for item in buffer}
         found, supp, skipped, scanned = _scan_parallel(work, rules, salt, max_size, jobs,
                                                        result.skipped, progress, total, foreign, languages,
                                                        options)
@@ -324,6 +331,7 @@ def _scan_parallel(items: Iterable, rules: list[Rule], salt: str, max_size: int,
                    skipped_out: list[Skipped], progress: Progress | None, total: int | None = None,
                    foreign: bool = True, languages: Iterable[str | None] = (),
                    options: dict[str, dict] | None = None):
+    import gc
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
@@ -350,6 +358,10 @@ def _scan_parallel(items: Iterable, rules: list[Rule], salt: str, max_size: int,
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
                                initargs=(rules, salt, max_size, foreign, prepared, options))
     completed = False
+    # What the parent built (rules, matchers, the file list) moves out of the collector's reach
+    # before the workers fork: their collections then never walk it, nor write to its pages (each
+    # write would copy a page the processes share). Undone once the workers are gone.
+    gc.freeze()
     try:
         pending = set()
         chunks = _chunks(docs_only(), CHUNK_BYTES)
@@ -385,4 +397,5 @@ def _scan_parallel(items: Iterable, rules: list[Rule], salt: str, max_size: int,
         # down a large heap takes each 10-20 ms) while this process goes on to the report; the
         # pool's thread joins them, at the latest when the interpreter exits. On an error, wait.
         pool.shutdown(wait=not completed, cancel_futures=True)
+        gc.unfreeze()
     return found, supp, skipped, scanned

@@ -92,10 +92,12 @@ def test_a_known_file_list_is_scanned_biggest_estimated_cost_first(repo, monkeyp
     repo.write("src/small.py", "y = 2\n")
     repo.write("notes.txt", "n\n")
     items = list(sources.files(project_of(repo.root)))
-    order = [i.path for i in scan_mod._largest_first(items, code_rules=True)]
+    ordered, languages = scan_mod._largest_first(items, code_rules=True)
+    order = [i.path for i in ordered]
+    assert languages == {"python", None}
     assert order[:3] == ["src/mid.py", "docs/big.md", "src/small.py"]
     assert sorted(order) == sorted(i.path for i in items)
-    assert [i.path for i in scan_mod._largest_first(items, code_rules=False)][:2] == ["docs/big.md", "src/mid.py"]
+    assert [i.path for i in scan_mod._largest_first(items, code_rules=False)[0]][:2] == ["docs/big.md", "src/mid.py"]
 
     _late_python_tree(repo)
     submitted: list = []
@@ -105,3 +107,33 @@ def test_a_known_file_list_is_scanned_biggest_estimated_cost_first(repo, monkeyp
     result = scan_items(repo.root, list(sources.files(project_of(repo.root))), jobs=2)
     assert submitted[0][0].path == "docs/big.md"  # the test pack has no code rules: size alone
     assert [f.path for f in result.findings] == ["z_src/m3.py"]
+
+
+class FreezeReporter:
+    """A matcher that reports, for each document, how many objects the collector holds frozen."""
+
+    def __init__(self, rules, *, salt=""):
+        self.rule = rules[0]
+
+    def scan(self, doc):
+        import gc
+
+        from buildrunner.engine.model import Finding
+
+        return [Finding(rule_id=self.rule.id, severity=self.rule.severity, message=str(gc.get_freeze_count()),
+                        path=doc.path, line=1, kind="freeze")]
+
+
+def test_workers_start_with_the_parents_heap_frozen_and_the_parent_thaws_after(repo, monkeypatch):
+    import gc
+
+    from buildrunner.engine import kinds
+    from buildrunner.engine.model import Rule, Severity
+
+    monkeypatch.setitem(kinds.KINDS, "freeze", kinds.Kind("freeze", "x:y", f"{__name__}:FreezeReporter"))
+    rule = Rule(id="test.freeze", kind="freeze", name="freeze", severity=Severity.LOW, message="m")
+    _late_python_tree(repo)
+    result = scan(project_of(repo.root), list(sources.files(project_of(repo.root))), [rule], jobs=2)
+    assert len(result.findings) == result.files_scanned > 200
+    assert min(int(f.message) for f in result.findings) > 10_000  # the parent's objects, frozen
+    assert gc.get_freeze_count() == 0
