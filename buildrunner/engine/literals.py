@@ -80,6 +80,11 @@ class Literals:
         if not self._hs:
             self._automaton()
 
+    def prepare_search(self) -> None:
+        """Build what `search` uses (the automaton: it stops at the first word) now."""
+        if self.words:
+            self._automaton()
+
     # -- queries -----------------------------------------------------------------------------
     def find(self, text: str) -> list[tuple[int, int]]:
         """(start offset, word index) of every occurrence, by end offset, longer word first."""

@@ -92,7 +92,7 @@ def prepare() -> None:
     finding to mask, and read the secret pack's YAML when the user's cache is cold). The matcher's
     keyword pass gets the fast backend too: the parent masks the whole report (200 KB of JSON for
     a hundred findings) after the scan."""
-    _keyword_prefilter()
+    _keyword_prefilter().prepare_search()
     _builtin_matcher().prepare()
 
 

@@ -629,6 +629,8 @@ class SecretMatcher:
         The rules' regexes are not compiled here: most never hit on a code tree (on SQLAlchemy 46
         of 280 rules have a keyword hit), so each worker compiles the few it needs on their first
         hit (`compiled_regex`), in parallel, instead of the parent compiling all of them first."""
+        import buildrunner.engine.secret_filters  # noqa: F401 — every candidate is judged by it
+
         self.keywords.prepare()
         for compiled in self.rules:
             compiled.required  # noqa: B018 — the properties read the regex literals from the spec

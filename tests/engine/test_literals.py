@@ -267,3 +267,12 @@ def test_the_cache_keeps_a_bounded_number_of_databases(tmp_cache, monkeypatch):
     for i in range(6):
         Literals([f"word{i}"]).prepare()
     assert len(_cached_files(tmp_cache)) == 3
+
+
+def test_prepare_search_builds_the_automaton_search_uses(monkeypatch):
+    monkeypatch.delenv("BR_LITERALS", raising=False)
+    words = Literals(["key"], caseless=True)
+    words.prepare_search()
+    assert words._aho is not None and words._hs is None  # no Hyperscan for a first-word search
+    assert words.search("a KEY") and not words.search("a kex")
+    Literals([]).prepare_search()  # nothing to build
