@@ -74,7 +74,10 @@ def mask_text(text: str) -> str:
         if _OPTION_DASHES is None:
             import re
 
-            _OPTION_DASHES = re.compile(r"(?<![\w-])-{1,2}(?=\w)")
+            # `(?<![\w-])-{1,2}(?=\w)`, written to start with the literal `-`: the regex engine then
+            # jumps from dash to dash instead of trying the look-behind at every character of a
+            # 200 KB report (4 ms → 0.1 ms; the same matches, tests/cli/test_masked_streams.py)
+            _OPTION_DASHES = re.compile(r"-(?<![\w-]-)-?(?=\w)")
         view = _OPTION_DASHES.sub(lambda m: " " * len(m.group()), text)  # same length: same offsets
         if view != text:
             spans += secret_spans(view)

@@ -15,6 +15,7 @@ import sys
 
 import click
 
+from buildrunner.cli.main import end_process_fast
 from buildrunner.engine.model import SEVERITY_NAMES
 from buildrunner.engine.reporters import FORMATS
 from buildrunner.errors import BrError
@@ -172,6 +173,7 @@ def check(paths, staged, history, since, log_opts, fmt, as_json, output, quiet, 
     result = run_scan(project, config, paths=paths, staged=staged, history=history, since=since,
                       log_opts=log_opts, rule_prefixes=rule_prefixes, jobs=jobs, use_baseline=not no_baseline,
                       quiet=quiet, suppressions=suppressions, documents=documents)
+    end_process_fast()  # the scan's heap is not freed object by object at exit
     code = result.exit_code_at(fail_on)
     if verify:
         from buildrunner.cli.security_verify import verify_result

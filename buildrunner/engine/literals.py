@@ -11,7 +11,8 @@ Two backends give the same answers:
   per character (`?` for a non-ASCII one, so offsets stay characters), folding ASCII case only.
   It is used once `prepare()` was called (a full scan does it in the parent before its
   workers fork) or after a matcher has scanned `LAZY_BYTES` through the fallback: importing and
-  compiling cost ~15-40 ms, more than a pre-commit hook's whole keyword pass.
+  compiling cost ~15-40 ms, more than a pre-commit hook's whole keyword pass. A compiled database
+  is kept in the user's cache directory (`literals/`), so the next process loads it in ~0.1 ms.
 - **pyahocorasick**, always available: everything else, and the texts Hyperscan cannot judge the
   same way (words that are not ASCII and, caseless, text with the Kelvin sign, the one non-ASCII
   letter whose lowercase is ASCII).
@@ -77,6 +78,11 @@ class Literals:
         if _backend_setting() != "aho-corasick":
             self._hyperscan()
         if not self._hs:
+            self._automaton()
+
+    def prepare_search(self) -> None:
+        """Build what `search` uses (the automaton: it stops at the first word) now."""
+        if self.words:
             self._automaton()
 
     # -- queries -----------------------------------------------------------------------------
@@ -153,12 +159,17 @@ class Literals:
         except Exception:  # not installed (no wheel off x86_64) or the CPU lacks what it needs
             return False
         flags = hyperscan.HS_FLAG_CASELESS if self.caseless else 0
+        key = _database_key(hyperscan, self.words, flags)
+        db = _load_database(hyperscan, key)
+        if db is not None:
+            return db
         db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
         try:
             db.compile(expressions=[w.encode("ascii") for w in self.words], ids=list(range(len(self.words))),
                        elements=len(self.words), flags=[flags] * len(self.words), literal=True)
         except hyperscan.error:
             return False
+        _store_database(hyperscan, key, db)
         return db
 
     def _find_hyperscan(self, db, text: str) -> list[tuple[int, int]] | None:
@@ -217,6 +228,69 @@ class Literals:
         finally:
             self._hs_lock.release()
         return True
+
+
+# -- compiled Hyperscan databases, kept in the user's cache directory ---------------------------
+# Compiling the secret rules' ~400 keywords costs 15-40 ms, in the parent of every full scan before
+# its workers fork; loading the serialized database costs well under a millisecond. A file holds the
+# SHA-256 of the serialized database, then the database: a torn or altered file is never handed to
+# the library (which checks its own CRC as well), it is compiled again and rewritten.
+DATABASE_FILES_KEPT = 32  # a few word sets per project (secret keywords, sink names, SQL keywords)
+
+
+def _database_dir():
+    from buildrunner.fsutil import user_cache_dir
+
+    return user_cache_dir() / "literals"
+
+
+def _database_key(hyperscan, words: list[str], flags: int) -> str:
+    """Everything the database depends on: the words in order (their index is the match id), the
+    flags, the library's version and the machine it was built for."""
+    import hashlib
+    import platform
+
+    head = f"{hyperscan.__version__}\0{platform.machine()}\0{flags}\0{len(words)}\0"
+    return hashlib.sha256((head + "\0".join(words)).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def _load_database(hyperscan, key: str):
+    """The cached database for `key` with its scratch space, or None (missing, corrupt, stale,
+    built for another CPU, or caching turned off)."""
+    import hashlib
+
+    if os.environ.get("BR_NO_RULE_CACHE"):
+        return None
+    try:
+        data = (_database_dir() / f"{key}.hsdb").read_bytes()
+        digest, blob = data[:32], data[32:]
+        if not blob or hashlib.sha256(blob).digest() != digest:
+            return None
+        db = hyperscan.loadb(blob, hyperscan.HS_MODE_BLOCK)
+        db.scratch = hyperscan.Scratch(db)
+        return db
+    except Exception:  # noqa: BLE001 — any problem means compiling it again
+        return None
+
+
+def _store_database(hyperscan, key: str, db) -> None:
+    """Write the database for the next process; a cache that cannot be written is only slower."""
+    import hashlib
+
+    from buildrunner.fsutil import atomic_write_bytes
+
+    if os.environ.get("BR_NO_RULE_CACHE"):
+        return
+    try:
+        blob = hyperscan.dumpb(db)
+        directory = _database_dir()
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        atomic_write_bytes(directory / f"{key}.hsdb", hashlib.sha256(blob).digest() + blob, mode=0o600)
+        files = sorted(directory.glob("*.hsdb"), key=lambda p: p.stat().st_mtime_ns)
+        for old in files[:-DATABASE_FILES_KEPT]:
+            old.unlink(missing_ok=True)
+    except Exception:  # noqa: BLE001
+        pass
 
 
 # -- what a regex's matches must contain -------------------------------------------------------

@@ -7,6 +7,8 @@ import io
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from buildrunner.cli import masked_streams
 from buildrunner.cli.masked_streams import MaskingStream, masked_std_streams
@@ -83,3 +85,26 @@ def test_streams_are_wrapped_once_and_restored(monkeypatch):
     assert sys.stdout is out and sys.stderr is err
     assert out.getvalue().startswith("printed ghp_") and TOKEN not in out.getvalue()
     assert err.getvalue().startswith("warned ghp_") and TOKEN not in err.getvalue()
+
+
+# `_OPTION_DASHES` spelled the plain way: a dash run of one or two not glued to a word or dash on its
+# left, followed by a word character. The module's form starts with the literal `-` (fast to search).
+_PLAIN_DASHES = r"(?<![\w-])-{1,2}(?=\w)"
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet="-- a_é9\n\t\u00a0x", max_size=16))
+def test_option_dashes_are_found_exactly_where_the_plain_pattern_finds_them(text):
+    import re
+
+    masked_streams.mask_text("--warm-up")  # compiles the module's pattern
+    fast = masked_streams._OPTION_DASHES
+    assert [m.span() for m in fast.finditer(text)] == [m.span() for m in re.finditer(_PLAIN_DASHES, text)]
+
+
+def test_a_secret_behind_dashes_inside_a_large_report_is_masked():
+    secret = "ghp_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5"  # br: ignore[secrets]
+    report = '{"a": "x-y"}\n' * 5000 + f"usage: br --{secret}\n" + '{"b": "--flag"}\n' * 5000
+    masked = masked_streams.mask_text(report)
+    assert secret not in masked
+    assert masked.count("\n") == report.count("\n") and "--flag" in masked

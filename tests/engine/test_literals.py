@@ -192,3 +192,87 @@ def test_fast_backend_ready_only_once_hyperscan_is_loaded_and_not_disabled(monke
     monkeypatch.delenv("BR_LITERALS")
     monkeypatch.delitem(sys.modules, "hyperscan")
     assert not literals.fast_backend_ready()
+
+
+# -- the compiled database, kept in the user's cache directory ------------------------------------
+def _cached_files(tmp_cache) -> list:
+    return sorted((tmp_cache / "buildrunner" / "literals").glob("*.hsdb"))
+
+
+@pytest.fixture
+def tmp_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("BR_NO_RULE_CACHE", raising=False)
+    monkeypatch.delenv("BR_LITERALS", raising=False)
+    return tmp_path / "cache"
+
+
+class _NoCompile:
+    """Stands in for hyperscan.Database: a database that would have to be compiled fails loudly."""
+
+    def __init__(self, *_args, **_kwargs):
+        raise AssertionError("compiled although a cached database was there")
+
+
+def test_the_compiled_database_is_reused_from_the_user_cache(tmp_cache, monkeypatch):
+    text = "a KEY, a token; passWORD=x key"
+    first = Literals(["key", "token", "password"], caseless=True)
+    first.prepare()
+    expected = first.find(text)
+    assert expected == brute_force(["key", "token", "password"], text, True)
+    [cached] = _cached_files(tmp_cache)
+    assert cached.stat().st_mode & 0o777 == 0o600
+
+    monkeypatch.setattr(hyperscan, "Database", _NoCompile)
+    again = Literals(["key", "token", "password"], caseless=True)
+    again.prepare()
+    assert again._hs  # loaded, with a scratch space of its own: it scans
+    assert again.find(text) == expected
+    assert again.find_grouped(text) == first.find_grouped(text)
+
+
+def test_the_cache_key_covers_the_words_their_order_and_the_flags(tmp_cache):
+    for words, caseless in ((["key", "token"], True), (["token", "key"], True), (["key", "token"], False),
+                            (["key", "tokens"], True)):
+        found = Literals(words, caseless=caseless)
+        found.prepare()
+        assert found.find("KEY token key tokens") == brute_force(words, "KEY token key tokens", caseless)
+    assert len(_cached_files(tmp_cache)) == 4
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "empty"])
+def test_a_damaged_cached_database_is_compiled_again(tmp_cache, damage):
+    Literals(["key", "token"], caseless=True).prepare()
+    [cached] = _cached_files(tmp_cache)
+    data = cached.read_bytes()
+    cached.write_bytes({"flip": data[:-7] + bytes([data[-7] ^ 0x55]) + data[-6:],
+                        "truncate": data[: len(data) // 2], "empty": b""}[damage])
+    words = Literals(["key", "token"], caseless=True)
+    words.prepare()
+    assert words._hs
+    assert words.find("a KEY; TOKEN") == [(2, 0), (7, 1)]
+    assert cached.read_bytes() == data  # rewritten
+
+
+def test_no_cache_is_read_or_written_when_rule_caching_is_off(tmp_cache, monkeypatch):
+    monkeypatch.setenv("BR_NO_RULE_CACHE", "1")
+    words = Literals(["key"], caseless=True)
+    words.prepare()
+    assert words.find("KEY") == [(0, 0)]
+    assert _cached_files(tmp_cache) == []
+
+
+def test_the_cache_keeps_a_bounded_number_of_databases(tmp_cache, monkeypatch):
+    monkeypatch.setattr(literals, "DATABASE_FILES_KEPT", 3)
+    for i in range(6):
+        Literals([f"word{i}"]).prepare()
+    assert len(_cached_files(tmp_cache)) == 3
+
+
+def test_prepare_search_builds_the_automaton_search_uses(monkeypatch):
+    monkeypatch.delenv("BR_LITERALS", raising=False)
+    words = Literals(["key"], caseless=True)
+    words.prepare_search()
+    assert words._aho is not None and words._hs is None  # no Hyperscan for a first-word search
+    assert words.search("a KEY") and not words.search("a kex")
+    Literals([]).prepare_search()  # nothing to build

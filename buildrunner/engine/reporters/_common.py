@@ -45,6 +45,13 @@ def _clean(text: str) -> str:
     return sanitize_text(escape_undecodable(text))
 
 
+@lru_cache(maxsize=8192)
+def _sanitized(text: str) -> str:
+    """`sanitize_text`, cached like `_clean`: every finding of a rule repeats its message, name and
+    fix, every step of a trace its wording."""
+    return sanitize_text(text)
+
+
 def printable(text: Any) -> str:
     """`clean` plus: control characters other than newline and tab (e.g. the ESC of a terminal
     escape sequence planted in a source line) shown as `\\x1b` instead of reaching a terminal or
@@ -62,7 +69,7 @@ def clean_data(value: Any, *, lossless: bool = False) -> Any:
     """`clean` applied to every string in a JSON-like structure. `lossless` keeps undecodable
     bytes of a path as surrogate escapes (masked all the same), for `json_dumps_lossless`."""
     if isinstance(value, str):
-        return sanitize_text(value) if lossless else clean(value)
+        return _sanitized(value) if lossless else clean(value)
     if isinstance(value, dict):
         return {k: clean_data(v, lossless=lossless) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
