@@ -274,8 +274,8 @@ def dashboard(host, port):
 
     orch = _orch()
     server, url = _start_dashboard(orch, host, port)
-    click.echo(f"Dashboard: {url}\nCtrl-C to stop.")
-    try:
+    try:  # the banner inside: a Ctrl-C right after it (the server thread may hold the GIL) still stops cleanly
+        click.echo(f"Dashboard: {url}\nCtrl-C to stop.")
         while True:
             time.sleep(0.5)
     except KeyboardInterrupt:
