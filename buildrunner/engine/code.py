@@ -847,15 +847,6 @@ class _Scan:
                 out.append((call, name, "recv" in caps, caps["args"][0], name_node.start_byte))
         return out
 
-    def _line_text(self, line: int) -> str:
-        """`Document.line_text`, with the text split into lines once per document instead of once
-        per finding (a test module with many findings is split once)."""
-        lines = self.__dict__.get("_lines")
-        if lines is None:
-            lines = self._lines = self.doc.text.splitlines()
-        index = line - 1 - self.doc.line_offset
-        return lines[index] if 0 <= index < len(lines) else ""
-
     def _report(self, rule: Rule, call, sink: str, steps: list[TraceStep]) -> None:
         from buildrunner.engine.analysis.base import scope_name
         from buildrunner.engine.masking import sanitize_text
@@ -865,7 +856,7 @@ class _Scan:
         normalized = "".join(self.an.text(call).split())  # survives re-indentation and reflow
         at = _name_node(call)  # a call chained over several lines is reported at its method name
         line = self._line(at)
-        snippet = self._line_text(line).strip()
+        snippet = self.doc.line_text(line).strip()
         unique = dict.fromkeys((s.line, s.column, s.message, s.path) for s in steps)
         trace = [TraceStep(ln, msg, col, path) for ln, col, msg, path in unique]
         self.findings.append(Finding(

@@ -145,7 +145,13 @@ class Document:
     # reads the project modules a document imports from there (empty: no cross-file analysis)
 
     def line_text(self, line: int) -> str:
-        lines = self.text.splitlines()
+        """The text of `line` (numbered like findings), '' outside the document. The text is split
+        once, not once per call (a test module can hold dozens of findings); a new `text` is split
+        again."""
+        cached = self.__dict__.get("_lines")
+        if cached is None or cached[0] is not self.text:
+            cached = self.__dict__["_lines"] = (self.text, self.text.splitlines())
+        lines = cached[1]
         idx = line - 1 - self.line_offset
         return lines[idx] if 0 <= idx < len(lines) else ""
 
