@@ -1,4 +1,5 @@
-"""File primitives shared by every layer: atomic writes, JSON reads, locks, user dirs, timestamps.
+"""File primitives shared by every layer: atomic writes, JSON reads, locks, user dirs, timestamps,
+path globs.
 
 Readers (other `br` processes, the dashboard, editors) must see the old file or the new one, never
 half of either: write a temp file in the same directory, then `os.replace` it over the target.
@@ -9,6 +10,7 @@ XDG systems, no hashlib): it sits on the path every `br` command takes, the pre-
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -194,3 +196,22 @@ def escape_undecodable(text: str) -> str:
         return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     except UnicodeEncodeError:  # a surrogate that is not an escaped byte
         return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+@functools.lru_cache(maxsize=256)
+def glob_matcher(globs: tuple[str, ...], *, normcase: bool = False) -> Callable[[str], bool]:
+    """`lambda s: any(fnmatch.fnmatchcase(s, g) for g in globs)` (`fnmatch.fnmatch`, which applies
+    `os.path.normcase` to both sides, when `normcase`), compiled once per glob list into one regex:
+    a full scan asks it for every file and every rule, and one match beats a Python loop of them."""
+    import fnmatch
+    import re
+
+    if not globs:
+        return lambda _s: False
+    norm = os.path.normcase if normcase else str
+    try:
+        match = re.compile("|".join(f"(?:{fnmatch.translate(norm(g))})" for g in globs)).match
+    except re.error:  # pragma: no cover - every fnmatch translation compiles; kept as the plain form
+        test = fnmatch.fnmatch if normcase else fnmatch.fnmatchcase
+        return lambda s: any(test(s, g) for g in globs)
+    return lambda s: match(norm(s)) is not None

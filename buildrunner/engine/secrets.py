@@ -44,18 +44,16 @@ keyword hit, so the pre-commit hook pays for the rules whose keywords appear in 
 
 from __future__ import annotations
 
-import functools
 import json
-import os
 import re
 import string
 from collections.abc import Callable
-from fnmatch import fnmatch, translate
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from buildrunner.engine.entropy import entropy_floor_met
 from buildrunner.engine.model import Document, Finding, Rule, value_hash
+from buildrunner.fsutil import glob_matcher
 
 SPEC_FIELDS = {"keywords", "regex", "entropy", "min_length", "window", "placeholders", "fallback",
                "validate", "allowlist", "anchored", "filters", "extract", "paths"}
@@ -359,23 +357,9 @@ def _path_matches(path: str, globs: list[str]) -> bool:
     return _any_glob(name, globs) or _any_glob(path.lower(), globs)
 
 
-@functools.lru_cache(maxsize=1024)
-def _globs_regex(globs: tuple[str, ...]) -> re.Pattern | None:
-    """One regex for `fnmatch(name, g) for g in globs`, or None if they do not combine."""
-    try:
-        return re.compile("|".join(f"(?:{translate(os.path.normcase(g))})" for g in globs))
-    except re.error:
-        return None
-
-
 def _any_glob(name: str, globs: list[str]) -> bool:
-    """`any(fnmatch(name, g) for g in globs)`, with one regex match (a path is checked per rule)."""
-    if not globs:
-        return False
-    regex = _globs_regex(tuple(globs))
-    if regex is None:
-        return any(fnmatch(name, g) for g in globs)
-    return regex.match(os.path.normcase(name)) is not None
+    """`any(fnmatch(name, g) for g in globs)`, as one compiled regex (a path is checked per rule)."""
+    return bool(globs) and glob_matcher(tuple(globs), normcase=True)(name)
 
 
 def _allowlist(allow) -> dict[str, list[str]]:

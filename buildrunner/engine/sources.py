@@ -25,7 +25,6 @@ Decisions, so they are written down once:
 
 from __future__ import annotations
 
-import fnmatch
 import functools
 import os
 import stat
@@ -37,6 +36,7 @@ from buildrunner.engine import gitio
 from buildrunner.engine.model import Document, Origin, Skipped
 from buildrunner.engine.parsing import language_for_path
 from buildrunner.errors import BrError
+from buildrunner.fsutil import glob_matcher
 from buildrunner.project import GITIGNORE_ENTRIES
 
 DEFAULT_MAX_SIZE = 2_000_000
@@ -132,34 +132,26 @@ def is_excluded(path: str, patterns: Iterable[str]) -> bool:
 
 @functools.lru_cache(maxsize=32)
 def _exclusion(patterns: tuple[str, ...]):
-    """`is_excluded` for one pattern list, compiled once: one regex over the path for every glob,
-    one over the file name for the globs without `/`, and the plain directory prefixes (the same
-    answers as `fnmatch.fnmatchcase` per pattern, for every file of a full scan at regex speed)."""
-    import re
-
-    on_path, on_name, prefixes = [], [], []
+    """`is_excluded` for one pattern list, compiled once: the globs over the path, the globs without
+    `/` over the file name too (each list one regex, `fsutil.glob_matcher`), and the plain directory
+    prefixes."""
+    globs, prefixes = [], []
     for pat in patterns:
         pat = pat.strip()
         if not pat:
             continue
         if pat.startswith("./"):
             pat = pat[2:]
-        on_path.append(fnmatch.translate(pat))
-        if "/" not in pat:
-            on_name.append(fnmatch.translate(pat))
+        globs.append(pat)
         base = pat.rstrip("/").removesuffix("/**")
         if not any(ch in base for ch in "*?["):
             prefixes.append(base + "/")
-    path_re = re.compile("|".join(f"(?:{p})" for p in on_path)).match if on_path else None
-    name_re = re.compile("|".join(f"(?:{p})" for p in on_name)).match if on_name else None
+    on_path = glob_matcher(tuple(globs))
+    on_name = glob_matcher(tuple(g for g in globs if "/" not in g))
     starts = tuple(prefixes)
 
     def excluded(path: str) -> bool:
-        if path_re is not None and path_re(path):
-            return True
-        if name_re is not None and name_re(path.rsplit("/", 1)[-1]):
-            return True
-        return bool(starts) and path.startswith(starts)
+        return on_path(path) or on_name(path.rsplit("/", 1)[-1]) or (bool(starts) and path.startswith(starts))
 
     return excluded
 

@@ -11,12 +11,12 @@ passes through it (the sink finding says more). Test files are skipped by defaul
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections.abc import Iterable, Iterator
 
 from buildrunner.engine.analysis.base import node_text, outermost
 from buildrunner.engine.analysis.literals import closing as _closing
+from buildrunner.fsutil import glob_matcher
 
 STATEMENT_START = re.compile(r"^[rRuUbBfF]{0,2}(?:\"\"\"|'''|\"|')\s*\(?\s*(select|insert|update|delete|with|"
                              r"replace|merge|create|drop|alter|truncate)\b", re.I)
@@ -127,8 +127,8 @@ DEFAULT_SKIP_PATHS = ("tests/*", "*/tests/*", "test/*", "*/test/*", "testing/*",
 
 
 def skipped(path: str, patterns) -> bool:
-    path = path.replace("\\", "/")
-    return any(fnmatch.fnmatch(path, p) for p in patterns)
+    """Does `path` match one of the `skip_paths` globs (`fnmatch`, as one regex: asked per file and rule)?"""
+    return bool(patterns) and glob_matcher(tuple(patterns), normcase=True)(path.replace("\\", "/"))
 
 
 def _building_parent(node, parent):
