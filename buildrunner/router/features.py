@@ -405,14 +405,18 @@ STOPWORDS = frozenset(_STOPWORDS.split())
 _STEM = re.compile(r"(?:ies|es|s|ing|ed)$")
 
 
+def stem(word: str) -> str:
+    """The crude stem of the bag of words (`w:migrat`) and of the neighbour index's terms."""
+    return _STEM.sub("", word) if len(word) > 5 else word
+
+
 def _word_features(f: Features, text: str, negated: list[tuple[int, int]]) -> None:
     """Bag of words (crudely stemmed): `w:migrat` etc., for what the phrase classes do not name."""
     for m in _WORD.finditer(text):
         word = m.group(0).lower().strip("'-")
         if len(word) < 3 or word in STOPWORDS or any(a <= m.start() < b for a, b in negated):
             continue
-        stem = _STEM.sub("", word) if len(word) > 5 else word
-        key = "w:" + stem
+        key = "w:" + stem(word)
         if key not in f.values:
             f.set(key, 1.0, [word])
 

@@ -28,10 +28,11 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from buildrunner.router.features import stem
+
 INDEX_PATH = Path(__file__).resolve().parent / "data" / "neighbours.json"
 DECISIONS = ("sonnet", "opus")
 _WORD = re.compile(r"[a-z][a-z'-]*")
-_STEM = re.compile(r"(?:ies|es|s|ing|ed)$")
 _cache: dict[str, NeighbourIndex] = {}
 
 
@@ -42,7 +43,7 @@ def tokens(normalized_text: str, stop: frozenset[str]) -> list[str]:
         word = m.group(0).strip("'-")
         if len(word) < 3 or word in stop:
             continue
-        words.append(_STEM.sub("", word) if len(word) > 5 else word)
+        words.append(stem(word))
     return list(dict.fromkeys(words + [f"{a}_{b}" for a, b in zip(words, words[1:], strict=False)]))
 
 
