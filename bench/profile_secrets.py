@@ -7,13 +7,15 @@ Reads the tree like `br security check` does (the same file listing and decoding
 of N, CPU seconds:
 
 - the whole secret stage (`SecretMatcher.scan` over every document), and its keyword pass;
-- per rule: the keyword hits it gets, the text ranges its regex searches (segments: the hit lines,
-  merged), the time to build them, the regex's time over them, the matches, and the time to judge
-  the candidates (filters, entropy, allowlists);
+- per rule: the keyword hits it gets, the text ranges a plain search would cover (segments: the hit
+  lines, merged) and the time to build them (for information: a rule whose regex is tried only at
+  certain places does not build them), the time `SecretMatcher._matches` takes (all the rule's regex
+  work), the matches, and the time to judge the candidates (filters, entropy, allowlists);
 - the rest (shadowing, line numbers, findings) as the whole minus the parts.
 
-The per-rule loop repeats `SecretMatcher.spans` step by step (it calls the same functions), so its
-parts add up to the whole stage give or take the timer's own cost.
+The per-rule loop repeats `SecretMatcher.spans` step by step (it calls the same functions), so the
+match and judge times add up to the whole stage minus the keyword pass, give or take the timer's own
+cost (judging is memoized across runs: its best-of-N is the warm figure).
 """
 
 from __future__ import annotations
@@ -76,17 +78,11 @@ def per_rule(matcher, docs) -> dict[str, list[float]]:
                 list(EXTRACTORS[compiled.spec["extract"]](text))
                 row[4] += clock() - t0
                 continue
-            regex = compiled.regex
             t0 = clock()
-            if compiled.spec["anchored"]:
-                segments = []
-                t1 = clock()
-                matches = list(secrets._anchored_matches(regex, text, hits[index],
-                                                         compiled.spec["anchored"] == "line"))
-            else:
-                segments = secrets._segments(text, hits[index], compiled.spec["window"])
-                t1 = clock()
-                matches = list(secrets._search(regex, text, segments, compiled.required, compiled.leading))
+            segments = [] if compiled.spec["anchored"] else secrets._segments(text, hits[index],
+                                                                               compiled.spec["window"])
+            t1 = clock()
+            matches = list(matcher._matches(compiled, text, hits[index]))
             t2 = clock()
             row[1] += len(segments)
             row[2] += sum(e - s for s, e in segments)
@@ -107,12 +103,49 @@ def per_rule(matcher, docs) -> dict[str, list[float]]:
     return stats
 
 
+def candidates(rules, docs) -> list[tuple]:
+    """Every (path, rule, line start, start, end, verdict) the matcher reports or drops."""
+    from buildrunner.engine import secrets
+
+    matcher = secrets.SecretMatcher(rules)
+    out = []
+    for doc in docs:
+        dropped: list = []
+        kept = matcher.spans(doc, dropped)
+        out += [(doc.path, c.rule.id, ls, s, e, "kept") for c, ls, s, e in kept]
+        out += [(doc.path, d.rule_id, d.line_start, d.start, d.end, d.reason) for d in dropped]
+    return sorted(out)
+
+
+def compare(rules, docs) -> int:
+    """0 when the fast paths (a rule's regex tried only where a match can start, lines skipped that
+    cannot hold one) change no candidate of any rule, else 1."""
+    from buildrunner.engine import secrets
+
+    fast = candidates(rules, docs)
+    saved = secrets._Compiled.run_start
+    secrets._Compiled.run_start = property(lambda self: None)
+    try:
+        plain = candidates(rules, docs)
+    finally:
+        secrets._Compiled.run_start = saved
+    same = fast == plain
+    print(f"{len(docs)} documents: {len(fast)} candidates with the fast paths, {len(plain)} without: "
+          f"{'IDENTICAL' if same else 'DIFFERENT'}")
+    for row in sorted(set(fast) ^ set(plain))[:20]:
+        print("  only " + ("fast" if row in fast else "plain"), row)
+    return 0 if same else 1
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--package", default="sqlalchemy==2.0.36")
     ap.add_argument("--tree", type=Path, help="profile this directory instead of a pinned sdist")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--top", type=int, default=15, help="rules shown, most expensive first")
+    ap.add_argument("--compare", action="store_true",
+                    help="only check that every candidate (reported or dropped) is the same with the rules' "
+                         "fast paths off (every hit line searched): exit 1 on a difference")
     args = ap.parse_args()
     os.environ["BR_TELEMETRY"] = "0"
     os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="br-profile-cache-")
@@ -121,6 +154,8 @@ def main() -> None:
     from buildrunner.engine import secrets
 
     rules, docs = load_documents(tree)
+    if args.compare:
+        sys.exit(compare(rules, docs))
     matcher = secrets.SecretMatcher(rules)
     matcher.prepare()
     matcher.scan(docs[0]) if docs else None
@@ -136,13 +171,13 @@ def main() -> None:
           f"one process, load average {os.getloadavg()[0]:.1f}")
     print(f"  secret stage (SecretMatcher.scan)     {whole:7.3f}")
     print(f"  of which the keyword pass             {keyword:7.3f}")
-    parts = sum(r[3] + r[4] + r[6] for r in stats.values())
+    parts = sum(r[4] + r[6] for r in stats.values())
     print(f"  of which the rules (sum below)        {parts:7.3f}")
     print(f"  rest (shadowing, lines, findings)     {whole - keyword - parts:7.3f}")
     print(f"  {len(stats)} rules hit\n")
-    print(f"  {'rule':44} {'hits':>7} {'segs':>6} {'seg MB':>7} {'seg s':>6} {'regex s':>7} {'match':>6} "
+    print(f"  {'rule':44} {'hits':>7} {'segs':>6} {'seg MB':>7} {'seg s':>6} {'match s':>7} {'match':>6} "
           f"{'judge s':>7}")
-    order = sorted(stats.items(), key=lambda kv: -(kv[1][3] + kv[1][4] + kv[1][6]))
+    order = sorted(stats.items(), key=lambda kv: -(kv[1][4] + kv[1][6]))
     for rule, (hits, segs, seg_bytes, seg_s, rx_s, nmatch, judge_s) in order[:args.top]:
         print(f"  {rule:44} {int(hits):7} {int(segs):6} {seg_bytes / 1e6:7.2f} {seg_s:6.3f} {rx_s:7.3f} "
               f"{int(nmatch):6} {judge_s:7.3f}")

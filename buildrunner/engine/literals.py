@@ -422,3 +422,127 @@ def leading_literal(pattern: str) -> str:
         else:
             break
     return "".join(head) if asserted else ""
+
+
+# -- where a match can start: before the keyword it names ---------------------------------------
+# The non-ASCII characters Python's case-insensitive matching equates with an ASCII letter (`ſ` with
+# `s`, the Kelvin sign with `k`, dotted and dotless `i`): `(?i:secret)` matches `ſecret`, which no
+# ASCII-caseless keyword pass reports. tests/engine/test_literals.py recomputes this set over every
+# code point.
+CASE_TRAPS = ("\u017f", "\u212a", "\u0130", "\u0131")
+
+
+def keywords_fold_like_regex(text: str) -> bool:
+    """Whether every case-insensitive regex match of an ASCII word in `text` is an ASCII-caseless
+    occurrence of it (what the keyword pass reports): `text` holds none of `CASE_TRAPS`."""
+    return text.isascii() or not any(ch in text for ch in CASE_TRAPS)
+
+
+_CLASS_CATEGORIES = {"CATEGORY_WORD": r"\w", "CATEGORY_NOT_WORD": r"\W", "CATEGORY_DIGIT": r"\d",
+                     "CATEGORY_NOT_DIGIT": r"\D", "CATEGORY_SPACE": r"\s", "CATEGORY_NOT_SPACE": r"\S"}
+
+
+def keyword_run_start(pattern: str, keywords: Iterable[str]) -> tuple[str, str] | None:
+    """(lead, run class) when every match of `pattern` starts with the literal character `lead`,
+    followed by a repeat of the class `run` that reaches a case-insensitive alternative of words,
+    each holding one of `keywords` (lowercase) and made of `run` characters, `lead` not one of them:
+    `<(?P<key>[\\w.\\-:]*(?i:key|secret|…)…`. Else None.
+
+    Then (in a text where `keywords_fold_like_regex`) every match starts at the nearest `lead`
+    before some keyword occurrence with only `run` characters between: the regex need only be
+    tried there, not at every `lead` of the searched lines (every `<` of an HTML page). Patterns that
+    look ahead (a look-ahead, `$`, `\\b`) are refused: their matches may depend on where the searched
+    range ends (`secrets._run_led` relies on that)."""
+    import re
+    from re import _constants as c
+
+    try:
+        import re._parser as sre_parse
+    except ImportError:  # pragma: no cover - a Python without re._parser
+        return None
+    try:
+        parsed = sre_parse.parse(pattern, 0)
+    except (re.error, RecursionError, OverflowError):
+        return None
+    items = list(parsed)
+    if parsed.state.flags & re.IGNORECASE or len(items) < 2 or items[0][0] is not c.LITERAL \
+            or _looks_ahead(items) or items[1][0] is not c.SUBPATTERN:
+        return None
+    lead, body = chr(items[0][1]), list(items[1][1][-1])
+    if len(body) < 2 or body[0][0] not in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+        return None
+    low, _high, repeated = body[0][1]
+    run = _class_source(repeated) if low == 0 and len(repeated) == 1 else None
+    words = _caseless_words(body[1])
+    if run is None or not words:
+        return None
+    known = [k.lower() for k in keywords]
+    run_re = re.compile(f"{run}*")
+    if run_re.fullmatch(lead) or not all(any(k in w.lower() for k in known) and run_re.fullmatch(w.lower())
+                                         and run_re.fullmatch(w.upper()) for w in words):
+        return None
+    return lead, run
+
+
+def _looks_ahead(items) -> bool:
+    """Whether a parsed pattern holds an assertion that reads text after the current position."""
+    from re import _constants as c
+
+    forward_at = (c.AT_END, c.AT_END_LINE, c.AT_END_STRING, c.AT_BOUNDARY, c.AT_NON_BOUNDARY,
+                  c.AT_LOC_BOUNDARY, c.AT_LOC_NON_BOUNDARY, c.AT_UNI_BOUNDARY, c.AT_UNI_NON_BOUNDARY)
+    for op, av in items:
+        if op is c.AT and av in forward_at:
+            return True
+        if op in (c.ASSERT, c.ASSERT_NOT) and (av[0] > 0 or _looks_ahead(av[1])):
+            return True
+        if op is c.SUBPATTERN and _looks_ahead(av[-1]):
+            return True
+        if op is c.BRANCH and any(_looks_ahead(branch) for branch in av[1]):
+            return True
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT) and _looks_ahead(av[2]):
+            return True
+        if op is c.ATOMIC_GROUP and _looks_ahead(av):
+            return True
+        if op is c.GROUPREF_EXISTS and (_looks_ahead(av[1]) or (av[2] is not None and _looks_ahead(av[2]))):
+            return True
+    return False
+
+
+def _class_source(items) -> str | None:
+    """`[…]` for a parsed one-character class (IN), None for anything else."""
+    import re
+    from re import _constants as c
+
+    if len(items) != 1 or items[0][0] is not c.IN:
+        return None
+    out = []
+    for op, av in items[0][1]:
+        if op is c.NEGATE:
+            out.append("^")
+        elif op is c.LITERAL:
+            out.append(re.escape(chr(av)))
+        elif op is c.RANGE:
+            out.append(f"{re.escape(chr(av[0]))}-{re.escape(chr(av[1]))}")
+        elif op is c.CATEGORY and str(av) in _CLASS_CATEGORIES:
+            out.append(_CLASS_CATEGORIES[str(av)])
+        else:
+            return None
+    return "[" + "".join(out) + "]"
+
+
+def _caseless_words(item) -> list[str]:
+    """The words of `(?i:w1|w2|…)` (or `(?i:w)`), each all literal characters; [] otherwise."""
+    import re
+    from re import _constants as c
+
+    op, av = item
+    if op is not c.SUBPATTERN or not av[1] & re.IGNORECASE:
+        return []
+    body = list(av[-1])
+    branches = body[0][1][1] if len(body) == 1 and body[0][0] is c.BRANCH else [body]
+    words = []
+    for branch in branches:
+        if not branch or any(op is not c.LITERAL for op, _av in branch):
+            return []
+        words.append("".join(chr(av) for _op, av in branch))
+    return words

@@ -315,6 +315,7 @@ def compile_spec(raw: dict, rule_id: str) -> dict:
     # caches keep it and a scan does not redo it for 281 rules before its workers start
     spec["required"] = _required_sets(regex, spec["keywords"])
     spec["leading"] = _leading(regex)
+    spec["run_start"] = _run_start(regex, spec["keywords"])
     return spec
 
 
@@ -336,6 +337,14 @@ def _leading(regex: str) -> str:
 
     head = leading_literal(regex)
     return head if len(head) >= 2 else ""
+
+
+def _run_start(regex: str, keywords: list[str]) -> list[str]:
+    """[lead, run class] of engine/literals.py `keyword_run_start`, or [] (a JSON-cacheable spec)."""
+    from buildrunner.engine.literals import keyword_run_start
+
+    found = keyword_run_start(regex, keywords)
+    return list(found) if found else []
 
 
 def _path_spec(raw: dict) -> dict:
@@ -475,7 +484,8 @@ def _is_claim(prefix: str) -> bool:
 class _Compiled:
     """A rule's regexes, compiled on first use."""
 
-    __slots__ = ("rule", "spec", "_regex", "_required", "_leading", "_allow_re", "_line_re", "_verdicts")
+    __slots__ = ("rule", "spec", "_regex", "_required", "_leading", "_run_start", "_allow_re", "_line_re",
+                 "_verdicts")
 
     def __init__(self, rule: Rule):
         self.rule = rule
@@ -483,6 +493,7 @@ class _Compiled:
         self._regex = None
         self._required: list[list[str]] | None = None
         self._leading: str | None = None
+        self._run_start: tuple[str, re.Pattern] | bool | None = None
         self._allow_re: list[re.Pattern] | None = None
         self._line_re: list[re.Pattern] | None = None
         self._verdicts: dict[tuple, str | None] = {}  # the same line in many files is judged once
@@ -523,6 +534,17 @@ class _Compiled:
             found = self.spec.get("leading")
             self._leading = found if found is not None else _leading(self.spec["regex"])
         return self._leading
+
+    @property
+    def run_start(self) -> tuple[str, re.Pattern] | None:
+        """(lead, compiled run class) when every match starts at the `lead` before a keyword
+        (`_run_start`): from the spec, or now for a spec built without it."""
+        if self._run_start is None:
+            found = self.spec.get("run_start")
+            if found is None:
+                found = _run_start(self.spec["regex"], self.spec["keywords"])
+            self._run_start = (found[0], re.compile(f"{found[1]}*")) if found else False
+        return self._run_start or None
 
     def drop_reason(self, candidate, claims: tuple[str, ...] = (),
                     providers: Providers | None = None) -> str | None:
@@ -619,6 +641,7 @@ class SecretMatcher:
         for compiled in self.rules:
             compiled.required  # noqa: B018 — the properties read the regex literals from the spec
             compiled.leading  # noqa: B018
+            compiled.run_start  # noqa: B018
 
     # -- keyword pass -------------------------------------------------------------------------
     def hits(self, text: str) -> dict[int, list[int]]:
@@ -657,6 +680,7 @@ class SecretMatcher:
         from buildrunner.engine.secret_filters import is_test_or_doc_path
 
         path_kind = is_test_or_doc_path(doc.path)
+        folds: list[bool] = []  # keywords_fold_like_regex(text), computed on first need
         found: list[tuple[_Compiled, int, int, int]] = []
         for index in sorted(hits):
             compiled = self.rules[index]
@@ -665,7 +689,7 @@ class SecretMatcher:
             if compiled.spec.get("extract"):
                 self._extracted(compiled, doc, path_kind, line_start, line_end, found, dropped)
                 continue
-            matches = self._matches(compiled, text, hits[index])
+            matches = self._matches(compiled, text, hits[index], folds)
             seen: set[int] = set()
             for m in matches:
                 if m is None:
@@ -692,12 +716,24 @@ class SecretMatcher:
         return kept
 
     @staticmethod
-    def _matches(compiled: _Compiled, text: str, offsets: list[int]):
+    def _matches(compiled: _Compiled, text: str, offsets: list[int], folds: list[bool] | None = None):
         """The regex matches of a rule around its keyword hits (`offsets`; None where an anchored
-        regex does not match)."""
+        regex does not match). `folds`: [keywords_fold_like_regex(text)] once known, else []."""
         regex, anchored = compiled.regex, compiled.spec["anchored"]
         if anchored:  # try the regex only at the keyword / at the start of each hit line
             return _anchored_matches(regex, text, offsets, at_line_start=anchored == "line")
+        run_start = compiled.run_start
+        if run_start is not None:
+            if folds is None:
+                folds = []
+            if not folds:
+                from buildrunner.engine.literals import keywords_fold_like_regex
+
+                folds.append(keywords_fold_like_regex(text))
+            if folds[0]:
+                found = _run_led(regex, text, offsets, *run_start, compiled.spec["window"])
+                if found is not None:
+                    return found
         return _search(regex, text, _segments(text, offsets, compiled.spec["window"]), compiled.required,
                        compiled.leading)
 
@@ -813,6 +849,48 @@ def _anchored_matches(regex: re.Pattern, text: str, offsets: list[int], at_line_
                 yield regex.match(text, text.rfind("\n", 0, offset) + 1, line_end)
         if not at_line_start:
             yield regex.match(text, offset, line_end)
+
+
+RUN_PROBE = 64  # characters searched back from a keyword for the `lead` of its run before searching further
+
+
+def _run_led(regex: re.Pattern, text: str, offsets: list[int], lead: str, run: re.Pattern,
+             window: int) -> list[re.Match] | None:
+    """The matches `_search` finds over `_segments(text, offsets, window)`, for a regex whose every
+    match starts at the nearest `lead` before a keyword with only `run` characters between
+    (`_Compiled.run_start`, in a text where keywords fold like the regex): the regex is tried only
+    at those places. None when a match would leave its keyword's own segment (`_search` might then
+    see it cut or merged differently): the caller searches the segments instead.
+
+    Exact: the matches of `_search` start at such places, the regex does not look ahead (so a match
+    that ends inside a segment is the same whatever the segment's end) and none is empty."""
+    starts: dict[int, int] = {}  # where the regex is tried → the first keyword offset that led there
+    rfind = text.rfind
+    for offset in offsets:
+        probe = offset - RUN_PROBE if offset > RUN_PROBE else 0
+        at = rfind(lead, probe, offset)
+        if at < 0:
+            if not probe or run.fullmatch(text, probe, offset) is None:
+                continue  # no `lead` before the keyword's run, or something else between
+            at = rfind(lead, 0, probe)
+            if at < 0:
+                continue
+        if at not in starts and run.fullmatch(text, at + 1, offset) is not None:
+            starts[at] = offset
+    out: list[re.Match] = []
+    end = -1  # finditer's matches do not overlap
+    for at in sorted(starts):
+        if at < end:
+            continue
+        m = regex.match(text, at)
+        if m is None:
+            continue
+        seg_start, seg_end = _segments(text, [starts[at]], window)[0]
+        if at < seg_start or m.end() > seg_end:
+            return None
+        out.append(m)
+        end = m.end()
+    return out
 
 
 def _segments(text: str, offsets: list[int], window: int) -> list[tuple[int, int]]:
