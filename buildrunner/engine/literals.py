@@ -546,3 +546,98 @@ def _caseless_words(item) -> list[str]:
             return []
         words.append("".join(chr(av) for _op, av in branch))
     return words
+
+
+# -- a necessary part of every match, searched for once per line ---------------------------------
+def witness_items(pattern: str) -> tuple[int, int] | None:
+    """(start, end): top-level items `start:end` of the parsed `pattern` that every match holds, in a
+    form a search finds fast, or None. Every match of `pattern` that starts in a text range and ends
+    by its end holds a match of these items (searched in the same text, with the same end): a line
+    where they occur nowhere after a keyword cannot hold a match starting there.
+
+    Chosen from the end of the pattern (the value part of a `key = "value"` rule): the items after
+    the last alternation, caseless group or back-reference (a trailing back-reference is left out),
+    without leading items that may match nothing; None unless they start with a literal or a class
+    of a few literal characters (`_rare_start`: otherwise the search costs more than it saves)."""
+    import re
+    from re import _constants as c
+
+    try:
+        import re._parser as sre_parse
+    except ImportError:  # pragma: no cover - a Python without re._parser
+        return None
+    try:
+        parsed = sre_parse.parse(pattern, 0)
+    except (re.error, RecursionError, OverflowError):
+        return None
+    if parsed.state.flags & re.IGNORECASE:
+        return None
+    items = list(parsed)
+    end = len(items)
+    while end and items[end - 1][0] is c.GROUPREF:
+        end -= 1
+    start = end
+    while start and _plain([items[start - 1]]):
+        start -= 1
+    while start < end and _min_width(items[start]) == 0:
+        start += 1
+    if start == end or not _rare_start(items[start]):
+        return None
+    return start, end
+
+
+def compile_items(pattern: str, start: int, end: int):
+    """The top-level items `start:end` of the parsed `pattern`, compiled as a regex of their own (the
+    group numbers and names stay those of `pattern`)."""
+    import re._compiler as sre_compile
+    import re._parser as sre_parse
+
+    parsed = sre_parse.parse(pattern, 0)
+    return sre_compile.compile(sre_parse.SubPattern(parsed.state, list(parsed)[start:end]), 0)
+
+
+def _plain(items) -> bool:
+    """No alternation, caseless group, back-reference or conditional anywhere in `items`."""
+    import re
+    from re import _constants as c
+
+    for op, av in items:
+        if op in (c.BRANCH, c.GROUPREF, c.GROUPREF_EXISTS, c.GROUPREF_IGNORE, c.GROUPREF_LOC_IGNORE,
+                  c.GROUPREF_UNI_IGNORE):
+            return False
+        if op is c.SUBPATTERN and (av[1] & re.IGNORECASE or not _plain(av[-1])):
+            return False
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT) and not _plain(av[2]):
+            return False
+        if op in (c.ASSERT, c.ASSERT_NOT) and not _plain(av[1]):
+            return False
+        if op is c.ATOMIC_GROUP and not _plain(av):
+            return False
+    return True
+
+
+def _min_width(item) -> int:
+    import re._parser as sre_parse
+
+    return sre_parse.SubPattern(sre_parse.State(), [item]).getwidth()[0]
+
+
+RARE_START_CHARS = 4  # a witness starts with at most this many distinct characters (quotes, `=`)
+
+
+def _rare_start(item) -> bool:
+    """The item begins with a literal or a class of a few literal characters (`["'\x60]`): a search
+    skips to them, and they are rare enough in text for the search to cost less than the attempts
+    it saves. A witness that starts with `[a-z0-9]{32}` would try nearly every place of a line."""
+    from re import _constants as c
+
+    op, av = item
+    if op is c.LITERAL:
+        return True
+    if op is c.IN:
+        return len(av) <= RARE_START_CHARS and all(sub_op is c.LITERAL for sub_op, _ in av)
+    if op is c.SUBPATTERN and av[-1]:
+        return _rare_start(list(av[-1])[0])
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT) and av[0] >= 1 and av[2]:
+        return _rare_start(list(av[2])[0])
+    return False

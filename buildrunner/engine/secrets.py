@@ -316,6 +316,7 @@ def compile_spec(raw: dict, rule_id: str) -> dict:
     spec["required"] = _required_sets(regex, spec["keywords"])
     spec["leading"] = _leading(regex)
     spec["run_start"] = _run_start(regex, spec["keywords"])
+    spec["witness"] = _witness(regex) if anchored else []
     return spec
 
 
@@ -344,6 +345,14 @@ def _run_start(regex: str, keywords: list[str]) -> list[str]:
     from buildrunner.engine.literals import keyword_run_start
 
     found = keyword_run_start(regex, keywords)
+    return list(found) if found else []
+
+
+def _witness(regex: str) -> list[int]:
+    """[start, end] of engine/literals.py `witness_items`, or [] (a JSON-cacheable spec)."""
+    from buildrunner.engine.literals import witness_items
+
+    found = witness_items(regex)
     return list(found) if found else []
 
 
@@ -460,6 +469,21 @@ class Providers:
 _PATTERNS: dict[str, re.Pattern] = {}
 
 
+_WITNESSES: dict[tuple[str, int, int], re.Pattern] = {}  # likewise, the witnesses of anchored rules
+
+
+def compiled_witness(pattern: str, start: int, end: int) -> re.Pattern:
+    """Items `start:end` of `pattern` compiled on their own (engine/literals.py `witness_items`),
+    once per process; only called after `pattern` itself compiled."""
+    key = (pattern, start, end)
+    found = _WITNESSES.get(key)
+    if found is None:
+        from buildrunner.engine.literals import compile_items
+
+        found = _WITNESSES[key] = compile_items(pattern, start, end)
+    return found
+
+
 def compiled_regex(rule: Rule) -> re.Pattern:
     """`rule`'s regex, compiled once per process. The pack loader only parses it (a code-size limit
     or a compiler that disagrees shows here): a RuleError naming the rule, never a traceback."""
@@ -484,8 +508,8 @@ def _is_claim(prefix: str) -> bool:
 class _Compiled:
     """A rule's regexes, compiled on first use."""
 
-    __slots__ = ("rule", "spec", "_regex", "_required", "_leading", "_run_start", "_allow_re", "_line_re",
-                 "_verdicts")
+    __slots__ = ("rule", "spec", "_regex", "_required", "_leading", "_run_start", "_witness", "_allow_re",
+                 "_line_re", "_verdicts")
 
     def __init__(self, rule: Rule):
         self.rule = rule
@@ -494,6 +518,7 @@ class _Compiled:
         self._required: list[list[str]] | None = None
         self._leading: str | None = None
         self._run_start: tuple[str, re.Pattern] | bool | None = None
+        self._witness: re.Pattern | bool | None = None
         self._allow_re: list[re.Pattern] | None = None
         self._line_re: list[re.Pattern] | None = None
         self._verdicts: dict[tuple, str | None] = {}  # the same line in many files is judged once
@@ -545,6 +570,17 @@ class _Compiled:
                 found = _run_start(self.spec["regex"], self.spec["keywords"])
             self._run_start = (found[0], re.compile(f"{found[1]}*")) if found else False
         return self._run_start or None
+
+    @property
+    def witness(self) -> re.Pattern | None:
+        """For an anchored rule, the compiled `_witness` items every match holds (a hit line without
+        them is not tried), or None: from the spec, or now for a spec built without it."""
+        if self._witness is None:
+            found = self.spec.get("witness")
+            if found is None:
+                found = _witness(self.spec["regex"]) if self.spec["anchored"] else []
+            self._witness = compiled_witness(self.spec["regex"], *found) if found else False
+        return self._witness or None
 
     def drop_reason(self, candidate, claims: tuple[str, ...] = (),
                     providers: Providers | None = None) -> str | None:
@@ -721,7 +757,8 @@ class SecretMatcher:
         regex does not match). `folds`: [keywords_fold_like_regex(text)] once known, else []."""
         regex, anchored = compiled.regex, compiled.spec["anchored"]
         if anchored:  # try the regex only at the keyword / at the start of each hit line
-            return _anchored_matches(regex, text, offsets, at_line_start=anchored == "line")
+            return _anchored_matches(regex, text, offsets, at_line_start=anchored == "line",
+                                     witness=compiled.witness)
         run_start = compiled.run_start
         if run_start is not None:
             if folds is None:
@@ -835,19 +872,27 @@ class SecretMatcher:
         return findings
 
 
-def _anchored_matches(regex: re.Pattern, text: str, offsets: list[int], at_line_start: bool):
+def _anchored_matches(regex: re.Pattern, text: str, offsets: list[int], at_line_start: bool,
+                      witness: re.Pattern | None = None):
     """`regex.match` at each distinct offset, or at the start of each distinct hit line, up to the
-    end of that line, in text order. Offsets on one line share one search for the line's end."""
+    end of that line, in text order. Offsets on one line share one search for the line's end.
+
+    `witness`: items every match holds (`_Compiled.witness`). A line where they occur nowhere from
+    its first offset (its start, `at_line_start`) to its end holds no match: it is not tried."""
     size = len(text)
     line_end = -1  # the end of the line of the previous offset
+    live = True  # the line of the previous offset holds the witness
     for offset in sorted(set(offsets)):
         if offset > line_end:
             line_end = text.find("\n", offset)
             if line_end == -1:
                 line_end = size
-            if at_line_start:
-                yield regex.match(text, text.rfind("\n", 0, offset) + 1, line_end)
-        if not at_line_start:
+            start = text.rfind("\n", 0, offset) + 1 if at_line_start else offset
+            if witness is not None:
+                live = witness.search(text, start, line_end) is not None
+            if at_line_start and live:
+                yield regex.match(text, start, line_end)
+        if live and not at_line_start:
             yield regex.match(text, offset, line_end)
 
 
