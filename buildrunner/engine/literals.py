@@ -641,3 +641,60 @@ def _rare_start(item) -> bool:
     if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT) and av[0] >= 1 and av[2]:
         return _rare_start(list(av[2])[0])
     return False
+
+
+# -- matches that never read a line break ----------------------------------------------------------
+def newline_blind(pattern: str) -> bool:
+    """Whether no part of `pattern` can match a line break and it has no end-of-text assertion
+    (`$`, `\\Z`): searched with a line's end as the end of the text, or with more lines after it,
+    it then finds the same match at each place (at the line's end it sees nothing in one case and a
+    `\\n` no part can match in the other; `\\b` sees a non-word character either way)."""
+    import re
+
+    try:
+        import re._parser as sre_parse
+    except ImportError:  # pragma: no cover - a Python without re._parser
+        return False
+    try:
+        parsed = sre_parse.parse(pattern, 0)
+    except (re.error, RecursionError, OverflowError):
+        return False
+    return not parsed.state.flags & re.DOTALL and _blind(list(parsed))
+
+
+def _blind(items) -> bool:
+    import re
+    from re import _constants as c
+
+    for op, av in items:
+        if op is c.LITERAL and av == 10 or op is c.NOT_LITERAL and av != 10:
+            return False
+        if op is c.ANY or op is c.AT and av in (c.AT_END, c.AT_END_LINE, c.AT_END_STRING):
+            return False  # `.` is blind without DOTALL, but a scoped (?s:…) is not worth telling apart
+        if op is c.IN:
+            source = _class_source([(op, av)])
+            if source is None or re.fullmatch(source, "\n"):
+                return False
+        nested = (av[-1] if op is c.SUBPATTERN else av[2] if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT)
+                  else av[1] if op in (c.ASSERT, c.ASSERT_NOT) else av if op is c.ATOMIC_GROUP else None)
+        if op is c.SUBPATTERN and av[1] & re.DOTALL:
+            return False
+        if nested is not None and not _blind(list(nested)):
+            return False
+        if op is c.BRANCH and not all(_blind(list(branch)) for branch in av[1]):
+            return False
+        if op is c.GROUPREF_EXISTS:
+            return False
+        if op not in _BLIND_OPS:
+            return False
+    return True
+
+
+def _blind_ops():
+    from re import _constants as c
+
+    return frozenset({c.LITERAL, c.NOT_LITERAL, c.IN, c.AT, c.SUBPATTERN, c.MAX_REPEAT, c.MIN_REPEAT,
+                      c.POSSESSIVE_REPEAT, c.ASSERT, c.ASSERT_NOT, c.ATOMIC_GROUP, c.BRANCH, c.GROUPREF})
+
+
+_BLIND_OPS = _blind_ops()  # anything else (an unknown opcode): not known to be blind

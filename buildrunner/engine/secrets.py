@@ -317,6 +317,7 @@ def compile_spec(raw: dict, rule_id: str) -> dict:
     spec["leading"] = _leading(regex)
     spec["run_start"] = _run_start(regex, spec["keywords"])
     spec["witness"] = _witness(regex) if anchored else []
+    spec["leading_hits"] = _leading_hits(regex, spec)
     return spec
 
 
@@ -354,6 +355,19 @@ def _witness(regex: str) -> list[int]:
 
     found = witness_items(regex)
     return list(found) if found else []
+
+
+def _leading_hits(regex: str, spec: dict) -> bool:
+    """Whether the regex can be tried at the keyword hits where its leading literal occurs, up to
+    the end of their line (`_at_leading_hits`), instead of searching the merged hit lines: a rule
+    searched line by line (not anchored, no window) whose every match starts with a literal that
+    starts with one of its keywords (so each occurrence is a hit), and whose regex is blind to line
+    breaks (engine/literals.py `newline_blind`: a line's end or the next line makes no difference)."""
+    from buildrunner.engine.literals import newline_blind
+
+    leading = spec["leading"]
+    return bool(leading and leading.isascii() and not spec["anchored"] and not spec["window"]
+                and any(leading.lower().startswith(k) for k in spec["keywords"]) and newline_blind(regex))
 
 
 def _path_spec(raw: dict) -> dict:
@@ -508,8 +522,8 @@ def _is_claim(prefix: str) -> bool:
 class _Compiled:
     """A rule's regexes, compiled on first use."""
 
-    __slots__ = ("rule", "spec", "_regex", "_required", "_leading", "_run_start", "_witness", "_allow_re",
-                 "_line_re", "_verdicts")
+    __slots__ = ("rule", "spec", "_regex", "_required", "_leading", "_run_start", "_witness", "_leading_hits",
+                 "_allow_re", "_line_re", "_verdicts")
 
     def __init__(self, rule: Rule):
         self.rule = rule
@@ -519,6 +533,7 @@ class _Compiled:
         self._leading: str | None = None
         self._run_start: tuple[str, re.Pattern] | bool | None = None
         self._witness: re.Pattern | bool | None = None
+        self._leading_hits: bool | None = None
         self._allow_re: list[re.Pattern] | None = None
         self._line_re: list[re.Pattern] | None = None
         self._verdicts: dict[tuple, str | None] = {}  # the same line in many files is judged once
@@ -581,6 +596,17 @@ class _Compiled:
                 found = _witness(self.spec["regex"]) if self.spec["anchored"] else []
             self._witness = compiled_witness(self.spec["regex"], *found) if found else False
         return self._witness or None
+
+    @property
+    def leading_hits(self) -> str | None:
+        """The leading literal when the regex is tried only at the hits where it occurs
+        (`_leading_hits`), else None: from the spec, or now for a spec built without it."""
+        if self._leading_hits is None:
+            found = self.spec.get("leading_hits")
+            if found is None:
+                found = _leading_hits(self.spec["regex"], {**self.spec, "leading": self.leading})
+            self._leading_hits = found
+        return self.leading if self._leading_hits else None
 
     def drop_reason(self, candidate, claims: tuple[str, ...] = (),
                     providers: Providers | None = None) -> str | None:
@@ -678,6 +704,7 @@ class SecretMatcher:
             compiled.required  # noqa: B018 — the properties read the regex literals from the spec
             compiled.leading  # noqa: B018
             compiled.run_start  # noqa: B018
+            compiled.leading_hits  # noqa: B018
 
     # -- keyword pass -------------------------------------------------------------------------
     def hits(self, text: str) -> dict[int, list[int]]:
@@ -759,6 +786,11 @@ class SecretMatcher:
         if anchored:  # try the regex only at the keyword / at the start of each hit line
             return _anchored_matches(regex, text, offsets, at_line_start=anchored == "line",
                                      witness=compiled.witness)
+        leading = compiled.leading_hits
+        if leading is not None:
+            found = _at_leading_hits(regex, text, offsets, leading)
+            if found is not None:
+                return found
         run_start = compiled.run_start
         if run_start is not None:
             if folds is None:
@@ -894,6 +926,35 @@ def _anchored_matches(regex: re.Pattern, text: str, offsets: list[int], at_line_
                 yield regex.match(text, start, line_end)
         if live and not at_line_start:
             yield regex.match(text, offset, line_end)
+
+
+def _at_leading_hits(regex: re.Pattern, text: str, offsets: list[int], leading: str) -> list[re.Match] | None:
+    """The matches `_search` finds over `_segments(text, offsets, 0)` for a regex that starts with
+    `leading` (`_Compiled.leading_hits`): tried at each hit where `leading` occurs, up to its line's
+    end, never inside an earlier match. None when a hit line is over LONG_LINE (its segments are
+    cut around the hits): the caller searches the segments then.
+
+    Exact: every occurrence of `leading` is a hit (it starts with a keyword); a segment's end is the
+    end of its last line, and a regex blind to line breaks matches there as at its own line's end."""
+    out: list[re.Match] = []
+    size = len(text)
+    end = -1  # the end of the previous match: finditer's matches do not overlap
+    line_end = -1  # the end of the line of the previous candidate
+    startswith = text.startswith
+    for at in sorted(set(offsets)):
+        if at < end or not startswith(leading, at):
+            continue
+        if at > line_end:
+            line_end = text.find("\n", at)
+            if line_end == -1:
+                line_end = size
+            if line_end - text.rfind("\n", 0, at) - 1 > LONG_LINE:
+                return None
+        m = regex.match(text, at, line_end)
+        if m is not None:
+            out.append(m)
+            end = m.end()
+    return out
 
 
 RUN_PROBE = 64  # characters searched back from a keyword for the `lead` of its run before searching further
