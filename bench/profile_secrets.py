@@ -150,6 +150,9 @@ def main() -> None:
     ap.add_argument("--tree", type=Path, help="profile this directory instead of a pinned sdist")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--top", type=int, default=15, help="rules shown, most expensive first")
+    ap.add_argument("--dump", type=Path, metavar="FILE",
+                    help="only write every candidate (path, rule, offsets, verdict) as JSON, to compare two "
+                         "checkouts (run with PYTHONPATH set to each)")
     ap.add_argument("--compare", action="store_true",
                     help="only check that every candidate (reported or dropped) is the same with the rules' "
                          "fast paths off (every hit line searched): exit 1 on a difference")
@@ -161,6 +164,11 @@ def main() -> None:
     from buildrunner.engine import secrets
 
     rules, docs = load_documents(tree)
+    if args.dump:
+        import json
+
+        args.dump.write_text(json.dumps(candidates(rules, docs)))
+        return
     if args.compare:
         sys.exit(compare(rules, docs))
     matcher = secrets.SecretMatcher(rules)
