@@ -29,6 +29,7 @@ import sys
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import lru_cache
 
 LAZY_BYTES = 4_000_000  # text scanned by the fallback before a matcher switches to Hyperscan
 _KELVIN = "\u212a"  # lowercases to ASCII `k`: Hyperscan's ASCII case folding would miss it
@@ -294,6 +295,18 @@ def _store_database(hyperscan, key: str, db) -> None:
 
 
 # -- what a regex's matches must contain -------------------------------------------------------
+@lru_cache(maxsize=16)
+def parsed_pattern(pattern: str):
+    """`pattern` parsed by the regex parser (`re._parser`), shared by the analyses of one rule's
+    regex when its pack loads (validation, literal prefix, required literals, leading literal, run
+    start, witness, line-break blindness: each parsed it again). Callers only read it. Raises what
+    the parser raises."""
+    import re._parser as sre_parse
+
+    return sre_parse.parse(pattern, 0)
+
+
+# -- what a regex's matches must contain -------------------------------------------------------
 def required_literals(pattern: str, known: Iterable[str] = ()) -> list[tuple[str, ...]]:
     """Literal strings every match of `pattern` contains: a list of any-of sets, one word of each
     set occurs (case-sensitively) in every match. Empty when nothing is known.
@@ -310,11 +323,11 @@ def required_literals(pattern: str, known: Iterable[str] = ()) -> list[tuple[str
     import re
 
     try:
-        import re._parser as sre_parse
+        import re._parser  # noqa: F401 — what parsed_pattern uses
     except ImportError:  # pragma: no cover - a Python without re._parser
         return []
     try:
-        parsed = sre_parse.parse(pattern, 0)
+        parsed = parsed_pattern(pattern)
     except (re.error, RecursionError, OverflowError):
         return []
     if parsed.state.flags & re.IGNORECASE:
@@ -401,11 +414,11 @@ def leading_literal(pattern: str) -> str:
     from re import _constants as c
 
     try:
-        import re._parser as sre_parse
+        import re._parser  # noqa: F401 — what parsed_pattern uses
     except ImportError:  # pragma: no cover - a Python without re._parser
         return ""
     try:
-        parsed = sre_parse.parse(pattern, 0)
+        parsed = parsed_pattern(pattern)
     except (re.error, RecursionError, OverflowError):
         return ""
     if parsed.state.flags & re.IGNORECASE:
@@ -457,11 +470,11 @@ def keyword_run_start(pattern: str, keywords: Iterable[str]) -> tuple[str, str] 
     from re import _constants as c
 
     try:
-        import re._parser as sre_parse
+        import re._parser  # noqa: F401 — what parsed_pattern uses
     except ImportError:  # pragma: no cover - a Python without re._parser
         return None
     try:
-        parsed = sre_parse.parse(pattern, 0)
+        parsed = parsed_pattern(pattern)
     except (re.error, RecursionError, OverflowError):
         return None
     items = list(parsed)
@@ -563,11 +576,11 @@ def witness_items(pattern: str) -> tuple[int, int] | None:
     from re import _constants as c
 
     try:
-        import re._parser as sre_parse
+        import re._parser  # noqa: F401 — what parsed_pattern uses
     except ImportError:  # pragma: no cover - a Python without re._parser
         return None
     try:
-        parsed = sre_parse.parse(pattern, 0)
+        parsed = parsed_pattern(pattern)
     except (re.error, RecursionError, OverflowError):
         return None
     if parsed.state.flags & re.IGNORECASE:
@@ -592,7 +605,7 @@ def compile_items(pattern: str, start: int, end: int):
     import re._compiler as sre_compile
     import re._parser as sre_parse
 
-    parsed = sre_parse.parse(pattern, 0)
+    parsed = sre_parse.parse(pattern, 0)  # a fresh tree: the compiler gets its own
     return sre_compile.compile(sre_parse.SubPattern(parsed.state, list(parsed)[start:end]), 0)
 
 
@@ -652,11 +665,11 @@ def newline_blind(pattern: str) -> bool:
     import re
 
     try:
-        import re._parser as sre_parse
+        import re._parser  # noqa: F401 — what parsed_pattern uses
     except ImportError:  # pragma: no cover - a Python without re._parser
         return False
     try:
-        parsed = sre_parse.parse(pattern, 0)
+        parsed = parsed_pattern(pattern)
     except (re.error, RecursionError, OverflowError):
         return False
     return not parsed.state.flags & re.DOTALL and _blind(list(parsed))

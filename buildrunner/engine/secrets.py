@@ -169,11 +169,13 @@ def _validate_regex(pattern: str, field: str, *, need_secret: bool) -> None:
     """
     try:
         try:
-            import re._parser as sre_parse
+            import re._parser  # noqa: F401 — what parsed_pattern uses
         except ImportError:  # pragma: no cover - a Python without re._parser: compile fully
             groups = re.compile(pattern).groupindex
         else:
-            parsed = sre_parse.parse(pattern, 0)
+            from buildrunner.engine.literals import parsed_pattern
+
+            parsed = parsed_pattern(pattern)
             _check_lookbehinds(parsed)
             groups = parsed.state.groupdict
     except re.error as exc:
@@ -190,12 +192,14 @@ def literal_prefix(pattern: str) -> str:
     Read from the parsed regex: '' when the group starts with a class, an alternation or a repeat.
     """
     try:
-        import re._parser as sre_parse
+        import re._parser  # noqa: F401 — what parsed_pattern uses
         from re import _constants as c
     except ImportError:  # pragma: no cover
         return ""
+    from buildrunner.engine.literals import parsed_pattern
+
     try:
-        parsed = sre_parse.parse(pattern, 0)
+        parsed = parsed_pattern(pattern)
     except re.error:
         return ""
     group = parsed.state.groupdict.get("secret")
@@ -227,7 +231,6 @@ def literal_prefix(pattern: str) -> str:
 
 def secret_min_width(pattern: str) -> int:
     """The fewest characters the `secret` group of `pattern` can match (0 when unknown)."""
-    import re._parser as sre_parse
     from re import _constants as c
 
     def find(items, group):
@@ -245,8 +248,10 @@ def secret_min_width(pattern: str) -> int:
                         return found
         return None
 
+    from buildrunner.engine.literals import parsed_pattern
+
     try:
-        parsed = sre_parse.parse(pattern, 0)
+        parsed = parsed_pattern(pattern)
         body = find(parsed, parsed.state.groupdict.get("secret"))
         return body.getwidth()[0] if body is not None else 0
     except (re.error, RecursionError, OverflowError):
