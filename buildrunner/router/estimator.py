@@ -197,8 +197,12 @@ def planning_evidence(features: Features) -> bool:
     return any(name.startswith(_PLANNING_EVIDENCE) for name in features.values)
 
 
+# a template or a trace, a failure the reporter ran into, a title that states a failure
+_REPORT_EVIDENCE = ("issue:report", "issue:trace", "issue:experience", "issue:failure-title")
+
+
 def bug_report_floor(features: Features) -> bool:
     values = features.values
-    report = "issue:report" in values or "issue:trace" in values
+    report = any(name in values for name in _REPORT_EVIDENCE)
     typo_only = "act:typo" in values and "only:simple-actions" in values
     return report and not typo_only

@@ -178,6 +178,21 @@ DEBUG_HARD = _rx(r"root[- ]cause", r"find out (?:why|where|which)", r"figure out
 DEBUG_UNKNOWN = _rx(r"no idea (?:why|where|which)", r"(?:nobody|no one) knows (?:why|where|which)",
                     r"(?:do not|don'?t|can'?t|cannot) (?:know|tell|see|figure out) (?:if|whether|why|where|which)",
                     r"(?:can'?t|cannot|can not|unable to|never) (?:repro\w*|reproduce)")
+# A failure someone ran into and reports (the prose form of a bug report, no template needed): the
+# reporter's own experience ("I'm trying to", "when I", "I get", "we're seeing", "users report")
+# next to a failure form ("doesn't work", "crashes", "can't", "never received", "no longer").
+# Matched without the negation filter: "doesn't" and "never" are the evidence here.
+REPORTED = _rx(r"i'?m trying", r"i am trying", r"i tried", r"i try", r"when i",
+               r"i (?:open|opened|file|filed|found|hit|ran into|run into|encountered) (?:this|a|an) (?:bug|issue|ticket|problem)", r"i (?:get|got|keep getting|see|saw|noticed)",
+               r"i'?m (?:getting|seeing)", r"i am (?:getting|seeing)", r"we(?:'re| are) (?:getting|seeing)",
+               r"we (?:get|got|see|saw|noticed|keep getting)",
+               r"(?:users?|customers?|donors?|people|clients?|players?|students?|members?) (?:report\w*|told us|say|"
+               r"complain\w*)", r"told us")
+FAILURE = _rx(r"bugs?(?! me)", r"crash\w*", r"panic\w*", r"segfault\w*", r"hangs?", r"freez\w*", r"regression", r"broken", r"fail(?:s|ed|ing|ure)?",
+              r"errors?", r"exceptions?", r"raises?", r"throws?", r"(?:doesn'?t|does not|don'?t|do not|isn'?t|is not|"
+              r"stopped|not) work\w*", r"no longer", r"can'?not", r"can'?t", r"unable to", r"won'?t", r"doesn'?t",
+              r"does not", r"isn'?t", r"aren'?t", r"never", r"wrong", r"incorrect\w*", r"missing", r"unexpected\w*",
+              r"leak\w*", r"deadlock\w*", r"corrupt\w*", r"not (?:found|shown|updat\w*|saved|sent|received)")
 SYSTEMS = _rx(r"services?", r"gateway", r"api gateway", r"queue", r"workers?", r"consumers?", r"producers?",
               r"db", r"databases?", r"postgres\w*", r"mysql", r"caches?", r"redis", r"cdn", r"kafka", r"broker",
               r"frontend", r"backend", r"mobile(?: app)?", r"web(?: app)?", r"search index", r"proxy", r"mailer",
@@ -396,6 +411,22 @@ def _shape_features(f: Features, text: str, negated: list[tuple[int, int]], norm
         f.set("issue:report", 1.0, norm.headings[:2] or ["bug report"])
     if norm.has_trace:
         f.set("issue:trace", 1.0, ["stack trace"])
+    _report_features(f, text, norm)
+
+
+def _report_features(f: Features, text: str, norm: Normalized) -> None:
+    """A bug report in prose, without a template: a failure the reporter ran into, or an issue title
+    that states a failure above its body ("`tox -- -k foo` doesn't forward the args"). A typo, link
+    or wording report ("Fix broken link in docs") stays what it is: plainly trivial."""
+    if "act:typo" in f.values:
+        return
+    reported = REPORTED.search(text)
+    failure = FAILURE.search(text) if reported else None
+    if failure:
+        f.set("issue:experience", 1.0, [reported.group(0), failure.group(0)])
+    failed = FAILURE.search(norm.title) if norm.title else None
+    if failed:
+        f.set("issue:failure-title", 1.0, [failed.group(0)])
     if norm.has_code:
         f.set("text:code", 1.0, ["code"])
 

@@ -18,12 +18,13 @@ from buildrunner.router.lazyre import lazy
 class Normalized:
     """The prose of a task plus what was stripped from it."""
 
-    __slots__ = ("text", "has_code", "has_trace", "is_issue", "headings", "identifiers", "paths")
+    __slots__ = ("text", "has_code", "has_trace", "is_issue", "headings", "identifiers", "paths", "title")
 
     def __init__(self, text: str, has_code: bool, has_trace: bool, is_issue: bool, headings: list[str],
-                 identifiers: int, paths: int = 0) -> None:
+                 identifiers: int, paths: int = 0, title: str = "") -> None:
         self.text, self.has_code, self.has_trace, self.is_issue = text, has_code, has_trace, is_issue
         self.headings, self.identifiers, self.paths = headings, identifiers, paths
+        self.title = title  # an issue's title line (lower-cased, no inline code) when a body follows it
 
 
 _FENCE = lazy(r"^[ \t]*(```|~~~)[^\n]*\n.*?(?:^[ \t]*\1[ \t]*$|\Z)", re.S | re.M)
@@ -34,13 +35,18 @@ _TRACE_LINE = lazy(
     r"Exception ignored in: .*|\^+|~+\^*~*|\d{4}-\d\d-\d\dT[\d:.]+Z? +[A-Z]+ .*)\s*$", re.M)
 _TRACE_START = lazy(r"Traceback \(most recent call last\)|^\s*File \"[^\"]+\", line \d+|"
                           r"^\s*at [\w$.<>]+\([\w.]+:\d+\)|^panic: |^goroutine \d+ \[|"
-                          r"\b[A-Z]\w*(?:Error|Exception): ", re.M)
+                          r"\b[A-Z]\w*(?:Error|Exception): |"
+                          # a Rust panic, a compiler's or a tool's error line: "error[E0308]: mismatched
+                          # types", "error: Incompatible types", "npm ERR! code", "Segmentation fault"
+                          r"\bthread '[^'\n]*' panicked at |^\s*error(?:\[\w+\])?: |^npm ERR! |"
+                          r"\bSegmentation fault\b", re.M)
 _REPL = lazy(r"^(?:>>>|\.\.\.|In \[\d+\]:|\$|PS [A-Z]:\\[^>]*>|#)\s.*$|"
                    r"^Python \d+\.\d+[^\n]*\[(?:GCC|Clang|MSC)[^\n]*$|"
                    r"^Type \"help\", \"copyright\".*$", re.M)
 _HEADING = lazy(
     r"^[ \t]*(?:#{1,6}[ \t]*|\*\*)?(describe the bug|bug description|bug report|bug|to reproduce|"
-    r"steps to reproduce|reproduction|expected behaviou?r|actual behaviou?r|expected|actual|"
+    r"steps to reproduce|reproduction|how to reproduce|(?:the )?expected behaviou?r|(?:the )?(?:actual|current|observed) "
+    r"behaviou?r|expected results?|actual results?|expected|actual|"
     r"environment|version|versions|browser|os|logs?|additional context|screenshots|summary|"
     r"description|documentation|what happened\??|what did you expect\??|what version are you using\??|"
     r"feature request|motivation|problem|ask|proposal|bisect|"
@@ -49,7 +55,11 @@ _HEADING = lazy(
     re.I | re.M)
 _BUG_HEADINGS = {"describe the bug", "bug description", "bug report", "bug", "to reproduce", "steps to reproduce",
                  "reproduction", "expected behavior", "expected behaviour", "actual behavior", "actual behaviour",
-                 "what happened", "what happened?", "expected", "actual"}
+                 "what happened", "what happened?", "expected", "actual", "how to reproduce",
+                 "the expected behavior", "the expected behaviour", "current behavior", "current behaviour",
+                 "the current behavior", "the current behaviour", "observed behavior", "observed behaviour",
+                 "the actual behavior", "the actual behaviour", "expected result", "expected results",
+                 "actual result", "actual results"}
 _URL = lazy(r"\b(?:https?|ftp)://\S+|\bwww\.\S+", re.I)
 _INLINE_CODE = lazy(r"`[^`\n]+`")
 _PATH = lazy(r"(?<![\w@])(?:[\w.-]+/)+(?:[\w-]*\.\w+\b|(?=[\s,;:)]|$))|\b[\w-]+\.(?:py|js|jsx|ts|tsx|go|rs|java|kt|rb|php|cs|c|h|"
@@ -60,6 +70,9 @@ _PATH = lazy(r"(?<![\w@])(?:[\w.-]+/)+(?:[\w-]*\.\w+\b|(?=[\s,;:)]|$))|\b[\w-]+\
                    r"|(?<![\w.])\.(?:dockerignore|gitignore|gitattributes|npmrc|nvmrc|editorconfig|prettierrc|eslintrc"
                    r"|env(?:\.\w+)?)\b")
 _IDENT = lazy(r"\b(?:[a-z]+_[\w]+|[a-z]+[A-Z]\w*|[A-Z][a-z]+[A-Z]\w*|\w+\.\w+(?:\.\w+)*\(?\)?|\w+\(\))")
+# An issue as filed: a title line, a blank line, then a body of some length
+_TITLED = lazy(r"\A[ \t]*([^\n]{5,160})\n[ \t]*\n(.+)", re.S)
+_TITLE_BODY_WORDS = 12
 _ENV_LINE = lazy(r"^[ \t]*[-*][ \t]*(?:os|version|python|browser|platform|node)[ \t]*:.*$", re.I | re.M)
 
 
@@ -67,6 +80,10 @@ def normalize(task: str) -> Normalized:
     """The prose of `task` and the flags of what was removed (see module docstring)."""
     text = (task or "").replace("\r\n", "\n")
     has_code = False
+    titled = _TITLED.match(text)
+    title = ""
+    if titled and len(titled.group(2).split()) >= _TITLE_BODY_WORDS:
+        title = _INLINE_CODE.sub(" code ", titled.group(1)).lower()
     has_trace = bool(_TRACE_START.search(text))
 
     def fence(m: re.Match) -> str:
@@ -89,7 +106,7 @@ def normalize(task: str) -> Normalized:
     is_issue = bool(set(headings) & _BUG_HEADINGS) or (has_trace and len(text.split()) > 3)
     prose = " ".join(text.split())
     return Normalized(prose, has_code or n_inline > 0, has_trace, is_issue, headings, n_inline + n_paths + n_idents,
-                      n_paths)
+                      n_paths, title)
 
 
 def _heading_alone(text: str, m: re.Match) -> bool:

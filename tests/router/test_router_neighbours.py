@@ -88,7 +88,9 @@ def test_the_shipped_index_matches_the_shipped_weights():
     assert index is not None and weights["neighbours"]["k"] >= 1
     assert len(index.norms) == len(index.item_family) == weights["neighbours"]["items"]
     assert len(index.families) == len(index.labels) == len(index.texts) == weights["neighbours"]["families"]
-    assert 0.95 * weights["trained_on"]["items"] < weights["neighbours"]["items"] < weights["trained_on"]["items"]
+    # tasks labelled with a file/diff context are not in the index (about 8 % of the tune part since
+    # round 7b's in-editor requests, most of which name their file)
+    assert 0.85 * weights["trained_on"]["items"] < weights["neighbours"]["items"] < weights["trained_on"]["items"]
     for term in ("typo", "design", "fix_typo"):
         idf, ids = index._postings(term)
         assert idf > 0 and all(0 <= j < len(index.norms) for j in ids)
