@@ -53,6 +53,7 @@ _STRUCTURAL = (
 _TRIGGERS = ("<", "$", "{", "%", "your", "replace", "fill", "not", "fake")
 _RUN = r"(.)\1{7,}"  # the same character 8+ times in a row
 _compiled: tuple[re.Pattern, re.Pattern] | None = None
+_NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")  # ~5 µs at import; `re.sub` looked it up in re's cache per value
 
 
 def _patterns() -> tuple[re.Pattern, re.Pattern]:
@@ -92,7 +93,7 @@ def is_placeholder(value: str) -> bool:
         return True
     if any(t in low for t in _TRIGGERS) and structural.search(low) and brackets_nest(value):
         return True
-    body = re.sub(r"[^A-Za-z0-9]", "", value)
+    body = _NOT_ALNUM.sub("", value)
     # long values made of two or three distinct characters: abababab, 0000-1111…
     return len(body) >= 12 and len(set(body.lower())) <= 3
 

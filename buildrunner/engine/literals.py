@@ -29,6 +29,7 @@ import sys
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import lru_cache
 
 LAZY_BYTES = 4_000_000  # text scanned by the fallback before a matcher switches to Hyperscan
 _KELVIN = "\u212a"  # lowercases to ASCII `k`: Hyperscan's ASCII case folding would miss it
@@ -294,6 +295,18 @@ def _store_database(hyperscan, key: str, db) -> None:
 
 
 # -- what a regex's matches must contain -------------------------------------------------------
+@lru_cache(maxsize=16)
+def parsed_pattern(pattern: str):
+    """`pattern` parsed by the regex parser (`re._parser`), shared by the analyses of one rule's
+    regex when its pack loads (validation, literal prefix, required literals, leading literal, run
+    start, witness, line-break blindness: each parsed it again). Callers only read it. Raises what
+    the parser raises."""
+    import re._parser as sre_parse
+
+    return sre_parse.parse(pattern, 0)
+
+
+# -- what a regex's matches must contain -------------------------------------------------------
 def required_literals(pattern: str, known: Iterable[str] = ()) -> list[tuple[str, ...]]:
     """Literal strings every match of `pattern` contains: a list of any-of sets, one word of each
     set occurs (case-sensitively) in every match. Empty when nothing is known.
@@ -310,11 +323,11 @@ def required_literals(pattern: str, known: Iterable[str] = ()) -> list[tuple[str
     import re
 
     try:
-        import re._parser as sre_parse
+        import re._parser  # noqa: F401 — what parsed_pattern uses
     except ImportError:  # pragma: no cover - a Python without re._parser
         return []
     try:
-        parsed = sre_parse.parse(pattern, 0)
+        parsed = parsed_pattern(pattern)
     except (re.error, RecursionError, OverflowError):
         return []
     if parsed.state.flags & re.IGNORECASE:
@@ -401,11 +414,11 @@ def leading_literal(pattern: str) -> str:
     from re import _constants as c
 
     try:
-        import re._parser as sre_parse
+        import re._parser  # noqa: F401 — what parsed_pattern uses
     except ImportError:  # pragma: no cover - a Python without re._parser
         return ""
     try:
-        parsed = sre_parse.parse(pattern, 0)
+        parsed = parsed_pattern(pattern)
     except (re.error, RecursionError, OverflowError):
         return ""
     if parsed.state.flags & re.IGNORECASE:
@@ -422,3 +435,279 @@ def leading_literal(pattern: str) -> str:
         else:
             break
     return "".join(head) if asserted else ""
+
+
+# -- where a match can start: before the keyword it names ---------------------------------------
+# The non-ASCII characters Python's case-insensitive matching equates with an ASCII letter (`ſ` with
+# `s`, the Kelvin sign with `k`, dotted and dotless `i`): `(?i:secret)` matches `ſecret`, which no
+# ASCII-caseless keyword pass reports. tests/engine/test_literals.py recomputes this set over every
+# code point.
+CASE_TRAPS = ("\u017f", "\u212a", "\u0130", "\u0131")
+
+
+def keywords_fold_like_regex(text: str) -> bool:
+    """Whether every case-insensitive regex match of an ASCII word in `text` is an ASCII-caseless
+    occurrence of it (what the keyword pass reports): `text` holds none of `CASE_TRAPS`."""
+    return text.isascii() or not any(ch in text for ch in CASE_TRAPS)
+
+
+_CLASS_CATEGORIES = {"CATEGORY_WORD": r"\w", "CATEGORY_NOT_WORD": r"\W", "CATEGORY_DIGIT": r"\d",
+                     "CATEGORY_NOT_DIGIT": r"\D", "CATEGORY_SPACE": r"\s", "CATEGORY_NOT_SPACE": r"\S"}
+
+
+def keyword_run_start(pattern: str, keywords: Iterable[str]) -> tuple[str, str] | None:
+    """(lead, run class) when every match of `pattern` starts with the literal character `lead`,
+    followed by a repeat of the class `run` that reaches a case-insensitive alternative of words,
+    each holding one of `keywords` (lowercase) and made of `run` characters, `lead` not one of them:
+    `<(?P<key>[\\w.\\-:]*(?i:key|secret|…)…`. Else None.
+
+    Then (in a text where `keywords_fold_like_regex`) every match starts at the nearest `lead`
+    before some keyword occurrence with only `run` characters between: the regex need only be
+    tried there, not at every `lead` of the searched lines (every `<` of an HTML page). Patterns that
+    look ahead (a look-ahead, `$`, `\\b`) are refused: their matches may depend on where the searched
+    range ends (`secrets._run_led` relies on that)."""
+    import re
+    from re import _constants as c
+
+    try:
+        import re._parser  # noqa: F401 — what parsed_pattern uses
+    except ImportError:  # pragma: no cover - a Python without re._parser
+        return None
+    try:
+        parsed = parsed_pattern(pattern)
+    except (re.error, RecursionError, OverflowError):
+        return None
+    items = list(parsed)
+    if parsed.state.flags & re.IGNORECASE or len(items) < 2 or items[0][0] is not c.LITERAL \
+            or _looks_ahead(items) or items[1][0] is not c.SUBPATTERN:
+        return None
+    lead, body = chr(items[0][1]), list(items[1][1][-1])
+    if len(body) < 2 or body[0][0] not in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+        return None
+    low, _high, repeated = body[0][1]
+    run = _class_source(repeated) if low == 0 and len(repeated) == 1 else None
+    words = _caseless_words(body[1])
+    if run is None or not words:
+        return None
+    known = [k.lower() for k in keywords]
+    run_re = re.compile(f"{run}*")
+    if run_re.fullmatch(lead) or not all(any(k in w.lower() for k in known) and run_re.fullmatch(w.lower())
+                                         and run_re.fullmatch(w.upper()) for w in words):
+        return None
+    return lead, run
+
+
+def _looks_ahead(items) -> bool:
+    """Whether a parsed pattern holds an assertion that reads text after the current position."""
+    from re import _constants as c
+
+    forward_at = (c.AT_END, c.AT_END_LINE, c.AT_END_STRING, c.AT_BOUNDARY, c.AT_NON_BOUNDARY,
+                  c.AT_LOC_BOUNDARY, c.AT_LOC_NON_BOUNDARY, c.AT_UNI_BOUNDARY, c.AT_UNI_NON_BOUNDARY)
+    for op, av in items:
+        if op is c.AT and av in forward_at:
+            return True
+        if op in (c.ASSERT, c.ASSERT_NOT) and (av[0] > 0 or _looks_ahead(av[1])):
+            return True
+        if op is c.SUBPATTERN and _looks_ahead(av[-1]):
+            return True
+        if op is c.BRANCH and any(_looks_ahead(branch) for branch in av[1]):
+            return True
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT) and _looks_ahead(av[2]):
+            return True
+        if op is c.ATOMIC_GROUP and _looks_ahead(av):
+            return True
+        if op is c.GROUPREF_EXISTS and (_looks_ahead(av[1]) or (av[2] is not None and _looks_ahead(av[2]))):
+            return True
+    return False
+
+
+def _class_source(items) -> str | None:
+    """`[…]` for a parsed one-character class (IN), None for anything else."""
+    import re
+    from re import _constants as c
+
+    if len(items) != 1 or items[0][0] is not c.IN:
+        return None
+    out = []
+    for op, av in items[0][1]:
+        if op is c.NEGATE:
+            out.append("^")
+        elif op is c.LITERAL:
+            out.append(re.escape(chr(av)))
+        elif op is c.RANGE:
+            out.append(f"{re.escape(chr(av[0]))}-{re.escape(chr(av[1]))}")
+        elif op is c.CATEGORY and str(av) in _CLASS_CATEGORIES:
+            out.append(_CLASS_CATEGORIES[str(av)])
+        else:
+            return None
+    return "[" + "".join(out) + "]"
+
+
+def _caseless_words(item) -> list[str]:
+    """The words of `(?i:w1|w2|…)` (or `(?i:w)`), each all literal characters; [] otherwise."""
+    import re
+    from re import _constants as c
+
+    op, av = item
+    if op is not c.SUBPATTERN or not av[1] & re.IGNORECASE:
+        return []
+    body = list(av[-1])
+    branches = body[0][1][1] if len(body) == 1 and body[0][0] is c.BRANCH else [body]
+    words = []
+    for branch in branches:
+        if not branch or any(op is not c.LITERAL for op, _av in branch):
+            return []
+        words.append("".join(chr(av) for _op, av in branch))
+    return words
+
+
+# -- a necessary part of every match, searched for once per line ---------------------------------
+def witness_items(pattern: str) -> tuple[int, int] | None:
+    """(start, end): top-level items `start:end` of the parsed `pattern` that every match holds, in a
+    form a search finds fast, or None. Every match of `pattern` that starts in a text range and ends
+    by its end holds a match of these items (searched in the same text, with the same end): a line
+    where they occur nowhere after a keyword cannot hold a match starting there.
+
+    Chosen from the end of the pattern (the value part of a `key = "value"` rule): the items after
+    the last alternation, caseless group or back-reference (a trailing back-reference is left out),
+    without leading items that may match nothing; None unless they start with a literal or a class
+    of a few literal characters (`_rare_start`: otherwise the search costs more than it saves)."""
+    import re
+    from re import _constants as c
+
+    try:
+        import re._parser  # noqa: F401 — what parsed_pattern uses
+    except ImportError:  # pragma: no cover - a Python without re._parser
+        return None
+    try:
+        parsed = parsed_pattern(pattern)
+    except (re.error, RecursionError, OverflowError):
+        return None
+    if parsed.state.flags & re.IGNORECASE:
+        return None
+    items = list(parsed)
+    end = len(items)
+    while end and items[end - 1][0] is c.GROUPREF:
+        end -= 1
+    start = end
+    while start and _plain([items[start - 1]]):
+        start -= 1
+    while start < end and _min_width(items[start]) == 0:
+        start += 1
+    if start == end or not _rare_start(items[start]):
+        return None
+    return start, end
+
+
+def compile_items(pattern: str, start: int, end: int):
+    """The top-level items `start:end` of the parsed `pattern`, compiled as a regex of their own (the
+    group numbers and names stay those of `pattern`)."""
+    import re._compiler as sre_compile
+    import re._parser as sre_parse
+
+    parsed = sre_parse.parse(pattern, 0)  # a fresh tree: the compiler gets its own
+    return sre_compile.compile(sre_parse.SubPattern(parsed.state, list(parsed)[start:end]), 0)
+
+
+def _plain(items) -> bool:
+    """No alternation, caseless group, back-reference or conditional anywhere in `items`."""
+    import re
+    from re import _constants as c
+
+    for op, av in items:
+        if op in (c.BRANCH, c.GROUPREF, c.GROUPREF_EXISTS, c.GROUPREF_IGNORE, c.GROUPREF_LOC_IGNORE,
+                  c.GROUPREF_UNI_IGNORE):
+            return False
+        if op is c.SUBPATTERN and (av[1] & re.IGNORECASE or not _plain(av[-1])):
+            return False
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT) and not _plain(av[2]):
+            return False
+        if op in (c.ASSERT, c.ASSERT_NOT) and not _plain(av[1]):
+            return False
+        if op is c.ATOMIC_GROUP and not _plain(av):
+            return False
+    return True
+
+
+def _min_width(item) -> int:
+    import re._parser as sre_parse
+
+    return sre_parse.SubPattern(sre_parse.State(), [item]).getwidth()[0]
+
+
+RARE_START_CHARS = 4  # a witness starts with at most this many distinct characters (quotes, `=`)
+
+
+def _rare_start(item) -> bool:
+    """The item begins with a literal or a class of a few literal characters (`["'\x60]`): a search
+    skips to them, and they are rare enough in text for the search to cost less than the attempts
+    it saves. A witness that starts with `[a-z0-9]{32}` would try nearly every place of a line."""
+    from re import _constants as c
+
+    op, av = item
+    if op is c.LITERAL:
+        return True
+    if op is c.IN:
+        return len(av) <= RARE_START_CHARS and all(sub_op is c.LITERAL for sub_op, _ in av)
+    if op is c.SUBPATTERN and av[-1]:
+        return _rare_start(list(av[-1])[0])
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT) and av[0] >= 1 and av[2]:
+        return _rare_start(list(av[2])[0])
+    return False
+
+
+# -- matches that never read a line break ----------------------------------------------------------
+def newline_blind(pattern: str) -> bool:
+    """Whether no part of `pattern` can match a line break and it has no end-of-text assertion
+    (`$`, `\\Z`): searched with a line's end as the end of the text, or with more lines after it,
+    it then finds the same match at each place (at the line's end it sees nothing in one case and a
+    `\\n` no part can match in the other; `\\b` sees a non-word character either way)."""
+    import re
+
+    try:
+        import re._parser  # noqa: F401 — what parsed_pattern uses
+    except ImportError:  # pragma: no cover - a Python without re._parser
+        return False
+    try:
+        parsed = parsed_pattern(pattern)
+    except (re.error, RecursionError, OverflowError):
+        return False
+    return not parsed.state.flags & re.DOTALL and _blind(list(parsed))
+
+
+def _blind(items) -> bool:
+    import re
+    from re import _constants as c
+
+    for op, av in items:
+        if op is c.LITERAL and av == 10 or op is c.NOT_LITERAL and av != 10:
+            return False
+        if op is c.ANY or op is c.AT and av in (c.AT_END, c.AT_END_LINE, c.AT_END_STRING):
+            return False  # `.` is blind without DOTALL, but a scoped (?s:…) is not worth telling apart
+        if op is c.IN:
+            source = _class_source([(op, av)])
+            if source is None or re.fullmatch(source, "\n"):
+                return False
+        nested = (av[-1] if op is c.SUBPATTERN else av[2] if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT)
+                  else av[1] if op in (c.ASSERT, c.ASSERT_NOT) else av if op is c.ATOMIC_GROUP else None)
+        if op is c.SUBPATTERN and av[1] & re.DOTALL:
+            return False
+        if nested is not None and not _blind(list(nested)):
+            return False
+        if op is c.BRANCH and not all(_blind(list(branch)) for branch in av[1]):
+            return False
+        if op is c.GROUPREF_EXISTS:
+            return False
+        if op not in _BLIND_OPS:
+            return False
+    return True
+
+
+def _blind_ops():
+    from re import _constants as c
+
+    return frozenset({c.LITERAL, c.NOT_LITERAL, c.IN, c.AT, c.SUBPATTERN, c.MAX_REPEAT, c.MIN_REPEAT,
+                      c.POSSESSIVE_REPEAT, c.ASSERT, c.ASSERT_NOT, c.ATOMIC_GROUP, c.BRANCH, c.GROUPREF})
+
+
+_BLIND_OPS = _blind_ops()  # anything else (an unknown opcode): not known to be blind

@@ -100,9 +100,13 @@ def _segments_into(text: str, vocabulary: frozenset) -> bool:
     """Whether `text` (lowercase letters, at most 30) splits entirely into words of `vocabulary`."""
     if not text or len(text) > 30:
         return False
-    ok = [True] + [False] * len(text)
-    for end in range(1, len(text) + 1):
-        ok[end] = any(ok[start] and text[start:end] in vocabulary for start in range(max(0, end - 14), end))
+    size = len(text)
+    ok = [True] + [False] * size  # ok[i]: text[:i] splits into words (of at most 14 letters)
+    for start in range(size):
+        if ok[start]:  # only from where a split reaches: most values are reached nowhere past 0
+            for end in range(start + 1, min(start + 14, size) + 1):
+                if text[start:end] in vocabulary:
+                    ok[end] = True
     return ok[-1]
 
 
@@ -542,6 +546,8 @@ def claimed_by_provider(value: str, prefixes: tuple[str, ...], truncated: bool =
     if not prefixes:
         return False
     low = value.lower()
+    if not low.startswith(prefixes):  # one C-level test for the usual case: no provider's prefix
+        return False
     prefix = max((p for p in prefixes if low.startswith(p)), key=len, default="")
     return bool(prefix) and (truncated or not strong_random(value[len(prefix):]))
 

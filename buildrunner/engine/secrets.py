@@ -169,11 +169,13 @@ def _validate_regex(pattern: str, field: str, *, need_secret: bool) -> None:
     """
     try:
         try:
-            import re._parser as sre_parse
+            import re._parser  # noqa: F401 — what parsed_pattern uses
         except ImportError:  # pragma: no cover - a Python without re._parser: compile fully
             groups = re.compile(pattern).groupindex
         else:
-            parsed = sre_parse.parse(pattern, 0)
+            from buildrunner.engine.literals import parsed_pattern
+
+            parsed = parsed_pattern(pattern)
             _check_lookbehinds(parsed)
             groups = parsed.state.groupdict
     except re.error as exc:
@@ -190,12 +192,14 @@ def literal_prefix(pattern: str) -> str:
     Read from the parsed regex: '' when the group starts with a class, an alternation or a repeat.
     """
     try:
-        import re._parser as sre_parse
+        import re._parser  # noqa: F401 — what parsed_pattern uses
         from re import _constants as c
     except ImportError:  # pragma: no cover
         return ""
+    from buildrunner.engine.literals import parsed_pattern
+
     try:
-        parsed = sre_parse.parse(pattern, 0)
+        parsed = parsed_pattern(pattern)
     except re.error:
         return ""
     group = parsed.state.groupdict.get("secret")
@@ -227,7 +231,6 @@ def literal_prefix(pattern: str) -> str:
 
 def secret_min_width(pattern: str) -> int:
     """The fewest characters the `secret` group of `pattern` can match (0 when unknown)."""
-    import re._parser as sre_parse
     from re import _constants as c
 
     def find(items, group):
@@ -245,8 +248,10 @@ def secret_min_width(pattern: str) -> int:
                         return found
         return None
 
+    from buildrunner.engine.literals import parsed_pattern
+
     try:
-        parsed = sre_parse.parse(pattern, 0)
+        parsed = parsed_pattern(pattern)
         body = find(parsed, parsed.state.groupdict.get("secret"))
         return body.getwidth()[0] if body is not None else 0
     except (re.error, RecursionError, OverflowError):
@@ -315,6 +320,9 @@ def compile_spec(raw: dict, rule_id: str) -> dict:
     # caches keep it and a scan does not redo it for 281 rules before its workers start
     spec["required"] = _required_sets(regex, spec["keywords"])
     spec["leading"] = _leading(regex)
+    spec["run_start"] = _run_start(regex, spec["keywords"])
+    spec["witness"] = _witness(regex) if anchored else []
+    spec["leading_hits"] = _leading_hits(regex, spec)
     return spec
 
 
@@ -336,6 +344,35 @@ def _leading(regex: str) -> str:
 
     head = leading_literal(regex)
     return head if len(head) >= 2 else ""
+
+
+def _run_start(regex: str, keywords: list[str]) -> list[str]:
+    """[lead, run class] of engine/literals.py `keyword_run_start`, or [] (a JSON-cacheable spec)."""
+    from buildrunner.engine.literals import keyword_run_start
+
+    found = keyword_run_start(regex, keywords)
+    return list(found) if found else []
+
+
+def _witness(regex: str) -> list[int]:
+    """[start, end] of engine/literals.py `witness_items`, or [] (a JSON-cacheable spec)."""
+    from buildrunner.engine.literals import witness_items
+
+    found = witness_items(regex)
+    return list(found) if found else []
+
+
+def _leading_hits(regex: str, spec: dict) -> bool:
+    """Whether the regex can be tried at the keyword hits where its leading literal occurs, up to
+    the end of their line (`_at_leading_hits`), instead of searching the merged hit lines: a rule
+    searched line by line (not anchored, no window) whose every match starts with a literal that
+    starts with one of its keywords (so each occurrence is a hit), and whose regex is blind to line
+    breaks (engine/literals.py `newline_blind`: a line's end or the next line makes no difference)."""
+    from buildrunner.engine.literals import newline_blind
+
+    leading = spec["leading"]
+    return bool(leading and leading.isascii() and not spec["anchored"] and not spec["window"]
+                and any(leading.lower().startswith(k) for k in spec["keywords"]) and newline_blind(regex))
 
 
 def _path_spec(raw: dict) -> dict:
@@ -451,6 +488,21 @@ class Providers:
 _PATTERNS: dict[str, re.Pattern] = {}
 
 
+_WITNESSES: dict[tuple[str, int, int], re.Pattern] = {}  # likewise, the witnesses of anchored rules
+
+
+def compiled_witness(pattern: str, start: int, end: int) -> re.Pattern:
+    """Items `start:end` of `pattern` compiled on their own (engine/literals.py `witness_items`),
+    once per process; only called after `pattern` itself compiled."""
+    key = (pattern, start, end)
+    found = _WITNESSES.get(key)
+    if found is None:
+        from buildrunner.engine.literals import compile_items
+
+        found = _WITNESSES[key] = compile_items(pattern, start, end)
+    return found
+
+
 def compiled_regex(rule: Rule) -> re.Pattern:
     """`rule`'s regex, compiled once per process. The pack loader only parses it (a code-size limit
     or a compiler that disagrees shows here): a RuleError naming the rule, never a traceback."""
@@ -475,7 +527,8 @@ def _is_claim(prefix: str) -> bool:
 class _Compiled:
     """A rule's regexes, compiled on first use."""
 
-    __slots__ = ("rule", "spec", "_regex", "_required", "_leading", "_allow_re", "_line_re", "_verdicts")
+    __slots__ = ("rule", "spec", "_regex", "_required", "_leading", "_run_start", "_witness", "_leading_hits",
+                 "_allow_re", "_line_re", "_verdicts")
 
     def __init__(self, rule: Rule):
         self.rule = rule
@@ -483,6 +536,9 @@ class _Compiled:
         self._regex = None
         self._required: list[list[str]] | None = None
         self._leading: str | None = None
+        self._run_start: tuple[str, re.Pattern] | bool | None = None
+        self._witness: re.Pattern | bool | None = None
+        self._leading_hits: bool | None = None
         self._allow_re: list[re.Pattern] | None = None
         self._line_re: list[re.Pattern] | None = None
         self._verdicts: dict[tuple, str | None] = {}  # the same line in many files is judged once
@@ -523,6 +579,39 @@ class _Compiled:
             found = self.spec.get("leading")
             self._leading = found if found is not None else _leading(self.spec["regex"])
         return self._leading
+
+    @property
+    def run_start(self) -> tuple[str, re.Pattern] | None:
+        """(lead, compiled run class) when every match starts at the `lead` before a keyword
+        (`_run_start`): from the spec, or now for a spec built without it."""
+        if self._run_start is None:
+            found = self.spec.get("run_start")
+            if found is None:
+                found = _run_start(self.spec["regex"], self.spec["keywords"])
+            self._run_start = (found[0], re.compile(f"{found[1]}*")) if found else False
+        return self._run_start or None
+
+    @property
+    def witness(self) -> re.Pattern | None:
+        """For an anchored rule, the compiled `_witness` items every match holds (a hit line without
+        them is not tried), or None: from the spec, or now for a spec built without it."""
+        if self._witness is None:
+            found = self.spec.get("witness")
+            if found is None:
+                found = _witness(self.spec["regex"]) if self.spec["anchored"] else []
+            self._witness = compiled_witness(self.spec["regex"], *found) if found else False
+        return self._witness or None
+
+    @property
+    def leading_hits(self) -> str | None:
+        """The leading literal when the regex is tried only at the hits where it occurs
+        (`_leading_hits`), else None: from the spec, or now for a spec built without it."""
+        if self._leading_hits is None:
+            found = self.spec.get("leading_hits")
+            if found is None:
+                found = _leading_hits(self.spec["regex"], {**self.spec, "leading": self.leading})
+            self._leading_hits = found
+        return self.leading if self._leading_hits else None
 
     def drop_reason(self, candidate, claims: tuple[str, ...] = (),
                     providers: Providers | None = None) -> str | None:
@@ -619,6 +708,8 @@ class SecretMatcher:
         for compiled in self.rules:
             compiled.required  # noqa: B018 — the properties read the regex literals from the spec
             compiled.leading  # noqa: B018
+            compiled.run_start  # noqa: B018
+            compiled.leading_hits  # noqa: B018
 
     # -- keyword pass -------------------------------------------------------------------------
     def hits(self, text: str) -> dict[int, list[int]]:
@@ -657,6 +748,7 @@ class SecretMatcher:
         from buildrunner.engine.secret_filters import is_test_or_doc_path
 
         path_kind = is_test_or_doc_path(doc.path)
+        folds: list[bool] = []  # keywords_fold_like_regex(text), computed on first need
         found: list[tuple[_Compiled, int, int, int]] = []
         for index in sorted(hits):
             compiled = self.rules[index]
@@ -665,7 +757,7 @@ class SecretMatcher:
             if compiled.spec.get("extract"):
                 self._extracted(compiled, doc, path_kind, line_start, line_end, found, dropped)
                 continue
-            matches = self._matches(compiled, text, hits[index])
+            matches = self._matches(compiled, text, hits[index], folds)
             seen: set[int] = set()
             for m in matches:
                 if m is None:
@@ -692,12 +784,30 @@ class SecretMatcher:
         return kept
 
     @staticmethod
-    def _matches(compiled: _Compiled, text: str, offsets: list[int]):
+    def _matches(compiled: _Compiled, text: str, offsets: list[int], folds: list[bool] | None = None):
         """The regex matches of a rule around its keyword hits (`offsets`; None where an anchored
-        regex does not match)."""
+        regex does not match). `folds`: [keywords_fold_like_regex(text)] once known, else []."""
         regex, anchored = compiled.regex, compiled.spec["anchored"]
         if anchored:  # try the regex only at the keyword / at the start of each hit line
-            return _anchored_matches(regex, text, offsets, at_line_start=anchored == "line")
+            return _anchored_matches(regex, text, offsets, at_line_start=anchored == "line",
+                                     witness=compiled.witness)
+        leading = compiled.leading_hits
+        if leading is not None:
+            found = _at_leading_hits(regex, text, offsets, leading)
+            if found is not None:
+                return found
+        run_start = compiled.run_start
+        if run_start is not None:
+            if folds is None:
+                folds = []
+            if not folds:
+                from buildrunner.engine.literals import keywords_fold_like_regex
+
+                folds.append(keywords_fold_like_regex(text))
+            if folds[0]:
+                found = _run_led(regex, text, offsets, *run_start, compiled.spec["window"])
+                if found is not None:
+                    return found
         return _search(regex, text, _segments(text, offsets, compiled.spec["window"]), compiled.required,
                        compiled.leading)
 
@@ -799,20 +909,99 @@ class SecretMatcher:
         return findings
 
 
-def _anchored_matches(regex: re.Pattern, text: str, offsets: list[int], at_line_start: bool):
+def _anchored_matches(regex: re.Pattern, text: str, offsets: list[int], at_line_start: bool,
+                      witness: re.Pattern | None = None):
     """`regex.match` at each distinct offset, or at the start of each distinct hit line, up to the
-    end of that line, in text order. Offsets on one line share one search for the line's end."""
+    end of that line, in text order. Offsets on one line share one search for the line's end.
+
+    `witness`: items every match holds (`_Compiled.witness`). A line where they occur nowhere from
+    its first offset (its start, `at_line_start`) to its end holds no match: it is not tried."""
     size = len(text)
     line_end = -1  # the end of the line of the previous offset
+    live = True  # the line of the previous offset holds the witness
     for offset in sorted(set(offsets)):
         if offset > line_end:
             line_end = text.find("\n", offset)
             if line_end == -1:
                 line_end = size
-            if at_line_start:
-                yield regex.match(text, text.rfind("\n", 0, offset) + 1, line_end)
-        if not at_line_start:
+            start = text.rfind("\n", 0, offset) + 1 if at_line_start else offset
+            if witness is not None:
+                live = witness.search(text, start, line_end) is not None
+            if at_line_start and live:
+                yield regex.match(text, start, line_end)
+        if live and not at_line_start:
             yield regex.match(text, offset, line_end)
+
+
+def _at_leading_hits(regex: re.Pattern, text: str, offsets: list[int], leading: str) -> list[re.Match] | None:
+    """The matches `_search` finds over `_segments(text, offsets, 0)` for a regex that starts with
+    `leading` (`_Compiled.leading_hits`): tried at each hit where `leading` occurs, up to its line's
+    end, never inside an earlier match. None when a hit line is over LONG_LINE (its segments are
+    cut around the hits): the caller searches the segments then.
+
+    Exact: every occurrence of `leading` is a hit (it starts with a keyword); a segment's end is the
+    end of its last line, and a regex blind to line breaks matches there as at its own line's end."""
+    out: list[re.Match] = []
+    size = len(text)
+    end = -1  # the end of the previous match: finditer's matches do not overlap
+    line_end = -1  # the end of the line of the previous candidate
+    startswith = text.startswith
+    for at in sorted(set(offsets)):
+        if at < end or not startswith(leading, at):
+            continue
+        if at > line_end:
+            line_end = text.find("\n", at)
+            if line_end == -1:
+                line_end = size
+            if line_end - text.rfind("\n", 0, at) - 1 > LONG_LINE:
+                return None
+        m = regex.match(text, at, line_end)
+        if m is not None:
+            out.append(m)
+            end = m.end()
+    return out
+
+
+RUN_PROBE = 64  # characters searched back from a keyword for the `lead` of its run before searching further
+
+
+def _run_led(regex: re.Pattern, text: str, offsets: list[int], lead: str, run: re.Pattern,
+             window: int) -> list[re.Match] | None:
+    """The matches `_search` finds over `_segments(text, offsets, window)`, for a regex whose every
+    match starts at the nearest `lead` before a keyword with only `run` characters between
+    (`_Compiled.run_start`, in a text where keywords fold like the regex): the regex is tried only
+    at those places. None when a match would leave its keyword's own segment (`_search` might then
+    see it cut or merged differently): the caller searches the segments instead.
+
+    Exact: the matches of `_search` start at such places, the regex does not look ahead (so a match
+    that ends inside a segment is the same whatever the segment's end) and none is empty."""
+    starts: dict[int, int] = {}  # where the regex is tried → the first keyword offset that led there
+    rfind = text.rfind
+    for offset in offsets:
+        probe = offset - RUN_PROBE if offset > RUN_PROBE else 0
+        at = rfind(lead, probe, offset)
+        if at < 0:
+            if not probe or run.fullmatch(text, probe, offset) is None:
+                continue  # no `lead` before the keyword's run, or something else between
+            at = rfind(lead, 0, probe)
+            if at < 0:
+                continue
+        if at not in starts and run.fullmatch(text, at + 1, offset) is not None:
+            starts[at] = offset
+    out: list[re.Match] = []
+    end = -1  # finditer's matches do not overlap
+    for at in sorted(starts):
+        if at < end:
+            continue
+        m = regex.match(text, at)
+        if m is None:
+            continue
+        seg_start, seg_end = _segments(text, [starts[at]], window)[0]
+        if at < seg_start or m.end() > seg_end:
+            return None
+        out.append(m)
+        end = m.end()
+    return out
 
 
 def _segments(text: str, offsets: list[int], window: int) -> list[tuple[int, int]]:
