@@ -168,7 +168,16 @@ SCOPE_SMALL = _rx(r"just", r"only", r"quick(?:ly)?", r"small", r"tiny", r"minor"
 DEBUG_HARD = _rx(r"root[- ]cause", r"find out (?:why|where|which)", r"figure out why", r"track(?:ing)? down",
                  r"trac(?:e|ing) why", r"investigat\w*", r"intermittent\w*", r"sometimes", r"drift\w*",
                  r"disagree\w*", r"not sure where", r"which component", r"differ\w*", r"vanish\w*",
-                 r"spikes?")
+                 r"spik(?:e|es|ing)", r"cause (?:is )?unknown", r"unknown cause",
+                 r"(?:which|what) (?:one|change|layer|part) (?:is|caused|causes)",
+                 r"(?:\w+|several|multiple) things changed", r"could be (?:the |our |a )?[\w-]+(?: [\w-]+)?,? or",
+                 r"pin (?:it|this|that) down", r"bisect\w*", r"(?:common|shared) (?:cause|factor|root)",
+                 r"what'?s common")
+# the cause is unknown: read as written, a negation here is the evidence ("no idea where it starts")
+# ("no idea what this regex does" asks for an explanation: "what" and "how" are not in these)
+DEBUG_UNKNOWN = _rx(r"no idea (?:why|where|which)", r"(?:nobody|no one) knows (?:why|where|which)",
+                    r"(?:do not|don'?t|can'?t|cannot) (?:know|tell|see|figure out) (?:if|whether|why|where|which)",
+                    r"(?:can'?t|cannot|can not|unable to|never) (?:repro\w*|reproduce)")
 SYSTEMS = _rx(r"services?", r"gateway", r"api gateway", r"queue", r"workers?", r"consumers?", r"producers?",
               r"db", r"databases?", r"postgres\w*", r"mysql", r"caches?", r"redis", r"cdn", r"kafka", r"broker",
               r"frontend", r"backend", r"mobile(?: app)?", r"web(?: app)?", r"search index", r"proxy", r"mailer",
@@ -211,7 +220,36 @@ DECIDED = _rx(r"as (?:planned|decided|agreed|specified|described|designed)", r"w
               r"(?:as|like) the (?:ticket|plan|spec|runbook|design doc|adr|rfc)(?:'s)? (?:says|describes|lists)",
               r"(?:per|from|in) the (?:ticket|plan|spec|runbook|approved \w+(?: \w+)?)", r"(?:already|is|are) (?:settled|decided)",
               r"we (?:went with|picked|chose)", r"the team (?:picked|chose)", r"(?:we|the team) (?:agreed|settled) on",
-              r"(?:the )?plan'?s (?:first|second|third|next) step", r"(?:step|phase) \d+ of the")
+              r"(?:the )?plan'?s (?:first|second|third|next) step", r"(?:step|phase) \d+ of the",
+              # a document or a decision that already chose: "the design note settled on", "as the ADR decided",
+              # "RFC accepted:", "is the chosen path", "per the decision", "that docs/adr/0007 accepted"
+              r"(?:the|that|our) (?:[\w./'-]+ ){0,3}?(?:team|design|doc|adr|rfc|plan|spec|review|committee|architects?|leads?|"
+              r"memo|note|one-pager|prd|proposal|decision|docs/adr/\d+)(?:[- ]\w+)? (?:decided|chose|settled on|accepted|"
+              r"approved|signed off|picked)",
+              r"(?:rfc|adr|proposal|plan|design|decision|spec)(?: \d+)? (?:is |was |has been )?(?:accepted|approved|"
+              r"signed off|finished|agreed)",
+              r"(?:is|was) the (?:chosen|agreed|accepted|approved|decided) \w+", r"agreed (?:in|at|on) the",
+              # carrying out a named document: "per the pipeline design", "following the plan we wrote", "per PRD-7",
+              # "the threat model says to sign ...", "system design is done", "the architecture decision was made"
+              r"(?:following|per|from|according to) (?:the |our )?(?:[\w'-]+ ){0,3}?(?:plan|design|spec|prd|rfc|adr|"
+              r"threat model|doc|decision|proposal|runbook)",
+              r"(?:design|decision|plan|spec|rfc|adr|prd)(?: [\w-]+){0,2} (?:is|was|has been) (?:done|made|final|approved|"
+              r"accepted|signed off|agreed)",
+              r"(?:threat model|spec|prd|rfc|adr|design(?: doc)?|plan|doc) (?:says|said|defines|describes|specifies|lists|"
+              r"calls for)",
+              r"(?:accepted|approved|agreed|chosen) (?:\w+ )?(?:rfc|adr|design|plan|proposal|spec|approach)")
+# a planning document named as the *place* of an edit, not the task: a short title label before a colon
+# ("network design doc: the CIDR in the subnet table is wrong", "search RFC: fix the example query") or
+# "in/of/under the ... doc" ("in the PRD for onboarding, the metric should read 'days'"). Planning words
+# inside it do not lead the task; the action after it does (the model still sees the planning words).
+DOC_PLACE = lazy(r"^\W*(?:[\w'./#()-]+ ){0,5}[\w'./#()-]+:\s"
+                 r"|\b(?:in|of|under|inside|within|from) (?:the|our|this|that) (?:[\w'-]+ ){0,4}?"
+                 r"(?:doc(?:ument)?s?|rfc|adr|prd|spec|plan|proposal|roadmap|memo|note|write-?up|overview|checklist|"
+                 r"diagram|threat model|runbook|index|decision (?:log|record))(?:'s)?\b", _F)
+# a label that names only a kind of document announces the deliverable ("RFC: replace homegrown auth",
+# "system design: URL shortener"): it is the task, not a place
+_BARE_DOC_LABEL = re.compile(r"^\W*(?:(?:system|technical|tech|design|architecture|architectural|doc|rfc|adr|prd|"
+                             r"pep(?:-style)?|proposal|spec|plan|product|requirements|draft|new|an?|the)\s*)+:\s")
 _LIST3 = lazy(r"\b[\w-]+(?: [\w-]+)?, (?:the )?[\w-]+(?: [\w-]+)?,? and (?:the )?[\w-]+", _F)
 _WORD = re.compile(r"[a-z][a-z'-]*", _F)
 
@@ -245,39 +283,15 @@ def extract(task: str, context=None) -> Features:
     f = Features()
     f.normalized = norm
     negated = [m.span() for m in NEGATION.finditer(text)]
-    firsts: list[tuple[int, int, str, str]] = []
-    taken: list[tuple[int, int]] = []  # a phrase consumes its words: "extract" in "extract the TODOs"
-    for rank, (name, pattern) in enumerate(ACTIONS):
-        hits = [m for m in _live(pattern, text, negated) if not any(m.start() < b and a < m.end() for a, b in taken)]
-        taken += [m.span() for m in hits]
-        if hits:
-            f.set(name, 1.0, [m.group(0) for m in hits])
-            firsts.append((hits[0].start(), rank, name, hits[0].group(0)))
-    firsts.sort()
+    firsts = _action_features(f, text, negated)
     # a vague verb ("add", "write", "make") defers to what follows it: "write an RFC" leads with the RFC
     first_action = firsts[0] if firsts else None
     if first_action and first_action[2] in _WEAK:
         first_action = next((a for a in firsts[1:] if a[0] - first_action[0] <= 40), first_action)
-    first_plan = None
-    for name, pattern in PLANNING + TOPICS:
-        hits = _live(pattern, text, negated)
-        if hits:
-            f.set(name, 1.0, [m.group(0) for m in hits])
-            if name.startswith("plan:") and (first_plan is None or hits[0].start() < first_plan[0]):
-                first_plan = (hits[0].start(), hits[0].group(0))
-    weak_lead = firsts and firsts[0][2] in _WEAK and first_action is firsts[0]
-    if first_plan and (first_action is None or first_plan[0] <= first_action[0]
-                       or (firsts[0][2] in _WEAK and first_plan[0] - firsts[0][0] <= 40
-                           and first_plan[0] < first_action[0]) or weak_lead):
-        f.lead = "plan"
-        f.set("lead:plan", 1.0, [first_plan[1]])
-    elif first_action:
-        f.lead = first_action[2]
-        f.set("lead:" + first_action[2].split(":")[1], 1.0, [first_action[3]])
-        if first_action[2] in SIMPLE_ACTIONS:
-            f.set("lead:simple-edit", 1.0, [first_action[3]])
-        if first_plan:
-            f.set("plan:as-object", 1.0, [first_plan[1]])
+    first_plan, placed = _planning_features(f, text, negated, bool(firsts))
+    if placed and first_action and not (first_plan and first_plan[0] < first_action[0]):
+        f.set("plan:place", 1.0, [placed[1]])
+    _lead_features(f, firsts, first_action, first_plan)
     present = {name for name in f.values if name.startswith("act:")}
     if present and present <= SIMPLE_ACTIONS | _GENERIC and present & SIMPLE_ACTIONS:
         f.set("only:simple-actions", 1.0, [w for n in sorted(present & SIMPLE_ACTIONS) for w in f.evidence[n][:1]])
@@ -300,12 +314,68 @@ def extract(task: str, context=None) -> Features:
     return f
 
 
+def _action_features(f: Features, text: str, negated: list[tuple[int, int]]) -> list[tuple[int, int, str, str]]:
+    """The action classes, and each one's first hit as (position, rank, class, words), in text order."""
+    firsts: list[tuple[int, int, str, str]] = []
+    taken: list[tuple[int, int]] = []  # a phrase consumes its words: "extract" in "extract the TODOs"
+    for rank, (name, pattern) in enumerate(ACTIONS):
+        hits = [m for m in _live(pattern, text, negated) if not any(m.start() < b and a < m.end() for a, b in taken)]
+        taken += [m.span() for m in hits]
+        if hits:
+            f.set(name, 1.0, [m.group(0) for m in hits])
+            firsts.append((hits[0].start(), rank, name, hits[0].group(0)))
+    firsts.sort()
+    return firsts
+
+
+def _planning_features(f: Features, text: str, negated: list[tuple[int, int]],
+                       has_action: bool) -> tuple[tuple[int, str] | None, tuple[int, str] | None]:
+    """The planning and topic classes. Returns the first planning word that can lead the task and the
+    first one inside a document named as the place of an edit (DOC_PLACE; only when there is an action)."""
+    first_plan = placed = None
+    places = [m.span() for m in DOC_PLACE.finditer(text) if not _BARE_DOC_LABEL.match(m.group(0))] if has_action else []
+    for name, pattern in PLANNING + TOPICS:
+        hits = _live(pattern, text, negated)
+        if hits:
+            f.set(name, 1.0, [m.group(0) for m in hits])
+            if not name.startswith("plan:"):
+                continue
+            for m in hits:
+                if any(a <= m.start() < b for a, b in places):
+                    placed = placed if placed and placed[0] <= m.start() else (m.start(), m.group(0))
+                elif first_plan is None or m.start() < first_plan[0]:
+                    first_plan = (m.start(), m.group(0))
+                    break
+    return first_plan, placed
+
+
+def _lead_features(f: Features, firsts, first_action, first_plan) -> None:
+    """What the task leads with: planning (a planning word before the action, or after a vague verb)
+    or the first action, with its planning noun then only the object."""
+    weak_lead = firsts and firsts[0][2] in _WEAK and first_action is firsts[0]
+    if first_plan and (first_action is None or first_plan[0] <= first_action[0]
+                       or (firsts[0][2] in _WEAK and first_plan[0] - firsts[0][0] <= 40
+                           and first_plan[0] < first_action[0]) or weak_lead):
+        f.lead = "plan"
+        f.set("lead:plan", 1.0, [first_plan[1]])
+    elif first_action:
+        f.lead = first_action[2]
+        f.set("lead:" + first_action[2].split(":")[1], 1.0, [first_action[3]])
+        if first_action[2] in SIMPLE_ACTIONS:
+            f.set("lead:simple-edit", 1.0, [first_action[3]])
+        if first_plan:
+            f.set("plan:as-object", 1.0, [first_plan[1]])
+
+
 def _shape_features(f: Features, text: str, negated: list[tuple[int, int]], norm: Normalized) -> None:
     for name, pattern in (("obj:component", COMPONENT), ("scope:wide", SCOPE_WIDE), ("scope:small", SCOPE_SMALL),
                           ("debug:hard", DEBUG_HARD), ("deliverable", DELIVERABLE)):
         hits = _live(pattern, text, negated)
         if hits:
             f.set(name, 1.0, [m.group(0) for m in hits])
+    unknown = DEBUG_UNKNOWN.search(text)
+    if unknown:
+        f.set("debug:hard", 1.0, f.evidence.get("debug:hard", []) + [unknown.group(0)])
     systems = {_SYSTEM_CLASS.get(m.group(0).lower(), m.group(0).lower().rstrip("s")) for m in SYSTEMS.finditer(text)}
     if len(systems) >= 2:
         f.set("systems:2+", 1.0, sorted(systems))
