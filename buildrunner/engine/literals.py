@@ -209,12 +209,9 @@ class Literals:
         Hyperscan scans bytes: each character is scanned as one byte, a non-ASCII one as `?`, so
         byte offsets are character offsets. No word holds a non-ASCII character, so none matches
         over one; a word with a `?` could, and such matches are dropped (`_question`)."""
-        if text.isascii():
-            data = text.encode("ascii")
-        elif self.caseless and _KELVIN in text:
+        if self.caseless and _KELVIN in text:
             return False
-        else:
-            data = text.encode("ascii", "replace")
+        data = _scan_bytes(text)
         if not self._hs_lock.acquire(blocking=False):  # another thread is scanning with this database
             return False
         try:
@@ -229,6 +226,24 @@ class Literals:
         finally:
             self._hs_lock.release()
         return True
+
+
+# The last text turned into bytes for Hyperscan, with its bytes. A worker scans each document for
+# the secret keywords and then for the SQL sink names: the second scan reuses the first's bytes
+# (a str is immutable, so the same object means the same bytes). One tuple, so that a thread
+# never reads one text's object with another text's bytes.
+_last_encoded: tuple[str, bytes] = ("", b"")
+
+
+def _scan_bytes(text: str) -> bytes:
+    """`text` as Hyperscan scans it: one byte per character, a non-ASCII character as `?`."""
+    global _last_encoded
+    last = _last_encoded
+    if last[0] is text:
+        return last[1]
+    data = text.encode("ascii") if text.isascii() else text.encode("ascii", "replace")
+    _last_encoded = (text, data)
+    return data
 
 
 # -- compiled Hyperscan databases, kept in the user's cache directory ---------------------------

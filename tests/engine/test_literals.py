@@ -60,6 +60,22 @@ def test_words_planted_at_the_ends_and_overlapping_are_all_found(words, parts):
             assert find_with("hyperscan", words, text, caseless, mp) == brute_force(words, text, caseless)
 
 
+def test_two_word_sets_scanning_one_text_share_its_bytes_and_both_find_everything(monkeypatch):
+    """A worker scans each document for the secret keywords, then for the SQL sink names: the text is
+    turned into bytes once, and a different text of equal content never gets stale bytes."""
+    monkeypatch.setenv("BR_LITERALS", "hyperscan")
+    text = "password = 1\ncur.execute(q) ¶ token"
+    secrets_words, sink_words = ["password", "token"], ["execute", "raw"]
+    assert Literals(secrets_words, caseless=True).find(text) == brute_force(secrets_words, text, True)
+    encoded = literals._last_encoded[1]
+    assert encoded == text.encode("ascii", "replace") and literals._last_encoded[0] is text
+    assert Literals(sink_words, caseless=False).find(text) == brute_force(sink_words, text, False)
+    assert literals._scan_bytes(text) is encoded  # reused, not encoded again
+    other = "".join(["password = 2", "\ncur.execute(q)"])
+    assert literals._scan_bytes(other) == other.encode("ascii")
+    assert Literals(sink_words, caseless=False).find(other) == brute_force(sink_words, other, False)
+
+
 def test_overlapping_and_nested_words_are_all_reported(monkeypatch):
     words = ["key", "api_key", "ey", "keykey"]
     text = "API_KEYKEY = 1"

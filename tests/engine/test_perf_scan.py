@@ -5,6 +5,7 @@
   own sources and the labelled SQL examples).
 - A sink called with no argument is not a prefilter hit (nothing to check, so nothing to parse).
 - A pool that forks hands its workers the parent's prepared matchers: same findings as one process.
+- A file's language comes from the same suffix as `PurePosixPath(path).suffix`, without the object.
 - Loading the built-in secret pack refreshes the masker's cache from the pack itself, never from
   a project's overrides of it.
 """
@@ -15,6 +16,8 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from buildrunner.engine import pipeline, secretcache, sources
 from buildrunner.engine import scan as scan_mod
@@ -281,3 +284,24 @@ def test_sink_calls_after_multibyte_text_are_all_found():
     findings = _code_matcher().scan(Document(path="app.py", text="".join(lines), language="python"))
     assert [(f.rule_id, f.line) for f in findings] == [("python.sql-injection.dbapi-execute", n)
                                                        for n in (4, 6, 8, 10, 12, 14)]
+
+
+@settings(max_examples=4000, deadline=None)
+@given(st.text(alphabet="/.pyjsPYJSxm \\", max_size=14))
+@example("x.py/.")
+@example("x.py/")
+@example("x.py//./")
+@example("")
+@example(".py")
+@example("a/..")
+def test_language_for_path_is_the_path_objects_suffix(path):
+    """Any text, including the ones a path object normalises (`a/b.py/`, `x.py/.`, `//`, ``)."""
+    from pathlib import PurePosixPath
+
+    from buildrunner.engine.parsing import EXTENSIONS
+
+    assert language_for_path(path) == EXTENSIONS.get(PurePosixPath(path).suffix.lower())
+    for suffix, language in EXTENSIONS.items():
+        assert language_for_path(f"{path}{suffix}".lstrip("/") or suffix) == \
+            EXTENSIONS.get(PurePosixPath(f"{path}{suffix}".lstrip("/") or suffix).suffix.lower())
+        assert language_for_path(f"src/m{suffix.upper()}") == language

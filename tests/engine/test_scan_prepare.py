@@ -137,3 +137,58 @@ def test_workers_start_with_the_parents_heap_frozen_and_the_parent_thaws_after(r
     assert len(result.findings) == result.files_scanned > 200
     assert min(int(f.message) for f in result.findings) > 10_000  # the parent's objects, frozen
     assert gc.get_freeze_count() == 0
+
+
+def _refs(sizes, suffix=".md"):
+    return [sources.FileRef(f"f{i:04}{suffix}", f"/nowhere/f{i:04}{suffix}", size) for i, size in enumerate(sizes)]
+
+
+def test_a_known_list_goes_out_in_shrinking_guided_chunks():
+    """Big chunks first, a share of what is left each time, small ones at the end: few round trips
+    through the pool, and no worker left alone with a big last chunk."""
+    from buildrunner.engine import scan as scan_mod
+
+    items = _refs(sorted((1000 + 997 * i % 400_000 for i in range(1500)), reverse=True))
+    chunks = list(scan_mod._guided_chunks(items, jobs=2, code_rules=True))
+    assert [i for c in chunks for i in c] == items  # every item once, in order
+    cost = [sum(i.size + scan_mod.FILE_COST for i in c) for c in chunks]
+    total, one = sum(cost), 400_000 + scan_mod.FILE_COST  # one: the biggest item's cost
+    assert total / 8 <= cost[0] < total / 8 + one  # 1 / (GUIDED_SHARES x jobs) of everything
+    assert all(later <= earlier + one for earlier, later in zip(cost, cost[1:], strict=False))
+    assert max(cost[-3:]) < scan_mod.GUIDED_MIN_COST + one
+    # a chunk leaves the others at least 7 times its own estimated cost, or is a minimum one
+    left = total
+    for c in cost:
+        assert c < max(scan_mod.GUIDED_MIN_COST, left / 8) + one
+        left -= c
+    fixed = list(scan_mod._chunks(iter(items), scan_mod.CHUNK_BYTES))
+    assert len(chunks) < len(fixed) / 2
+
+
+def test_guided_chunks_weigh_code_and_count_every_file():
+    from buildrunner.engine import scan as scan_mod
+
+    code = _refs([10_000] * 4, ".py")
+    text = _refs([10_000] * 4, ".md")
+    weighed = list(scan_mod._guided_chunks(code + text, jobs=1, code_rules=True))
+    plain = list(scan_mod._guided_chunks(code + text, jobs=1, code_rules=False))
+    assert [len(c) for c in weighed] != [len(c) for c in plain]
+    tiny = _refs([1] * 2000)  # a thousand empty files are not one free chunk
+    assert len(list(scan_mod._guided_chunks(tiny, jobs=2, code_rules=True))) > 8
+
+
+def test_a_full_scan_submits_guided_chunks_and_a_stream_fixed_ones(repo, monkeypatch):
+    from buildrunner.engine import scan as scan_mod
+
+    _late_python_tree(repo, n_yaml=600)
+    sizes: list[int] = []
+    real_guided = scan_mod._guided_chunks
+    monkeypatch.setattr(scan_mod, "_guided_chunks",
+                        lambda items, jobs, code_rules: (sizes.append(len(c)) or c
+                                                         for c in real_guided(items, jobs, code_rules)))
+    result = scan_items(repo.root, list(sources.files(project_of(repo.root))), jobs=2)
+    assert [f.path for f in result.findings] == ["z_src/m3.py"]
+    assert sum(sizes) == result.files_scanned + len(result.skipped) and sizes[0] > sizes[-1]
+    sizes.clear()
+    streamed = scan_items(repo.root, iter(list(sources.files(project_of(repo.root)))), jobs=2)
+    assert sizes == [] and [f.path for f in streamed.findings] == ["z_src/m3.py"]

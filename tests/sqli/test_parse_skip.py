@@ -73,3 +73,33 @@ def test_the_semgrep_threshold():
     assert code_skip_reason(source, max_bytes=0, skip_minified=True) is None
     assert code_skip_reason("é" * 300 + "\n", max_bytes=500, skip_minified=False)[0] == "code-too-large"
     assert code_skip_reason("e" * 300 + "\n", max_bytes=500, skip_minified=False) is None
+
+
+def _counting_might_build(monkeypatch) -> list[str]:
+    from buildrunner.engine.analysis import built
+
+    calls: list[str] = []
+    real = built.might_build
+    monkeypatch.setattr(built, "might_build", lambda text, family="python": calls.append(family) or
+                        real(text, family))
+    return calls
+
+
+def test_a_skipped_file_with_sink_calls_is_not_searched_for_built_sql(sqli_rules, monkeypatch):
+    """The built-sql prefilter can change nothing for a file the size cap or the minified test
+    skips when it has sink calls (a 1.6 MB search index took 42 ms of it): the file is skipped,
+    counted once, and that search is not run."""
+    calls = _counting_might_build(monkeypatch)
+    matcher = CodeMatcher(sqli_rules)
+    assert matcher.scan(Document("static/app.min.js", BUNDLE, "javascript")) == []
+    assert [s.reason for s in matcher.skipped] == ["minified"] and calls == []
+    big = CodeMatcher(sqli_rules, max_bytes=30)
+    text = "def f(cur, uid):\n    cur.execute(\"SELECT * FROM t WHERE id = \" + uid)\n"
+    assert big.scan(Document("big.py", text, "python")) == []
+    assert [s.reason for s in big.skipped] == ["code-too-large"] and calls == []
+    # without sink calls, the built-sql prefilter still decides whether the skip is worth reporting
+    built_only = 'q = "SELECT * FROM t WHERE id = " + uid\n'
+    assert big.scan(Document("built.py", built_only, "python")) == []
+    assert [s.path for s in big.skipped] == ["big.py", "built.py"] and calls == ["python"]
+    assert big.scan(Document("plain.py", "x = 1\n" * 40, "python")) == [] and len(big.skipped) == 2
+    assert CodeMatcher(sqli_rules).scan(Document("built.py", built_only, "python"))  # under the cap: found
