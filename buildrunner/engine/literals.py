@@ -321,6 +321,21 @@ def parsed_pattern(pattern: str):
     return sre_parse.parse(pattern, 0)
 
 
+def _parsed_or_none(pattern: str):
+    """`parsed_pattern(pattern)`, or None where it cannot be had: a Python without `re._parser`, or a
+    pattern the parser refuses (the analyses then know nothing and fall back to the plain search)."""
+    import re
+
+    try:
+        import re._parser  # noqa: F401 — what parsed_pattern uses
+    except ImportError:  # pragma: no cover - a Python without re._parser
+        return None
+    try:
+        return parsed_pattern(pattern)
+    except (re.error, RecursionError, OverflowError):
+        return None
+
+
 # -- what a regex's matches must contain -------------------------------------------------------
 def required_literals(pattern: str, known: Iterable[str] = ()) -> list[tuple[str, ...]]:
     """Literal strings every match of `pattern` contains: a list of any-of sets, one word of each
@@ -337,13 +352,8 @@ def required_literals(pattern: str, known: Iterable[str] = ()) -> list[tuple[str
     """
     import re
 
-    try:
-        import re._parser  # noqa: F401 — what parsed_pattern uses
-    except ImportError:  # pragma: no cover - a Python without re._parser
-        return []
-    try:
-        parsed = parsed_pattern(pattern)
-    except (re.error, RecursionError, OverflowError):
+    parsed = _parsed_or_none(pattern)
+    if parsed is None:
         return []
     if parsed.state.flags & re.IGNORECASE:
         return []
@@ -428,13 +438,8 @@ def leading_literal(pattern: str) -> str:
     import re
     from re import _constants as c
 
-    try:
-        import re._parser  # noqa: F401 — what parsed_pattern uses
-    except ImportError:  # pragma: no cover - a Python without re._parser
-        return ""
-    try:
-        parsed = parsed_pattern(pattern)
-    except (re.error, RecursionError, OverflowError):
+    parsed = _parsed_or_none(pattern)
+    if parsed is None:
         return ""
     if parsed.state.flags & re.IGNORECASE:
         return ""
@@ -484,13 +489,8 @@ def keyword_run_start(pattern: str, keywords: Iterable[str]) -> tuple[str, str] 
     import re
     from re import _constants as c
 
-    try:
-        import re._parser  # noqa: F401 — what parsed_pattern uses
-    except ImportError:  # pragma: no cover - a Python without re._parser
-        return None
-    try:
-        parsed = parsed_pattern(pattern)
-    except (re.error, RecursionError, OverflowError):
+    parsed = _parsed_or_none(pattern)
+    if parsed is None:
         return None
     items = list(parsed)
     if parsed.state.flags & re.IGNORECASE or len(items) < 2 or items[0][0] is not c.LITERAL \
@@ -590,13 +590,8 @@ def witness_items(pattern: str) -> tuple[int, int] | None:
     import re
     from re import _constants as c
 
-    try:
-        import re._parser  # noqa: F401 — what parsed_pattern uses
-    except ImportError:  # pragma: no cover - a Python without re._parser
-        return None
-    try:
-        parsed = parsed_pattern(pattern)
-    except (re.error, RecursionError, OverflowError):
+    parsed = _parsed_or_none(pattern)
+    if parsed is None:
         return None
     if parsed.state.flags & re.IGNORECASE:
         return None
@@ -679,13 +674,8 @@ def newline_blind(pattern: str) -> bool:
     `\\n` no part can match in the other; `\\b` sees a non-word character either way)."""
     import re
 
-    try:
-        import re._parser  # noqa: F401 — what parsed_pattern uses
-    except ImportError:  # pragma: no cover - a Python without re._parser
-        return False
-    try:
-        parsed = parsed_pattern(pattern)
-    except (re.error, RecursionError, OverflowError):
+    parsed = _parsed_or_none(pattern)
+    if parsed is None:
         return False
     return not parsed.state.flags & re.DOTALL and _blind(list(parsed))
 
