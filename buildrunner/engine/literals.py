@@ -321,7 +321,7 @@ def parsed_pattern(pattern: str):
     return sre_parse.parse(pattern, 0)
 
 
-def _parsed_or_none(pattern: str):
+def parsed_or_none(pattern: str):
     """`parsed_pattern(pattern)`, or None where it cannot be had: a Python without `re._parser`, or a
     pattern the parser refuses (the analyses then know nothing and fall back to the plain search)."""
     import re
@@ -352,7 +352,7 @@ def required_literals(pattern: str, known: Iterable[str] = ()) -> list[tuple[str
     """
     import re
 
-    parsed = _parsed_or_none(pattern)
+    parsed = parsed_or_none(pattern)
     if parsed is None:
         return []
     if parsed.state.flags & re.IGNORECASE:
@@ -438,7 +438,7 @@ def leading_literal(pattern: str) -> str:
     import re
     from re import _constants as c
 
-    parsed = _parsed_or_none(pattern)
+    parsed = parsed_or_none(pattern)
     if parsed is None:
         return ""
     if parsed.state.flags & re.IGNORECASE:
@@ -489,7 +489,7 @@ def keyword_run_start(pattern: str, keywords: Iterable[str]) -> tuple[str, str] 
     import re
     from re import _constants as c
 
-    parsed = _parsed_or_none(pattern)
+    parsed = parsed_or_none(pattern)
     if parsed is None:
         return None
     items = list(parsed)
@@ -590,7 +590,7 @@ def witness_items(pattern: str) -> tuple[int, int] | None:
     import re
     from re import _constants as c
 
-    parsed = _parsed_or_none(pattern)
+    parsed = parsed_or_none(pattern)
     if parsed is None:
         return None
     if parsed.state.flags & re.IGNORECASE:
@@ -674,7 +674,7 @@ def newline_blind(pattern: str) -> bool:
     `\\n` no part can match in the other; `\\b` sees a non-word character either way)."""
     import re
 
-    parsed = _parsed_or_none(pattern)
+    parsed = parsed_or_none(pattern)
     if parsed is None:
         return False
     return not parsed.state.flags & re.DOTALL and _blind(list(parsed))

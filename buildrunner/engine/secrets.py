@@ -191,16 +191,12 @@ def literal_prefix(pattern: str) -> str:
 
     Read from the parsed regex: '' when the group starts with a class, an alternation or a repeat.
     """
-    try:
-        import re._parser  # noqa: F401 — what parsed_pattern uses
-        from re import _constants as c
-    except ImportError:  # pragma: no cover
-        return ""
-    from buildrunner.engine.literals import parsed_pattern
+    from re import _constants as c
 
-    try:
-        parsed = parsed_pattern(pattern)
-    except re.error:
+    from buildrunner.engine.literals import parsed_or_none
+
+    parsed = parsed_or_none(pattern)
+    if parsed is None:
         return ""
     group = parsed.state.groupdict.get("secret")
 
@@ -248,13 +244,15 @@ def secret_min_width(pattern: str) -> int:
                         return found
         return None
 
-    from buildrunner.engine.literals import parsed_pattern
+    from buildrunner.engine.literals import parsed_or_none
 
+    parsed = parsed_or_none(pattern)
+    if parsed is None:
+        return 0
     try:
-        parsed = parsed_pattern(pattern)
         body = find(parsed, parsed.state.groupdict.get("secret"))
         return body.getwidth()[0] if body is not None else 0
-    except (re.error, RecursionError, OverflowError):
+    except (RecursionError, OverflowError):
         return 0
 
 
