@@ -13,7 +13,8 @@ decision's logit. Selection, on the tune part only (the held-out part is never r
   best mean acceptable rate;
 - the ensemble scales (the neighbour vote's weight per decision) and the over-route penalties by
   *leave-one-source-out* CV (each source scored by a model and an index built without it: the
-  closest proxy of text by a new writer): under-routing <= 3 %, then the most acceptable.
+  closest proxy of text by a new writer): under-routing <= 2.75 % (a margin under the 3 % target),
+  then the most acceptable.
 `--check` refits and fails if the shipped data differ (they are built from the set).
 """
 
@@ -246,9 +247,15 @@ def cross_validate(items) -> tuple[tuple[float, float], float, dict[str, float],
 ENSEMBLE_PENALTIES = (0.0, 0.25, 0.5, 1.0)
 
 
+# The ensemble's bound on leave-one-source-out under-routing: a margin under the 3 % target. Chosen at
+# exactly 3 %, round 7b's weights came out at 3.5 % under-routed on dev; with the round-8 data and
+# features, 2.75 % gave dev 92.3 % / 3.0 % against 92.0 % / 3.4 % (docs/MULTI_MODEL_ROUTING.md, Round 8).
+LOSO_UNDER_BOUND = 0.0275
+
+
 def choose_ensemble(rows, risk: float) -> tuple[dict[str, float], dict[str, float], list]:
     """The ensemble scales and over-route penalties by leave-one-source-out CV (`rows` from
-    `out_of_fold` over the source folds): under-routing <= 3 % overall, then the most acceptable;
+    `out_of_fold` over the source folds): under-routing <= LOSO_UNDER_BOUND overall, then the most acceptable;
     ties go to less under-routing, then to smaller scales and penalties. (The real issues' own
     <= 3 % bound stays with the grouped CV, which picks the L2: left out as a whole source, their
     153 tasks swing by 0.7 points per task.)"""
@@ -259,7 +266,7 @@ def choose_ensemble(rows, risk: float) -> tuple[dict[str, float], dict[str, floa
                 for po in ENSEMBLE_PENALTIES:
                     scales, penalties = {"sonnet": ss, "opus": so}, {"sonnet": ps, "opus": po}
                     table.append(((ss, so), risk, ps, po, *_row(tally(rows, risk, penalties, scales))))
-    eligible = [row for row in table if row[5] <= 0.03] or [min(table, key=lambda row: row[5])]
+    eligible = [row for row in table if row[5] <= LOSO_UNDER_BOUND] or [min(table, key=lambda row: row[5])]
     best = max(eligible, key=lambda row: (row[4], -row[5], -sum(row[0]), -row[2] - row[3]))
     return {"sonnet": best[2], "opus": best[3]}, {"sonnet": best[0][0], "opus": best[0][1]}, table
 

@@ -181,6 +181,8 @@ def decide(features: Features, needs_sonnet: bool, needs_opus: bool) -> tuple[st
         return "sonnet", []
     if bug_report_floor(features):
         return "sonnet", ["a bug report is never Haiku unless it is plainly a typo: raised to sonnet"]
+    if feature_pr_floor(features):
+        return "sonnet", ["a pull request or commit that adds a feature is never Haiku: raised to sonnet"]
     return "haiku", []
 
 
@@ -197,8 +199,11 @@ def planning_evidence(features: Features) -> bool:
     return any(name.startswith(_PLANNING_EVIDENCE) for name in features.values)
 
 
-# a template or a trace, a failure the reporter ran into, a title that states a failure
-_REPORT_EVIDENCE = ("issue:report", "issue:trace", "issue:experience", "issue:failure-title")
+# a template or a trace, a failure the reporter ran into, a title that states a failure, a failure
+# or a behaviour stated about a part of the program ("todo scanner misses TODO comments in CRLF files",
+# "formatter moves comments out of match arms"), an exception named in a one-line report
+_REPORT_EVIDENCE = ("issue:report", "issue:trace", "issue:experience", "issue:failure-title", "issue:failure-stated",
+                    "issue:behaviour-stated", "issue:error-name")
 
 
 def bug_report_floor(features: Features) -> bool:
@@ -206,3 +211,9 @@ def bug_report_floor(features: Features) -> bool:
     report = any(name in values for name in _REPORT_EVIDENCE)
     typo_only = "act:typo" in values and "only:simple-actions" in values
     return report and not typo_only
+
+
+def feature_pr_floor(features: Features) -> bool:
+    """A PR or commit that adds a feature ("feat(search): typo-tolerant matching", "this PR allows X to
+    be configured") is feature work whatever its words: the typo guard does not apply."""
+    return "pr:feature" in features.values

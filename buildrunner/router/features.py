@@ -193,6 +193,73 @@ FAILURE = _rx(r"bugs?(?! me)", r"crash\w*", r"panic\w*", r"segfault\w*", r"hangs
               r"stopped|not) work\w*", r"no longer", r"can'?not", r"can'?t", r"unable to", r"won'?t", r"doesn'?t",
               r"does not", r"isn'?t", r"aren'?t", r"never", r"wrong", r"incorrect\w*", r"missing", r"unexpected\w*",
               r"leak\w*", r"deadlock\w*", r"corrupt\w*", r"not (?:found|shown|updat\w*|saved|sent|received)")
+# A failure stated as a fact about a part of the program, the way bug titles are written: a subject,
+# then what it does wrong ("todo scanner misses TODO comments in CRLF files", "LSP rename only renames
+# in the current file", "decimal formatting rounds wrong", "cart badge not updating", "the formatter moves
+# comments onto the wrong line"). The subject's
+# words (todo, rename, formatting) name what the bug is about, not the task. A state of some content
+# ("footer year is wrong", "the README link is broken", "the table has the wrong value") is not this
+# form: those are edits. Neither is an imperative ("fix the typo in ...", "rename x to y": _NOT_SUBJECT).
+STATED_FAILURE = lazy(
+    r"^\W*(?:(?:the|our|a|an|my|its|their) )?((?:[\w'./+#&-]+ ){0,6}?)"
+    r"(?:miss(?:es|ed)|drops|dropped|skips|skipped|ignores|ignored|crash(?:es|ed)?|breaks|broke|fails|failed|hangs|"
+    r"freezes|loses|lost|leaks|panics|throws|raises|segfaults|swallows|truncates|mangles|duplicates|overwrites|"
+    r"reorders|strips|eats|collides|corrupts|rejects|times out|stalls|"
+    r"(?:comes? out|renders?|ends? up) (?:\w+ ){0,2}(?:wrong|incorrect\w*|ignored|missing|empty|blank|lost|stale|"
+    r"truncated|duplicated|garbled|doubled|shifted|flat|twice|out of order|invisible|unreadable)|"
+    # ("doesn't need to be public", "don't have to" are not failures)
+    r"(?:doesn'?t|does not|don'?t|do not)(?! (?:need|have to|have any need))|"
+    r"(?:isn'?t|aren'?t|won'?t|can'?t|cannot|never|no longer|stopped|stops)|"
+    r"only \w+s|(?!(?:is|has|was|does|says)\b)\w+s (?:only|(?:the )?wrong|twice|incorrectly"
+    # a thing put in the wrong place: "the formatter moves comments onto the wrong line"
+    r"|(?:[\w'-]+ ){1,3}(?:on|onto|into|to|in|at|under|with|from|for) the wrong)|"
+    r"not \w+ing|regress\w*)\b", _F)
+# a first word that makes the text an imperative or a question, not a subject that fails ("this regex misses
+# emails with a plus sign", "it crashes on save" have a subject)
+_IMPERATIVES = """fix add update change make remove delete rename bump set use write create move replace
+convert drop please let allow ensure handle correct implement support refactor extract split clean improve document
+explain show display return render sort format lint reformat tidy translate generate build run migrate upgrade port
+rewrite switch enable disable turn put point give bring keep stop start include exclude avoid prevent raise log print
+warn cache expose wire hook register emit send read parse validate check test cover debug investigate find list
+collect describe summarize summarise review can could would should how what why where when which who is are do does
+i we you they there tag mark pin annotate comment strip trim align indent"""
+_NOT_SUBJECT = frozenset(_IMPERATIVES.split())
+# reported speech or a clause before the failure: "my professor says my file doesn't ...", "imports x but never uses it"
+_NOT_IN_SUBJECT = frozenset(("says", "said", "thinks", "but", "and"))
+_STATED_MAX_WORDS = 30  # a title or a one-line report; longer text has a title line of its own (Normalized.title)
+# The weaker form of the same: a part of the program described doing something, with no failure word
+# ("formatter moves comments out of match arms", "--dry-run still pushes the tag", "autocomplete suggests
+# deleted tags", "theme colors reset after page refresh"). A task states what the program does only to
+# report it. Content ("the README install section still says ...", "the example in the docs uses 60")
+# and a statement followed by the edit to make ("...; change it to 120", "strip it") are edits.
+BEHAVIOUR_STATED = lazy(
+    r"^\W*(?:(?:the|our|a|an|my|its|their|this|that) )?(?:still )?((?:[\w'./+#&:-]+ ){1,6}?)(?:still )?"
+    r"(?:moves|puts|returns|opens|pushes|shows|reports|copies|removes|treats|rewrites|flags|overlaps|suggests|"
+    r"includes|takes|resets|adds|converts|sends|writes|deletes|generates|creates|marks|counts|sorts|picks|keeps|"
+    r"leaves|hides|blocks|retries|loops|spins|reloads|prints|emits|logs|wraps|splits|inserts|replaces|reverts|"
+    r"clears|overrides|downloads|uploads|matches|accepts|appends|disagrees|spills|selects|loads|saves|shifts|"
+    r"doubles|escapes|encodes|decodes|parses|renders|reads|stores|caches|fires|triggers|starts|stops|exits|closes|"
+    r"got (?:slower|stuck|lost)|gets? (?:stuck|lost|reset|dropped|duplicated|cleared)|"
+    r"(?:vanish|disappear|reset|break|fail|crash|hang|flicker|overlap|leak|drift|lag|stall|freeze)(?:es|s)?)\b", _F)
+_CONTENT_WORDS = """readme docs doc documentation example examples title field license licence classifier
+description page message label heading link links url changelog comment section table tooltip command snippet sample
+guide tutorial wiki header footer caption name value default setting config entry"""
+_CONTENT_SUBJECT = frozenset(_CONTENT_WORDS.split())
+# a compact noun phrase can start with a verb-like word ("rename refactoring misses references", "sort order
+# ignores case"); an imperative has an article, a pronoun or a clause ("update the README so it no longer ...")
+_NOT_IN_NOUN_PHRASE = frozenset(("the", "a", "an", "it", "so", "to", "that", "this", "them", "they", "its", "our", "my",
+                                 "your", "when", "if"))
+_FIX_REQUEST = lazy(r"\b(?:change|bump|replace|update|set|should (?:be|say|read)|could you|please|"
+                    r"fix the (?:number|value|line|text|path|link)|(?:strip|remove|delete|drop) (?:it|them|those|the))\b",
+                    _F)
+# A pull request or commit that adds a feature, in the forms PRs are written: a conventional-commit type
+# that adds behaviour ("feat(search): ...", "perf: ...") or "this PR adds/allows/...". ("refactor:" and
+# "chore:" are not in it: "refactor: rename the local variable tmp" is a small edit.)
+# Its words are often a value's ("allows requestTimeout to be configured") or a simple edit's ("typo-
+# tolerant matching"): the form says it is a change in behaviour.
+PR_FEATURE = lazy(r"^\W*(?:feat|feature|perf)(?:\([^)]*\))?!?: "
+                  r"|\bthis (?:pr|pull request|patch|change|commit) (?:adds|allows|implements|introduces|enables|"
+                  r"supports|lets)\b", _F)
 SYSTEMS = _rx(r"services?", r"gateway", r"api gateway", r"queue", r"workers?", r"consumers?", r"producers?",
               r"db", r"databases?", r"postgres\w*", r"mysql", r"caches?", r"redis", r"cdn", r"kafka", r"broker",
               r"frontend", r"backend", r"mobile(?: app)?", r"web(?: app)?", r"search index", r"proxy", r"mailer",
@@ -412,6 +479,9 @@ def _shape_features(f: Features, text: str, negated: list[tuple[int, int]], norm
     if norm.has_trace:
         f.set("issue:trace", 1.0, ["stack trace"])
     _report_features(f, text, norm)
+    pr = PR_FEATURE.search(text)
+    if pr:
+        f.set("pr:feature", 1.0, [pr.group(0).strip(": ")])
 
 
 def _report_features(f: Features, text: str, norm: Normalized) -> None:
@@ -427,8 +497,41 @@ def _report_features(f: Features, text: str, norm: Normalized) -> None:
     failed = FAILURE.search(norm.title) if norm.title else None
     if failed:
         f.set("issue:failure-title", 1.0, [failed.group(0)])
+    stated = _stated_failure(text)
+    if stated:
+        f.set(stated[0], 1.0, [stated[1]])
+    words = text.split()
+    if (norm.error_name and len(words) <= _STATED_MAX_WORDS
+            and not (words and words[0].strip("*'\"") in _NOT_SUBJECT)):
+        # an exception named in a one-line report: "IntegrityError on double-clicked confirmation link"
+        f.set("issue:error-name", 1.0, [norm.error_name])
     if norm.has_code:
         f.set("text:code", 1.0, ["code"])
+
+
+def _stated_failure(text: str) -> tuple[str, str] | None:
+    """A failure (STATED_FAILURE) or a behaviour (BEHAVIOUR_STATED) stated about a subject in the first
+    sentence of a short text: the feature's name and its words."""
+    words = text.split()
+    if not words or len(words) > _STATED_MAX_WORDS:
+        return None
+    imperative = words[0].strip("*'\"") in _NOT_SUBJECT
+    first = re.split(r"(?<=[.!?;])\s", text, maxsplit=1)[0]
+    m = STATED_FAILURE.match(first)
+    subject = set(m.group(1).split()) if m else set()
+    if subject and not subject & _NOT_IN_SUBJECT and (not imperative or _noun_phrase(subject)):
+        return "issue:failure-stated", m.group(0).strip()
+    m = BEHAVIOUR_STATED.match(first)
+    subject = {w.strip(":,") for w in m.group(1).split()} if m else set()
+    if (subject and not subject & (_NOT_IN_SUBJECT | _CONTENT_SUBJECT) and not _FIX_REQUEST.search(text)
+            and (not imperative or _noun_phrase(subject))):
+        return "issue:behaviour-stated", m.group(0).strip()
+    return None
+
+
+def _noun_phrase(subject: set[str]) -> bool:
+    """A compact noun phrase (2-3 words, no article, pronoun or clause), though its first word is verb-like."""
+    return 2 <= len(subject) <= 3 and not subject & _NOT_IN_NOUN_PHRASE
 
 
 def _question_features(f: Features, text: str, negated: list[tuple[int, int]]) -> None:

@@ -18,13 +18,15 @@ from buildrunner.router.lazyre import lazy
 class Normalized:
     """The prose of a task plus what was stripped from it."""
 
-    __slots__ = ("text", "has_code", "has_trace", "is_issue", "headings", "identifiers", "paths", "title")
+    __slots__ = ("text", "has_code", "has_trace", "is_issue", "headings", "identifiers", "paths", "title",
+                 "error_name")
 
     def __init__(self, text: str, has_code: bool, has_trace: bool, is_issue: bool, headings: list[str],
-                 identifiers: int, paths: int = 0, title: str = "") -> None:
+                 identifiers: int, paths: int = 0, title: str = "", error_name: str = "") -> None:
         self.text, self.has_code, self.has_trace, self.is_issue = text, has_code, has_trace, is_issue
         self.headings, self.identifiers, self.paths = headings, identifiers, paths
         self.title = title  # an issue's title line (lower-cased, no inline code) when a body follows it
+        self.error_name = error_name  # the first exception class named ("IntegrityError"), before it became "name"
 
 
 _FENCE = lazy(r"^[ \t]*(```|~~~)[^\n]*\n.*?(?:^[ \t]*\1[ \t]*$|\Z)", re.S | re.M)
@@ -38,7 +40,7 @@ _TRACE_START = lazy(r"Traceback \(most recent call last\)|^\s*File \"[^\"]+\", l
                           r"\b[A-Z]\w*(?:Error|Exception): |"
                           # a Rust panic, a compiler's or a tool's error line: "error[E0308]: mismatched
                           # types", "error: Incompatible types", "npm ERR! code", "Segmentation fault"
-                          r"\bthread '[^'\n]*' panicked at |^\s*error(?:\[\w+\])?: |^npm ERR! |"
+                          r"\bthread (?:'[^'\n]*' )?panicked at |^\s*error(?:\[\w+\])?: |^npm ERR! |"
                           r"\bSegmentation fault\b", re.M)
 _REPL = lazy(r"^(?:>>>|\.\.\.|In \[\d+\]:|\$|PS [A-Z]:\\[^>]*>|#)\s.*$|"
                    r"^Python \d+\.\d+[^\n]*\[(?:GCC|Clang|MSC)[^\n]*$|"
@@ -73,6 +75,7 @@ _IDENT = lazy(r"\b(?:[a-z]+_[\w]+|[a-z]+[A-Z]\w*|[A-Z][a-z]+[A-Z]\w*|\w+\.\w+(?:
 # An issue as filed: a title line, a blank line, then a body of some length
 _TITLED = lazy(r"\A[ \t]*([^\n]{5,160})\n[ \t]*\n(.+)", re.S)
 _TITLE_BODY_WORDS = 12
+_ERROR_NAME = lazy(r"\b[A-Z][A-Za-z]*(?:Error|Exception)\b")
 _ENV_LINE = lazy(r"^[ \t]*[-*][ \t]*(?:os|version|python|browser|platform|node)[ \t]*:.*$", re.I | re.M)
 
 
@@ -85,6 +88,7 @@ def normalize(task: str) -> Normalized:
     if titled and len(titled.group(2).split()) >= _TITLE_BODY_WORDS:
         title = _INLINE_CODE.sub(" code ", titled.group(1)).lower()
     has_trace = bool(_TRACE_START.search(text))
+    error_name = _ERROR_NAME.search(text)
 
     def fence(m: re.Match) -> str:
         nonlocal has_code
@@ -106,7 +110,7 @@ def normalize(task: str) -> Normalized:
     is_issue = bool(set(headings) & _BUG_HEADINGS) or (has_trace and len(text.split()) > 3)
     prose = " ".join(text.split())
     return Normalized(prose, has_code or n_inline > 0, has_trace, is_issue, headings, n_inline + n_paths + n_idents,
-                      n_paths, title)
+                      n_paths, title, error_name.group(0) if error_name else "")
 
 
 def _heading_alone(text: str, m: re.Match) -> bool:

@@ -14,7 +14,14 @@ from pathlib import Path
 import pytest
 
 from buildrunner.router.complexity import TaskContext, estimate_complexity
-from buildrunner.router.estimator import bug_report_floor, decide, estimate, planning_evidence, thresholds
+from buildrunner.router.estimator import (
+    bug_report_floor,
+    decide,
+    estimate,
+    feature_pr_floor,
+    planning_evidence,
+    thresholds,
+)
 from buildrunner.router.features import extract
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -201,8 +208,8 @@ def test_held_out_set_scores_as_reported():
     # ensemble is chosen at the bound in leave-one-source-out CV (2.9 %), and dev lands just above it
     # (round 7: 3.1 % in all; 4.1 % = 19 of the 463 tasks written before round 5, 1.6 % on the
     # round-7 writers' parts; round 7b: 3.5 % and 4.8 % = 22 of 463, at the over-route penalty 0.5
-    # that leave-one-source-out CV chose)
-    older = evaluate([i for i in held if not i.source.startswith(("writer-", "round6-", "round7-"))])
+    # that leave-one-source-out CV chose; round 8, chosen at 2.75 %: 3.1 % of 1848 and 3.2 % = 15 of 463)
+    older = evaluate([i for i in held if not i.source.startswith(("writer-", "round6-", "round7-", "round8-"))])
     assert older["under"] / older["n"] <= OLDER_DEV_UNDER_MEASURED
     assert sealed["under"] / sealed["n"] <= DEV_UNDER_MEASURED
     # real public issues: no repository in both parts; the router must not lose to always-Sonnet there
@@ -214,14 +221,12 @@ def test_held_out_set_scores_as_reported():
     assert scored["under"] / scored["n"] <= REAL_DEV_UNDER_MEASURED
 
 
-HELD_OUT_ACCEPTABLE = 0.92  # 92.3 % measured on the dev part (1565), see docs/MULTI_MODEL_ROUTING.md; not the 95 % target
+HELD_OUT_ACCEPTABLE = 0.925  # 92.6 % measured on the dev part (1848) in round 8 (docs/MULTI_MODEL_ROUTING.md); not the 95 % target
 REAL_HELD_OUT_ACCEPTABLE = 0.95
-# 3 of 77 (3.9 %) measured in round 7b, 2 of 77 in round 7: the third is a feature PR ("This PR allows
-# `requestTimeout` to be configured") read as a value edit since the in-editor requests joined the tune
-# part; the 3 % target is not met on this part (docs/MULTI_MODEL_ROUTING.md)
-REAL_DEV_UNDER_MEASURED = 0.04
-DEV_UNDER_MEASURED = 0.036  # 3.5 % measured in round 7b (3.1 % in round 7 on 1423 tasks; docs/MULTI_MODEL_ROUTING.md)
-OLDER_DEV_UNDER_MEASURED = 0.048  # 4.8 % (22 of 463) measured in round 7b; 4.1 % in round 7, 3.5 % in round 6
+# 2 of 77 (2.6 %) in round 8, 3 of 77 in round 7b (a feature PR read as a value edit, now `pr:feature`)
+REAL_DEV_UNDER_MEASURED = 0.03
+DEV_UNDER_MEASURED = 0.032  # 3.1 % measured in round 8 (3.5 % in round 7b on 1565 tasks; docs/MULTI_MODEL_ROUTING.md)
+OLDER_DEV_UNDER_MEASURED = 0.033  # 3.2 % (15 of 463) measured in round 8; 4.8 % in round 7b, 4.1 % in round 7
 
 
 def test_config_default_risk_is_the_trained_default():
@@ -495,4 +500,113 @@ def test_trivial_reports_and_requests_get_no_bug_report_floor(task):
      "again later' in the API responses.", "haiku"),
 ])
 def test_round7b_reports_route_by_policy(task, expected):
+    assert tier(task) == expected
+
+
+# Round 8: a terse bug title whose subject is a simple-edit word ("todo scanner", "rename", "formatter") was
+# read as that edit, and a PR that adds a feature as a value edit. Wordings not in the labelled set.
+@pytest.mark.parametrize(("task", "evidence"), [
+    ("the changelog generator misses entries from squash merges", "issue:failure-stated"),
+    ("import sorter drops the comment above the first import", "issue:failure-stated"),
+    ("docstring linter only checks the first function of a module", "issue:failure-stated"),
+    ("the markdown linter skips files in nested folders", "issue:failure-stated"),
+    ("it crashes when the config file starts with a BOM", "issue:failure-stated"),
+    ("this tokenizer never stops on an unterminated string", "issue:failure-stated"),
+    ("the rename refactoring writes the new name into the wrong file", "issue:failure-stated"),
+    ("version badge not updating after a release", "issue:failure-stated"),
+    ("the TOC builder renders nested headings flat", "issue:failure-stated"),
+    # a compact noun phrase that starts with a verb-like word is a subject, not an imperative
+    ("sort order ignores accents in names", "issue:failure-stated"),
+    # a part of the program described doing something, no failure word
+    ("image resizer converts transparent PNGs to a black background", "issue:behaviour-stated"),
+    ("--quiet still prints the progress bar", "issue:behaviour-stated"),
+    ("saved filters vanish after logging out", "issue:behaviour-stated"),
+    ("build cache keeps stale wheels after an upgrade", "issue:behaviour-stated"),
+    # an exception named in a one-line report
+    ("KeyError on an empty settings file", "issue:error-name"),
+    ("docs build: UnicodeDecodeError on the French pages", "issue:error-name"),
+    ("thread panicked at 'index out of bounds', src/grid.rs:12:5", "issue:trace"),
+])
+def test_a_failure_stated_about_a_part_of_the_program_gets_the_sonnet_floor(task, evidence):
+    features = extract(task)
+    assert evidence in features.values
+    assert bug_report_floor(features)
+    assert decide(features, False, False)[0] == "sonnet"
+
+
+@pytest.mark.parametrize("task", [
+    # imperatives: the edit is the task
+    "fix the typo in the installation guide",
+    "bump requests to 2.32",
+    "rename fetch_user to load_user",
+    "drop the TODO scanner's unused flag",
+    "update the README so it no longer mentions Python 2",
+    "change the error message so it doesn't end with a period",
+    # a state of some content, not a part of the program doing something wrong
+    "the footer year is wrong, should be 2026",
+    "the README link to the docs is broken",
+    "the help text has the wrong default for --jobs",
+    "the changelog is missing the 2.1 entry",
+    # not failures: no need, reported speech, a clause before the verb
+    "this field doesn't need to be public, make it private",
+    "my reviewer says the file doesn't follow PEP 8, format it",
+    "SearchBar imports lodash but never uses it, drop the import",
+    "fix crash when saving a draft",
+    "rename ParseError to SyntaxError",
+    "add a docstring to ParseError",
+    # content described, or a statement followed by the edit to make
+    "the README install section still says pip install acme==1.0",
+    "the example in the docs uses port 8000, the default is 8080",
+    "footer shows 2024, make it 2026",
+    "checkpatch flags trailing whitespace on two lines, strip it",
+    # a question
+    "does the formatter skip generated files?",
+])
+def test_edits_and_content_states_are_not_a_stated_failure(task):
+    values = extract(task).values
+    assert not {"issue:failure-stated", "issue:behaviour-stated", "issue:error-name"} & set(values)
+
+
+@pytest.mark.parametrize("task", [
+    "feat(search): typo-tolerant matching for product names",
+    "perf: stream the export instead of building it in memory",
+    "Allow a per-client retry count\n\nThis PR allows the retry count to be configured per client, like the timeout.",
+    "this patch adds a --since option to the log command",
+])
+def test_a_feature_pr_gets_the_sonnet_floor(task):
+    features = extract(task)
+    assert "pr:feature" in features.values
+    assert feature_pr_floor(features)
+    assert decide(features, False, False)[0] == "sonnet"
+
+
+@pytest.mark.parametrize("task", [
+    "refactor: rename the local variable tmp to rows in importCsv()",
+    "chore: bump eslint to 9.1",
+    "docs: fix typo in the README",
+    "fix(ui): button label says 'Sumbit'",
+    "this PR renames the config key in the README",
+])
+def test_other_prs_and_commits_get_no_feature_floor(task):
+    assert not feature_pr_floor(extract(task))
+
+
+@pytest.mark.parametrize(("task", "expected"), [
+    # wordings not in the labelled set (round 8); round 7b's weights route the first seven to Haiku
+    ("docstring linter flags every private function", "sonnet"),
+    ("version bump script tags the wrong commit", "sonnet"),
+    ("lint --fix removes the shebang line", "sonnet"),
+    ("comment stripper eats URLs with //", "sonnet"),
+    ("README generator puts the badges under the wrong heading", "sonnet"),
+    ("import sorter moves the license header below the imports", "sonnet"),
+    ("markdown formatter wraps lines inside tables", "sonnet"),
+    ("feat(cli): colour the diff output", "sonnet"),
+    # the simple edits on the same subjects stay Haiku
+    ("fix the typo in the changelog generator's help text", "haiku"),
+    ("bump pyyaml to 6.0.2", "haiku"),
+    ("rename the variable tmp to rows in export.py", "haiku"),
+    ("the footer year is wrong, should be 2026", "haiku"),
+    ("add a docstring to the import sorter's main function", "haiku"),
+])
+def test_round8_titles_and_prs_route_by_policy(task, expected):
     assert tier(task) == expected

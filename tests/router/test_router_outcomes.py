@@ -30,8 +30,11 @@ def _routes(root) -> list[dict]:
 
 # --- task input -----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("args", [["--", "-fix the flag parsing"], ["-fix the flag parsing"],
-                                  ["-fix", "the", "flag", "parsing"], ["--json", "-fix the flag parsing"]])
+# (the task is plain Sonnet work: "fix the flag parsing" alone sits at the needs-Sonnet threshold since
+# round 8, margin -0.01, and would test the estimator rather than the parsing of a leading dash)
+@pytest.mark.parametrize("args", [["--", "-fix the crash in the flag parser"], ["-fix the crash in the flag parser"],
+                                  ["-fix", "the", "crash", "in", "the", "flag", "parser"],
+                                  ["--json", "-fix the crash in the flag parser"]])
 def test_a_task_may_start_with_a_dash(br_subprocess, tmp_path, args):
     res = br_subprocess("model", "route", *args, cwd=tmp_path)
     assert res.exit_code == 0, res.stderr
