@@ -142,3 +142,22 @@ def test_the_scan_maps_a_dead_worker_to_exit_2(repo, monkeypatch):
     with pytest.raises(BrError, match="worker process died") as info:
         scan_mod.scan(project_of(repo.root), list(sources.files(project_of(repo.root))), [], jobs=2)
     assert info.value.exit_code == 2
+
+
+def test_the_interpreter_waits_for_the_workers_exits(monkeypatch):
+    """The reaper is not a daemon thread: at exit the parent collects every worker (no orphan, and
+    their CPU counts in the parent's RUSAGE_CHILDREN, which the benchmarks read)."""
+    import threading
+
+    started: list[threading.Thread] = []
+
+    class Recorded(threading.Thread):
+        def start(self):
+            started.append(self)
+            super().start()
+
+    monkeypatch.setattr(forkpool.threading, "Thread", Recorded)
+    assert list(forkpool.run_forked(len, [1, 2, 3], [(0, 3)], jobs=2)) == [3]
+    assert [t.daemon for t in started] == [False]
+    started[0].join(10)
+    assert not started[0].is_alive()
