@@ -183,18 +183,22 @@ def _strings_query():
     return _STRINGS[0]
 
 
-# An opening quote followed by what STATEMENT_START wants after it, on lowercased ASCII bytes (`\s`
-# spelled out as str patterns read it; no re.I: case-sensitive matching is faster).
+# An opening quote followed by what STATEMENT_START wants after it, on ASCII bytes read through
+# `_FOLD`: lowercased (no re.I: case-sensitive matching is faster) and every `'` written as `"`, so the
+# pattern starts with one literal byte instead of a class (a search half as long: ~5 instead of ~10 ns
+# a byte). `\s` is spelled out as str patterns read it. No match holds a quote after its first byte,
+# so matches never overlap and the fold finds exactly the quotes `["']` would.
 _WS = rb"[ \t\n\r\f\v\x1c-\x1f]*"
-_QUOTED_STATEMENT = re.compile(rb"[\"']" + _WS + rb"\(?" + _WS +
+_QUOTED_STATEMENT = re.compile(rb'"' + _WS + rb"\(?" + _WS +
                                rb"(?:select|insert|update|delete|with|replace|merge|create|drop|alter|truncate)\b")
+_FOLD = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ'", b"abcdefghijklmnopqrstuvwxyz\"")
 
 
 def _statement_strings(root, src: bytes) -> list:
     """The string nodes that may start like a statement (a superset that `candidates` filters): the
     string around each quote the byte search finds, instead of every string of the file."""
     found: dict[int, object] = {}
-    for m in _QUOTED_STATEMENT.finditer(src.lower()):
+    for m in _QUOTED_STATEMENT.finditer(src.translate(_FOLD)):
         node = root.descendant_for_byte_range(m.start(), m.start() + 1)  # the quote: `string_start`
         if node is not None and node.type != "string":
             node = node.parent
