@@ -74,7 +74,7 @@ def _fast_keywords():
     return _keyword_literals
 
 
-def quotes_before(text: str, hits) -> Iterator[int]:
+def quotes_before(text: str, hits, quotes: str = "\"'") -> Iterator[int]:
     r"""The quotes that open `PREFILTER` matches, from the (start, _) of its keyword + `\s` hits (in
     `Literals.find`'s order: ascending, as no two of these words overlap): the keyword must follow
     `quote \s* (? \s*`, walked back greedily (a quote is neither space nor `(`). Each quote is
@@ -87,7 +87,7 @@ def quotes_before(text: str, hits) -> Iterator[int]:
             j -= 1
             while j >= 0 and text[j] in _ASCII_SPACES:
                 j -= 1
-        if j >= 0 and text[j] in "\"'":
+        if j >= 0 and text[j] in quotes:
             yield j
 
 

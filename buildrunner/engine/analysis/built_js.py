@@ -27,11 +27,24 @@ DEFAULT_SKIP_PATHS = ("__tests__/*", "*/__tests__/*", "test/*", "*/test/*", "tes
                       "*/e2e/*")
 
 
+def statement_quotes(text: str):
+    """The start of every `PREFILTER` match (the quote opening a literal that starts like a
+    statement), ascending. ASCII text, once Hyperscan is loaded: found like the Python side's
+    (`built.statement_quotes`: the keywords by `Literals`, each walked back to its quote, with the
+    backtick a quote too), ~5x faster than the case-insensitive regex. Otherwise the regex."""
+    if text.isascii():
+        from buildrunner.engine.analysis import built
+
+        literals = built._fast_keywords()
+        if literals is not None:
+            return built.quotes_before(text, literals.find(text), quotes="\"'`")
+    return (m.start() for m in PREFILTER.finditer(text))
+
+
 def might_build(text: str) -> bool:
     """Byte-level, conservative: a literal starting like a statement that is a template literal with
     a `${`, or is next to `+`, the first argument of a `format(`, or followed by `.concat(`."""
-    for m in PREFILTER.finditer(text):
-        q = m.start()
+    for q in statement_quotes(text):
         quote = text[q]
         end = _closing(text, q + 1, quote)
         if end < 0 or (quote == "`" and "${" in text[q:end]):
