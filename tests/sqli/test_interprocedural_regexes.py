@@ -25,10 +25,10 @@ def old_assignments(attr: str) -> re.Pattern:
     return re.compile(rf"(?<![\w]){re.escape(attr)}\s*(?::[^=\n]*)?=(?!=)|\bsetattr\s*\(")
 
 
-NAMES = st.sampled_from(["tables", "t", "_x", "names2", "é", "ßq", "setattr", "a.b", "x+"])
-PIECES = st.sampled_from(["tables", "t", "_x", "names2", "é", "ßq", "a.b", "x+", "self.", " ", "\t", "\n", "=", "==",
+NAMES = st.sampled_from(["tables", "t", "_x", "names2", "\u00e9", "\u00dfq", "setattr", "a.b", "x+"])
+PIECES = st.sampled_from(["tables", "t", "_x", "names2", "\u00e9", "\u00dfq", "a.b", "x+", "self.", " ", "\t", "\n", "=", "==",
                           ":", ": int ", "[0]", "[k] ", ".append(", ". pop (", "+=", "|=", "-", "setattr(", "setattr (",
-                          "xsetattr(", "1", "_", "é", "(", ")", "]"])
+                          "xsetattr(", "1", "_", "\u00e9", "(", ")", "]"])
 
 
 @settings(max_examples=3000, deadline=None)

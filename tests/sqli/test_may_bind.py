@@ -13,8 +13,8 @@ from buildrunner.engine.analysis import imports
 
 ROOT = Path(__file__).resolve().parents[2]
 
-NAMES = ["q", "sql", "_x1", "for_", "as", "ré", "x"]
-PIECES = [b"q", b"sql", b"_x1", b"x", b"for_", b"sqlq", b"r\xc3\xa9", b" ", b"  ", b"\t", b"\n", b"\r", b"\x0b", b"\x0c",
+NAMES = ["q", "sql", "_x1", "for_", "as", "\u00e9r", "x"]  # (a non-ASCII name: the regex decides)
+PIECES = [b"q", b"sql", b"_x1", b"x", b"for_", b"sqlq", b"\xc3\xa9r", b" ", b"  ", b"\t", b"\n", b"\r", b"\x0b", b"\x0c",
           b"\x1c", b"=", b"==", b"+=", b"//=", b"**=", b"<<=", b"!=", b":", b",", b")", b"]", b"(", b"[", b"*", b"**",
           b"in", b"in_", b"as", b"for", b"import", b"def", b"class", b"global", b"nonlocal", b"async", b".", b"1",
           b"#", b"'", b"format", b"_"]
