@@ -1,5 +1,5 @@
-"""The JavaScript built-SQL prefilter (`built_js.might_build`) finds its statement quotes like the
-Python side once Hyperscan is loaded: the keywords by `Literals`, walked back to a quote (the
+"""The JavaScript built-SQL prefilter (`built.might_build(text, "javascript")`) finds its statement
+quotes like the Python side once Hyperscan is loaded: the keywords by `Literals`, walked back to a quote (the
 backtick included). On ASCII text it must find exactly the regex's quotes and decide as before."""
 
 from __future__ import annotations
@@ -75,19 +75,19 @@ def test_the_keyword_walk_finds_exactly_the_regex_quotes(fast_first_pass):
     found = 0
     for text in corpus():
         expected = [m.start() for m in built_js.PREFILTER.finditer(text)]
-        assert list(built_js.statement_quotes(text)) == expected, repr(text)
+        assert list(built.javascript_statement_quotes(text)) == expected, repr(text)
         found += bool(expected) and any(text[q] == "`" for q in expected)
     assert found > 200  # backtick-led statements are exercised
 
 
 def test_might_build_decides_as_before(fast_first_pass):
     texts = corpus()
-    decisions = [built_js.might_build(t) for t in texts]
+    decisions = [built.might_build(t, "javascript") for t in texts]
     assert decisions == [old_might_build(t) for t in texts]
     assert 300 < sum(decisions) < len(texts) - 300
 
 
 def test_non_ascii_text_keeps_the_regex(fast_first_pass):
     text = "const q = `SELECT * FROM t WHERE id = ${id}` // \u00e9"
-    assert list(built_js.statement_quotes(text)) == [m.start() for m in built_js.PREFILTER.finditer(text)] == [10]
-    assert built_js.might_build(text)
+    assert list(built.javascript_statement_quotes(text)) == [m.start() for m in built_js.PREFILTER.finditer(text)] == [10]
+    assert built.might_build(text, "javascript")

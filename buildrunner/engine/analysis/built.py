@@ -42,8 +42,20 @@ def might_build(text: str, family: str = "python") -> bool:
     if family == "javascript":
         from buildrunner.engine.analysis import built_js
 
-        return built_js.might_build(text)
+        return built_js.might_build(text, javascript_statement_quotes(text))
     return any(_building_at(text, q) for q in statement_quotes(text))
+
+
+def javascript_statement_quotes(text: str) -> Iterable[int]:
+    """`statement_quotes` for JavaScript (`built_js.PREFILTER`: the backtick is a quote too): on ASCII
+    text, once Hyperscan is loaded, the keywords walked back to their quote (~10x faster than the
+    case-insensitive regex); otherwise the regex."""
+    from buildrunner.engine.analysis import built_js
+
+    literals = _fast_keywords() if text.isascii() else None
+    if literals is None:
+        return (m.start() for m in built_js.PREFILTER.finditer(text))
+    return quotes_before(text, literals.find(text), quotes="\"'`")
 
 
 def statement_quotes(text: str) -> Iterable[int]:

@@ -8,6 +8,7 @@ assertions) are skipped, a sink finding always wins, test files are skipped by d
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from buildrunner.engine.analysis.base import node_text
 from buildrunner.engine.analysis.literals import closing as _closing
@@ -27,24 +28,12 @@ DEFAULT_SKIP_PATHS = ("__tests__/*", "*/__tests__/*", "test/*", "*/test/*", "tes
                       "*/e2e/*")
 
 
-def statement_quotes(text: str):
-    """The start of every `PREFILTER` match (the quote opening a literal that starts like a
-    statement), ascending. ASCII text, once Hyperscan is loaded: found like the Python side's
-    (`built.statement_quotes`: the keywords by `Literals`, each walked back to its quote, with the
-    backtick a quote too), ~5x faster than the case-insensitive regex. Otherwise the regex."""
-    if text.isascii():
-        from buildrunner.engine.analysis import built
-
-        literals = built._fast_keywords()
-        if literals is not None:
-            return built.quotes_before(text, literals.find(text), quotes="\"'`")
-    return (m.start() for m in PREFILTER.finditer(text))
-
-
-def might_build(text: str) -> bool:
+def might_build(text: str, quotes: Iterable[int] | None = None) -> bool:
     """Byte-level, conservative: a literal starting like a statement that is a template literal with
-    a `${`, or is next to `+`, the first argument of a `format(`, or followed by `.concat(`."""
-    for q in statement_quotes(text):
+    a `${`, or is next to `+`, the first argument of a `format(`, or followed by `.concat(`.
+    `quotes`: the start of every `PREFILTER` match, ascending, when the caller found them already
+    (`built.javascript_statement_quotes`); else the regex finds them."""
+    for q in (m.start() for m in PREFILTER.finditer(text)) if quotes is None else quotes:
         quote = text[q]
         end = _closing(text, q + 1, quote)
         if end < 0 or (quote == "`" and "${" in text[q:end]):
