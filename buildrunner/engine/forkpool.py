@@ -7,7 +7,7 @@ for each `(a, b)` of `ranges`, in the order the workers finish them.
 Why not `concurrent.futures.ProcessPoolExecutor`: for a full scan it is pure overhead on the
 serial path. Importing it costs ~5-10 ms; every chunk's items are pickled by a feeder thread,
 go through one shared queue and come back through a manager thread; and a worker waits for the
-parent between chunks. Here a task is 8 bytes (an index range into the inherited list), each
+parent between chunks. Here a task is 16 bytes (an index range into the inherited list), each
 worker has its own pipes and always holds its next task (`QUEUED` per worker), and the parent
 only waits in `select`. A result is one length-prefixed pickle.
 
