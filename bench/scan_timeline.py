@@ -116,17 +116,50 @@ def _child(events: str, argv: list[str]) -> None:
     # the pool sends the function by name: the wrapper must be found as `scan._run_chunk`
     chunk.__module__, chunk.__qualname__ = scan.__name__, "_run_chunk"
     scan._run_chunk = chunk
-    futures = importlib.import_module("concurrent.futures")
-    wait = futures.wait
+    def log_results(owner, attr: str, wrap_static: bool = False) -> None:
+        real = getattr(owner, attr)
 
-    def waited(*args, **kwargs):
-        out = wait(*args, **kwargs)
-        log("result")
-        return out
+        def logged(*args, **kwargs):
+            out = real(*args, **kwargs)
+            log("result")
+            return out
 
-    futures.wait = waited
+        setattr(owner, attr, staticmethod(logged) if wrap_static else logged)
+
+    # A result coming back: through concurrent.futures' `wait` (a stream's pool) or the fork pool of a
+    # full scan. concurrent.futures is wrapped when br imports it, not here: importing it is part of
+    # what br's own path costs (a full scan does not).
+    on_import(sys, "concurrent.futures", lambda mod: log_results(mod, "wait"))
+    on_import(sys, "buildrunner.engine.forkpool", lambda mod: log_results(mod._Pool, "_receive", True))
     sys.argv = ["br", *argv]
     cli_main.main()
+
+
+def on_import(sys_mod, name: str, patch) -> None:
+    """Call `patch(module)` once `name` has been imported (now, if it already is)."""
+    import importlib.abc
+    import importlib.machinery
+
+    if name in sys_mod.modules:
+        patch(sys_mod.modules[name])
+        return
+
+    class Finder(importlib.abc.MetaPathFinder):
+        def find_spec(self, fullname, path, target=None):
+            if fullname != name:
+                return None
+            spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+            if spec is not None and spec.loader is not None:
+                execute = spec.loader.exec_module
+
+                def exec_module(module):
+                    execute(module)
+                    patch(module)
+
+                spec.loader.exec_module = exec_module
+            return spec
+
+    sys_mod.meta_path.insert(0, Finder())
 
 
 # -- the driver: run, read the events, print the account --------------------------------------

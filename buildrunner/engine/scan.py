@@ -374,14 +374,10 @@ def _scan_parallel(items: Iterable, rules: list[Rule], salt: str, max_size: int,
     `_guided_chunks` (True/False: whether code rules weigh code files); None, a stream in fixed-size
     chunks."""
     import gc
-    import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-    from concurrent.futures.process import BrokenProcessPool
 
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    ctx = multiprocessing.get_context(method)
+    fork = _can_fork()
     prepared = None
-    if method == "fork":  # build the matchers once here; every forked worker inherits them
+    if fork:  # build the matchers once here; every forked worker inherits them
         prepared = Engine(rules, salt, max_size, foreign, options)
         prepared.prepare(sorted(languages, key=str))
     found: list[Finding] = []
@@ -396,6 +392,13 @@ def _scan_parallel(items: Iterable, rules: list[Rule], salt: str, max_size: int,
             else:
                 yield item
 
+    if fork and guided is not None:  # a known list: the workers inherit it and get index ranges
+        return _scan_forked(list(docs_only()), prepared, jobs, progress, total, code_rules=guided)
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    ctx = multiprocessing.get_context("fork" if fork else None)
     max_in_flight = jobs * 4
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
                                initargs=(rules, salt, max_size, foreign, prepared, options))
@@ -440,5 +443,52 @@ def _scan_parallel(items: Iterable, rules: list[Rule], salt: str, max_size: int,
         # down a large heap takes each 10-20 ms) while this process goes on to the report; the
         # pool's thread joins them, at the latest when the interpreter exits. On an error, wait.
         pool.shutdown(wait=not completed, cancel_futures=True)
+        gc.unfreeze()
+    return found, supp, skipped, scanned
+
+
+def _can_fork() -> bool:
+    """Whether multiprocessing offers the fork start method here (every platform but Windows that
+    has `os.fork`), without importing multiprocessing."""
+    return os.name == "posix" and hasattr(os, "fork")
+
+
+def _run_range(items: list):
+    return _run_chunk(items)  # (looked up when called: bench/scan_timeline.py wraps `_run_chunk`)
+
+
+def _scan_forked(work: list, prepared: Engine, jobs: int, progress: Progress | None, total: int | None,
+                 code_rules: bool):
+    """A known file list through `forkpool`: the workers inherit `work` and the prepared Engine, and
+    take index ranges of `_guided_chunks` (see `_scan_parallel`)."""
+    import gc
+
+    from buildrunner.engine import forkpool
+
+    positions, start = [], 0
+    for chunk in _guided_chunks(work, jobs, code_rules=code_rules):
+        positions.append((start, start + len(chunk)))
+        start += len(chunk)
+    found: list[Finding] = []
+    supp: list[Suppressed] = []
+    skipped: list[Skipped] = []
+    scanned = done = 0
+    gc.freeze()  # (as in `_scan_parallel`: the workers' collections never walk the parent's heap)
+    try:
+        for f, s, k, n in forkpool.run_forked(_run_range, work, positions, jobs,
+                                              init=lambda: _init_worker([], "", 0, prepared=prepared)):
+            found += f
+            supp += s
+            skipped += k
+            scanned += n
+            done += n + len(k)
+            if progress:
+                progress(done, total)
+    except forkpool.WorkerDied:
+        raise BrError("a scan worker process died (killed or crashed); the scan is incomplete",
+                      hint="retry with --jobs 1 to scan in one process") from None
+    except RuntimeError as exc:
+        raise BrError(str(exc)) from None
+    finally:
         gc.unfreeze()
     return found, supp, skipped, scanned

@@ -443,3 +443,24 @@ def test_brs_own_local_state_is_not_scanned_even_before_init(repo):
     items = list(sources.files(project_of(repo.root), None, None))
     paths = sorted(getattr(i, "path", "") for i in items)
     assert [p for p in paths if p.startswith(".buildrunner/")] == [".buildrunner/notes.txt"]
+
+
+@pytest.mark.parametrize("content, expected", [
+    (b"a = 1\n", "a = 1\n"),  # as listed
+    (b"a = 1\n" * 15, "a = 1\n" * 15),  # grew since the listing: read on
+    (b"", ""),  # emptied
+    (b"a" * 99, "a" * 99),  # grew to the limit exactly
+    (b"a" * 101, None),  # grew past it: too large, as before
+])
+def test_a_file_is_read_whole_whatever_its_size_did_since_the_listing(tmp_path, content, expected):
+    """The read buffer fits the listed size; the result is what reading up to the limit gives."""
+    path = tmp_path / "f.py"
+    path.write_bytes(b"x = 22\n")
+    ref = sources.FileRef("f.py", str(path), path.stat().st_size)
+    path.write_bytes(content)
+    doc = ref.load(max_size=99)
+    if expected is None:
+        assert isinstance(doc, Skipped) and doc.reason == "too-large"
+    else:
+        assert doc.text == expected
+    assert sources.FileRef("f.py", str(path), 0).load(max_size=99).__class__ is doc.__class__  # size unknown

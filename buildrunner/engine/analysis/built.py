@@ -42,8 +42,20 @@ def might_build(text: str, family: str = "python") -> bool:
     if family == "javascript":
         from buildrunner.engine.analysis import built_js
 
-        return built_js.might_build(text)
+        return built_js.might_build(text, javascript_statement_quotes(text))
     return any(_building_at(text, q) for q in statement_quotes(text))
+
+
+def javascript_statement_quotes(text: str) -> Iterable[int]:
+    """`statement_quotes` for JavaScript (`built_js.PREFILTER`: the backtick is a quote too): on ASCII
+    text, once Hyperscan is loaded, the keywords walked back to their quote (~10x faster than the
+    case-insensitive regex); otherwise the regex."""
+    from buildrunner.engine.analysis import built_js
+
+    literals = _fast_keywords() if text.isascii() else None
+    if literals is None:
+        return (m.start() for m in built_js.PREFILTER.finditer(text))
+    return quotes_before(text, literals.find(text), quotes="\"'`")
 
 
 def statement_quotes(text: str) -> Iterable[int]:
@@ -74,7 +86,7 @@ def _fast_keywords():
     return _keyword_literals
 
 
-def quotes_before(text: str, hits) -> Iterator[int]:
+def quotes_before(text: str, hits, quotes: str = "\"'") -> Iterator[int]:
     r"""The quotes that open `PREFILTER` matches, from the (start, _) of its keyword + `\s` hits (in
     `Literals.find`'s order: ascending, as no two of these words overlap): the keyword must follow
     `quote \s* (? \s*`, walked back greedily (a quote is neither space nor `(`). Each quote is
@@ -87,7 +99,7 @@ def quotes_before(text: str, hits) -> Iterator[int]:
             j -= 1
             while j >= 0 and text[j] in _ASCII_SPACES:
                 j -= 1
-        if j >= 0 and text[j] in "\"'":
+        if j >= 0 and text[j] in quotes:
             yield j
 
 
@@ -183,18 +195,22 @@ def _strings_query():
     return _STRINGS[0]
 
 
-# An opening quote followed by what STATEMENT_START wants after it, on lowercased ASCII bytes (`\s`
-# spelled out as str patterns read it; no re.I: case-sensitive matching is faster).
+# An opening quote followed by what STATEMENT_START wants after it, on ASCII bytes read through
+# `_FOLD`: lowercased (no re.I: case-sensitive matching is faster) and every `'` written as `"`, so the
+# pattern starts with one literal byte instead of a class (a search half as long: ~5 instead of ~10 ns
+# a byte). `\s` is spelled out as str patterns read it. No match holds a quote after its first byte,
+# so matches never overlap and the fold finds exactly the quotes `["']` would.
 _WS = rb"[ \t\n\r\f\v\x1c-\x1f]*"
-_QUOTED_STATEMENT = re.compile(rb"[\"']" + _WS + rb"\(?" + _WS +
+_QUOTED_STATEMENT = re.compile(rb'"' + _WS + rb"\(?" + _WS +
                                rb"(?:select|insert|update|delete|with|replace|merge|create|drop|alter|truncate)\b")
+_FOLD = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ'", b"abcdefghijklmnopqrstuvwxyz\"")
 
 
 def _statement_strings(root, src: bytes) -> list:
     """The string nodes that may start like a statement (a superset that `candidates` filters): the
     string around each quote the byte search finds, instead of every string of the file."""
     found: dict[int, object] = {}
-    for m in _QUOTED_STATEMENT.finditer(src.lower()):
+    for m in _QUOTED_STATEMENT.finditer(src.translate(_FOLD)):
         node = root.descendant_for_byte_range(m.start(), m.start() + 1)  # the quote: `string_start`
         if node is not None and node.type != "string":
             node = node.parent

@@ -8,6 +8,7 @@ assertions) are skipped, a sink finding always wins, test files are skipped by d
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from buildrunner.engine.analysis.base import node_text
 from buildrunner.engine.analysis.literals import closing as _closing
@@ -27,11 +28,12 @@ DEFAULT_SKIP_PATHS = ("__tests__/*", "*/__tests__/*", "test/*", "*/test/*", "tes
                       "*/e2e/*")
 
 
-def might_build(text: str) -> bool:
+def might_build(text: str, quotes: Iterable[int] | None = None) -> bool:
     """Byte-level, conservative: a literal starting like a statement that is a template literal with
-    a `${`, or is next to `+`, the first argument of a `format(`, or followed by `.concat(`."""
-    for m in PREFILTER.finditer(text):
-        q = m.start()
+    a `${`, or is next to `+`, the first argument of a `format(`, or followed by `.concat(`.
+    `quotes`: the start of every `PREFILTER` match, ascending, when the caller found them already
+    (`built.javascript_statement_quotes`); else the regex finds them."""
+    for q in (m.start() for m in PREFILTER.finditer(text)) if quotes is None else quotes:
         quote = text[q]
         end = _closing(text, q + 1, quote)
         if end < 0 or (quote == "`" and "${" in text[q:end]):
