@@ -33,21 +33,12 @@ HERE = Path(__file__).resolve()
 
 def parsed_documents(tree: Path) -> list[tuple[str, str, bytes]]:
     """(path, language, bytes) of every document a full scan's code rules parse, in scan order."""
-    from buildrunner import config as config_mod
-    from buildrunner.engine import code, pipeline
-    from buildrunner.engine.model import Document
-    from buildrunner.engine.parsing import language_for_path
-    from buildrunner.engine.scan import Engine
-    from buildrunner.engine.sources import FileRef
-    from buildrunner.project import discover
+    from buildrunner.engine import code
 
-    project = discover(tree)
-    config = config_mod.load(project)
-    rules = pipeline.load_rules(project, pipeline.TIER1_KINDS)
-    items = pipeline.documents(project, config)[0]
-    docs = [d for d in (i.load() if isinstance(i, FileRef) else i for i in items) if isinstance(d, Document)]
-    engine = Engine([r for r in rules if r.kind == "code"], "bench")
-    engine.prepare({language_for_path(d.path) for d in docs})
+    sys.path.insert(0, str(HERE.parent))
+    from why_parsed import load_tree
+
+    docs, engine = load_tree(tree)
     parsed: list[tuple[str, str, bytes]] = []
     real_run = code._Scan.run
 

@@ -38,6 +38,11 @@ REASONS = ("sink only", "built only", "sink+built")
 
 def load(package: str):
     """(documents, a code-rules-only engine) for the package's tree."""
+    return load_tree(obtain_tree(package))
+
+
+def load_tree(tree: Path):
+    """(documents, a code-rules-only engine) for a checked-out tree (bench/parse_cost.py uses it too)."""
     from buildrunner import config as config_mod
     from buildrunner.engine import pipeline
     from buildrunner.engine.model import Document
@@ -46,7 +51,7 @@ def load(package: str):
     from buildrunner.engine.sources import FileRef
     from buildrunner.project import discover
 
-    project = discover(obtain_tree(package))
+    project = discover(tree)
     config = config_mod.load(project)
     rules = pipeline.load_rules(project, pipeline.TIER1_KINDS)
     items = pipeline.documents(project, config)[0]
