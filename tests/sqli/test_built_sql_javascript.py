@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from buildrunner.engine.analysis.built_js import might_build
+from buildrunner.engine.analysis.built import might_build
 from buildrunner.engine.code import CodeMatcher
 
 from .conftest import ids, src
@@ -81,4 +81,4 @@ def test_a_project_pack_can_scan_test_files_too(sqli_rules, scan):
     ('q = `SELECT * FROM t`', False),
 ])
 def test_prefilter_parses_only_files_that_may_build(text, expected):
-    assert might_build(text) is expected
+    assert might_build(text, "javascript") is expected

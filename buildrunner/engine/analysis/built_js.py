@@ -28,12 +28,12 @@ DEFAULT_SKIP_PATHS = ("__tests__/*", "*/__tests__/*", "test/*", "*/test/*", "tes
                       "*/e2e/*")
 
 
-def might_build(text: str, quotes: Iterable[int] | None = None) -> bool:
+def might_build(text: str, quotes: Iterable[int]) -> bool:
     """Byte-level, conservative: a literal starting like a statement that is a template literal with
     a `${`, or is next to `+`, the first argument of a `format(`, or followed by `.concat(`.
-    `quotes`: the start of every `PREFILTER` match, ascending, when the caller found them already
-    (`built.javascript_statement_quotes`); else the regex finds them."""
-    for q in (m.start() for m in PREFILTER.finditer(text)) if quotes is None else quotes:
+    `quotes`: the start of every `PREFILTER` match, ascending (`built.javascript_statement_quotes`;
+    callers go through `built.might_build(text, "javascript")`)."""
+    for q in quotes:
         quote = text[q]
         end = _closing(text, q + 1, quote)
         if end < 0 or (quote == "`" and "${" in text[q:end]):
