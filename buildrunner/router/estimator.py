@@ -199,11 +199,12 @@ def planning_evidence(features: Features) -> bool:
     return any(name.startswith(_PLANNING_EVIDENCE) for name in features.values)
 
 
-# a template or a trace, a failure the reporter ran into, a title that states a failure, a failure
-# or a behaviour stated about a part of the program ("todo scanner misses TODO comments in CRLF files",
-# "formatter moves comments out of match arms"), an exception named in a one-line report
+# a template or a trace, a failure the reporter ran into, a title that states a failure, a failure,
+# a behaviour or a failed state stated about a part of the program ("todo scanner misses TODO comments in
+# CRLF files", "formatter moves comments out of match arms", "comment count wrong after deleting a reply"),
+# an exception named in a one-line report
 _REPORT_EVIDENCE = ("issue:report", "issue:trace", "issue:experience", "issue:failure-title", "issue:failure-stated",
-                    "issue:behaviour-stated", "issue:error-name")
+                    "issue:behaviour-stated", "issue:state-failure", "issue:error-name")
 
 
 def bug_report_floor(features: Features) -> bool:

@@ -241,6 +241,29 @@ BEHAVIOUR_STATED = lazy(
     r"doubles|escapes|encodes|decodes|parses|renders|reads|stores|caches|fires|triggers|starts|stops|exits|closes|"
     r"got (?:slower|stuck|lost)|gets? (?:stuck|lost|reset|dropped|duplicated|cleared)|"
     r"(?:vanish|disappear|reset|break|fail|crash|hang|flicker|overlap|leak|drift|lag|stall|freeze)(?:es|s)?)\b", _F)
+# The verbless form of a bug title: a part of the program, a failed state and the condition it shows
+# under ("comment count wrong after deleting a reply", "formatter not idempotent on long strings",
+# "changelog: entries duplicated when a PR has two labels", "404 on every docs page after the move").
+# The condition is what makes it a report: "the footer year is wrong" and "the changelog is missing the
+# 2.1 entry" are edits to content, and so is a documentation subject (_DOC_SUBJECT).
+VERBLESS_FAILURE = lazy(
+    r"^\W*(?:(?:the|our|a|an|my|its|their) )?((?:[\w'./+#&:*-]+ ){0,6}?)(?:is |are )?"
+    r"(?:missing|broken|empty|blank|stale|wrong|incorrect|duplicated|garbled|off by one|out of sync|"
+    r"false positives?|marked \w+|(?:http )?[45]\d\d(?: errors?| responses?)?|"
+    r"not (?:idempotent|found|shown|working|applied|respected|honou?red|updated|saved|sent|escaped|closed|"
+    r"released|cleared|reset)) "
+    # "on the about page" is a place in some content; "on error responses", "on windows" a condition
+    r"(?:(?:on|for)(?! (?:the|this|our|my) )|after|when|with|under|if|during|since|between|unless|while|until|"
+    r"once|whenever)\b", _F)
+# the content words of a documentation edit ("copyright notice wrong on every page", "README badge broken
+# since the rename"); program parts that share a word with content (a CORS header, a settings page) stay
+_DOC_WORDS = """readme docs doc documentation example examples license licence classifier description changelog
+tooltip snippet sample guide tutorial wiki footer caption label heading link links url title message copyright
+typo typos spelling wording text"""
+_DOC_SUBJECT = frozenset(_DOC_WORDS.split())
+_DOC_LABELS = frozenset(("docs", "doc", "documentation", "readme", "wiki", "typo", "typos", "spelling"))
+_EDIT_FOLLOWS = lazy(r"\b(?:should (?:be|say|read)|could you|please|(?:change|make|set|strip|remove|delete|drop|"
+                     r"update|replace|bump) (?:it|them|those|this|that)\b)", _F)
 _CONTENT_WORDS = """readme docs doc documentation example examples title field license licence classifier
 description page message label heading link links url changelog comment section table tooltip command snippet sample
 guide tutorial wiki header footer caption name value default setting config entry"""
@@ -526,6 +549,15 @@ def _stated_failure(text: str) -> tuple[str, str] | None:
     if (subject and not subject & (_NOT_IN_SUBJECT | _CONTENT_SUBJECT) and not _FIX_REQUEST.search(text)
             and (not imperative or _noun_phrase(subject))):
         return "issue:behaviour-stated", m.group(0).strip()
+    m = VERBLESS_FAILURE.match(first)
+    # a component label before a colon scopes the title ("changelog: entries duplicated when ..."); only a
+    # documentation label ("docs: install command wrong for Windows") makes it a content edit
+    label, _, rest = m.group(1).rpartition(": ") if m else ("", "", "")
+    subject = {w.strip(",") for w in rest.split()}
+    if (m and not subject & (_NOT_IN_SUBJECT | _DOC_SUBJECT) and not set(label.split()) & _DOC_LABELS
+            and not _EDIT_FOLLOWS.search(text)
+            and (not imperative or _noun_phrase(subject))):
+        return "issue:state-failure", m.group(0).strip()
     return None
 
 

@@ -201,15 +201,20 @@ def test_held_out_set_scores_as_reported():
     tune, held = _router_data.load("tune"), _router_data.load("holdout")
     assert len(tune) + len(held) >= 600 and len({i.source for i in held}) >= 5
     assert not {i.family for i in tune} & {i.family for i in held}  # paraphrases never straddle the split
-    fitted, sealed = evaluate(tune), evaluate(held)
+    fitted, everything = evaluate(tune), evaluate(held)
     assert fitted["acceptable"] / fitted["n"] >= 0.90
+    assert everything["acceptable"] / everything["n"] >= ALL_DEV_ACCEPTABLE
+    assert everything["under"] / everything["n"] <= ALL_DEV_UNDER_MEASURED
+    # the round-8b writers' dev parts (144 tasks) are not fitted on yet (their refit was not shipped): the
+    # guards below hold on the 1848 tasks the round-8 weights were measured on
+    sealed = evaluate([i for i in held if not i.source.startswith("round8b-")])
     assert sealed["acceptable"] / sealed["n"] >= HELD_OUT_ACCEPTABLE
     # under-routing on the dev part is guarded at the measured level, not the 3 % target: the
     # ensemble is chosen at the bound in leave-one-source-out CV (2.9 %), and dev lands just above it
     # (round 7: 3.1 % in all; 4.1 % = 19 of the 463 tasks written before round 5, 1.6 % on the
     # round-7 writers' parts; round 7b: 3.5 % and 4.8 % = 22 of 463, at the over-route penalty 0.5
     # that leave-one-source-out CV chose; round 8, chosen at 2.75 %: 3.1 % of 1848 and 3.2 % = 15 of 463)
-    older = evaluate([i for i in held if not i.source.startswith(("writer-", "round6-", "round7-", "round8-"))])
+    older = evaluate([i for i in held if not i.source.startswith(("writer-", "round6-", "round7-", "round8-", "round8b-"))])
     assert older["under"] / older["n"] <= OLDER_DEV_UNDER_MEASURED
     assert sealed["under"] / sealed["n"] <= DEV_UNDER_MEASURED
     # real public issues: no repository in both parts; the router must not lose to always-Sonnet there
@@ -223,6 +228,9 @@ def test_held_out_set_scores_as_reported():
 
 HELD_OUT_ACCEPTABLE = 0.925  # 92.6 % measured on the dev part (1848) in round 8 (docs/MULTI_MODEL_ROUTING.md); not the 95 % target
 REAL_HELD_OUT_ACCEPTABLE = 0.95
+# all 1992 dev tasks with the round-8b parts, round-8 weights and the verbless-failure floor: 92.3 % / 3.4 %
+ALL_DEV_ACCEPTABLE = 0.922
+ALL_DEV_UNDER_MEASURED = 0.035
 # 2 of 77 (2.6 %) in round 8, 3 of 77 in round 7b (a feature PR read as a value edit, now `pr:feature`)
 REAL_DEV_UNDER_MEASURED = 0.03
 DEV_UNDER_MEASURED = 0.032  # 3.1 % measured in round 8 (3.5 % in round 7b on 1565 tasks; docs/MULTI_MODEL_ROUTING.md)
@@ -522,6 +530,13 @@ def test_round7b_reports_route_by_policy(task, expected):
     ("--quiet still prints the progress bar", "issue:behaviour-stated"),
     ("saved filters vanish after logging out", "issue:behaviour-stated"),
     ("build cache keeps stale wheels after an upgrade", "issue:behaviour-stated"),
+    # round 8b: no verb, a failed state and the condition it shows under
+    ("CORS header missing on error responses", "issue:state-failure"),
+    ("404 on every docs page after the base path change", "issue:state-failure"),
+    ("unread badge count wrong after archiving a thread", "issue:state-failure"),
+    ("code formatter not idempotent on nested f-strings", "issue:state-failure"),
+    ("sync: attachments duplicated when two devices upload at once", "issue:state-failure"),
+    ("dark mode toggle broken after a reload", "issue:state-failure"),
     # an exception named in a one-line report
     ("KeyError on an empty settings file", "issue:error-name"),
     ("docs build: UnicodeDecodeError on the French pages", "issue:error-name"),
@@ -558,13 +573,24 @@ def test_a_failure_stated_about_a_part_of_the_program_gets_the_sonnet_floor(task
     "the README install section still says pip install acme==1.0",
     "the example in the docs uses port 8000, the default is 8080",
     "footer shows 2024, make it 2026",
+    # round 8b: a state of some content, a place in a page, or the edit that follows
+    "copyright year wrong on the about page",
+    "the title is wrong on the pricing page",
+    "README badge broken since the repo rename",
+    "docs: install command wrong for Windows",
+    "version number wrong in the footer",
+    "button label missing on the settings page, should say Save",
+    "phone number wrong on the contact page",
+    "default port wrong since 2.0, change it to 8080",
+    "add a 404 page for unknown routes",
+    "return 404 when the user is missing",
     "checkpatch flags trailing whitespace on two lines, strip it",
     # a question
     "does the formatter skip generated files?",
 ])
 def test_edits_and_content_states_are_not_a_stated_failure(task):
     values = extract(task).values
-    assert not {"issue:failure-stated", "issue:behaviour-stated", "issue:error-name"} & set(values)
+    assert not {"issue:failure-stated", "issue:behaviour-stated", "issue:state-failure", "issue:error-name"} & set(values)
 
 
 @pytest.mark.parametrize("task", [
