@@ -43,7 +43,7 @@ import json
 import math
 from pathlib import Path
 
-from buildrunner.router.features import STOPWORDS, Features, extract
+from buildrunner.router.features import PLANNING_EVIDENCE, REPORT_EVIDENCE, STOPWORDS, Features, extract
 from buildrunner.router.neighbours import load_index, tokens
 
 WEIGHTS_PATH = Path(__file__).resolve().parent / "data" / "weights.json"
@@ -183,11 +183,12 @@ def decide(features: Features, needs_sonnet: bool, needs_opus: bool) -> tuple[st
         return "sonnet", ["a bug report is never Haiku unless it is plainly a typo: raised to sonnet"]
     if feature_pr_floor(features):
         return "sonnet", ["a pull request or commit that adds a feature is never Haiku: raised to sonnet"]
+    if feature_request_floor(features):
+        return "sonnet", ["a feature request is never Haiku unless it asks only for a simple edit: raised to sonnet"]
     return "haiku", []
 
 
-_PLANNING_EVIDENCE = ("plan:", "lead:plan", "ask:decision", "ask:options", "ask:bare-choice", "ask:should-how", "debug:hard", "systems:2+",
-                      "deliverable", "scope:wide", "lists:3-things", "ctx:packages>=2", "ctx:files>=20")
+
 
 
 def has_context(features: Features) -> bool:
@@ -196,25 +197,25 @@ def has_context(features: Features) -> bool:
 
 def planning_evidence(features: Features) -> bool:
     """Opus needs positive evidence of planning-level work; the middle tier is the default."""
-    return any(name.startswith(_PLANNING_EVIDENCE) for name in features.values)
+    return any(name.startswith(PLANNING_EVIDENCE) for name in features.values)
 
 
-# a template or a trace, a failure the reporter ran into, a title that states a failure, a failure,
-# a behaviour or a failed state stated about a part of the program ("todo scanner misses TODO comments in
-# CRLF files", "formatter moves comments out of match arms", "comment count wrong after deleting a reply"),
-# an exception named in a one-line report
-_REPORT_EVIDENCE = ("issue:report", "issue:trace", "issue:experience", "issue:failure-title", "issue:failure-stated",
-                    "issue:behaviour-stated", "issue:state-failure", "issue:error-name")
 
 
 def bug_report_floor(features: Features) -> bool:
     values = features.values
-    report = any(name in values for name in _REPORT_EVIDENCE)
-    typo_only = "act:typo" in values and "only:simple-actions" in values
-    return report and not typo_only
+    report = any(name in values for name in REPORT_EVIDENCE)
+    typo_only = "act:typo" in values and "only:simple-actions" in values and "simple:component" not in values
+    return report and not typo_only and "scope:content-only" not in values
 
 
 def feature_pr_floor(features: Features) -> bool:
     """A PR or commit that adds a feature ("feat(search): typo-tolerant matching", "this PR allows X to
     be configured") is feature work whatever its words: the typo guard does not apply."""
     return "pr:feature" in features.values
+
+
+def feature_request_floor(features: Features) -> bool:
+    """A feature request (template headings or a "feature request:" label) asks for new behaviour: Sonnet
+    work, unless all it asks for is a simple edit (a typo, a help text, a README line)."""
+    return "issue:feature-request" in features.values and "only:simple-actions" not in features.values

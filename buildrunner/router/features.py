@@ -178,6 +178,18 @@ DEBUG_HARD = _rx(r"root[- ]cause", r"find out (?:why|where|which)", r"figure out
 DEBUG_UNKNOWN = _rx(r"no idea (?:why|where|which)", r"(?:nobody|no one) knows (?:why|where|which)",
                     r"(?:do not|don'?t|can'?t|cannot) (?:know|tell|see|figure out) (?:if|whether|why|where|which)",
                     r"(?:can'?t|cannot|can not|unable to|never) (?:repro\w*|reproduce)")
+# The reporter's expectation as a sentence of its own, the prose form of the template's "Expected behavior"
+# ("... With `HOSTS=a,b` it's split. Expected the default to be split too.", "I expected only ruff to be added",
+# "Workaround: ..."): a bug report's sentence, which an edit request does not write.
+EXPECTED = lazy(r"(?:^|[.!?]\s+|\n)(?:i |we )?expected (?:the|it|this|that|a|an|to|only|[\w-]+ to)\b|"
+                r"\bworkaround:|\bwould expect\b", _F)
+# several suspects named and none ruled out: "could be the CDN, our LB or the cert chain", "not sure which",
+# "suspects: backups, autoscaler, istio", "each component looks healthy on its own"
+DEBUG_SUSPECTS = lazy(r"\b(?:could|might|may) be (?:any of (?:them|these|those|the \w+)|(?:the |our |a |an )?[\w/-]+"
+                      r"(?: [\w/-]+){0,2}, (?:the |our |a |an )?[\w/-]+(?: [\w/-]+){0,2},? or)|\b(?:can'?t|cannot) "
+                      r"say which|\bnot sure which(?: one| of them)?(?:[.,;!]|$)|\bsuspects?:|\bsuspect (?:three|two|"
+                      r"several|a few) things|can'?t rule (?:any|it|them|one) out|\b(?:each|every) (?:component|service|"
+                      r"node) (?:looks|is|seems) healthy|\bno single (?:pattern|cause|culprit|component|service)", _F)
 # A failure someone ran into and reports (the prose form of a bug report, no template needed): the
 # reporter's own experience ("I'm trying to", "when I", "I get", "we're seeing", "users report")
 # next to a failure form ("doesn't work", "crashes", "can't", "never received", "no longer").
@@ -261,6 +273,21 @@ _DOC_WORDS = """readme docs doc documentation example examples license licence c
 tooltip snippet sample guide tutorial wiki footer caption label heading link links url title message copyright
 typo typos spelling wording text"""
 _DOC_SUBJECT = frozenset(_DOC_WORDS.split())
+# A simple-edit word that names a part of the program ("spellcheck CI job flags words inside code blocks",
+# "comment stripper removes URLs", "license header check flags generated files", "typo checker times out"):
+# the word is the component's name, not the task, so the typo guard and the content-subject guards do not apply.
+SIMPLE_COMPONENT = lazy(r"^(?:[\w.-]+:\s)?(?:[\w.-]+\s)?(?:typos?|spell(?:ing)?|spell ?check(?:er|ing)?|lint(?:er|ing)?|"
+                        r"license[- ]headers?|format(?:ter|ting)?|prettier|eslint|comments?|docstrings?|changelog|"
+                        r"readme|links?|markdown|docs?)(?: ci)? (?:checker|check|job|stripper|hook|plugin|extension|bot|"
+                        r"action|generator|parser|renderer|linter|server|step|workflow|dictionary|pipeline|tool|"
+                        r"script)s?\b", _F)
+# A report that says only documentation needs the edit ("Just the README.", "Only the comment is wrong.", "One
+# character in the link.", "just a docs fix"): the reporter scoped it to text, so the bug-report floor does not apply.
+CONTENT_ONLY = lazy(r"(?:\b(?:just|only) (?:the|that|this|one|a) (?:\w+ )?(?:docs?|documentation|readme|comment|docstring|"
+                    r"link|example|typo|changelog|help (?:text|string)|guide|manual|wording|diagram|anchor|url|heading|"
+                    r"description text)|\bonly (?:readme|the docs?|docs))\b(?! (?:checker|check|job|generator|parser|"
+                    r"renderer|build|builder|server|tool|script|plugin|step|tests?|site|pipeline))|"
+                    r"\bjust a (?:docs|doc|readme|typo|wording) fix|\bone (?:character|word)\b[.,;!]", _F)
 _DOC_LABELS = frozenset(("docs", "doc", "documentation", "readme", "wiki", "typo", "typos", "spelling"))
 _EDIT_FOLLOWS = lazy(r"\b(?:should (?:be|say|read)|could you|please|(?:change|make|set|strip|remove|delete|drop|"
                      r"update|replace|bump) (?:it|them|those|this|that)\b)", _F)
@@ -283,6 +310,14 @@ _FIX_REQUEST = lazy(r"\b(?:change|bump|replace|update|set|should (?:be|say|read)
 PR_FEATURE = lazy(r"^\W*(?:feat|feature|perf)(?:\([^)]*\))?!?: "
                   r"|\bthis (?:pr|pull request|patch|change|commit) (?:adds|allows|implements|introduces|enables|"
                   r"supports|lets)\b", _F)
+# A feature request, in the forms trackers use: the template's headings ("Is your feature request related to a
+# problem?", "Describe the solution you'd like") or a label before the title ("feature request: ...", "[FR] ...").
+# New behaviour is Sonnet work unless the request is only a simple edit ("Describe the solution: spell it 'retries'").
+FEATURE_REQUEST = lazy(r"^\W*(?:(?:feature request|enhancement) ?[:\u2013\u2014-]|\[(?:feature(?: request)?|fr|rfe|"
+                       r"enhancement)\])", _F)
+_REQUEST_HEADINGS = frozenset(("feature request", "is your feature request related to a problem",
+                               "describe the solution you'd like", "describe the solution youd like",
+                               "describe alternatives you've considered", "describe alternatives youve considered"))
 SYSTEMS = _rx(r"services?", r"gateway", r"api gateway", r"queue", r"workers?", r"consumers?", r"producers?",
               r"db", r"databases?", r"postgres\w*", r"mysql", r"caches?", r"redis", r"cdn", r"kafka", r"broker",
               r"frontend", r"backend", r"mobile(?: app)?", r"web(?: app)?", r"search index", r"proxy", r"mailer",
@@ -481,6 +516,9 @@ def _shape_features(f: Features, text: str, negated: list[tuple[int, int]], norm
     unknown = DEBUG_UNKNOWN.search(text)
     if unknown:
         f.set("debug:hard", 1.0, f.evidence.get("debug:hard", []) + [unknown.group(0)])
+    suspects = DEBUG_SUSPECTS.search(text)
+    if suspects:
+        f.set("debug:hard", 1.0, f.evidence.get("debug:hard", []) + [suspects.group(0)])
     systems = {_SYSTEM_CLASS.get(m.group(0).lower(), m.group(0).lower().rstrip("s")) for m in SYSTEMS.finditer(text)}
     if len(systems) >= 2:
         f.set("systems:2+", 1.0, sorted(systems))
@@ -505,13 +543,25 @@ def _shape_features(f: Features, text: str, negated: list[tuple[int, int]], norm
     pr = PR_FEATURE.search(text)
     if pr:
         f.set("pr:feature", 1.0, [pr.group(0).strip(": ")])
+    headings = sorted(set(norm.headings) & _REQUEST_HEADINGS)
+    label = FEATURE_REQUEST.search(text)
+    if headings or label:
+        f.set("issue:feature-request", 1.0, headings[:1] or [label.group(0).strip(" :[]")])
 
 
 def _report_features(f: Features, text: str, norm: Normalized) -> None:
     """A bug report in prose, without a template: a failure the reporter ran into, or an issue title
-    that states a failure above its body ("`tox -- -k foo` doesn't forward the args"). A typo, link
-    or wording report ("Fix broken link in docs") stays what it is: plainly trivial."""
-    if "act:typo" in f.values:
+    that states a failure above its body ("`tox -- -k foo` doesn't forward the args"), an "Expected ..."
+    sentence. A typo, link or wording report ("Fix broken link in docs") stays what it is: plainly trivial,
+    unless the typo word names a component ("spellcheck CI job flags ..."); so does a report that scopes
+    itself to documentation ("Just the README.": scope:content-only, which lifts the bug-report floor)."""
+    component = SIMPLE_COMPONENT.search(norm.title or text)
+    if component:
+        f.set("simple:component", 1.0, [component.group(0).strip()])
+    content = CONTENT_ONLY.search(text)
+    if content:
+        f.set("scope:content-only", 1.0, [content.group(0)])
+    if "act:typo" in f.values and not component:
         return
     reported = REPORTED.search(text)
     failure = FAILURE.search(text) if reported else None
@@ -520,7 +570,10 @@ def _report_features(f: Features, text: str, norm: Normalized) -> None:
     failed = FAILURE.search(norm.title) if norm.title else None
     if failed:
         f.set("issue:failure-title", 1.0, [failed.group(0)])
-    stated = _stated_failure(text)
+    expected = EXPECTED.search(text)
+    if expected:
+        f.set("issue:expected", 1.0, [expected.group(0).strip(" .!?\n")])
+    stated = _stated_failure(text, bool(component))
     if stated:
         f.set(stated[0], 1.0, [stated[1]])
     words = text.split()
@@ -532,7 +585,7 @@ def _report_features(f: Features, text: str, norm: Normalized) -> None:
         f.set("text:code", 1.0, ["code"])
 
 
-def _stated_failure(text: str) -> tuple[str, str] | None:
+def _stated_failure(text: str, component: bool = False) -> tuple[str, str] | None:
     """A failure (STATED_FAILURE) or a behaviour (BEHAVIOUR_STATED) stated about a subject in the first
     sentence of a short text: the feature's name and its words."""
     words = text.split()
@@ -546,7 +599,8 @@ def _stated_failure(text: str) -> tuple[str, str] | None:
         return "issue:failure-stated", m.group(0).strip()
     m = BEHAVIOUR_STATED.match(first)
     subject = {w.strip(":,") for w in m.group(1).split()} if m else set()
-    if (subject and not subject & (_NOT_IN_SUBJECT | _CONTENT_SUBJECT) and not _FIX_REQUEST.search(text)
+    if (subject and not subject & (_NOT_IN_SUBJECT | (set() if component else _CONTENT_SUBJECT))
+            and not _FIX_REQUEST.search(text)
             and (not imperative or _noun_phrase(subject))):
         return "issue:behaviour-stated", m.group(0).strip()
     m = VERBLESS_FAILURE.match(first)
@@ -554,7 +608,8 @@ def _stated_failure(text: str) -> tuple[str, str] | None:
     # documentation label ("docs: install command wrong for Windows") makes it a content edit
     label, _, rest = m.group(1).rpartition(": ") if m else ("", "", "")
     subject = {w.strip(",") for w in rest.split()}
-    if (m and not subject & (_NOT_IN_SUBJECT | _DOC_SUBJECT) and not set(label.split()) & _DOC_LABELS
+    if (m and not subject & (_NOT_IN_SUBJECT | (set() if component else _DOC_SUBJECT))
+            and not set(label.split()) & _DOC_LABELS
             and not _EDIT_FOLLOWS.search(text)
             and (not imperative or _noun_phrase(subject))):
         return "issue:state-failure", m.group(0).strip()
@@ -587,6 +642,17 @@ def _question_features(f: Features, text: str, negated: list[tuple[int, int]]) -
         lookup = LOOKUP.match(text)
         if lookup and not start:
             f.set("ask:lookup", 1.0, [lookup.group(0)])
+
+
+# Opus needs positive evidence of planning-level work (estimator.planning_evidence): feature-name prefixes
+PLANNING_EVIDENCE = ("plan:", "lead:plan", "ask:decision", "ask:options", "ask:bare-choice", "ask:should-how", "debug:hard",
+                     "systems:2+", "deliverable", "scope:wide", "lists:3-things", "ctx:packages>=2", "ctx:files>=20")
+# a template or a trace, a failure the reporter ran into, a title that states a failure, a failure,
+# a behaviour or a failed state stated about a part of the program ("todo scanner misses TODO comments in
+# CRLF files", "formatter moves comments out of match arms", "comment count wrong after deleting a reply"),
+# an exception named in a one-line report: the bug-report floor's evidence (estimator.bug_report_floor)
+REPORT_EVIDENCE = ("issue:report", "issue:trace", "issue:experience", "issue:failure-title", "issue:failure-stated",
+                   "issue:behaviour-stated", "issue:state-failure", "issue:error-name", "issue:expected")
 
 
 _BUGGY = {"act:bug", "act:symptom"}

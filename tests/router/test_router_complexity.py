@@ -19,6 +19,7 @@ from buildrunner.router.estimator import (
     decide,
     estimate,
     feature_pr_floor,
+    feature_request_floor,
     planning_evidence,
     thresholds,
 )
@@ -636,3 +637,137 @@ def test_other_prs_and_commits_get_no_feature_floor(task):
 ])
 def test_round8_titles_and_prs_route_by_policy(task, expected):
     assert tier(task) == expected
+
+
+# Round 9. A simple-edit word that names a part of the program is the component's name, not the task: the
+# typo guard and the content-subject guards do not apply ("spellcheck CI job flags words inside code blocks").
+@pytest.mark.parametrize("task", [
+    "typo checker flags identifiers inside code spans",
+    "spellcheck job crashes on non-UTF-8 files",
+    "license header check rejects files that start with a shebang",
+    "link checker times out behind the corporate proxy",
+    "changelog generator puts merge commits above the features",  # content words name the component here
+    "link checker reports anchors inside code blocks",
+    "docs generator output stale after a rename",                 # the verbless form
+])
+def test_a_simple_edit_word_naming_a_component_keeps_the_report_floor(task):
+    features = extract(task)
+    assert "simple:component" in features.values
+    assert bug_report_floor(features)
+    assert decide(features, False, False)[0] == "sonnet"
+
+
+@pytest.mark.parametrize("task", [
+    "typo in the spellcheck job name",
+    "fix the typo in the link checker's help text",
+    "spelling mistake in the README",
+    "change the timeout of the lint job to 15 minutes",
+])
+def test_a_typo_or_an_edit_near_a_component_name_stays_a_simple_edit(task):
+    features = extract(task)
+    assert "simple:component" not in features.values
+    assert not bug_report_floor(features)
+
+
+# A report that scopes itself to documentation ("Just the changelog.") is a content edit: the floor is lifted.
+@pytest.mark.parametrize("task", [
+    "Changelog lists the wrong release date for 4.2.0\n\nCHANGELOG.md says 4.2.0 shipped on 2025-13-02, the tag "
+    "is from February. Just the changelog.",
+    "API reference shows the wrong default for page_size\n\nThe reference says 50 but the server uses 20. "
+    "Only the docs need fixing.",
+    "Install guide link is broken\n\nThe link in docs/install.md to the proxy setup gives a 404. Just a docs fix.",
+])
+def test_a_report_scoped_to_documentation_gets_no_bug_report_floor(task):
+    features = extract(task)
+    assert "scope:content-only" in features.values
+    assert any(name.startswith("issue:") for name in features.values)  # it is report-shaped ...
+    assert not bug_report_floor(features)  # ... and still a documentation edit
+    assert decide(features, False, False)[0] == "haiku"
+
+
+@pytest.mark.parametrize("task", [
+    "Export drops the last field when it is empty\n\nOnly the last field is affected; the import fails after that.",
+    "only the docs build fails on Windows\n\nThe build crashes with a path error since the 3.2 release.",
+    "link checker crashes on relative anchors\n\nOnly the link checker job fails, the rest of CI is green.",
+    "Search returns stale results after an edit\n\nOnly the search page is wrong, the list view updates fine.",
+])
+def test_only_a_part_of_the_program_is_not_a_documentation_scope(task):
+    features = extract(task)
+    assert "scope:content-only" not in features.values
+    assert bug_report_floor(features)
+
+
+# The reporter's expectation as a sentence of its own is a bug report's sentence.
+@pytest.mark.parametrize("task", [
+    "clap: value_delimiter with env splits the env var but not the default\n\nWith neither flag nor env set, "
+    "hosts is one element. Expected the default to be split too. clap 4.5.4.",
+    "CSV import skips the header row twice\n\nImporting a file with a BOM drops the first data row. I expected "
+    "only the header to be skipped.",
+    "Proxy settings ignored by the installer\n\nWorkaround: export HTTPS_PROXY by hand before running it.",
+])
+def test_an_expected_sentence_is_report_evidence(task):
+    features = extract(task)
+    assert "issue:expected" in features.values
+    assert decide(features, False, False)[0] == "sonnet"
+
+
+@pytest.mark.parametrize("task", [
+    "The expected output in the README example is wrong, fix it",
+    "update the test so the expected value is 42",
+    "unexpected indent in setup.py, fix the formatting",
+    "rename the variable expected to wanted in test_api.py",   # not a sentence of its own
+])
+def test_the_word_expected_in_an_edit_is_not_report_evidence(task):
+    assert "issue:expected" not in extract(task).values
+
+
+# A feature request (template headings or a label) asks for new behaviour: Sonnet unless only a simple edit.
+@pytest.mark.parametrize("task", [
+    "feature request: export the report to Parquet",
+    "[Feature] webhooks for failed builds",
+    "**Is your feature request related to a problem? Please describe.**\nOur CI runs take long because every job "
+    "downloads the models again.\n\n**Describe the solution you'd like**\nA cache directory option that the "
+    "download step honours, shared between jobs.",
+])
+def test_a_feature_request_gets_the_sonnet_floor(task):
+    features = extract(task)
+    assert "issue:feature-request" in features.values
+    assert feature_request_floor(features)
+    assert decide(features, False, False)[0] == "sonnet"
+
+
+def test_a_feature_request_for_a_simple_edit_gets_no_floor():
+    features = extract("[FR] help text typo: 'retrys' should be 'retries'")
+    assert "issue:feature-request" in features.values
+    assert not feature_request_floor(features)
+
+
+@pytest.mark.parametrize("task", [
+    "enhancement of the retry logic: explain what changed",    # no label, a word in a sentence
+    "feature requests go to the board; explain how to file one",
+])
+def test_a_mention_of_a_feature_request_is_not_one(task):
+    assert "issue:feature-request" not in extract(task).values
+
+
+# Several suspects named and none ruled out is hard debugging across components (planning evidence).
+@pytest.mark.parametrize("task", [
+    "checkout errors every few hours, could be the payment SDK, the proxy or our retry logic",
+    "nightly job sometimes stalls; suspects: the scheduler, NFS, the DB pool",
+    "logins fail for some users since Monday, not sure which.",
+    "p95 creeps up for days until a restart, every service looks healthy on its own",
+])
+def test_several_suspects_are_hard_debugging(task):
+    features = extract(task)
+    assert "debug:hard" in features.values
+    assert planning_evidence(features)
+
+
+@pytest.mark.parametrize("task", [
+    "this could be a one-line change: use a set instead of a list",
+    "not sure which file holds the footer; fix the year to 2026",
+    "each component looks fine in Storybook, fix the padding of the card",
+    "the name could be shorter, rename it to cfg",
+])
+def test_a_could_be_or_not_sure_in_an_edit_is_not_hard_debugging(task):
+    assert "debug:hard" not in extract(task).values
