@@ -183,8 +183,6 @@ def decide(features: Features, needs_sonnet: bool, needs_opus: bool) -> tuple[st
         return "sonnet", ["a bug report is never Haiku unless it is plainly a typo: raised to sonnet"]
     if feature_pr_floor(features):
         return "sonnet", ["a pull request or commit that adds a feature is never Haiku: raised to sonnet"]
-    if feature_request_floor(features):
-        return "sonnet", ["a feature request is never Haiku unless it asks only for a simple edit: raised to sonnet"]
     return "haiku", []
 
 
@@ -214,8 +212,3 @@ def feature_pr_floor(features: Features) -> bool:
     be configured") is feature work whatever its words: the typo guard does not apply."""
     return "pr:feature" in features.values
 
-
-def feature_request_floor(features: Features) -> bool:
-    """A feature request (template headings or a "feature request:" label) asks for new behaviour: Sonnet
-    work, unless all it asks for is a simple edit (a typo, a help text, a README line)."""
-    return "issue:feature-request" in features.values and "only:simple-actions" not in features.values

@@ -310,14 +310,6 @@ _FIX_REQUEST = lazy(r"\b(?:change|bump|replace|update|set|should (?:be|say|read)
 PR_FEATURE = lazy(r"^\W*(?:feat|feature|perf)(?:\([^)]*\))?!?: "
                   r"|\bthis (?:pr|pull request|patch|change|commit) (?:adds|allows|implements|introduces|enables|"
                   r"supports|lets)\b", _F)
-# A feature request, in the forms trackers use: the template's headings ("Is your feature request related to a
-# problem?", "Describe the solution you'd like") or a label before the title ("feature request: ...", "[FR] ...").
-# New behaviour is Sonnet work unless the request is only a simple edit ("Describe the solution: spell it 'retries'").
-FEATURE_REQUEST = lazy(r"^\W*(?:(?:feature request|enhancement) ?[:\u2013\u2014-]|\[(?:feature(?: request)?|fr|rfe|"
-                       r"enhancement)\])", _F)
-_REQUEST_HEADINGS = frozenset(("feature request", "is your feature request related to a problem",
-                               "describe the solution you'd like", "describe the solution youd like",
-                               "describe alternatives you've considered", "describe alternatives youve considered"))
 SYSTEMS = _rx(r"services?", r"gateway", r"api gateway", r"queue", r"workers?", r"consumers?", r"producers?",
               r"db", r"databases?", r"postgres\w*", r"mysql", r"caches?", r"redis", r"cdn", r"kafka", r"broker",
               r"frontend", r"backend", r"mobile(?: app)?", r"web(?: app)?", r"search index", r"proxy", r"mailer",
@@ -543,10 +535,6 @@ def _shape_features(f: Features, text: str, negated: list[tuple[int, int]], norm
     pr = PR_FEATURE.search(text)
     if pr:
         f.set("pr:feature", 1.0, [pr.group(0).strip(": ")])
-    headings = sorted(set(norm.headings) & _REQUEST_HEADINGS)
-    label = FEATURE_REQUEST.search(text)
-    if headings or label:
-        f.set("issue:feature-request", 1.0, headings[:1] or [label.group(0).strip(" :[]")])
 
 
 def _report_features(f: Features, text: str, norm: Normalized) -> None:

@@ -19,7 +19,6 @@ from buildrunner.router.estimator import (
     decide,
     estimate,
     feature_pr_floor,
-    feature_request_floor,
     planning_evidence,
     thresholds,
 )
@@ -719,35 +718,6 @@ def test_an_expected_sentence_is_report_evidence(task):
 ])
 def test_the_word_expected_in_an_edit_is_not_report_evidence(task):
     assert "issue:expected" not in extract(task).values
-
-
-# A feature request (template headings or a label) asks for new behaviour: Sonnet unless only a simple edit.
-@pytest.mark.parametrize("task", [
-    "feature request: export the report to Parquet",
-    "[Feature] webhooks for failed builds",
-    "**Is your feature request related to a problem? Please describe.**\nOur CI runs take long because every job "
-    "downloads the models again.\n\n**Describe the solution you'd like**\nA cache directory option that the "
-    "download step honours, shared between jobs.",
-])
-def test_a_feature_request_gets_the_sonnet_floor(task):
-    features = extract(task)
-    assert "issue:feature-request" in features.values
-    assert feature_request_floor(features)
-    assert decide(features, False, False)[0] == "sonnet"
-
-
-def test_a_feature_request_for_a_simple_edit_gets_no_floor():
-    features = extract("[FR] help text typo: 'retrys' should be 'retries'")
-    assert "issue:feature-request" in features.values
-    assert not feature_request_floor(features)
-
-
-@pytest.mark.parametrize("task", [
-    "enhancement of the retry logic: explain what changed",    # no label, a word in a sentence
-    "feature requests go to the board; explain how to file one",
-])
-def test_a_mention_of_a_feature_request_is_not_one(task):
-    assert "issue:feature-request" not in extract(task).values
 
 
 # Several suspects named and none ruled out is hard debugging across components (planning evidence).
