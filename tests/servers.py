@@ -12,7 +12,8 @@ after its test ended, write to a socket the client already closed and let `handl
   the timeout fails the test);
 - a handler's exception is stored, never printed: a client that went away (broken pipe, reset) is
   recorded in `disconnects`; anything else is a bug in the fake and `close()` raises it, so the test
-  that owns the server fails at teardown instead of some other test's output carrying a traceback.
+  that owns the server fails at teardown instead of some other test's output carrying a traceback
+  (a handler that fails because `close()` cut its connection counts as a disconnect).
 
 Use `serving(server)` in a fixture: it starts the server, yields it and closes it.
 """
@@ -42,6 +43,7 @@ class OwnedServer:
         self._lock = threading.Lock()
         self._request_threads: list[threading.Thread] = []
         self._open_requests: set[socket.socket] = set()
+        self._cut: set[socket.socket] = set()  # connections close() shut down under their handler
         self._serve_thread: threading.Thread | None = None
         super().__init__(*args, **kwargs)
 
@@ -76,6 +78,8 @@ class OwnedServer:
         exc = sys.exc_info()[1]
         if isinstance(exc, CLIENT_GONE):
             self.disconnects.append(f"{client_address}: {type(exc).__name__}")
+        elif request in self._cut:  # e.g. a body cut short by close(): not a bug in the fake
+            self.disconnects.append(f"{client_address}: cut at close: {type(exc).__name__}")
         else:
             self.errors.append(f"request from {client_address}:\n{traceback.format_exc()}")
 
@@ -88,6 +92,7 @@ class OwnedServer:
         with self._lock:
             open_requests = list(self._open_requests)
             threads = list(self._request_threads)
+            self._cut.update(open_requests)
         for request in open_requests:  # a handler blocked reading a silent client returns now
             with contextlib.suppress(OSError):
                 request.shutdown(socket.SHUT_RDWR)

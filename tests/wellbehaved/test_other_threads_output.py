@@ -10,6 +10,7 @@ in-process CliRunner's capture of `br gaps analyze --output ...` in test_error_o
 from __future__ import annotations
 
 import http.server
+import json
 import socket
 import sys
 import threading
@@ -183,3 +184,20 @@ def test_a_fake_server_bug_fails_its_own_test_instead_of_printing(capsys):
           pytest.raises(OSError)):  # the connection is closed without an answer
         urllib.request.urlopen(f"http://127.0.0.1:{server.port}/", timeout=5)
     assert capsys.readouterr().err == ""
+
+
+class _ReadsJSON(_Slow):
+    def do_POST(self):  # noqa: N802
+        json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self.send_response(204)
+        self.end_headers()
+
+
+def test_a_request_cut_short_by_close_is_a_disconnect_not_a_failure():
+    server = FakeHTTPServer(("127.0.0.1", 0), _ReadsJSON).start()
+    with socket.create_connection(("127.0.0.1", server.port)) as client:
+        client.sendall(b'POST / HTTP/1.0\r\nContent-Length: 100\r\n\r\n{"partial": ')
+        time.sleep(0.1)  # the handler waits for the other 88 bytes when the test ends
+        server.close()
+    assert any("cut at close: JSONDecodeError" in d for d in server.disconnects), server.disconnects
+    assert not server.errors
