@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,14 +99,15 @@ class BrResult:
 
 @pytest.fixture
 def br(monkeypatch):
-    """Run `br` in-process (fast, counted by coverage): br(*args, cwd=..., input=...)."""
-    from click.testing import CliRunner
+    """Run `br` in-process (fast, counted by coverage): br(*args, cwd=..., input=...).
 
+    The result holds what br's own threads printed, never what another thread of this worker
+    process wrote meanwhile (see `own_threads_runner`)."""
     from buildrunner.cli.main import main
 
     def run(*args: str, cwd: Path | str | None = None, input: str | None = None,
             env: dict[str, str] | None = None) -> BrResult:
-        runner = CliRunner()
+        runner = own_threads_runner()
         old = os.getcwd()
         if cwd is not None:
             os.chdir(cwd)
@@ -115,6 +118,83 @@ def br(monkeypatch):
         return result
 
     return run
+
+
+def own_threads_runner():
+    """A click `CliRunner` whose captured stdout/stderr only take what the invoking thread, and the
+    threads it started (transitively) during the invocation, write.
+
+    CliRunner swaps the process-wide `sys.stdout`/`sys.stderr`: without this, a thread left over from
+    an earlier test of the same xdist worker (a fake server's request handler waking up late and
+    printing "Exception occurred during processing of request from ('127.0.0.1', ...)") lands in
+    this run's output and fails an assertion about br. Those threads write to the streams that were
+    in place before the invocation (pytest's capture) instead.
+    """
+    from click.testing import CliRunner
+
+    class OwnThreadsRunner(CliRunner):
+        @contextlib.contextmanager
+        def isolation(self, *args, **kwargs):
+            outer_out, outer_err = sys.stdout, sys.stderr
+            with super().isolation(*args, **kwargs) as streams, _thread_family() as family:
+                sys.stdout = _ByThread(family, sys.stdout, outer_out)
+                sys.stderr = _ByThread(family, sys.stderr, outer_err)
+                yield streams  # CliRunner puts the outer streams back
+
+    return OwnThreadsRunner()
+
+
+_families: list[set[threading.Thread]] = []  # the threads of each invocation in progress
+
+
+def _record_started_threads() -> None:
+    """Wrap `Thread.start` (once per process): a thread started by a member of a family joins it."""
+    if getattr(threading.Thread.start, "records_family", False):
+        return
+    original = threading.Thread.start
+
+    def start(self, *args, **kwargs):
+        parent = threading.current_thread()
+        for family in list(_families):
+            if parent in family:
+                family.add(self)
+        return original(self, *args, **kwargs)
+
+    start.records_family = True
+    threading.Thread.start = start
+
+
+@contextlib.contextmanager
+def _thread_family():
+    _record_started_threads()
+    family = {threading.current_thread()}
+    _families.append(family)
+    try:
+        yield family
+    finally:
+        _families.remove(family)
+
+
+class _ByThread:
+    """A text stream that sends a family's writes to `own` and every other thread's to `other`."""
+
+    def __init__(self, family: set[threading.Thread], own, other):
+        self._family, self._own, self._other = family, own, other
+
+    def _target(self):
+        return self._own if threading.current_thread() in self._family else self._other
+
+    def write(self, text):
+        return self._target().write(text)
+
+    def writelines(self, lines):
+        return self._target().writelines(lines)
+
+    def flush(self):
+        return self._target().flush()
+
+    def __getattr__(self, name):
+        return getattr(self._target(), name)
 
 
 def _invoke(runner, main, args, input, env) -> BrResult:

@@ -6,12 +6,17 @@ message. `masked_std_streams()` wraps both streams for the duration of a command
 line written through `sys.stdout` / `sys.stderr` (click.echo, rich, print, warnings) is masked by
 `sanitize_text`. Text is held until a newline or a flush (click.echo and rich flush after each
 call), so a value split over two writes is still seen whole.
+
+Each thread's unfinished line is held apart and released by that thread: another thread's line in
+between must not emit half a secret (which the masker cannot recognise alone), nor carry text a
+different thread wrote (a test's leftover server thread into the output of the command under test).
 """
 
 from __future__ import annotations
 
 import contextlib
 import sys
+import threading
 
 
 class MaskingStream:
@@ -19,16 +24,18 @@ class MaskingStream:
 
     def __init__(self, stream):
         self._stream = stream
-        self._pending = ""
+        self._pending: dict[int, str] = {}  # thread ident → the line it has not finished yet
 
     def write(self, text: str) -> int:
         if not isinstance(text, str):  # click probes for binary streams with write(b"")
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
-        self._pending += text
+        thread = threading.get_ident()
+        pending = self._pending.pop(thread, "") + text
         if "\n" in text:
-            head, sep, tail = self._pending.rpartition("\n")
-            self._pending = tail
+            head, sep, pending = pending.rpartition("\n")
             self._emit(head + sep)
+        if pending:
+            self._pending[thread] = pending
         return len(text)
 
     def writelines(self, lines) -> None:
@@ -36,9 +43,18 @@ class MaskingStream:
             self.write(line)
 
     def flush(self) -> None:
-        if self._pending:
-            pending, self._pending = self._pending, ""
+        """Release the calling thread's unfinished line (another thread may still be writing its own)."""
+        pending = self._pending.pop(threading.get_ident(), "")
+        if pending:
             self._emit(pending)
+        self._stream.flush()
+
+    def flush_all(self) -> None:
+        """Release every thread's unfinished line: the stream is going away, nothing may be lost."""
+        for thread in list(self._pending):
+            pending = self._pending.pop(thread, "")
+            if pending:
+                self._emit(pending)
         self._stream.flush()
 
     def _emit(self, text: str) -> None:
@@ -97,5 +113,5 @@ def masked_std_streams():
     finally:
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(Exception):
-                stream.flush()
+                getattr(stream, "flush_all", stream.flush)()  # a command may have swapped a stream
         sys.stdout, sys.stderr = out, err

@@ -108,3 +108,34 @@ def test_a_secret_behind_dashes_inside_a_large_report_is_masked():
     masked = masked_streams.mask_text(report)
     assert secret not in masked
     assert masked.count("\n") == report.count("\n") and "--flag" in masked
+
+
+def _in_thread(fn) -> None:
+    import threading
+
+    thread = threading.Thread(target=fn)
+    thread.start()
+    thread.join()
+
+
+def test_another_threads_line_does_not_cut_a_secret_in_two():
+    """A thread's unfinished line is its own: another thread's newline must not emit the first half
+    of a secret (unrecognisable alone) and leave the second half for a later line."""
+    raw, stream = wrapped()
+    stream.write("token: " + TOKEN[:14])
+    _in_thread(lambda: stream.write("progress from a worker thread\n"))
+    stream.write(TOKEN[14:] + "\n")
+    out = raw.getvalue()
+    assert TOKEN[:14] not in out and TOKEN[14:] not in out
+    assert out.splitlines() == ["progress from a worker thread", out.splitlines()[1]]
+    assert out.splitlines()[1].startswith("token: ghp_")
+
+
+def test_flush_releases_the_callers_text_and_the_end_of_the_block_everyones(monkeypatch):
+    raw = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", raw)
+    with masked_std_streams():
+        _in_thread(lambda: sys.stdout.write("left unfinished by a thread"))
+        print("main", end="", flush=True)  # click.echo flushes after every call
+        assert raw.getvalue() == "main"
+    assert raw.getvalue() == "mainleft unfinished by a thread"  # nothing written is lost

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gzip
 import http.server
-import threading
 import time
 
 import pytest
@@ -14,6 +13,7 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
     ExportLogsServiceResponse,
 )
 
+from tests.servers import FakeHTTPServer, serving
 from tests.telemetry.conftest import project, telemetry_on  # noqa: F401
 
 
@@ -22,8 +22,7 @@ class Receiver:
         self.requests: list[dict] = []  # {"path", "headers", "body": ExportLogsServiceRequest}
         self.script: list[tuple[int, dict]] = []  # responses to give before answering 200
         self.delay_s = 0.0
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.server = FakeHTTPServer(("127.0.0.1", 0), self._handler())
 
     @property
     def url(self) -> str:
@@ -46,7 +45,7 @@ class Receiver:
                 receiver.requests.append({"path": self.path, "headers": self.headers, "body": body,
                                           "status": status, "at": time.monotonic()})
                 if receiver.delay_s:
-                    time.sleep(receiver.delay_s)
+                    receiver.server.pause(receiver.delay_s)
                 payload = ExportLogsServiceResponse().SerializeToString() if status == 200 else b""
                 self.send_response(status)
                 for k, v in headers.items():
@@ -65,7 +64,5 @@ class Receiver:
 @pytest.fixture
 def receiver():
     r = Receiver()
-    r.thread.start()
-    yield r
-    r.server.shutdown()
-    r.server.server_close()
+    with serving(r.server):
+        yield r

@@ -11,13 +11,13 @@ import os
 import shutil
 import socketserver
 import subprocess
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
 from buildrunner.project import Project
+from tests.servers import FakeHTTPServer, FakeTCPServer, serving
 
 
 @pytest.fixture
@@ -87,15 +87,12 @@ class _Receiver(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def slack_receiver():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
+    server = FakeHTTPServer(("127.0.0.1", 0), _Receiver)
     server.received = []
     server.status = 200
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    server.url = f"http://127.0.0.1:{server.server_address[1]}/services/T0000/B0000/XXXXsecretwebhooktoken42"
-    yield server
-    server.shutdown()
-    server.server_close()
+    server.url = f"http://127.0.0.1:{server.port}/services/T0000/B0000/XXXXsecretwebhooktoken42"
+    with serving(server):
+        yield server
 
 
 # ---------------------------------------------------------------------------------------------
@@ -153,22 +150,13 @@ class _SMTPHandler(socketserver.StreamRequestHandler):
                 self.reply("502 Command not implemented")
 
 
-class _SMTPServer(socketserver.ThreadingTCPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
 @pytest.fixture
 def smtp_server():
-    server = _SMTPServer(("127.0.0.1", 0), _SMTPHandler)
+    server = FakeTCPServer(("127.0.0.1", 0), _SMTPHandler)
     server.messages = []
     server.accept_auth = None
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    server.port = server.server_address[1]
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving(server):
+        yield server
 
 
 def write_config(project: Project, text: str) -> Path:

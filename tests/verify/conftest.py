@@ -5,12 +5,14 @@ recording every request so tests can prove where each secret went."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import http.server
 import json
-import threading
 import time
 
 import pytest
+
+from tests.servers import FakeHTTPServer
 
 
 class FakeProvider:
@@ -19,8 +21,7 @@ class FakeProvider:
     def __init__(self, name: str, path: str, method: str, check, delay_s: float = 0.0):
         self.name, self.path, self.method, self.check, self.delay_s = name, path, method, check, delay_s
         self.requests: list[dict] = []
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server = FakeHTTPServer(("127.0.0.1", 0), self._handler()).start()
 
     @property
     def url(self) -> str:
@@ -36,7 +37,7 @@ class FakeProvider:
                 fake.requests.append({"method": self.command, "path": self.path, "headers": self.headers,
                                       "body": body, "at": time.monotonic()})
                 if fake.delay_s:
-                    time.sleep(fake.delay_s)
+                    fake.server.pause(fake.delay_s)
                 if self.path != fake.path or self.command != fake.method:
                     status, payload = 404, {"message": "Not Found"}
                 else:
@@ -56,8 +57,7 @@ class FakeProvider:
         return Handler
 
     def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.close()
 
 
 def bearer(headers) -> str:
@@ -68,11 +68,13 @@ def bearer(headers) -> str:
 class Providers:
     """Keys each fake knows: `live` accepted, everything else rejected as the provider does."""
 
-    def __init__(self):
+    def __init__(self, closing: contextlib.ExitStack):
         self.live: set[str] = set()
         self.all: dict[str, FakeProvider] = {}
+        self._closing = closing
 
     def add(self, fake: FakeProvider) -> FakeProvider:
+        self._closing.callback(fake.close)  # every fake is closed even when another one's close raises
         self.all[fake.name] = fake
         return fake
 
@@ -82,7 +84,11 @@ class Providers:
 
 @pytest.fixture
 def providers(monkeypatch):
-    p = Providers()
+    with contextlib.ExitStack() as closing:
+        yield from _providers(monkeypatch, Providers(closing))
+
+
+def _providers(monkeypatch, p: Providers):
     p.add(FakeProvider("github", "/user", "GET",
                        lambda h: (200, {"login": "octo"}) if bearer(h) in p.live
                        else (401, {"message": "Bad credentials"})))
@@ -105,5 +111,3 @@ def providers(monkeypatch):
     for k, v in p.env().items():
         monkeypatch.setenv(k, v)
     yield p
-    for fake in p.all.values():
-        fake.close()
