@@ -12,11 +12,13 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.servers import FakeHTTPServer
 
 API_KEY = "sk-ant-api03-" + "A1b2C3d4E5f6G7h8" * 5 + "xyzAA"
 
@@ -50,16 +52,27 @@ DEFAULT_USAGE = {"input_tokens": 812, "output_tokens": 120, "cache_creation_inpu
 
 
 class FakeMessagesAPI:
+    """The fake API's state (scripts, recorded requests) and its server, which belongs to one test.
+
+    The server is a `tests.servers.FakeHTTPServer`: `close()` wakes a reply that is still waiting out its
+    `delay`, cuts kept-alive connections and joins every handler thread, so nothing of this fake runs
+    after its test. A client that hung up is recorded in `disconnects`; any other handler exception
+    makes `close()` raise, which fails the owning test at teardown instead of printing a traceback into
+    whatever runs next.
+    """
+
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self._scripts: dict[str, list] = {}
         self._lock = threading.Lock()
-        handler = self._handler()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
+        self.server = _MessagesServer(self)
+        self.url = f"http://127.0.0.1:{self.server.port}"
+        self.server.start()
+
+    @property
+    def disconnects(self) -> list[str]:
+        """Clients that hung up before their answer was written (e.g. a timeout test's delayed reply)."""
+        return self.server.disconnects
 
     def script(self, model: str, *replies) -> None:
         """Queue replies for `model`; when the queue is empty the model answers normally."""
@@ -80,98 +93,99 @@ class FakeMessagesAPI:
             return queue.pop(0) if queue else Reply()
 
     def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        """Stop serving and join every handler; raise (AssertionError) what a handler raised."""
+        self.server.close()
 
-    def _handler(self):  # noqa: C901 — existing debt: split it
-        api = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+class _MessagesServer(FakeHTTPServer):
+    def __init__(self, api: FakeMessagesAPI) -> None:
+        self.api = api
+        super().__init__(("127.0.0.1", 0), _MessagesHandler)
 
-            def log_message(self, *args):  # keep test output clean
-                pass
 
-            def do_POST(self):  # noqa: N802
-                length = int(self.headers.get("content-length") or 0)
-                raw = self.rfile.read(length)
-                try:
-                    body = json.loads(raw or b"{}")
-                except ValueError:
-                    body = {}
-                api.requests.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body,
-                                     "at": time.monotonic()})
-                if self.path.split("?")[0] != "/v1/messages":
-                    return self._error(Error(404, f"no route {self.path}"))
-                model = body.get("model", "")
-                reply = api._next(model)
-                if isinstance(reply, Error):
-                    return self._error(reply)
-                if reply.delay:
-                    time.sleep(reply.delay)
-                text = reply.text if reply.text is not None else f"Answer from {model}."
-                usage = {**DEFAULT_USAGE, **reply.usage}
-                try:
-                    if body.get("stream"):
-                        self._stream(model, text, usage, reply)
-                    else:
-                        self._json(200, _message(model, text, usage, reply.stop_reason))
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
+class _MessagesHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _MessagesServer
 
-            def _json(self, status: int, data: dict, headers: dict | None = None):
-                payload = json.dumps(data).encode()
-                self.send_response(status)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(payload)))
-                self.send_header("request-id", f"req_{len(api.requests):04d}")
-                for k, v in (headers or {}).items():
-                    self.send_header(k, v)
-                self.end_headers()
-                self.wfile.write(payload)
+    def log_message(self, *args):  # keep test output clean
+        pass
 
-            def _error(self, err: Error):
-                error = {"type": err.error_type or ERROR_TYPES.get(err.status, "api_error"),
-                         "message": err.message or f"simulated {err.status}"}
-                if err.error_code:
-                    error["details"] = {"error_code": err.error_code}
-                self._json(err.status, {"type": "error", "error": error, "request_id": "req_err"}, err.headers)
+    def do_POST(self):  # noqa: N802
+        api = self.server.api
+        length = int(self.headers.get("content-length") or 0)
+        raw = self.rfile.read(length)
+        try:
+            body = json.loads(raw or b"{}")
+        except ValueError:
+            body = {}
+        api.requests.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body,
+                             "at": time.monotonic()})
+        if self.path.split("?")[0] != "/v1/messages":
+            return self._error(Error(404, f"no route {self.path}"))
+        model = body.get("model", "")
+        reply = api._next(model)
+        if isinstance(reply, Error):
+            return self._error(reply)
+        if reply.delay:
+            self.server.pause(reply.delay)  # close() cuts it short when the test ends first
+        text = reply.text if reply.text is not None else f"Answer from {model}."
+        usage = {**DEFAULT_USAGE, **reply.usage}
+        # a client that gave up (timeout tests) makes these writes fail: the server records it in `disconnects`
+        if body.get("stream"):
+            self._stream(model, text, usage, reply)
+        else:
+            self._json(200, _message(model, text, usage, reply.stop_reason))
 
-            def _stream(self, model: str, text: str, usage: dict, reply: Reply):
-                self.send_response(200)
-                self.send_header("content-type", "text/event-stream")
-                self.send_header("cache-control", "no-cache")
-                self.send_header("connection", "close")
-                self.end_headers()
-                start_usage = {k: v for k, v in usage.items() if k != "output_tokens"}
-                start_usage["output_tokens"] = 1
-                message = _message(model, "", start_usage, None)
-                message["content"] = []
-                self._event("message_start", {"type": "message_start", "message": message})
-                self._event("content_block_start", {"type": "content_block_start", "index": 0,
-                                                    "content_block": {"type": "text", "text": ""}})
-                self._event("ping", {"type": "ping"})
-                pieces = [text[i:i + 7] for i in range(0, len(text), 7)] or [""]
-                for n, piece in enumerate(pieces):
-                    self._event("content_block_delta", {"type": "content_block_delta", "index": 0,
-                                                        "delta": {"type": "text_delta", "text": piece}})
-                    if reply.fail_midstream and n == 0:
-                        self._event("error", {"type": "error", "error": {
-                            "type": reply.fail_midstream, "message": "simulated mid-stream failure"}})
-                        self.close_connection = True
-                        return
-                self._event("content_block_stop", {"type": "content_block_stop", "index": 0})
-                self._event("message_delta", {"type": "message_delta",
-                                              "delta": {"stop_reason": reply.stop_reason, "stop_sequence": None},
-                                              "usage": {"output_tokens": usage["output_tokens"]}})
-                self._event("message_stop", {"type": "message_stop"})
-                self.close_connection = True
+    def _json(self, status: int, data: dict, headers: dict | None = None):
+        payload = json.dumps(data).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(payload)))
+        self.send_header("request-id", f"req_{len(self.server.api.requests):04d}")
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(payload)
 
-            def _event(self, name: str, data: dict):
-                self.wfile.write(f"event: {name}\ndata: {json.dumps(data)}\n\n".encode())
-                self.wfile.flush()
+    def _error(self, err: Error):
+        error = {"type": err.error_type or ERROR_TYPES.get(err.status, "api_error"),
+                 "message": err.message or f"simulated {err.status}"}
+        if err.error_code:
+            error["details"] = {"error_code": err.error_code}
+        self._json(err.status, {"type": "error", "error": error, "request_id": "req_err"}, err.headers)
 
-        return Handler
+    def _stream(self, model: str, text: str, usage: dict, reply: Reply):
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream")
+        self.send_header("cache-control", "no-cache")
+        self.send_header("connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        start_usage = {k: v for k, v in usage.items() if k != "output_tokens"}
+        start_usage["output_tokens"] = 1
+        message = _message(model, "", start_usage, None)
+        message["content"] = []
+        self._event("message_start", {"type": "message_start", "message": message})
+        self._event("content_block_start", {"type": "content_block_start", "index": 0,
+                                            "content_block": {"type": "text", "text": ""}})
+        self._event("ping", {"type": "ping"})
+        pieces = [text[i:i + 7] for i in range(0, len(text), 7)] or [""]
+        for n, piece in enumerate(pieces):
+            self._event("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                                "delta": {"type": "text_delta", "text": piece}})
+            if reply.fail_midstream and n == 0:
+                self._event("error", {"type": "error", "error": {
+                    "type": reply.fail_midstream, "message": "simulated mid-stream failure"}})
+                return
+        self._event("content_block_stop", {"type": "content_block_stop", "index": 0})
+        self._event("message_delta", {"type": "message_delta",
+                                      "delta": {"stop_reason": reply.stop_reason, "stop_sequence": None},
+                                      "usage": {"output_tokens": usage["output_tokens"]}})
+        self._event("message_stop", {"type": "message_stop"})
+
+    def _event(self, name: str, data: dict):
+        self.wfile.write(f"event: {name}\ndata: {json.dumps(data)}\n\n".encode())
+        self.wfile.flush()
 
 
 def _message(model: str, text: str, usage: dict, stop_reason: str | None) -> dict:
@@ -182,11 +196,13 @@ def _message(model: str, text: str, usage: dict, stop_reason: str | None) -> dic
 
 @pytest.fixture
 def fake_api(monkeypatch):
-    server = FakeMessagesAPI()
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
-    monkeypatch.setenv("ANTHROPIC_API_KEY", API_KEY)
-    yield server
-    server.close()
+    api = FakeMessagesAPI()
+    try:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", api.url)
+        monkeypatch.setenv("ANTHROPIC_API_KEY", API_KEY)
+        yield api
+    finally:
+        api.close()  # joins its handlers; raises a handler's error, failing this test at teardown
 
 
 @pytest.fixture
