@@ -36,9 +36,10 @@ def test_a_delayed_reply_whose_client_gave_up_ends_with_its_test(capfd, stream):
     assert capfd.readouterr().err == ""
 
 
-def test_a_bug_in_the_fake_fails_its_test_instead_of_printing(capfd):
+@pytest.mark.parametrize("delay", [0.1, 30])  # the bug is hit before the test ends / when close() wakes it
+def test_a_bug_in_the_fake_fails_its_test_instead_of_printing(capfd, delay):
     api = FakeMessagesAPI()
-    api.script("claude-test", Reply(delay=0.1, usage=None))  # {**DEFAULT_USAGE, **None}: TypeError
+    api.script("claude-test", Reply(delay=delay, usage=None))  # {**DEFAULT_USAGE, **None}: TypeError
     _give_up_waiting(api, {"model": "claude-test"})
     with pytest.raises(AssertionError, match="TypeError"):
         api.close()
