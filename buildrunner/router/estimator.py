@@ -186,9 +186,6 @@ def decide(features: Features, needs_sonnet: bool, needs_opus: bool) -> tuple[st
     return "haiku", []
 
 
-
-
-
 def has_context(features: Features) -> bool:
     return any(name.startswith("ctx:") for name in features.values)
 
@@ -196,8 +193,6 @@ def has_context(features: Features) -> bool:
 def planning_evidence(features: Features) -> bool:
     """Opus needs positive evidence of planning-level work; the middle tier is the default."""
     return any(name.startswith(PLANNING_EVIDENCE) for name in features.values)
-
-
 
 
 def bug_report_floor(features: Features) -> bool:
@@ -211,4 +206,3 @@ def feature_pr_floor(features: Features) -> bool:
     """A PR or commit that adds a feature ("feat(search): typo-tolerant matching", "this PR allows X to
     be configured") is feature work whatever its words: the typo guard does not apply."""
     return "pr:feature" in features.values
-
