@@ -29,6 +29,7 @@ import multiprocessing
 import os
 import sys
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -194,8 +195,9 @@ def fold_rows(tasks: list[tuple[list, list, tuple[float, float]]], jobs: int = 1
         return [out_of_fold(_fitted([(tr, te)], l2)) for tr, te, l2 in tasks]
     _TASKS = tasks
     try:
-        with multiprocessing.get_context("fork").Pool(min(jobs, len(tasks))) as pool:
-            parts = pool.map(_task_rows, range(len(tasks)), chunksize=1)
+        # an executor, not a Pool: a worker that dies raises BrokenProcessPool instead of hanging the fit
+        with ProcessPoolExecutor(min(jobs, len(tasks)), mp_context=multiprocessing.get_context("fork")) as pool:
+            parts = list(pool.map(_task_rows, range(len(tasks))))
     finally:
         _TASKS = []
     return [[(item, *rest) for item, rest in zip(test_items, part, strict=True)]
