@@ -168,9 +168,9 @@ def out_of_fold(folds) -> list[tuple]:
     return rows
 
 
-def _fitted(splits, l2: tuple[float, float]):
-    for train_items, test_items in splits:
-        yield train(train_items, *l2), build_index(train_items), test_items
+def _one_fold(train_items, test_items, l2: tuple[float, float]) -> list[tuple]:
+    """`out_of_fold` rows of one fold: the model and the index fitted on `train_items`, scoring `test_items`."""
+    return out_of_fold([(train(train_items, *l2), build_index(train_items), test_items)])
 
 
 # The (train items, test items, L2 setting) tasks of the running `fold_rows` call: forked workers
@@ -179,8 +179,7 @@ _TASKS: list[tuple[list, list, tuple[float, float]]] = []
 
 
 def _task_rows(k: int) -> list[tuple]:
-    train_items, test_items, l2 = _TASKS[k]
-    return [row[1:] for row in out_of_fold(_fitted([(train_items, test_items)], l2))]
+    return [row[1:] for row in _one_fold(*_TASKS[k])]
 
 
 def fold_rows(tasks: list[tuple[list, list, tuple[float, float]]], jobs: int = 1) -> list[list[tuple]]:
@@ -192,7 +191,7 @@ def fold_rows(tasks: list[tuple[list, list, tuple[float, float]]], jobs: int = 1
         for item in (*train_items, *test_items):
             _features(item)  # filled before the fork, so every worker inherits the cache
     if jobs <= 1 or len(tasks) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return [out_of_fold(_fitted([(tr, te)], l2)) for tr, te, l2 in tasks]
+        return [_one_fold(*task) for task in tasks]
     _TASKS = tasks
     try:
         # an executor, not a Pool: a worker that dies raises BrokenProcessPool instead of hanging the fit
@@ -206,6 +205,11 @@ def fold_rows(tasks: list[tuple[list, list, tuple[float, float]]], jobs: int = 1
 
 def _source_tasks(items, l2: tuple[float, float]) -> list[tuple[list, list, tuple[float, float]]]:
     return [(train_items, test_items, l2) for _, train_items, test_items in _by_source(items)]
+
+
+def _loso_rows(items, l2: tuple[float, float], jobs: int) -> list[tuple]:
+    """Out-of-fold rows of every source, each scored by the setting fitted on the other sources."""
+    return [row for part in fold_rows(_source_tasks(items, l2), jobs) for row in part]
 
 
 def tally(rows, risk: float, penalties: dict[str, float], scales: dict[str, float]) -> Counter:
@@ -236,8 +240,7 @@ def _row(c: Counter) -> tuple[float, float, float, float]:
 def leave_one_source_out(items, l2: tuple[float, float], risk: float, penalties: dict[str, float],
                          scales: dict[str, float] | None = None, jobs: int = 1) -> dict:
     """Per left-out source: (n, acceptable, under) of the setting fitted on the other sources."""
-    rows = [row for part in fold_rows(_source_tasks(items, l2), jobs) for row in part]
-    return _per_source(rows, risk, penalties, scales or NO_SCALES)
+    return _per_source(_loso_rows(items, l2, jobs), risk, penalties, scales or NO_SCALES)
 
 
 def _per_source(rows, risk, penalties, scales) -> dict:
@@ -338,7 +341,7 @@ def select(items, table_rows: int = 0, jobs: int = 1) -> dict:
     print(f"phrase model alone: l2={l2[0]} word_scale={l2[1]} risk={risk} over_route_penalty={cv_penalties}: "
           f"grouped 5-fold CV acceptable {chosen[4]:.1%} under {chosen[5]:.1%} (real issues {chosen[6]:.1%} / "
           f"{chosen[7]:.1%})")
-    loso_rows = [row for part in fold_rows(_source_tasks(items, l2), jobs) for row in part]
+    loso_rows = _loso_rows(items, l2, jobs)
     penalties, scales, _ = choose_ensemble(loso_rows, risk)
     cv = _row(tally(cv_rows, risk, penalties, scales))
     loso = _row(tally(loso_rows, risk, penalties, scales))

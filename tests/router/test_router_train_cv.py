@@ -89,6 +89,7 @@ def test_the_ensemble_keeps_a_margin_under_the_three_percent_target(router_train
 # Run in a fresh interpreter: `--jobs` forks, which is safe in the trainer's single-threaded process but not
 # inside a test worker whose other threads (the test runner's, fake servers') may hold a lock at the fork.
 _PARALLEL_EQUALS_SERIAL = """
+import os
 import sys
 sys.path.insert(0, sys.argv[1])
 import router_train
@@ -105,7 +106,23 @@ data = (items("typed", [("h", "fix the typo in the readme"), ("s", "add a --json
 tasks = [(tr, te, l2) for l2 in ((0.001, 1.0), (0.003, 0.5)) for tr, te in router_train._folds(data, 3)]
 tasks += router_train._source_tasks(data, (0.001, 1.0))
 serial = router_train.fold_rows(tasks, 1)
+fitted_in = []  # the pid that fitted each task, as the workers report it
+real_task_rows = router_train._task_rows
+
+def reporting_task_rows(k):
+    return os.getpid(), real_task_rows(k)
+
+router_train._task_rows = reporting_task_rows
+real_map = router_train.ProcessPoolExecutor.map
+
+def unwrapping_map(self, fn, *iterables, **kwargs):
+    for pid, rows in real_map(self, fn, *iterables, **kwargs):
+        fitted_in.append(pid)
+        yield rows
+
+router_train.ProcessPoolExecutor.map = unwrapping_map
 parallel = router_train.fold_rows(tasks, 2)
+assert len(fitted_in) == len(tasks) and os.getpid() not in fitted_in, "the folds were not fitted in workers"
 assert [[row[0] for row in part] for part in parallel] == [te for _, te, _ in tasks], "rows of the wrong items"
 assert parallel == serial, "parallel rows differ from serial ones"
 assert len({repr(part) for part in serial}) > 1  # the tasks' models differ, so an order slip shows
